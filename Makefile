@@ -1,0 +1,82 @@
+# Two commands matter: `make run` (embedded: SQLite, inline tasks, database search, demo data) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@localhost:5432/instruments
+DEMO_PASSWORD ?= demo-pass-2026
+
+.PHONY: run setup install migrate messages seed serve test lint typecheck pytest worker beat makemessages bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+messages: install
+	$(PY) manage.py compilemessages --ignore '.venv' --ignore 'staticfiles' --ignore 'node_modules' -v 0
+
+migrate: install
+	$(PY) manage.py migrate --noinput -v 0
+
+seed: migrate
+	DEMO_PASSWORD=$(DEMO_PASSWORD) $(PY) manage.py seed_demo
+
+setup: install messages migrate seed
+
+serve:
+	@echo ""
+	@echo "  Platform:   http://$(HOST):$(PORT)/"
+	@echo "  Admin:      http://$(HOST):$(PORT)/admin/"
+	@echo "  API docs:   http://$(HOST):$(PORT)/api/docs/"
+	@echo "  Health:     http://$(HOST):$(PORT)/healthz"
+	@echo "  Demo logins (password: $(DEMO_PASSWORD)):"
+	@echo "    administrator  admin@demo.local"
+	@echo "    researcher     researcher@demo.local"
+	@echo "    manufacturer   maker@demo.local"
+	@echo ""
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+run: setup serve
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+pytest: install messages
+	@pg_isready -q -h localhost -p 5432 || { \
+	  echo "PostgreSQL is not answering on localhost:5432. Start it with:"; \
+	  echo "  pg_ctlcluster --skip-systemctl-redirect \$$(ls /etc/postgresql) main start"; exit 1; }
+	DATABASE_URL=$(TEST_DATABASE_URL) DJANGO_TESTING=true $(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+worker: install
+	$(BIN)/celery -A config worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A config beat --loglevel=INFO
+
+makemessages: install
+	for app in accounts catalog procurement search matching; do \
+	  (cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete -v 0); done
+	$(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore '.venv' --ignore 'accounts' \
+	  --ignore 'catalog' --ignore 'procurement' --ignore 'search' --ignore 'matching' -v 0
+
+bench: install
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,36 @@
+"""The Celery application. Tasks are another interface to the services; run state lives in our tables."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("instruments")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# The beat schedule is declared here, once. Each entry says why it runs when it does.
+app.conf.beat_schedule = {
+    # Open demands whose deadline has passed become expired; owners are told the same morning.
+    "procurement-expire-demands": {
+        "task": "procurement.expire_demands",
+        "schedule": crontab(minute=10, hour="*"),
+    },
+    # Safety net for the search outbox: anything a lost sync task left pending is indexed within minutes.
+    "search-sweep-pending": {
+        "task": "search.sweep_pending",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Nightly full matching run, after the day's product and demand changes have settled.
+    "matching-nightly-full-run": {
+        "task": "matching.full_run",
+        "schedule": crontab(minute=30, hour=2),
+    },
+    # A draft match report for the past week, ready for an administrator to review on Monday morning.
+    "matching-weekly-report-draft": {
+        "task": "matching.draft_weekly_report",
+        "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
+    },
+}

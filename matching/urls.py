@@ -1,0 +1,10 @@
+from django.urls import path
+
+from config.placeholders import placeholder
+
+app_name = "matching"
+
+urlpatterns = [
+    path("report-list/", placeholder, name="report-list"),
+    path("notification-list/", placeholder, name="notification-list"),
+]
