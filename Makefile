@@ -71,8 +71,8 @@ beat: install
 
 makemessages: install
 	for app in accounts catalog procurement search matching; do \
-	  (cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete -v 0); done
-	$(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore '.venv' --ignore 'accounts' \
+	  (cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete -v 0); done
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv' --ignore 'accounts' \
 	  --ignore 'catalog' --ignore 'procurement' --ignore 'search' --ignore 'matching' -v 0
 
 bench: install

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -50,9 +50,9 @@ class User(AbstractUser):
     )
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()  # type: ignore[misc]
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = _("user")
@@ -137,11 +137,15 @@ class Organization(models.Model):
         verbose_name_plural = _("organizations")
         constraints = [
             models.UniqueConstraint(
-                "country", Lower("name_zh"), name="accounts_org_name_zh_unique_per_country",
+                "country",
+                Lower("name_zh"),
+                name="accounts_org_name_zh_unique_per_country",
                 violation_error_message=_("An organization with this Chinese name already exists in this country."),
             ),
             models.UniqueConstraint(
-                "country", Lower("name_en"), condition=~models.Q(name_en=""),
+                "country",
+                Lower("name_en"),
+                condition=~models.Q(name_en=""),
                 name="accounts_org_name_en_unique_per_country",
                 violation_error_message=_("An organization with this English name already exists in this country."),
             ),
@@ -183,9 +187,7 @@ class Membership(models.Model):
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "organization"], name="accounts_membership_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="accounts_membership_unique")]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organization} ({self.role})"

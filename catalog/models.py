@@ -27,7 +27,12 @@ class Category(BilingualNameMixin, models.Model):
 
     code = models.CharField(_("code"), max_length=16, unique=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
     )
     path = models.CharField(_("path"), max_length=128, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
@@ -257,7 +262,10 @@ class Evaluation(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="evaluations"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="evaluations",
     )
     organization = models.ForeignKey(
         Organization,

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import pint
 
-_registry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+_registry: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
 # Units instrument makers write that pint does not know, or knows under another name.
 _registry.define("m_z = [mass_to_charge] = Th = thomson")
 _registry.define("ppm_ratio = 1e-6 = ppm_rel")
@@ -74,8 +74,14 @@ def _unit(symbol: str) -> pint.Unit:
         return _registry.dimensionless
     try:
         return _registry.Unit(name)
-    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, AttributeError, TypeError,
-            ValueError, AssertionError) as exc:
+    except (
+        pint.errors.UndefinedUnitError,
+        pint.errors.DefinitionSyntaxError,
+        AttributeError,
+        TypeError,
+        ValueError,
+        AssertionError,
+    ) as exc:
         raise UnitError(f"unknown unit '{symbol}'") from exc
 
 

@@ -37,7 +37,10 @@ class Demand(models.Model):
         limit_choices_to={"kind": Organization.Kind.INSTITUTION},
     )
     posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="demands"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("posted by"),
+        on_delete=models.PROTECT,
+        related_name="demands",
     )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -174,7 +177,10 @@ class SharedInstrument(models.Model):
     """An instrument an institution already owns and shares; checked before a new demand opens."""
 
     institution = models.ForeignKey(
-        Organization, verbose_name=_("institution"), on_delete=models.CASCADE, related_name="shared_instruments"
+        Organization,
+        verbose_name=_("institution"),
+        on_delete=models.CASCADE,
+        related_name="shared_instruments",
     )
     category = models.ForeignKey(
         Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="shared_instruments"
@@ -229,7 +235,10 @@ class Quote(models.Model):
     message = models.TextField(_("message"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), on_delete=models.PROTECT, related_name="quotes"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        related_name="quotes",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -259,7 +268,12 @@ class Award(models.Model):
         Quote, verbose_name=_("quote"), on_delete=models.PROTECT, null=True, blank=True, related_name="awards"
     )
     product = models.ForeignKey(
-        Product, verbose_name=_("product"), on_delete=models.PROTECT, null=True, blank=True, related_name="awards"
+        Product,
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="awards",
     )
     is_imported = models.BooleanField(_("imported product"), default=False)
     note = models.TextField(_("note"), blank=True)
@@ -288,7 +302,12 @@ class ImportJustification(models.Model):
         Demand, verbose_name=_("demand"), on_delete=models.CASCADE, related_name="import_justification"
     )
     imported_product = models.ForeignKey(
-        Product, verbose_name=_("imported product"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Product,
+        verbose_name=_("imported product"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     reason = models.TextField(_("why no domestic product will do"))
     domestic_products_considered = models.ManyToManyField(

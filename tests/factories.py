@@ -27,16 +27,10 @@ def province(code: str = "110000") -> Province:
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.org")
     full_name = factory.Sequence(lambda n: f"User {n}")
-    password = factory.PostGenerationMethodCall("set_password", "pass-word-123")
-
-    @factory.post_generation
-    def saved(self, create, extracted, **kwargs):
-        if create:
-            self.save()
+    password = factory.django.Password("pass-word-123")
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
