@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from accounts.models import Membership, Organization, User
+from accounts.models import JoinRequest, Membership, Organization, User
 
 AnyUser = User | AnonymousUser
 
@@ -64,3 +64,53 @@ def organization_list(*, user: AnyUser) -> QuerySet[Organization]:
     if member_of:
         visible = qs.filter(is_verified=True) | qs.filter(pk__in=member_of)
     return visible.distinct()
+
+
+def organization_admins(organization: Organization | int) -> QuerySet[User]:
+    org_id = organization if isinstance(organization, int) else organization.pk
+    return User.objects.filter(
+        memberships__organization_id=org_id, memberships__role=Membership.Role.ADMIN, is_active=True
+    ).order_by("pk")
+
+
+def organization_members(organization: Organization | int) -> QuerySet[Membership]:
+    """The organization's memberships with their people, administrators first."""
+    org_id = organization if isinstance(organization, int) else organization.pk
+    return (
+        Membership.objects.filter(organization_id=org_id)
+        .select_related("user", "organization")
+        .order_by("role", "user__email")  # "admin" sorts before "member"
+    )
+
+
+def organization_verification_queue() -> QuerySet[Organization]:
+    """Organizations waiting for staff verification, oldest first, with their members for the reviewer."""
+    return (
+        Organization.objects.filter(is_verified=False)
+        .select_related("province")
+        .prefetch_related(Prefetch("memberships", queryset=Membership.objects.select_related("user")))
+        .order_by("created_at", "pk")
+    )
+
+
+def organization_join_choices() -> QuerySet[Organization]:
+    """Organizations a person may ask to join: the verified ones."""
+    return Organization.objects.filter(is_verified=True).order_by("name_zh", "pk")
+
+
+def join_requests_for_admin(user: AnyUser) -> QuerySet[JoinRequest]:
+    """Pending requests to join the organizations the user administers."""
+    if not user.is_authenticated:
+        return JoinRequest.objects.none()
+    admin_of = Membership.objects.filter(user=user, role=Membership.Role.ADMIN).values("organization_id")
+    return (
+        JoinRequest.objects.filter(organization_id__in=admin_of, status=JoinRequest.Status.PENDING)
+        .select_related("user", "organization")
+        .order_by("created_at", "pk")
+    )
+
+
+def user_join_requests(user: AnyUser) -> QuerySet[JoinRequest]:
+    if not user.is_authenticated:
+        return JoinRequest.objects.none()
+    return JoinRequest.objects.filter(user=user).select_related("organization").order_by("-created_at", "-pk")
