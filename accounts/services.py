@@ -475,3 +475,11 @@ def membership_remove(*, membership: Membership, removed_by: User) -> None:
                 _("An organization needs at least one administrator; make someone else an administrator first."),
             )
         locked.delete()
+
+
+def user_api_token(*, user: User) -> str:
+    """The person's API token, created on first request."""
+    from rest_framework.authtoken.models import Token
+
+    token, _created = Token.objects.get_or_create(user=user)
+    return token.key

@@ -1,0 +1,288 @@
+"""Accounts API: tokens, organizations, their members and join requests, and the requesting person (`me`)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+
+from accounts import services
+from accounts.api import serializers as s
+from accounts.models import JoinRequest, Membership, Organization, User
+from accounts.selectors import (
+    join_requests_for_admin,
+    organization_list,
+    organization_members,
+    user_is_member,
+    user_is_org_admin,
+    user_memberships,
+)
+
+ERRORS = {
+    400: OpenApiResponse(description=_("Invalid input: `fields` names each field and its problems.")),
+    401: OpenApiResponse(description=_("Not authenticated.")),
+    403: OpenApiResponse(description=_("Not allowed.")),
+    404: OpenApiResponse(description=_("Not found.")),
+}
+
+
+def _user(request: Request) -> User:
+    """The authenticated person (views using it require authentication)."""
+    return cast(User, request.user)
+
+
+class ObtainTokenView(GenericAPIView):
+    """Exchange an email address (or `username`) and password for an API token."""
+
+    serializer_class = s.TokenRequestSerializer
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list[Any] = []
+    # Guessing passwords is throttled harder than ordinary API use.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        request=s.TokenRequestSerializer,
+        responses={200: s.TokenResponseSerializer, 400: ERRORS[400]},
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response({"token": services.user_api_token(user=serializer.validated_data["user"])})
+
+
+class OrganizationFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Name contains"))
+    province = django_filters.CharFilter(field_name="province_id", label=_("Province code"))
+    country = django_filters.CharFilter(field_name="country", lookup_expr="iexact")
+
+    class Meta:
+        model = Organization
+        fields = ["kind", "country", "province", "is_verified"]
+
+    def filter_q(self, queryset: QuerySet[Organization], name: str, value: str) -> QuerySet[Organization]:
+        return queryset.filter(Q(name_zh__icontains=value) | Q(name_en__icontains=value))
+
+
+class IsOrganizationAdminOrReadOnly(permissions.BasePermission):
+    def has_object_permission(self, request: Request, view: Any, obj: Organization) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return user_is_org_admin(request.user, obj)
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Verified organizations, plus your own unverified ones")),
+    retrieve=extend_schema(responses={200: s.OrganizationSerializer, 404: ERRORS[404]}),
+)
+class OrganizationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = s.OrganizationSerializer
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsOrganizationAdminOrReadOnly]
+    filterset_class = OrganizationFilter
+    ordering_fields = ["name_zh", "name_en", "created_at", "id"]
+    ordering = ["name_zh", "id"]
+
+    def get_queryset(self) -> QuerySet[Organization]:
+        return organization_list(user=self.request.user)
+
+    @extend_schema(
+        summary=_("Register a new organization; it waits for verification and you become its administrator"),
+        request=s.OrganizationCreateSerializer,
+        responses={201: s.OrganizationSerializer, 400: ERRORS[400], 401: ERRORS[401]},
+    )
+    def create(self, request: Request) -> Response:
+        serializer = s.OrganizationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        organization = services.organization_create(created_by=_user(request), **serializer.validated_data)
+        return Response(self.get_serializer(organization).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=_("Change an organization (its administrators only)"),
+        request=s.OrganizationUpdateSerializer,
+        responses={200: s.OrganizationSerializer, **ERRORS},
+    )
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        organization = self.get_object()
+        serializer = s.OrganizationUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        organization = services.organization_update(
+            organization=organization, updated_by=_user(request), **serializer.validated_data
+        )
+        return Response(self.get_serializer(organization).data)
+
+    @extend_schema(
+        summary=_("Replace an organization's editable fields (its administrators only)"),
+        request=s.OrganizationUpdateSerializer,
+        responses={200: s.OrganizationSerializer, **ERRORS},
+    )
+    def update(self, request: Request, pk: str | None = None) -> Response:
+        return self.partial_update(request, pk)
+
+    @extend_schema(
+        summary=_("Verify an organization (platform staff only)"),
+        request=None,
+        responses={200: s.OrganizationSerializer, 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAdminUser])
+    def verify(self, request: Request, pk: str | None = None) -> Response:
+        organization = self.get_object()
+        organization = services.organization_verify(organization=organization, verified_by=_user(request))
+        return Response(self.get_serializer(organization).data)
+
+    @extend_schema(
+        summary=_("Ask to join a verified organization; its administrators decide"),
+        request=s.JoinRequestCreateSerializer,
+        responses={201: s.JoinRequestSerializer, 400: ERRORS[400], 401: ERRORS[401], 404: ERRORS[404]},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def join(self, request: Request, pk: str | None = None) -> Response:
+        organization = self.get_object()
+        serializer = s.JoinRequestCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        join_request = services.join_request_create(
+            user=_user(request), organization=organization, message=serializer.validated_data["message"]
+        )
+        return Response(s.JoinRequestSerializer(join_request).data, status=status.HTTP_201_CREATED)
+
+
+class _OrganizationScopedViewSet(viewsets.GenericViewSet):
+    """Resolves the organization in the URL among those the requesting person may see (404 otherwise)."""
+
+    def get_organization(self) -> Organization:
+        if not hasattr(self, "_organization"):
+            self._organization = get_object_or_404(
+                organization_list(user=self.request.user), pk=self.kwargs["organization_pk"]
+            )
+        return self._organization
+
+    def require_admin(self) -> Organization:
+        organization = self.get_organization()
+        if not user_is_org_admin(self.request.user, organization):
+            raise PermissionDenied(_("Only the administrators of this organization can do this."))
+        return organization
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Members of an organization (its members and staff)")),
+)
+class OrganizationMemberViewSet(mixins.ListModelMixin, _OrganizationScopedViewSet):
+    serializer_class = s.MembershipSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    filter_backends: list[Any] = []
+    queryset = Membership.objects.none()
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        organization = self.get_organization()
+        user = self.request.user
+        if not (user.is_staff or user_is_member(user, organization)):
+            raise PermissionDenied(_("Only the members of this organization can see its members."))
+        return organization_members(organization)
+
+    def get_membership(self) -> Membership:
+        organization = self.require_admin()
+        return get_object_or_404(Membership, organization=organization, pk=self.kwargs["pk"])
+
+    @extend_schema(
+        summary=_("Add a registered person to the organization (its administrators only)"),
+        request=s.MembershipCreateSerializer,
+        responses={201: s.MembershipSerializer, **ERRORS},
+    )
+    def create(self, request: Request, organization_pk: str) -> Response:
+        organization = self.require_admin()
+        serializer = s.MembershipCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.membership_add(
+            organization=organization, added_by=_user(request), **serializer.validated_data
+        )
+        return Response(s.MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=_("Change a member's role (the organization's administrators only)"),
+        request=s.MembershipUpdateSerializer,
+        responses={200: s.MembershipSerializer, **ERRORS},
+    )
+    def partial_update(self, request: Request, organization_pk: str, pk: str) -> Response:
+        membership = self.get_membership()
+        serializer = s.MembershipUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.membership_change_role(
+            membership=membership, role=serializer.validated_data["role"], changed_by=_user(request)
+        )
+        return Response(s.MembershipSerializer(organization_members(membership.organization_id).get(pk=pk)).data)
+
+    @extend_schema(
+        summary=_("Remove a member (the organization's administrators only; never the last administrator)"),
+        responses={204: None, **ERRORS},
+    )
+    def destroy(self, request: Request, organization_pk: str, pk: str) -> Response:
+        membership = self.get_membership()
+        services.membership_remove(membership=membership, removed_by=_user(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Pending join requests (the organization's administrators only)")),
+)
+class OrganizationJoinRequestViewSet(mixins.ListModelMixin, _OrganizationScopedViewSet):
+    serializer_class = s.JoinRequestSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    filter_backends: list[Any] = []
+    queryset = JoinRequest.objects.none()
+
+    def get_queryset(self) -> QuerySet[JoinRequest]:
+        organization = self.require_admin()
+        return join_requests_for_admin(self.request.user).filter(organization=organization)
+
+    @extend_schema(
+        summary=_("Approve or reject a pending join request"),
+        request=s.JoinRequestDecisionSerializer,
+        responses={200: s.JoinRequestSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, organization_pk: str, pk: str) -> Response:
+        join_request = get_object_or_404(self.get_queryset(), pk=pk)
+        serializer = s.JoinRequestDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        join_request = services.join_request_decide(
+            join_request=join_request, decided_by=_user(request), approve=serializer.validated_data["approve"]
+        )
+        return Response(s.JoinRequestSerializer(join_request).data)
+
+
+class MeView(GenericAPIView):
+    """The requesting person: profile, notification preference, language and organizations with roles."""
+
+    serializer_class = s.MeSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    def _response(self, user: User) -> Response:
+        context = {**self.get_serializer_context(), "memberships": list(user_memberships(user))}
+        return Response(s.MeSerializer(user, context=context).data)
+
+    @extend_schema(responses={200: s.MeSerializer, 401: ERRORS[401]})
+    def get(self, request: Request) -> Response:
+        return self._response(_user(request))
+
+    @extend_schema(request=s.MeUpdateSerializer, responses={200: s.MeSerializer, 400: ERRORS[400], 401: ERRORS[401]})
+    def patch(self, request: Request) -> Response:
+        serializer = s.MeUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_update_profile(user=_user(request), **serializer.validated_data)
+        return self._response(user)
