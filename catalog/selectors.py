@@ -1,12 +1,262 @@
-"""Catalog reads that carry rules."""
+"""Catalog reads that carry rules: visibility, filtering, prefetching, inheritance, alternatives."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from catalog.models import Product
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Prefetch, Q, QuerySet
+
+from accounts.models import Organization, User
+from accounts.selectors import user_organization_ids
+from catalog.comparison import SpecValue, compare
+from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
+
+AnyUser = User | AnonymousUser
 
 
 def home_statistics() -> dict[str, Any]:
     published = Product.objects.filter(status=Product.Status.PUBLISHED)
     return {"products": published.count(), "domestic_products": published.filter(is_domestic=True).count()}
+
+
+# --- Categories and the specification dictionary ---------------------------------------------------------
+
+
+def category_list() -> QuerySet[Category]:
+    return Category.objects.select_related("parent").order_by("path")
+
+
+@dataclass
+class CategoryNode:
+    category: Category
+    children: list[CategoryNode]
+
+
+def category_tree() -> list[CategoryNode]:
+    """The whole classification table as nested nodes, from one query."""
+    nodes: dict[int, CategoryNode] = {}
+    roots: list[CategoryNode] = []
+    for category in Category.objects.order_by("depth", "sort_order", "code"):
+        node = CategoryNode(category=category, children=[])
+        nodes[category.pk] = node
+        if category.parent_id is None:
+            roots.append(node)
+        elif category.parent_id in nodes:
+            nodes[category.parent_id].children.append(node)
+    return roots
+
+
+def category_subtree_q(category: Category, *, prefix: str = "category__") -> Q:
+    return Q(**{f"{prefix}path": category.path}) | Q(**{f"{prefix}path__startswith": category.path + "/"})
+
+
+def category_ancestor_codes(category: Category) -> list[str]:
+    return category.path.split("/")
+
+
+def category_parameters(category: Category) -> list[Parameter]:
+    """The category's specification dictionary including its ancestors' entries (root first).
+
+    A key defined again lower in the tree overrides the ancestor's definition.
+    """
+    parameters = Parameter.objects.filter(category__code__in=category_ancestor_codes(category)).select_related(
+        "category"
+    )
+    by_key: dict[str, Parameter] = {}
+    for parameter in sorted(parameters, key=lambda p: (p.category.depth, p.sort_order, p.key)):
+        by_key[parameter.key] = parameter
+    return list(by_key.values())
+
+
+def parameter_list(*, category: Category | None = None) -> QuerySet[Parameter]:
+    qs = Parameter.objects.select_related("category")
+    if category is not None:
+        qs = qs.filter(category__code__in=category_ancestor_codes(category))
+    return qs.order_by("category__depth", "sort_order", "key")
+
+
+# --- Products ----------------------------------------------------------------------------------------------
+
+
+def _manufacturer_ids(user: AnyUser) -> set[int]:
+    return user_organization_ids(user, kind=Organization.Kind.MANUFACTURER)
+
+
+def product_visibility_q(user: AnyUser) -> Q:
+    """Everyone sees published products; members of a manufacturer also see its drafts and withdrawn ones."""
+    if user.is_authenticated and user.is_staff:
+        return Q()
+    visible = Q(status=Product.Status.PUBLISHED)
+    own = _manufacturer_ids(user)
+    if own:
+        visible |= Q(manufacturer_id__in=own)
+    return visible
+
+
+def user_can_manage_product(user: AnyUser, product: Product) -> bool:
+    return product.manufacturer_id in _manufacturer_ids(user)
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    category: Category | None = None
+    is_domestic: bool | None = None
+    province: str | None = None
+    manufacturer: int | None = None
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    status: str | None = None
+
+    def as_search_filters(self) -> dict[str, Any]:
+        """The same filters in the shape search.selectors.SearchQuery expects."""
+        filters: dict[str, Any] = {}
+        if self.category is not None:
+            filters["category"] = self.category.pk
+        if self.is_domestic is not None:
+            filters["is_domestic"] = self.is_domestic
+        if self.province:
+            filters["province"] = self.province
+        if self.manufacturer:
+            filters["manufacturer"] = self.manufacturer
+        if self.price_min is not None:
+            filters["price_min"] = self.price_min
+        if self.price_max is not None:
+            filters["price_max"] = self.price_max
+        return filters
+
+
+def product_filter(qs: QuerySet[Product], filters: ProductFilters) -> QuerySet[Product]:
+    if filters.category is not None:
+        qs = qs.filter(category_subtree_q(filters.category))
+    if filters.is_domestic is not None:
+        qs = qs.filter(is_domestic=filters.is_domestic)
+    if filters.province:
+        qs = qs.filter(provinces_served__code=filters.province).distinct()
+    if filters.manufacturer:
+        qs = qs.filter(manufacturer_id=filters.manufacturer)
+    # A product whose price range overlaps the wanted range matches.
+    if filters.price_min is not None:
+        qs = qs.filter(Q(price_max__gte=filters.price_min) | Q(price_max__isnull=True, price_min__gte=filters.price_min))
+    if filters.price_max is not None:
+        qs = qs.filter(price_min__lte=filters.price_max)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    return qs
+
+
+def _with_list_relations(qs: QuerySet[Product]) -> QuerySet[Product]:
+    return qs.select_related("manufacturer", "manufacturer__province", "category")
+
+
+def _with_detail_relations(qs: QuerySet[Product]) -> QuerySet[Product]:
+    return _with_list_relations(qs).prefetch_related(
+        Prefetch(
+            "specifications",
+            queryset=Specification.objects.select_related("parameter").order_by(
+                "parameter__category__depth", "parameter__sort_order", "parameter__key"
+            ),
+        ),
+        "provinces_served",
+    )
+
+
+def product_list(
+    *, user: AnyUser, filters: ProductFilters | None = None, with_specifications: bool = False
+) -> QuerySet[Product]:
+    qs = Product.objects.filter(product_visibility_q(user))
+    if filters is not None:
+        qs = product_filter(qs, filters)
+    qs = _with_detail_relations(qs) if with_specifications else _with_list_relations(qs)
+    return qs.order_by("-published_at", "id")
+
+
+def product_list_by_ids(*, user: AnyUser, ids: list[int], with_specifications: bool = False) -> list[Product]:
+    """Rows for ids from the search layer, in the search layer's order, still applying visibility."""
+    qs = Product.objects.filter(product_visibility_q(user), pk__in=ids)
+    qs = _with_detail_relations(qs) if with_specifications else _with_list_relations(qs)
+    by_id = {product.pk: product for product in qs}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def product_get(*, user: AnyUser, pk: int) -> Product | None:
+    qs = _with_detail_relations(Product.objects.filter(product_visibility_q(user), pk=pk)).prefetch_related(
+        Prefetch("documents", queryset=ProductDocument.objects.order_by("kind", "id")),
+        Prefetch("evaluations", queryset=Evaluation.objects.select_related("organization", "author")),
+    )
+    return qs.first()
+
+
+def product_list_for_manager(*, user: AnyUser) -> QuerySet[Product]:
+    """The products of the manufacturers the user belongs to, in every status (the dashboard)."""
+    return (
+        _with_list_relations(Product.objects.filter(manufacturer_id__in=_manufacturer_ids(user)))
+        .prefetch_related("documents")
+        .order_by("status", "-updated_at", "id")
+    )
+
+
+def product_get_for_manager(*, user: AnyUser, pk: int) -> Product | None:
+    """A product the user may change, or None (pages answer 404 so others' drafts stay invisible)."""
+    return (
+        _with_detail_relations(Product.objects.filter(manufacturer_id__in=_manufacturer_ids(user), pk=pk))
+        .prefetch_related("documents")
+        .first()
+    )
+
+
+def user_manufacturers(*, user: AnyUser) -> QuerySet[Organization]:
+    return Organization.objects.filter(pk__in=_manufacturer_ids(user)).order_by("name_zh")
+
+
+def evaluation_list(*, product: Product | None = None) -> QuerySet[Evaluation]:
+    qs = Evaluation.objects.filter(product__status=Product.Status.PUBLISHED).select_related(
+        "organization", "author", "product"
+    )
+    if product is not None:
+        qs = qs.filter(product=product)
+    return qs.order_by("-created_at", "id")
+
+
+# --- Domestic alternatives -----------------------------------------------------------------------------------
+
+
+def _spec_values(specifications: list[Specification]) -> dict[str, SpecValue]:
+    return {
+        spec.parameter.key: SpecValue(
+            value_type=spec.parameter.value_type,
+            better=spec.parameter.better,
+            value=spec.value,
+            value_min=spec.value_min,
+            value_max=spec.value_max,
+            value_bool=spec.value_bool,
+        )
+        for spec in specifications
+    }
+
+
+def product_domestic_alternatives(*, product: Product, limit: int = 20) -> list[Product]:
+    """Published domestic products in the same category whose specifications meet or beat ``product``'s.
+
+    Ordered by how many parameters they were compared on (best evidence first), then evaluation score.
+    """
+    if product.is_domestic:
+        return []
+    reference = _spec_values(list(product.specifications.select_related("parameter")))
+    if not reference:
+        return []
+    candidates = (
+        Product.objects.filter(category_id=product.category_id, status=Product.Status.PUBLISHED, is_domestic=True)
+        .exclude(pk=product.pk)
+        .select_related("manufacturer", "category")
+        .prefetch_related(Prefetch("specifications", queryset=Specification.objects.select_related("parameter")))
+    )
+    ranked = []
+    for candidate in candidates:
+        outcome = compare(reference, _spec_values(list(candidate.specifications.all())))
+        if outcome.is_alternative:
+            ranked.append((-outcome.met, -(candidate.evaluation_score or 0), candidate.pk, candidate))
+    ranked.sort(key=lambda row: row[:3])
+    return [row[3] for row in ranked[:limit]]

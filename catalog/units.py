@@ -15,6 +15,7 @@ _registry: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=
 # Units instrument makers write that pint does not know, or knows under another name.
 _registry.define("m_z = [mass_to_charge] = Th = thomson")
 _registry.define("ppm_ratio = 1e-6 = ppm_rel")
+_registry.define("ppb = 1e-9 = parts_per_billion")
 _registry.define("times = [] = x = fold")
 _registry.define("percent_ratio = 0.01 = pct")
 _registry.define("samples = [] = sample")

@@ -1,0 +1,137 @@
+"""Benchmark: import 10,000 products from one XLSX file through the same service as `import_products`.
+
+Runs against PostgreSQL (DATABASE_URL, default database `bench_catalog` on localhost), migrating it first.
+Prints the seconds taken and rows per second. Usage: `python benchmarks/catalog_import.py [ROWS]`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@localhost:5432/bench_catalog")
+
+
+def _ensure_database(url: str) -> None:
+    """Create the benchmark database if the server does not have it yet."""
+    import psycopg2
+    from psycopg2 import sql
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    server = url.rsplit("/", 1)[0] + "/postgres"
+    connection = psycopg2.connect(server)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    connection.close()
+
+
+def build_workbook(rows: int) -> bytes:
+    from openpyxl import Workbook
+
+    rng = random.Random(2026)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("products")
+    sheet.append(
+        [
+            "model_number",
+            "name_zh",
+            "name_en",
+            "category",
+            "country_of_origin",
+            "domestic_content",
+            "price_min",
+            "price_max",
+            "lead_time_days",
+            "provinces_served",
+            "flow_rate [mL/min]",
+            "pressure_max",
+            "wavelength [nm]",
+            "injection_volume [µL]",
+            "pump_type",
+            "detector_type",
+            "column_oven_max [degC]",
+            "retention_time_rsd [percent]",
+        ]
+    )
+    for n in range(rows):
+        price = rng.randrange(150_000, 900_000, 1000)
+        sheet.append(
+            [
+                f"BENCH-LC-{n:05d}",
+                f"高效液相色谱仪 {n}",
+                f"HPLC system {n}",
+                "010501",
+                "CN",
+                round(rng.uniform(0.4, 0.95), 3),
+                price,
+                price + 100_000,
+                rng.choice([30, 45, 60, 90]),
+                "110000; 310000; 440000",
+                f"0.001-{rng.choice([5, 10, 20])}",
+                f"{rng.choice([40, 60, 103, 130])} MPa",
+                f"{rng.choice([190, 200])}-{rng.choice([600, 800, 900])}",
+                "0.1-100",
+                rng.choice(["binary", "quaternary"]),
+                rng.choice(["UV", "DAD", "FLD"]),
+                rng.choice([80, 100, 110]),
+                round(rng.uniform(0.05, 0.3), 3),
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    _ensure_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+    from accounts.models import Organization
+    from catalog.importing import products_import
+    from catalog.models import Product
+
+    manufacturer, _created = Organization.objects.get_or_create(
+        kind=Organization.Kind.MANUFACTURER,
+        country="CN",
+        name_zh="基准测试仪器有限公司",
+        defaults={"name_en": "Benchmark Instruments Co.", "is_verified": True},
+    )
+    Product.objects.filter(manufacturer=manufacturer).delete()
+    data = build_workbook(rows)
+    print(f"workbook: {rows} rows, {len(data) / 1024 / 1024:.1f} MB")
+
+    started = time.perf_counter()
+    report = products_import(
+        manufacturer=manufacturer, user=None, filename="bench.xlsx", data=data, atomic=True, publish=False
+    )
+    elapsed = time.perf_counter() - started
+    assert not report.errors, report.errors[:5]
+    print(f"first import (create): {report.created} created in {elapsed:.1f} s ({rows / elapsed:.0f} rows/s)")
+
+    started = time.perf_counter()
+    report = products_import(
+        manufacturer=manufacturer, user=None, filename="bench.xlsx", data=data, atomic=True, publish=False
+    )
+    upsert = time.perf_counter() - started
+    print(f"second import (upsert): {report.updated} updated in {upsert:.1f} s ({rows / upsert:.0f} rows/s)")
+    Product.objects.filter(manufacturer=manufacturer).delete()
+
+
+if __name__ == "__main__":
+    main()

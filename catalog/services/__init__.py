@@ -1,0 +1,28 @@
+"""Every state change of the catalog: categories, products and their specifications, documents, evaluations."""
+
+from catalog.services.categories import category_create, category_move
+from catalog.services.documents import product_document_add, product_document_delete
+from catalog.services.evaluations import evaluation_create, product_evaluations_refresh
+from catalog.services.products import (
+    is_domestic,
+    product_create,
+    product_publish,
+    product_specifications_set,
+    product_update,
+    product_withdraw,
+)
+
+__all__ = [
+    "category_create",
+    "category_move",
+    "evaluation_create",
+    "is_domestic",
+    "product_create",
+    "product_document_add",
+    "product_document_delete",
+    "product_evaluations_refresh",
+    "product_publish",
+    "product_specifications_set",
+    "product_update",
+    "product_withdraw",
+]

@@ -1,0 +1,311 @@
+"""Product writes: create, update, specifications, publish, withdraw.
+
+Every write marks the product for search indexing in the same transaction, and a change that a buyer could see
+(a published product changing, being published or withdrawn) schedules re-matching after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Organization, Province, User
+from accounts.selectors import user_is_member
+from catalog.models import Category, Parameter, Product, Specification
+from catalog.specvalues import SpecificationError, clean_specification
+from config.exceptions import ApplicationError
+from matching.services import product_schedule_matching
+from search.services import index_mark
+
+# Fields a manufacturer edits directly; everything else is derived (is_domestic, status, aggregates).
+EDITABLE_FIELDS = (
+    "name_zh",
+    "name_en",
+    "model_number",
+    "category",
+    "description_zh",
+    "description_en",
+    "country_of_origin",
+    "domestic_content",
+    "key_components",
+    "price_min",
+    "price_max",
+    "lead_time_days",
+    "warranty_months",
+    "certifications",
+)
+
+
+def is_domestic(*, country: str, domestic_content: Decimal | float, threshold: Decimal | float) -> bool:
+    """Made in China and at least ``threshold`` of the value made in China."""
+    return str(country) == "CN" and Decimal(str(domestic_content)) >= Decimal(str(threshold))
+
+
+def category_domestic_threshold(category: Category) -> Decimal:
+    """The nearest threshold set on the category or an ancestor, else the platform default."""
+    codes = category.path.split("/")
+    thresholds = dict(
+        Category.objects.filter(code__in=codes, domestic_threshold__isnull=False).values_list(
+            "code", "domestic_threshold"
+        )
+    )
+    for code in reversed(codes):
+        if code in thresholds:
+            return Decimal(thresholds[code])
+    return Decimal(str(settings.DOMESTIC_CONTENT_THRESHOLD))
+
+
+def category_dictionary(category: Category) -> dict[str, Parameter]:
+    """The category's parameters including inherited ones, by key; the nearest definition of a key wins."""
+    parameters = Parameter.objects.filter(category__code__in=category.path.split("/")).select_related("category")
+    by_key: dict[str, Parameter] = {}
+    for parameter in sorted(parameters, key=lambda p: p.category.depth):
+        by_key[parameter.key] = parameter
+    return by_key
+
+
+def _check_manager(user: User, manufacturer: Organization) -> None:
+    if not (user.is_authenticated and (user.is_staff or user_is_member(user, manufacturer))):
+        raise PermissionDenied(_("Only members of the manufacturer can change its products."))
+
+
+def _clean_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ApplicationError(_("Unknown product field: %(field)s") % {"field": sorted(unknown)[0]})
+    cleaned = dict(fields)
+    for money in ("price_min", "price_max", "domestic_content"):
+        if money in cleaned and cleaned[money] not in (None, ""):
+            try:
+                cleaned[money] = Decimal(str(cleaned[money]))
+            except InvalidOperation as exc:
+                raise ApplicationError(_("Enter a number."), field=money) from exc
+        elif money in cleaned and money != "domestic_content":
+            cleaned[money] = None
+    for text in ("name_zh", "name_en", "model_number", "description_zh", "description_en"):
+        if text in cleaned:
+            cleaned[text] = (cleaned[text] or "").strip()
+    return cleaned
+
+
+def _key_components(value: Any) -> list[dict[str, str]]:
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list):
+        raise ApplicationError(_("Key components must be a list."), field="key_components")
+    result = []
+    for item in value:
+        if not isinstance(item, Mapping) or not str(item.get("name", "")).strip():
+            raise ApplicationError(_("Each key component needs a name and an origin."), field="key_components")
+        result.append({"name": str(item["name"]).strip(), "origin": str(item.get("origin", "")).strip().upper()})
+    return result
+
+
+def _validate(product: Product) -> None:
+    if product.price_min is not None and product.price_max is not None and product.price_min > product.price_max:
+        raise ApplicationError(_("The lowest price cannot exceed the highest price."), field="price_min")
+    if product.manufacturer.kind != Organization.Kind.MANUFACTURER:
+        raise ApplicationError(_("Products belong to manufacturers."), field="manufacturer")
+    duplicate = Product.objects.filter(manufacturer=product.manufacturer, model_number=product.model_number)
+    if product.pk:
+        duplicate = duplicate.exclude(pk=product.pk)
+    if duplicate.exists():
+        raise ApplicationError(_("This manufacturer already lists this model number."), field="model_number")
+    try:
+        product.full_clean(exclude=["manufacturer", "category", "created_by"], validate_unique=False)
+    except DjangoValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise ApplicationError(messages[0], field=None if field == "__all__" else field) from exc
+
+
+def _set_provinces(product: Product, provinces: Iterable[Province | str] | None) -> None:
+    if provinces is None:
+        return
+    codes = [p.code if isinstance(p, Province) else str(p) for p in provinces]
+    found = list(Province.objects.filter(code__in=codes))
+    if len(found) != len(set(codes)):
+        missing = sorted(set(codes) - {p.code for p in found})
+        raise ApplicationError(
+            _("Unknown province code: %(code)s") % {"code": ", ".join(missing)}, field="provinces_served"
+        )
+    product.provinces_served.set(found)
+
+
+def _derive(product: Product) -> None:
+    product.is_domestic = is_domestic(
+        country=str(product.country_of_origin),
+        domestic_content=product.domestic_content,
+        threshold=category_domestic_threshold(product.category),
+    )
+
+
+def _after_write(product: Product, *, was_published: bool) -> None:
+    index_mark(kind="products", ids=[product.pk])
+    if was_published or product.status == Product.Status.PUBLISHED:
+        product_schedule_matching(product_id=product.pk)
+
+
+def _spec_errors_to_application_error(errors: dict[str, str]) -> ApplicationError:
+    message = "; ".join(f"{key}: {reason}" for key, reason in errors.items())
+    return ApplicationError(message, field="specifications", extra={"specifications": errors})
+
+
+def _write_specifications(
+    product: Product, specifications: Iterable[Mapping[str, Any]], *, replace: bool
+) -> list[Specification]:
+    dictionary = category_dictionary(product.category)
+    errors: dict[str, str] = {}
+    rows: list[Specification] = []
+    seen: set[str] = set()
+    for index, item in enumerate(specifications):
+        key = str(item.get("parameter") or "").strip()
+        label = key or f"#{index + 1}"
+        parameter = dictionary.get(key)
+        if parameter is None:
+            errors[label] = _("unknown parameter for category %(category)s") % {"category": product.category.code}
+            continue
+        if key in seen:
+            errors[key] = _("given more than once")
+            continue
+        seen.add(key)
+        try:
+            clean = clean_specification(
+                parameter,
+                value=item.get("value"),
+                value_min=item.get("min", item.get("value_min")),
+                value_max=item.get("max", item.get("value_max")),
+                choice=item.get("choice"),
+                flag=item.get("bool"),
+                unit=item.get("unit"),
+            )
+        except SpecificationError as exc:
+            errors[key] = exc.reason
+            continue
+        rows.append(Specification(product=product, parameter=parameter, **clean.as_fields()))
+    if errors:
+        raise _spec_errors_to_application_error(errors)
+    if replace:
+        product.specifications.exclude(parameter__in=[row.parameter for row in rows]).delete()
+    Specification.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["product", "parameter"],
+        update_fields=["value", "value_min", "value_max", "value_text", "value_bool", "entered_value", "entered_unit"],
+    )
+    return rows
+
+
+@transaction.atomic
+def product_create(
+    *,
+    user: User,
+    manufacturer: Organization,
+    category: Category,
+    model_number: str,
+    name_zh: str,
+    name_en: str = "",
+    specifications: Iterable[Mapping[str, Any]] = (),
+    provinces_served: Iterable[Province | str] | None = None,
+    **fields: Any,
+) -> Product:
+    """Create a draft product with its specifications."""
+    _check_manager(user, manufacturer)
+    cleaned = _clean_fields({"model_number": model_number, "name_zh": name_zh, "name_en": name_en, **fields})
+    cleaned["key_components"] = _key_components(cleaned.get("key_components"))
+    product = Product(
+        manufacturer=manufacturer,
+        category=category,
+        created_by=user if user.is_authenticated else None,
+        status=Product.Status.DRAFT,
+        **cleaned,
+    )
+    _derive(product)
+    _validate(product)
+    product.save()
+    _set_provinces(product, provinces_served)
+    _write_specifications(product, specifications, replace=True)
+    _after_write(product, was_published=False)
+    return product
+
+
+@transaction.atomic
+def product_update(
+    *,
+    product: Product,
+    user: User,
+    fields: Mapping[str, Any] | None = None,
+    specifications: Iterable[Mapping[str, Any]] | None = None,
+    provinces_served: Iterable[Province | str] | None = None,
+) -> Product:
+    """Change a product; ``specifications``, when given, replaces the whole set."""
+    _check_manager(user, product.manufacturer)
+    product = Product.objects.select_for_update().select_related("manufacturer", "category").get(pk=product.pk)
+    was_published = product.status == Product.Status.PUBLISHED
+    cleaned = _clean_fields(fields or {})
+    if "key_components" in cleaned:
+        cleaned["key_components"] = _key_components(cleaned["key_components"])
+    category_changed = "category" in cleaned and cleaned["category"].pk != product.category_id
+    for name, value in cleaned.items():
+        setattr(product, name, value)
+    _derive(product)
+    _validate(product)
+    product.save()
+    _set_provinces(product, provinces_served)
+    if specifications is not None:
+        _write_specifications(product, specifications, replace=True)
+    elif category_changed:
+        # Values of parameters the new category does not have would be meaningless.
+        keep = [p.pk for p in category_dictionary(product.category).values()]
+        product.specifications.exclude(parameter_id__in=keep).delete()
+    _after_write(product, was_published=was_published)
+    return product
+
+
+@transaction.atomic
+def product_specifications_set(
+    *, product: Product, user: User, specifications: Iterable[Mapping[str, Any]], replace: bool = False
+) -> list[Specification]:
+    """Add or change some specifications (or replace them all)."""
+    _check_manager(user, product.manufacturer)
+    rows = _write_specifications(product, specifications, replace=replace)
+    Product.objects.filter(pk=product.pk).update(updated_at=timezone.now())
+    _after_write(product, was_published=product.status == Product.Status.PUBLISHED)
+    return rows
+
+
+@transaction.atomic
+def product_publish(*, product: Product, user: User) -> Product:
+    _check_manager(user, product.manufacturer)
+    product = Product.objects.select_for_update().select_related("manufacturer", "category").get(pk=product.pk)
+    if product.status == Product.Status.PUBLISHED:
+        raise ApplicationError(_("The product is already published."), field="status")
+    if not product.manufacturer.is_verified:
+        raise ApplicationError(_("Only verified manufacturers can publish products."), field="status")
+    _derive(product)
+    product.status = Product.Status.PUBLISHED
+    product.published_at = timezone.now()
+    product.withdrawn_at = None
+    product.save(update_fields=["status", "published_at", "withdrawn_at", "is_domestic", "updated_at"])
+    _after_write(product, was_published=False)
+    return product
+
+
+@transaction.atomic
+def product_withdraw(*, product: Product, user: User) -> Product:
+    _check_manager(user, product.manufacturer)
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    if product.status != Product.Status.PUBLISHED:
+        raise ApplicationError(_("Only a published product can be withdrawn."), field="status")
+    product.status = Product.Status.WITHDRAWN
+    product.withdrawn_at = timezone.now()
+    product.save(update_fields=["status", "withdrawn_at", "updated_at"])
+    _after_write(product, was_published=True)
+    return product
