@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    PRODUCTS = "products", _("Products")
+    DEMANDS = "demands", _("Demands")
+
+
+class SearchOutbox(models.Model):
+    """One recorded change of a product or demand that the search indexes must pick up.
+
+    Rows are written in the same transaction as the change (so a change is never committed without its row)
+    and claimed by the sync with a compare-and-set lease, so two workers never index the same row at once and a
+    crashed worker's rows are picked up again when the lease runs out. Indexed rows are kept for a while: a
+    rebuild replays the ones recorded while it ran.
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    object_id = models.BigIntegerField(_("object id"))
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True, db_index=True)
+    claim_token = models.UUIDField(_("claim token"), null=True, blank=True)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    indexed_at = models.DateTimeField(_("indexed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("search outbox entry")
+        verbose_name_plural = _("search outbox entries")
+        indexes = [
+            models.Index(fields=["id"], condition=Q(indexed_at__isnull=True), name="search_outbox_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.object_id}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.indexed_at is None
+
+
+class SearchEntry(models.Model):
+    """The database backend's index: one row per searchable product or demand.
+
+    Kept by the indexing path, never by the owning apps. ``terms_*`` hold the tokenizer's output by weight
+    (title, classification, body) and serve SQLite directly; on PostgreSQL ``vector`` is built from them and
+    GIN-indexed (migration 0002). Filter and facet columns are copied so a search never joins other tables.
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    object_id = models.BigIntegerField(_("object id"))
+    # Display text kept for highlighting: Chinese (or only) title and body, English title and body.
+    title = models.TextField(_("title"), blank=True)
+    title_en = models.TextField(_("English title"), blank=True)
+    body = models.TextField(_("body"), blank=True)
+    body_en = models.TextField(_("English body"), blank=True)
+    model_number = models.CharField(_("model number"), max_length=100, blank=True)
+    model_key = models.CharField(_("model key"), max_length=100, blank=True)
+    terms_title = models.TextField(blank=True)
+    terms_meta = models.TextField(blank=True)
+    terms_body = models.TextField(blank=True)
+    vector = SearchVectorField(null=True, blank=True)
+    category_id = models.BigIntegerField(_("category"), null=True, blank=True)
+    category_path = models.CharField(_("category path"), max_length=128, blank=True)
+    manufacturer_id = models.BigIntegerField(_("manufacturer"), null=True, blank=True)
+    is_domestic = models.BooleanField(_("domestic"), null=True, blank=True)
+    # Space-delimited with a leading and trailing space, so " 110000 " matches one code exactly.
+    provinces = models.TextField(_("provinces"), blank=True)
+    price_min = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    price_max = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    budget = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    deadline = models.DateField(null=True, blank=True)
+    sort_date = models.DateTimeField(null=True, blank=True)
+    indexed_at = models.DateTimeField(_("indexed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="search_entry_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "model_key"], name="search_entry_model"),
+            models.Index(fields=["kind", "category_path"], name="search_entry_category"),
+            models.Index(fields=["kind", "-sort_date", "object_id"], name="search_entry_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.object_id} {self.title}"

@@ -1,14 +1,27 @@
-"""The search interface every page and API uses. (Minimal database version; the search work replaces the body
-but keeps these signatures.)"""
+"""The search interface every page and API uses, and read-only views of the indexing state."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.core.cache import cache
+from django.db.models import Count, Min, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-KINDS = ("products", "demands")
+from search.backends import SearchUnavailable, database_backend, get_backend, index_backends
+from search.backends.base import BackendResult
+from search.documents import KINDS, searchable_count
+from search.models import SearchOutbox
+
+logger = logging.getLogger(__name__)
+
+# After the configured backend fails, searches go straight to the database for this long instead of waiting
+# on a dead cluster's timeout again with every request.
+CIRCUIT_OPEN_SECONDS = 30
+_CIRCUIT_KEY = "search:backend-down:{}"
 
 
 @dataclass(frozen=True)
@@ -41,71 +54,136 @@ class SearchResult:
     degraded: bool = False
 
 
-def search(query: SearchQuery) -> SearchResult:
-    if query.kind == "products":
-        ids = _product_ids(query)
-    elif query.kind == "demands":
-        ids = _demand_ids(query)
-    else:
-        raise ValueError(f"unknown search kind {query.kind!r}")
-    start = (query.page - 1) * query.page_size
-    return SearchResult(ids=ids[start : start + query.page_size], total=len(ids))
-
-
-def _subtree(category_id: int) -> Q:
+def _category_path(category_id: Any) -> str | None:
     from catalog.models import Category
 
-    path = Category.objects.filter(pk=category_id).values_list("path", flat=True).first() or "-"
-    return Q(category__path=path) | Q(category__path__startswith=path + "/")
+    if category_id in (None, ""):
+        return None
+    return Category.objects.filter(pk=category_id).values_list("path", flat=True).first()
 
 
-def _product_ids(query: SearchQuery) -> list[int]:
-    from catalog.models import Product
+def search(query: SearchQuery) -> SearchResult:
+    """Ordered ids of one page of results, with total, facets and highlights; rows are loaded by the caller."""
+    if query.kind not in KINDS:
+        raise ValueError(f"unknown search kind {query.kind!r}")
+    category_path = _category_path(query.filters.get("category"))
+    backend = get_backend()
+    degraded = False
+    raw: BackendResult | None = None
+    if backend.name != "database" and cache.get(_CIRCUIT_KEY.format(backend.name)):
+        degraded = True
+    elif backend.name != "database":
+        try:
+            raw = backend.search(query, category_path=category_path)
+        except SearchUnavailable:
+            logger.warning("search: %s failed; answering from the database", backend.name, exc_info=True)
+            cache.set(_CIRCUIT_KEY.format(backend.name), True, CIRCUIT_OPEN_SECONDS)
+            degraded = True
+    if raw is None:
+        backend = database_backend()
+        raw = backend.search(query, category_path=category_path)
+    return SearchResult(
+        ids=raw.ids,
+        total=raw.total,
+        facets=_labelled_facets(raw.facets),
+        highlights=raw.highlights,
+        backend=backend.name,
+        degraded=degraded,
+    )
 
-    qs = Product.objects.filter(status=Product.Status.PUBLISHED)
-    f = query.filters
-    if f.get("category"):
-        qs = qs.filter(_subtree(f["category"]))
-    if f.get("is_domestic") is not None:
-        qs = qs.filter(is_domestic=f["is_domestic"])
-    if f.get("province"):
-        qs = qs.filter(provinces_served__code=f["province"])
-    if f.get("manufacturer"):
-        qs = qs.filter(manufacturer_id=f["manufacturer"])
-    if f.get("price_min") is not None:
-        qs = qs.filter(price_max__gte=f["price_min"])
-    if f.get("price_max") is not None:
-        qs = qs.filter(price_min__lte=f["price_max"])
-    if query.text:
-        t = query.text
-        qs = qs.filter(
-            Q(name_zh__icontains=t)
-            | Q(name_en__icontains=t)
-            | Q(model_number__icontains=t)
-            | Q(description_zh__icontains=t)
-            | Q(description_en__icontains=t)
+
+def _labelled_facets(facets: dict[str, list[tuple[str, int]]]) -> dict[str, list[tuple[str, str, int]]]:
+    from accounts.models import Organization, Province
+    from catalog.models import Category
+
+    def ids(name: str) -> list[int]:
+        return [int(v) for v, _ in facets.get(name, []) if v.lstrip("-").isdigit()]
+
+    labels: dict[str, dict[str, str]] = {name: {} for name in facets}
+    if facets.get("category"):
+        labels["category"] = {str(c.pk): c.name for c in Category.objects.filter(pk__in=ids("category"))}
+    if facets.get("manufacturer"):
+        english = translation.get_language() == "en"
+        labels["manufacturer"] = {
+            str(o.pk): (o.name_en or o.name_zh) if english else o.name_zh
+            for o in Organization.objects.filter(pk__in=ids("manufacturer")).only("id", "name_zh", "name_en")
+        }
+    if facets.get("province"):
+        codes = [v for v, _ in facets["province"]]
+        labels["province"] = {p.code: p.name for p in Province.objects.filter(code__in=codes)}
+    if "domestic" in facets:
+        labels["domestic"] = {"true": _("Domestic"), "false": _("Imported")}
+    return {
+        name: [(value, labels[name].get(value, value), count) for value, count in values]
+        for name, values in facets.items()
+    }
+
+
+def search_rows(kind: str, ids: list[int]) -> list[Any]:
+    """The rows for ``ids`` in that order, with what result lists show already joined."""
+    if kind == "products":
+        from catalog.models import Product
+
+        rows: dict[int, Any] = Product.objects.select_related("category", "manufacturer").in_bulk(ids)
+    elif kind == "demands":
+        from procurement.models import Demand
+
+        rows = Demand.objects.select_related("category", "institution", "delivery_province").in_bulk(ids)
+    else:
+        raise ValueError(f"unknown search kind {kind!r}")
+    return [rows[i] for i in ids if i in rows]
+
+
+@dataclass
+class KindStatus:
+    kind: str
+    pending: int
+    # claimed by a worker whose lease ran out (it crashed or hangs)
+    stale_claims: int
+    failing: int
+    oldest_pending_at: Any
+    database_count: int
+    # backend name -> documents in that index, or None when the backend cannot be reached
+    index_counts: dict[str, int | None]
+
+    def differences(self) -> dict[str, int | None]:
+        return {
+            name: None if count is None else count - self.database_count for name, count in self.index_counts.items()
+        }
+
+
+def outbox_status() -> list[KindStatus]:
+    """Pending work and index-versus-database counts, per kind."""
+    now = timezone.now()
+    pending = SearchOutbox.objects.filter(indexed_at__isnull=True)
+    stats = {
+        row["kind"]: row
+        for row in pending.values("kind").annotate(
+            pending=Count("id"),
+            stale=Count("id", filter=Q(claimed_until__lt=now)),
+            failing=Count("id", filter=~Q(last_error="")),
+            oldest=Min("created_at"),
         )
-    return list(qs.order_by("id").values_list("id", flat=True).distinct())
-
-
-def _demand_ids(query: SearchQuery) -> list[int]:
-    from procurement.models import Demand
-
-    qs = Demand.objects.filter(status=Demand.Status.OPEN)
-    f = query.filters
-    if f.get("category"):
-        qs = qs.filter(_subtree(f["category"]))
-    if f.get("province"):
-        qs = qs.filter(delivery_province__code=f["province"])
-    if f.get("budget_min") is not None:
-        qs = qs.filter(budget__gte=f["budget_min"])
-    if f.get("budget_max") is not None:
-        qs = qs.filter(budget__lte=f["budget_max"])
-    if f.get("deadline_after"):
-        qs = qs.filter(deadline__gte=f["deadline_after"])
-    if f.get("deadline_before"):
-        qs = qs.filter(deadline__lte=f["deadline_before"])
-    if query.text:
-        t = query.text
-        qs = qs.filter(Q(title__icontains=t) | Q(description__icontains=t))
-    return list(qs.order_by("id").values_list("id", flat=True).distinct())
+    }
+    backends = index_backends()
+    result = []
+    for kind in KINDS:
+        counts: dict[str, int | None] = {}
+        for backend in backends:
+            try:
+                counts[backend.name] = backend.count(kind)
+            except SearchUnavailable:
+                counts[backend.name] = None
+        row = stats.get(kind, {})
+        result.append(
+            KindStatus(
+                kind=kind,
+                pending=row.get("pending", 0),
+                stale_claims=row.get("stale", 0),
+                failing=row.get("failing", 0),
+                oldest_pending_at=row.get("oldest"),
+                database_count=searchable_count(kind),
+                index_counts=counts,
+            )
+        )
+    return result

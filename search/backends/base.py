@@ -1,0 +1,79 @@
+"""What every search backend provides. Selectors and services talk to this interface only."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from search.selectors import SearchQuery
+
+
+class SearchUnavailable(Exception):
+    """The backend could not be reached or failed to answer; callers fall back or retry later."""
+
+
+# Filters each kind accepts (SearchQuery.filters keys) and the facets each kind offers.
+FILTERS = {
+    "products": ("category", "is_domestic", "province", "manufacturer", "price_min", "price_max"),
+    "demands": ("category", "province", "budget_min", "budget_max", "deadline_after", "deadline_before"),
+}
+FACETS = {
+    "products": ("category", "domestic", "province", "manufacturer"),
+    "demands": ("category", "province"),
+}
+
+
+@dataclass
+class BackendResult:
+    ids: list[int]
+    total: int
+    # facet name -> [(raw value, count)], most frequent first; labels are added by the selector
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    highlights: dict[int, dict[str, list[str]]] = field(default_factory=dict)
+
+
+@dataclass
+class RebuildReport:
+    kind: str
+    indexed: int
+    replayed: int
+    index_name: str = ""
+
+
+class SearchBackend(abc.ABC):
+    name: str
+
+    @abc.abstractmethod
+    def ping(self) -> None:
+        """Raise SearchUnavailable when the backend cannot serve searches."""
+
+    @abc.abstractmethod
+    def search(self, query: SearchQuery, *, category_path: str | None = None) -> BackendResult:
+        """Ordered ids of one page, the total, facet counts and highlights.
+
+        ``category_path`` is the resolved path of ``query.filters["category"]`` (the subtree to search).
+        """
+
+    @abc.abstractmethod
+    def index(self, kind: str, ids: Sequence[int]) -> None:
+        """Bring the index in line with the database for ``ids``: index searchable rows, remove the rest."""
+
+    @abc.abstractmethod
+    def delete(self, kind: str, ids: Sequence[int]) -> None:
+        """Remove ``ids`` from the index (missing ids are fine)."""
+
+    @abc.abstractmethod
+    def count(self, kind: str) -> int:
+        """How many documents of ``kind`` the index holds."""
+
+    @abc.abstractmethod
+    def rebuild(self, kind: str, *, replay: Callable[[], Sequence[int]], progress: Any = None) -> RebuildReport:
+        """Index every searchable row from scratch; then index the ids ``replay()`` returns (changes made
+        while the rebuild ran)."""
+
+    def top_facet_values(self, values: dict[Any, int], limit: int) -> list[tuple[str, int]]:
+        ordered = sorted(values.items(), key=lambda item: (-item[1], str(item[0])))
+        return [(str(value), count) for value, count in ordered[:limit] if value is not None and value != ""]

@@ -1,0 +1,215 @@
+"""Search behaviour on the database backend (PostgreSQL), through the public selector."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from catalog.models import Product
+from procurement.models import Demand
+from search.selectors import SearchQuery, search
+from tests.factories import CategoryFactory, DemandFactory, ManufacturerFactory, ProductFactory, province
+from tests.search.factories import index_now
+
+pytestmark = pytest.mark.django_db
+
+
+def products(text: str = "", **kwargs):
+    return search(SearchQuery(kind="products", text=text, **kwargs))
+
+
+def test_runs_on_postgresql():
+    # The ranking and GIN behaviour below is PostgreSQL's; the suite must not silently run on SQLite.
+    assert connection.vendor == "postgresql"
+
+
+def test_chinese_substring_finds_product_named_only_in_chinese():
+    # given
+    hplc = ProductFactory(name_zh="高效液相色谱仪", name_en="", description_zh="", model_number="X-1")
+    other = ProductFactory(name_zh="气相色谱仪", name_en="", model_number="X-2")
+    index_now("products", hplc, other)
+    # when
+    result = products("液相色谱")
+    # then
+    assert result.ids == [hplc.pk]
+    assert result.total == 1
+    assert result.backend == "database"
+    assert not result.degraded
+
+
+@pytest.mark.parametrize("query", ["liquid chromatograph", "HPLC", "hplc", "High Performance Liquid Chromatograph"])
+def test_english_and_abbreviation_find_chinese_only_product_through_synonyms(query):
+    # given
+    hplc = ProductFactory(name_zh="高效液相色谱仪", name_en="", description_zh="", model_number="Y-1")
+    ProductFactory(name_zh="扫描电子显微镜", name_en="", model_number="Y-2")
+    index_now("products", *Product.objects.all())
+    # when
+    result = products(query)
+    # then
+    assert result.ids == [hplc.pk]
+
+
+def test_model_number_query_puts_the_exact_model_first():
+    # given: the exact model is indexed last and has the longest text, so only the model rule can lift it
+    decoy = ProductFactory(name_zh="LC-2030 配件套装", model_number="LC-2030-KIT")
+    near = ProductFactory(name_zh="液相色谱仪", model_number="LC-2030X")
+    exact = ProductFactory(name_zh="液相色谱仪 升级版", description_zh="LC-2030 " * 3, model_number="LC-2030")
+    index_now("products", decoy, near, exact)
+    # when
+    result = products("lc2030")
+    # then
+    assert result.ids[0] == exact.pk
+    assert set(result.ids) == {decoy.pk, near.pk, exact.pk}
+
+
+def test_title_match_ranks_above_description_only_match():
+    # given
+    in_description = ProductFactory(
+        name_zh="分析系统", description_zh="可配置紫外检测器和荧光检测器", model_number="D-1"
+    )
+    in_title = ProductFactory(name_zh="紫外检测器", description_zh="", model_number="D-2")
+    index_now("products", in_description, in_title)
+    # when
+    result = products("紫外检测器")
+    # then
+    assert result.ids == [in_title.pk, in_description.pk]
+
+
+def test_one_character_query_finds_it_at_any_position():
+    # given
+    first = ProductFactory(name_zh="泵头组件", model_number="P-1")
+    last = ProductFactory(name_zh="真空泵", model_number="P-2")
+    ProductFactory(name_zh="离心机", model_number="P-3")
+    index_now("products", *Product.objects.all())
+    # when
+    result = products("泵")
+    # then
+    assert set(result.ids) == {first.pk, last.pk}
+
+
+def test_drafts_and_withdrawn_products_never_appear():
+    # given
+    published = ProductFactory(name_zh="原子吸收光谱仪", model_number="A-1")
+    draft = ProductFactory(name_zh="原子吸收光谱仪 草稿", model_number="A-2", status=Product.Status.DRAFT)
+    withdrawn = ProductFactory(name_zh="原子吸收光谱仪 旧款", model_number="A-3", status=Product.Status.WITHDRAWN)
+    index_now("products", published, draft, withdrawn)
+    # when
+    with_text, without_text = products("原子吸收"), products("", facets=("category",))
+    # then
+    assert with_text.ids == [published.pk]
+    assert without_text.ids == [published.pk]
+    assert without_text.total == 1
+
+
+def test_product_withdrawn_after_indexing_is_removed_from_the_index():
+    # given
+    product = ProductFactory(name_zh="热重分析仪", model_number="T-1")
+    index_now("products", product)
+    assert products("热重").ids == [product.pk]
+    # when
+    Product.objects.filter(pk=product.pk).update(status=Product.Status.WITHDRAWN)
+    index_now("products", product)
+    # then
+    assert products("热重").ids == []
+
+
+def test_product_filters_and_facet_counts():
+    # given
+    root = CategoryFactory(name_zh="色谱仪器")
+    child = CategoryFactory(parent=root, name_zh="液相色谱")
+    elsewhere = CategoryFactory(name_zh="光谱仪器")
+    maker = ManufacturerFactory(name_zh="北分仪器")
+    a = ProductFactory(name_zh="色谱 A", category=child, manufacturer=maker, price_min=100_000, price_max=200_000)
+    b = ProductFactory(name_zh="色谱 B", category=root, is_domestic=False, price_min=600_000, price_max=900_000)
+    c = ProductFactory(name_zh="色谱 C", category=elsewhere, manufacturer=maker)
+    a.provinces_served.set([province("110000"), province("310000")])
+    b.provinces_served.set([province("310000")])
+    index_now("products", a, b, c)
+    facets = ("category", "domestic", "province", "manufacturer")
+    # when / then: category includes its subtree
+    result = products("色谱", filters={"category": root.pk}, facets=facets)
+    assert set(result.ids) == {a.pk, b.pk}
+    assert sorted(result.facets["category"]) == sorted(
+        [(str(child.pk), child.name_en, 1), (str(root.pk), root.name_en, 1)]
+    )
+    assert result.facets["domestic"] == [("false", "Imported", 1), ("true", "Domestic", 1)]
+    assert result.facets["province"][0] == ("310000", "Shanghai", 2)
+    assert ("110000", "Beijing", 1) in result.facets["province"]
+    assert (str(maker.pk), maker.name_en, 1) in result.facets["manufacturer"]
+    # other filters
+    assert products("色谱", filters={"is_domestic": False}).ids == [b.pk]
+    assert products("色谱", filters={"province": "110000"}).ids == [a.pk]
+    assert set(products("色谱", filters={"manufacturer": maker.pk}).ids) == {a.pk, c.pk}
+    assert products("色谱", filters={"price_min": Decimal("600000")}).ids == [b.pk]
+    assert products("色谱", filters={"price_max": 250_000}).ids == [a.pk]  # c starts at 300,000
+    # facet counts follow the filters
+    all_facets = products("色谱", facets=facets).facets
+    assert sum(count for _, _, count in all_facets["domestic"]) == 3
+
+
+def test_demand_search_filters_and_only_open_demands():
+    # given
+    category = CategoryFactory()
+    open_demand = DemandFactory(
+        title="采购高效液相色谱仪一台", category=category, budget=800_000, delivery_province=province("440000")
+    )
+    cheap = DemandFactory(title="液相色谱柱", budget=20_000)
+    draft = DemandFactory(title="液相色谱仪 草稿", status=Demand.Status.DRAFT)
+    closed = DemandFactory(title="液相色谱仪 已关闭", status=Demand.Status.CLOSED)
+    index_now("demands", open_demand, cheap, draft, closed)
+
+    def demands(**kwargs):
+        return search(SearchQuery(kind="demands", text="液相色谱", facets=("category", "province"), **kwargs))
+
+    # when / then
+    result = demands()
+    assert set(result.ids) == {open_demand.pk, cheap.pk}
+    assert ("440000", "Guangdong", 1) in result.facets["province"]
+    assert demands(filters={"budget_min": 100_000}).ids == [open_demand.pk]
+    assert demands(filters={"budget_max": 100_000}).ids == [cheap.pk]
+    assert demands(filters={"province": "440000"}).ids == [open_demand.pk]
+    assert demands(filters={"category": category.pk}).ids == [open_demand.pk]
+    assert demands(filters={"deadline_after": open_demand.deadline}).total == 2
+    assert demands(filters={"deadline_before": open_demand.deadline.replace(year=2000)}).total == 0
+    # an English query reaches the Chinese demands through synonyms
+    assert set(search(SearchQuery(kind="demands", text="HPLC")).ids) == {open_demand.pk, cheap.pk}
+
+
+def test_highlights_mark_the_matched_terms_and_synonyms():
+    # given
+    product = ProductFactory(
+        name_zh="高效液相色谱仪", name_en="", description_zh="配备<二极管阵列>检测器", model_number="H-1"
+    )
+    index_now("products", product)
+    # when
+    by_chinese = products("效液相")
+    by_abbreviation = products("HPLC")
+    by_description = products("检测器")
+    # then
+    assert by_chinese.highlights[product.pk]["name_zh"] == ["高<mark>效液相</mark>色谱仪"]
+    assert by_abbreviation.highlights[product.pk]["name_zh"] == ["<mark>高效液相色谱仪</mark>"]
+    assert by_description.highlights[product.pk]["description_zh"] == ["配备&lt;二极管阵列&gt;<mark>检测器</mark>"]
+
+
+def test_paging_returns_the_requested_slice_and_the_full_total():
+    # given
+    rows = [ProductFactory(name_zh=f"离心机 {i}", model_number=f"C-{i}") for i in range(5)]
+    index_now("products", *rows)
+    # when
+    first, second = products("离心机", page_size=2), products("离心机", page=3, page_size=2)
+    # then
+    assert first.total == second.total == 5
+    assert len(first.ids) == 2 and len(second.ids) == 1
+    assert not set(first.ids) & set(second.ids)
+
+
+def test_text_without_searchable_tokens_finds_nothing():
+    index_now("products", ProductFactory(name_zh="天平"))
+    assert products("!!! --").total == 0
+
+
+def test_unknown_category_filter_matches_nothing():
+    index_now("products", ProductFactory(name_zh="天平"))
+    assert products("天平", filters={"category": 999_999}).total == 0
