@@ -1,9 +1,28 @@
 from django.urls import path
 
-from config.placeholders import placeholder
+from procurement import views
 
 app_name = "procurement"
 
 urlpatterns = [
-    path("demand-list/", placeholder, name="demand-list"),
+    path("", views.demand_list, name="demand-list"),
+    path("mine/", views.demand_mine, name="demand-mine"),
+    path("for-manufacturers/", views.demand_for_manufacturer, name="demand-for-manufacturer"),
+    path("new/", views.demand_create, name="demand-create"),
+    path("requirement-rows/", views.requirement_rows, name="requirement-rows"),
+    path("<int:pk>/", views.demand_detail, name="demand-detail"),
+    path("<int:pk>/edit/", views.demand_edit, name="demand-edit"),
+    path("<int:pk>/check/", views.demand_check, name="demand-check"),
+    path("<int:pk>/open/", views.demand_open, name="demand-open"),
+    path("<int:pk>/cancel/", views.demand_cancel, name="demand-cancel"),
+    path("<int:pk>/close/", views.demand_close, name="demand-close"),
+    path("<int:pk>/revise/", views.demand_revise, name="demand-revise"),
+    path("<int:pk>/quote/", views.quote_create, name="quote-create"),
+    path("<int:pk>/award/", views.demand_award, name="demand-award"),
+    path("quotes/<int:pk>/withdraw/", views.quote_withdraw, name="quote-withdraw"),
+    path("shared-instruments/", views.shared_instrument_list, name="shared-instrument-list"),
+    path("shared-instruments/new/", views.shared_instrument_create, name="shared-instrument-create"),
+    path("shared-instruments/import/", views.shared_instrument_import, name="shared-instrument-import"),
+    path("shared-instruments/<int:pk>/edit/", views.shared_instrument_edit, name="shared-instrument-edit"),
+    path("shared-instruments/<int:pk>/delete/", views.shared_instrument_delete, name="shared-instrument-delete"),
 ]

@@ -1,0 +1,335 @@
+"""Reads of demands, shared instruments and quotes that carry rules: visibility, ordering, prefetching.
+
+Pages and the API use the same selectors, so a person sees the same rows through both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.http import Http404
+
+from accounts.models import Organization
+from accounts.selectors import AnyUser, user_is_verified_manufacturer, user_organization_ids
+from catalog.models import Category, Parameter, Product
+from procurement.models import Demand, DemandRevision, Quote, Requirement, SharedInstrument
+from search.selectors import SearchQuery, SearchResult, search
+
+# Statuses anyone may read; drafts and cancelled demands stay with their institution.
+PUBLIC_STATUSES = (Demand.Status.OPEN, Demand.Status.AWARDED, Demand.Status.CLOSED, Demand.Status.EXPIRED)
+
+
+# --- categories and their dictionaries ------------------------------------------------------------------------
+
+
+def category_ancestor_codes(category: Category) -> list[str]:
+    return category.path.split("/")
+
+
+def category_parameters(category: Category) -> list[Parameter]:
+    """The category's dictionary: its own parameters and those of every ancestor (a nearer category wins a key)."""
+    codes = category_ancestor_codes(category)
+    rows = list(Parameter.objects.filter(category__code__in=codes).select_related("category"))
+    by_key: dict[str, Parameter] = {}
+    for parameter in sorted(rows, key=lambda p: p.category.depth):
+        by_key[parameter.key] = parameter
+    return sorted(by_key.values(), key=lambda p: (p.category.depth, p.sort_order, p.key))
+
+
+def category_subtree_q(category: Category | int, *, prefix: str = "category") -> Q:
+    if isinstance(category, int):
+        path = Category.objects.filter(pk=category).values_list("path", flat=True).first() or "-"
+    else:
+        path = category.path
+    return Q(**{f"{prefix}__path": path}) | Q(**{f"{prefix}__path__startswith": path + "/"})
+
+
+def category_choices() -> QuerySet[Category]:
+    return Category.objects.order_by("path")
+
+
+# --- who may see and do what ---------------------------------------------------------------------------------
+
+
+@dataclass
+class DemandAccess:
+    """What one user may do with demands; computed once per request so lists stay at a fixed query count."""
+
+    user: AnyUser
+    org_ids: set[int] = field(default_factory=set)
+    is_staff: bool = False
+    is_verified_manufacturer: bool = False
+
+    def can_see_contact(self, demand: Demand) -> bool:
+        return self.is_staff or self.is_verified_manufacturer or demand.institution_id in self.org_ids
+
+    def can_edit(self, demand: Demand) -> bool:
+        return demand.institution_id in self.org_ids
+
+    def can_see(self, demand: Demand) -> bool:
+        return self.is_staff or demand.status in PUBLIC_STATUSES or demand.institution_id in self.org_ids
+
+
+def demand_access(user: AnyUser) -> DemandAccess:
+    cached: DemandAccess | None = getattr(user, "_demand_access", None)
+    if cached is not None:
+        return cached
+    access = DemandAccess(
+        user=user,
+        org_ids=user_organization_ids(user, kind=Organization.Kind.INSTITUTION),
+        is_staff=bool(user.is_authenticated and user.is_staff),
+        is_verified_manufacturer=user_is_verified_manufacturer(user),
+    )
+    if user.is_authenticated:
+        setattr(user, "_demand_access", access)  # noqa: B010 (a per-request cache on the user object)
+    return access
+
+
+def _visible_q(user: AnyUser) -> Q:
+    access = demand_access(user)
+    if access.is_staff:
+        return Q()
+    visible = Q(status__in=PUBLIC_STATUSES)
+    if access.org_ids:
+        visible |= Q(institution_id__in=access.org_ids)
+    return visible
+
+
+# --- demands ---------------------------------------------------------------------------------------------------
+
+
+def _with_related(qs: QuerySet[Demand]) -> QuerySet[Demand]:
+    return qs.select_related("institution", "category", "delivery_province", "posted_by")
+
+
+def demand_requirements_prefetch() -> Prefetch:
+    return Prefetch(
+        "requirements",
+        queryset=Requirement.objects.select_related("parameter").order_by("sort_order", "id"),
+    )
+
+
+def demand_list(*, user: AnyUser, filters: dict[str, Any] | None = None) -> QuerySet[Demand]:
+    """Demands the user may see, filtered, with what lists and the API read."""
+    qs = _with_related(Demand.objects.filter(_visible_q(user))).prefetch_related(demand_requirements_prefetch())
+    return demand_filter(qs, filters or {}, user=user)
+
+
+def demand_filter(qs: QuerySet[Demand], filters: dict[str, Any], *, user: AnyUser) -> QuerySet[Demand]:
+    """The filters the pages and the API share (the keys of SearchQuery's demand filters, plus a few)."""
+    if filters.get("category"):
+        qs = qs.filter(category_subtree_q(filters["category"]))
+    if filters.get("province"):
+        qs = qs.filter(delivery_province_id=filters["province"])
+    if filters.get("budget_min") is not None:
+        qs = qs.filter(budget__gte=filters["budget_min"])
+    if filters.get("budget_max") is not None:
+        qs = qs.filter(budget__lte=filters["budget_max"])
+    if filters.get("deadline_after"):
+        qs = qs.filter(deadline__gte=filters["deadline_after"])
+    if filters.get("deadline_before"):
+        qs = qs.filter(deadline__lte=filters["deadline_before"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("institution"):
+        qs = qs.filter(institution_id=filters["institution"])
+    if filters.get("mine"):
+        qs = qs.filter(institution_id__in=demand_access(user).org_ids)
+    if filters.get("q"):
+        # Keyword search goes through the search interface (open demands only), rows come from the database.
+        ids = demand_search_ids(text=filters["q"], filters={})
+        qs = qs.filter(pk__in=ids)
+    return qs
+
+
+def demand_search_ids(*, text: str, filters: dict[str, Any]) -> list[int]:
+    return search(SearchQuery(kind="demands", text=text, filters=filters, page=1, page_size=1000)).ids
+
+
+def demand_get(*, user: AnyUser, pk: int) -> Demand:
+    """A demand the user may see, or 404 (drafts of other institutions do not exist for them)."""
+    demand = (
+        _with_related(Demand.objects.filter(_visible_q(user)))
+        .prefetch_related(demand_requirements_prefetch())
+        .filter(pk=pk)
+        .first()
+    )
+    if demand is None:
+        raise Http404
+    return demand
+
+
+def demand_get_for_edit(*, user: AnyUser, pk: int) -> Demand:
+    """A demand of one of the user's institutions, or 404 (pages do not reveal what others may not change)."""
+    demand = demand_get(user=user, pk=pk)
+    if not demand_access(user).can_edit(demand):
+        raise Http404
+    return demand
+
+
+def demand_revisions(*, demand: Demand) -> QuerySet[DemandRevision]:
+    return demand.revisions.select_related("created_by").order_by("-number")
+
+
+def institution_demand_list(*, user: AnyUser, status: str | None = None) -> QuerySet[Demand]:
+    """Every demand of the user's institutions, drafts included."""
+    org_ids = demand_access(user).org_ids
+    qs = _with_related(Demand.objects.filter(institution_id__in=org_ids)).order_by("-created_at", "-id")
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def manufacturer_category_paths(*, user: AnyUser) -> set[str]:
+    """Paths of the categories the user's manufacturers publish products in, and of all their ancestors.
+
+    A demand in a category is met by products in its subtree, so a maker of A/A01 products cares about demands
+    posted in A/A01 and in A.
+    """
+    org_ids = user_organization_ids(user, kind=Organization.Kind.MANUFACTURER)
+    if not org_ids:
+        return set()
+    paths = set(
+        Product.objects.filter(manufacturer_id__in=org_ids, status=Product.Status.PUBLISHED)
+        .values_list("category__path", flat=True)
+        .distinct()
+    )
+    with_ancestors: set[str] = set()
+    for path in paths:
+        parts = path.split("/")
+        with_ancestors.update("/".join(parts[: i + 1]) for i in range(len(parts)))
+    return with_ancestors
+
+
+def manufacturer_demand_list(*, user: AnyUser, filters: dict[str, Any] | None = None) -> QuerySet[Demand]:
+    """Open demands in the categories the user's manufacturers make products for."""
+    paths = manufacturer_category_paths(user=user)
+    qs = _with_related(Demand.objects.filter(status=Demand.Status.OPEN, category__path__in=paths))
+    return demand_filter(qs, filters or {}, user=user).order_by("deadline", "id")
+
+
+def open_demand_search(
+    *, text: str = "", filters: dict[str, Any] | None = None, page: int = 1, page_size: int = 20
+) -> tuple[SearchResult, list[Demand]]:
+    """Open demands through the search interface; rows loaded from the database in the search order."""
+    result = search(
+        SearchQuery(
+            kind="demands",
+            text=text,
+            filters=filters or {},
+            facets=("category", "province"),
+            page=page,
+            page_size=page_size,
+        )
+    )
+    return result, demands_in_order(result.ids)
+
+
+def demands_in_order(ids: Iterable[int]) -> list[Demand]:
+    ids = list(ids)
+    rows = {d.pk: d for d in _with_related(Demand.objects.filter(pk__in=ids, status=Demand.Status.OPEN))}
+    return [rows[i] for i in ids if i in rows]
+
+
+# --- shared instruments --------------------------------------------------------------------------------------
+
+
+def _shared_related(qs: QuerySet[SharedInstrument]) -> QuerySet[SharedInstrument]:
+    return qs.select_related("institution", "category", "province", "product", "product__manufacturer")
+
+
+def shared_instrument_list(*, user: AnyUser, filters: dict[str, Any] | None = None) -> QuerySet[SharedInstrument]:
+    """Instruments open to outside users, plus all of the user's own institutions' instruments."""
+    org_ids = user_organization_ids(user)
+    visible = Q(is_open_to_external=True)
+    if org_ids:
+        visible |= Q(institution_id__in=org_ids)
+    if user.is_authenticated and user.is_staff:
+        visible = Q()
+    qs = _shared_related(SharedInstrument.objects.filter(visible))
+    filters = filters or {}
+    if filters.get("category"):
+        qs = qs.filter(category_subtree_q(filters["category"]))
+    if filters.get("province"):
+        qs = qs.filter(province_id=filters["province"])
+    if filters.get("institution"):
+        qs = qs.filter(institution_id=filters["institution"])
+    if filters.get("mine"):
+        qs = qs.filter(institution_id__in=org_ids)
+    if filters.get("q"):
+        text = filters["q"]
+        qs = qs.filter(Q(name__icontains=text) | Q(model_name__icontains=text) | Q(manufacturer_name__icontains=text))
+    return qs.order_by("category__path", "province_id", "id")
+
+
+def shared_instrument_get(*, user: AnyUser, pk: int) -> SharedInstrument:
+    instrument = shared_instrument_list(user=user).filter(pk=pk).first()
+    if instrument is None:
+        raise Http404
+    return instrument
+
+
+def shared_instrument_get_for_edit(*, user: AnyUser, pk: int) -> SharedInstrument:
+    instrument = _shared_related(
+        SharedInstrument.objects.filter(pk=pk, institution_id__in=user_organization_ids(user))
+    ).first()
+    if instrument is None:
+        raise Http404
+    return instrument
+
+
+def shared_instrument_candidates(*, demand: Demand) -> list[SharedInstrument]:
+    """Shared instruments a demand might use instead of buying: the category's subtree, own institution first,
+    then the delivery province, then the rest. Other institutions' instruments count only when open to outsiders.
+    """
+    qs = SharedInstrument.objects.filter(category_subtree_q(demand.category_id)).filter(
+        Q(institution_id=demand.institution_id) | Q(is_open_to_external=True)
+    )
+    qs = qs.annotate(
+        proximity=Case(
+            When(institution_id=demand.institution_id, then=Value(0)),
+            When(province_id=demand.delivery_province_id, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+    )
+    return list(_shared_related(qs).order_by("proximity", "category__path", "id"))
+
+
+# --- quotes --------------------------------------------------------------------------------------------------
+
+
+def quote_list(*, user: AnyUser, demand: Demand | None = None) -> QuerySet[Quote]:
+    """Quotes the user's organization wrote or received as the buyer; nobody else sees them."""
+    org_ids = user_organization_ids(user)
+    qs = Quote.objects.filter(Q(manufacturer_id__in=org_ids) | Q(demand__institution_id__in=org_ids))
+    if demand is not None:
+        qs = qs.filter(demand=demand)
+    return qs.select_related(
+        "demand", "demand__institution", "manufacturer", "product", "product__category", "submitted_by"
+    ).order_by("unit_price", "id")
+
+
+def quote_get(*, user: AnyUser, pk: int) -> Quote:
+    quote = quote_list(user=user).filter(pk=pk).first()
+    if quote is None:
+        raise Http404
+    return quote
+
+
+def quotable_products(*, user: AnyUser, demand: Demand) -> QuerySet[Product]:
+    """Published products of the user's verified manufacturers in the demand's category subtree."""
+    org_ids = user_organization_ids(user, kind=Organization.Kind.MANUFACTURER)
+    return (
+        Product.objects.filter(
+            manufacturer_id__in=org_ids,
+            manufacturer__is_verified=True,
+            status=Product.Status.PUBLISHED,
+        )
+        .filter(category_subtree_q(demand.category_id))
+        .select_related("manufacturer")
+        .order_by("model_number", "id")
+    )

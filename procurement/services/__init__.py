@@ -1,0 +1,46 @@
+"""Every change to demands, requirements, shared instruments and quotes goes through these services."""
+
+from procurement.services.demands import (
+    ExpiryResult,
+    demand_award,
+    demand_cancel,
+    demand_close,
+    demand_create,
+    demand_expire_overdue,
+    demand_open,
+    demand_revise,
+    demand_shared_check_answer,
+    demand_update,
+)
+from procurement.services.quotes import quote_submit, quote_withdraw
+from procurement.services.requirements import requirements_validate
+from procurement.services.shared_instruments import (
+    ImportReport,
+    RowError,
+    shared_instrument_create,
+    shared_instrument_delete,
+    shared_instrument_import_csv,
+    shared_instrument_update,
+)
+
+__all__ = [
+    "ExpiryResult",
+    "ImportReport",
+    "RowError",
+    "demand_award",
+    "demand_cancel",
+    "demand_close",
+    "demand_create",
+    "demand_expire_overdue",
+    "demand_open",
+    "demand_revise",
+    "demand_shared_check_answer",
+    "demand_update",
+    "quote_submit",
+    "quote_withdraw",
+    "requirements_validate",
+    "shared_instrument_create",
+    "shared_instrument_delete",
+    "shared_instrument_import_csv",
+    "shared_instrument_update",
+]

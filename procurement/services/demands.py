@@ -1,0 +1,406 @@
+"""The demand lifecycle: draft → (shared-instrument check) → open → awarded / closed / cancelled / expired."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import Organization, Province, User
+from accounts.selectors import user_organization_ids
+from catalog.models import Category, Product
+from config.exceptions import ApplicationError
+from matching.models import Notification
+from matching.notifications import notification_send
+from matching.services import demand_schedule_matching
+from procurement.models import Award, Demand, DemandRevision, Quote
+from procurement.requirement_rules import RequirementInput
+from procurement.selectors import category_parameters
+from procurement.services.requirements import requirements_replace, requirements_snapshot, requirements_validate
+from search.services import index_mark
+
+MAX_BUDGET = Decimal("1000000000")  # 1 billion CNY: above this a budget is a typing error, not an instrument
+MAX_QUANTITY = 1000
+MAX_DEADLINE_DAYS = 3 * 366
+
+# Fields a person may set on a demand; the rest belong to the lifecycle.
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "category",
+    "quantity",
+    "budget",
+    "deadline",
+    "delivery_province",
+    "funding",
+    "accepts_imported",
+    "import_reason",
+    "free_text_requirements",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+)
+
+
+def _require_member(user: User, demand: Demand) -> None:
+    if demand.institution_id not in user_organization_ids(user, kind=Organization.Kind.INSTITUTION):
+        raise PermissionDenied(_("Only members of the demand's institution may change it."))
+
+
+def _first_error(exc: ValidationError) -> ApplicationError:
+    if hasattr(exc, "error_dict"):
+        name, messages = next(iter(exc.message_dict.items()))
+        return ApplicationError(messages[0], field=None if name == "__all__" else name)
+    return ApplicationError(exc.messages[0])
+
+
+def _check_fields(demand: Demand, *, today: datetime.date) -> None:
+    if not (demand.title or "").strip():
+        raise ApplicationError(_("Give the demand a title."), field="title")
+    if demand.quantity is None or demand.quantity < 1 or demand.quantity > MAX_QUANTITY:
+        raise ApplicationError(
+            _("The quantity must be between 1 and %(max)d.") % {"max": MAX_QUANTITY}, field="quantity"
+        )
+    if demand.budget is not None:
+        try:
+            budget = Decimal(demand.budget)
+        except (InvalidOperation, TypeError):
+            raise ApplicationError(_("Enter the budget as a number."), field="budget") from None
+        if not budget.is_finite() or budget <= 0:
+            raise ApplicationError(_("The budget must be positive."), field="budget")
+        if budget > MAX_BUDGET:
+            raise ApplicationError(
+                _("A budget above %(max)s CNY is not plausible for one demand.") % {"max": f"{MAX_BUDGET:,.0f}"},
+                field="budget",
+            )
+        demand.budget = budget.quantize(Decimal("0.01"))
+    if demand.deadline is None:
+        raise ApplicationError(_("Set a deadline."), field="deadline")
+    if demand.deadline < today:
+        raise ApplicationError(_("The deadline is in the past."), field="deadline")
+    if demand.deadline > today + datetime.timedelta(days=MAX_DEADLINE_DAYS):
+        raise ApplicationError(_("The deadline must be within three years."), field="deadline")
+    if demand.accepts_imported and not (demand.import_reason or "").strip():
+        raise ApplicationError(
+            _("Say why an imported product would be accepted."),
+            field="import_reason",
+        )
+    try:
+        demand.full_clean(exclude=["institution", "posted_by", "category", "delivery_province"])
+    except ValidationError as exc:
+        raise _first_error(exc) from None
+
+
+def _mark_changed(demand: Demand) -> None:
+    index_mark(kind="demands", ids=[demand.pk])
+
+
+@transaction.atomic
+def demand_create(
+    *,
+    user: User,
+    institution: Organization,
+    title: str,
+    category: Category,
+    deadline: datetime.date,
+    delivery_province: Province,
+    description: str = "",
+    quantity: int = 1,
+    budget: Decimal | None = None,
+    funding: str = Demand.Funding.FISCAL,
+    accepts_imported: bool = False,
+    import_reason: str = "",
+    free_text_requirements: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+    contact_email: str = "",
+    requirements: Sequence[RequirementInput] = (),
+) -> Demand:
+    """Create a draft demand of one of the user's institutions, with its requirements."""
+    if institution.kind != Organization.Kind.INSTITUTION:
+        raise ApplicationError(_("Only research institutions post demands."), field="institution")
+    if institution.pk not in user_organization_ids(user):
+        raise PermissionDenied(_("You are not a member of this institution."))
+    demand = Demand(
+        institution=institution,
+        posted_by=user,
+        title=title.strip(),
+        description=description,
+        category=category,
+        quantity=quantity,
+        budget=budget,
+        deadline=deadline,
+        delivery_province=delivery_province,
+        funding=funding,
+        accepts_imported=accepts_imported,
+        import_reason=import_reason if accepts_imported else "",
+        free_text_requirements=free_text_requirements,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        contact_email=contact_email,
+        status=Demand.Status.DRAFT,
+    )
+    _check_fields(demand, today=timezone.localdate())
+    cleaned = requirements_validate(category=category, items=requirements)
+    demand.save()
+    requirements_replace(demand=demand, cleaned=cleaned)
+    _mark_changed(demand)
+    return demand
+
+
+@transaction.atomic
+def demand_update(
+    *, demand: Demand, user: User, requirements: Sequence[RequirementInput] | None = None, **fields: Any
+) -> Demand:
+    """Change a draft (anything) or an open demand (everything but its category and requirements).
+
+    Requirements of an open demand change only through ``demand_revise`` so each change is kept.
+    """
+    _require_member(user, demand)
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ApplicationError(
+            _("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
+    demand = Demand.objects.select_for_update().get(pk=demand.pk)
+    if demand.status not in (Demand.Status.DRAFT, Demand.Status.OPEN):
+        raise ApplicationError(_("Only a draft or open demand can be changed."), field="status")
+    is_open = demand.status == Demand.Status.OPEN
+    if is_open and "category" in fields and fields["category"].pk != demand.category_id:
+        raise ApplicationError(_("The category of an open demand cannot change."), field="category")
+    if is_open and requirements is not None:
+        raise ApplicationError(_("The requirements of an open demand change through a revision."), field="requirements")
+    category_changed = "category" in fields and fields["category"].pk != demand.category_id
+    for name, value in fields.items():
+        setattr(demand, name, value)
+    if not demand.accepts_imported:
+        demand.import_reason = ""
+    # An open demand may keep a deadline that passed only in the sense of expiring; a new one must lie ahead.
+    _check_fields(demand, today=timezone.localdate())
+    if requirements is not None:
+        requirements_replace(demand=demand, cleaned=requirements_validate(category=demand.category, items=requirements))
+    elif category_changed:
+        # Rows the new category's dictionary does not know cannot stay.
+        keys = {p.key for p in category_parameters(demand.category)}
+        demand.requirements.exclude(parameter__key__in=keys).delete()
+    demand.save()
+    _mark_changed(demand)
+    if is_open:
+        demand_schedule_matching(demand_id=demand.pk)
+    return demand
+
+
+@transaction.atomic
+def demand_shared_check_answer(*, demand: Demand, user: User, answer: str, reason: str = "") -> Demand:
+    """Record the duplicate-purchase check; a demand withdrawn for a shared instrument is cancelled."""
+    _require_member(user, demand)
+    demand = Demand.objects.select_for_update().get(pk=demand.pk)
+    if demand.status != Demand.Status.DRAFT:
+        raise ApplicationError(_("The shared-instrument check is answered before the demand opens."), field="status")
+    answers = {Demand.SharedCheck.STILL_NEEDED, Demand.SharedCheck.NONE_FOUND, Demand.SharedCheck.WITHDRAWN}
+    if answer not in answers:
+        raise ApplicationError(_("Choose an answer to the shared-instrument check."), field="answer")
+    reason = (reason or "").strip()
+    if answer == Demand.SharedCheck.STILL_NEEDED and not reason:
+        raise ApplicationError(_("Say why a new purchase is needed although shared instruments exist."), field="reason")
+    now = timezone.now()
+    demand.shared_check = answer
+    demand.shared_check_reason = reason
+    demand.shared_check_at = now
+    if answer == Demand.SharedCheck.WITHDRAWN:
+        demand.status = Demand.Status.CANCELLED
+        demand.cancelled_at = now
+    demand.save()
+    _mark_changed(demand)
+    return demand
+
+
+@transaction.atomic
+def demand_open(*, demand: Demand, user: User) -> Demand:
+    """Publish a draft: refused until the shared-instrument check is answered, with a future deadline and at
+    least one requirement (structured or free text)."""
+    _require_member(user, demand)
+    demand = Demand.objects.select_for_update().get(pk=demand.pk)
+    if demand.status != Demand.Status.DRAFT:
+        raise ApplicationError(_("Only a draft demand can be opened."), field="status")
+    if demand.shared_check == Demand.SharedCheck.PENDING:
+        raise ApplicationError(
+            _(
+                "Answer the shared-instrument check before opening: look at the shared instruments listed for this "
+                "category and say whether a new purchase is still needed."
+            ),
+            field="shared_check",
+        )
+    if demand.deadline < timezone.localdate():
+        raise ApplicationError(_("The deadline is in the past."), field="deadline")
+    if not demand.requirements.exists() and not demand.free_text_requirements.strip():
+        raise ApplicationError(
+            _("State at least one requirement (or write the requirements as text) before opening."),
+            field="requirements",
+        )
+    demand.status = Demand.Status.OPEN
+    demand.opened_at = timezone.now()
+    demand.save(update_fields=["status", "opened_at", "updated_at"])
+    _mark_changed(demand)
+    demand_schedule_matching(demand_id=demand.pk)
+    return demand
+
+
+@transaction.atomic
+def demand_revise(
+    *,
+    demand: Demand,
+    user: User,
+    requirements: Sequence[RequirementInput],
+    free_text_requirements: str | None = None,
+    reason: str = "",
+) -> Demand:
+    """Change an open demand's requirements: the current ones are kept as a revision, then replaced."""
+    _require_member(user, demand)
+    demand = Demand.objects.select_for_update().get(pk=demand.pk)
+    if demand.status != Demand.Status.OPEN:
+        raise ApplicationError(_("Only an open demand is revised; edit a draft directly."), field="status")
+    cleaned = requirements_validate(category=demand.category, items=requirements)
+    DemandRevision.objects.create(
+        demand=demand,
+        number=demand.revision,
+        snapshot={
+            "requirements": requirements_snapshot(demand=demand),
+            "free_text_requirements": demand.free_text_requirements,
+        },
+        reason=reason.strip(),
+        created_by=user,
+    )
+    requirements_replace(demand=demand, cleaned=cleaned)
+    if free_text_requirements is not None:
+        demand.free_text_requirements = free_text_requirements
+    demand.revision += 1
+    demand.save(update_fields=["revision", "free_text_requirements", "updated_at"])
+    _mark_changed(demand)
+    demand_schedule_matching(demand_id=demand.pk)
+    return demand
+
+
+def _transition(demand: Demand, user: User, *, allowed: Sequence[str], status: str, stamp: str) -> Demand:
+    _require_member(user, demand)
+    demand = Demand.objects.select_for_update().get(pk=demand.pk)
+    if demand.status not in allowed:
+        raise ApplicationError(
+            _("A demand that is %(status)s cannot become %(target)s.")
+            % {"status": demand.get_status_display(), "target": Demand.Status(status).label},
+            field="status",
+        )
+    demand.status = status
+    setattr(demand, stamp, timezone.now())
+    demand.save(update_fields=["status", stamp, "updated_at"])
+    _mark_changed(demand)
+    return demand
+
+
+@transaction.atomic
+def demand_cancel(*, demand: Demand, user: User) -> Demand:
+    """Withdraw a draft or open demand."""
+    return _transition(
+        demand,
+        user,
+        allowed=(Demand.Status.DRAFT, Demand.Status.OPEN),
+        status=Demand.Status.CANCELLED,
+        stamp="cancelled_at",
+    )
+
+
+@transaction.atomic
+def demand_close(*, demand: Demand, user: User) -> Demand:
+    """Stop taking offers on an open demand without awarding it."""
+    return _transition(demand, user, allowed=(Demand.Status.OPEN,), status=Demand.Status.CLOSED, stamp="closed_at")
+
+
+@transaction.atomic
+def demand_award(
+    *,
+    demand: Demand,
+    user: User,
+    quote: Quote | None = None,
+    product: Product | None = None,
+    note: str = "",
+) -> Award:
+    """Record the buyer's choice: a quote on the demand, or a product bought outside the platform's quotes.
+
+    Fiscal funds buy an imported product only when the demand said an imported product would be accepted.
+    """
+    if quote is not None:
+        if quote.demand_id != demand.pk:
+            raise ApplicationError(_("This quote is not for this demand."), field="quote")
+        if quote.status != Quote.Status.SUBMITTED:
+            raise ApplicationError(_("Only a submitted quote can be awarded."), field="quote")
+        product = quote.product
+    if product is None:
+        raise ApplicationError(_("Choose the quote or product that won."), field="product")
+    is_imported = not product.is_domestic
+    if is_imported and demand.is_fiscal and not demand.accepts_imported:
+        raise ApplicationError(
+            _("Fiscal funds buy an imported product only when the demand accepts one and says why."),
+            field="product",
+        )
+    demand = _transition(demand, user, allowed=(Demand.Status.OPEN,), status=Demand.Status.AWARDED, stamp="awarded_at")
+    award = Award.objects.create(
+        demand=demand, quote=quote, product=product, is_imported=is_imported, note=note, awarded_by=user
+    )
+    if quote is not None:
+        Quote.objects.filter(pk=quote.pk).update(status=Quote.Status.ACCEPTED, updated_at=timezone.now())
+        Quote.objects.filter(demand=demand, status=Quote.Status.SUBMITTED).exclude(pk=quote.pk).update(
+            status=Quote.Status.DECLINED, updated_at=timezone.now()
+        )
+    return award
+
+
+@dataclass(frozen=True)
+class ExpiryResult:
+    expired_ids: list[int]
+
+
+def demand_expire_overdue(*, today: datetime.date | None = None) -> ExpiryResult:
+    """Expire open demands whose deadline has passed and tell whoever posted them. Safe to run again."""
+    today = today or timezone.localdate()
+    expired: list[int] = []
+    candidate_ids = list(
+        Demand.objects.filter(status=Demand.Status.OPEN, deadline__lt=today).order_by("id").values_list("id", flat=True)
+    )
+    for demand_id in candidate_ids:
+        with transaction.atomic():
+            # Compare-and-set: a concurrent run or a buyer's close/award wins, and nothing is expired twice.
+            changed = Demand.objects.filter(pk=demand_id, status=Demand.Status.OPEN, deadline__lt=today).update(
+                status=Demand.Status.EXPIRED, expired_at=timezone.now(), updated_at=timezone.now()
+            )
+            if not changed:
+                continue
+            demand = Demand.objects.select_related("posted_by").get(pk=demand_id)
+            index_mark(kind="demands", ids=[demand_id])
+            _notify_expired(demand)
+            expired.append(demand_id)
+    return ExpiryResult(expired_ids=expired)
+
+
+def _notify_expired(demand: Demand) -> None:
+    owner = demand.posted_by
+    with translation.override(owner.preferred_language or "zh-hans"):
+        title = _("Your demand “%(title)s” has expired") % {"title": demand.title}
+        body = _(
+            "The deadline %(deadline)s passed without an award. If you still need the instrument, post a new demand."
+        ) % {"deadline": demand.deadline.isoformat()}
+    notification_send(
+        users=[owner],
+        kind=Notification.Kind.DEMAND_EXPIRED,
+        title=title,
+        body=body,
+        url=reverse("procurement:demand-detail", args=[demand.pk]),
+        dedupe_key=f"demand-expired:{demand.pk}",
+    )
