@@ -114,3 +114,12 @@ def user_join_requests(user: AnyUser) -> QuerySet[JoinRequest]:
     if not user.is_authenticated:
         return JoinRequest.objects.none()
     return JoinRequest.objects.filter(user=user).select_related("organization").order_by("-created_at", "-pk")
+
+
+def memberships_of_organizations(organization_ids: list[int]) -> QuerySet[Membership]:
+    """Every membership of the given organizations, with people, for the admins' member lists (one query)."""
+    return (
+        Membership.objects.filter(organization_id__in=organization_ids)
+        .select_related("user")
+        .order_by("organization_id", "role", "user__email")
+    )

@@ -4,10 +4,12 @@ Everything is read from the environment (django-environ). With nothing set the p
 SQLite, Celery tasks executed inline, database search, local-memory cache. See .env.example.
 """
 
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -17,8 +19,13 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # --- Core -------------------------------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Set by `make test` and CI: keeps tests on local-memory cache and generous API rates (see REST API).
+TESTING = env.bool("DJANGO_TESTING", default=False)
 # The embedded default key only exists so `make run` needs no set-up; production must set its own.
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="embedded-insecure-key-change-me-in-production-0123456789")
+EMBEDDED_SECRET_KEY = "embedded-insecure-key-change-me-in-production-0123456789"
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=EMBEDDED_SECRET_KEY)
+if not DEBUG and SECRET_KEY == EMBEDDED_SECRET_KEY:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is False.")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
@@ -93,7 +100,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 CACHE_URL = env.str("CACHE_URL", default="")
 if CACHE_URL:
     CACHES = {"default": env.cache("CACHE_URL")}
-elif REDIS_URL and not env.bool("DJANGO_TESTING", default=False):
+elif REDIS_URL and not TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -136,6 +143,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Embedded runs and tests serve assets through the finders and never run collectstatic; the missing
+# STATIC_ROOT is expected there, not a fault worth a warning per request.
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
@@ -155,6 +165,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    # Container and load-balancer health probes speak plain HTTP from inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
@@ -180,10 +192,11 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
+    # Throttling stays on in tests, but a whole test run shares one client address, so its rates are high there.
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env.str("API_THROTTLE_ANON", default="120/min"),
-        "user": env.str("API_THROTTLE_USER", default="1200/min"),
-        "token": env.str("API_THROTTLE_TOKEN", default="10/min"),
+        "anon": env.str("API_THROTTLE_ANON", default="100000/min" if TESTING else "120/min"),
+        "user": env.str("API_THROTTLE_USER", default="100000/min" if TESTING else "1200/min"),
+        "token": env.str("API_THROTTLE_TOKEN", default="100000/min" if TESTING else "10/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -1,0 +1,201 @@
+"""Page forms for accounts. They check shapes; the services check the rules, and their errors land here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from accounts.models import Membership, Organization, Province
+from accounts.selectors import organization_join_choices
+from config.exceptions import ApplicationError
+
+
+class BootstrapFormMixin:
+    """Gives every widget the Bootstrap class it needs, so templates can render fields in a loop."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, (forms.CheckboxInput, forms.RadioSelect)):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs.setdefault("class", css)
+
+
+def add_service_errors(
+    form: forms.Form, exc: ValidationError | ApplicationError, rename: dict[str, str] | None = None
+) -> None:
+    """Show a service's errors on the form: by field where the form has that field, otherwise above it."""
+    rename = rename or {}
+    if isinstance(exc, ApplicationError):
+        field = rename.get(exc.field or "", exc.field)
+        form.add_error(field if field in form.fields else None, exc.message)
+        return
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, messages in exc.message_dict.items():
+        field = rename.get(name, name)
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+class LoginForm(BootstrapFormMixin, AuthenticationForm):
+    username = forms.EmailField(label=_("Email address"), widget=forms.EmailInput(attrs={"autofocus": True}))
+
+
+def _province_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label=_("Province"),
+        queryset=Province.objects.all(),
+        required=False,
+        help_text=_("For organizations in China only."),
+    )
+
+
+class OrganizationFieldsMixin(forms.Form):
+    name_zh = forms.CharField(label=_("Chinese name"), max_length=200, required=False)
+    name_en = forms.CharField(label=_("English name"), max_length=200, required=False)
+    credit_code = forms.CharField(
+        label=_("Unified social credit code"),
+        max_length=18,
+        required=False,
+        help_text=_("18 characters; required for organizations in China."),
+    )
+    country = forms.ChoiceField(label=_("Country"), choices=[], initial="CN", required=False)
+    province = _province_field()
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = list(countries)  # type: ignore[attr-defined]
+        self.fields["province"].label_from_instance = lambda p: f"{p.code} {p.name}"  # type: ignore[attr-defined]
+
+    def organization_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "name_zh": data["name_zh"],
+            "name_en": data["name_en"],
+            "credit_code": data["credit_code"] or None,
+            "country": data["country"] or "CN",
+            "province": data["province"],
+            "website": data["website"],
+            "description": data["description"],
+        }
+
+
+class SignupForm(BootstrapFormMixin, OrganizationFieldsMixin):
+    class Mode:
+        CREATE = "create"
+        JOIN = "join"
+
+    email = forms.EmailField(label=_("Email address"))
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+    mode = forms.ChoiceField(
+        label=_("Organization"),
+        choices=[
+            (Mode.CREATE, _("Register a new organization (it is verified by the platform staff)")),
+            (Mode.JOIN, _("Ask to join a verified organization (its administrators approve)")),
+        ],
+        initial=Mode.CREATE,
+        widget=forms.RadioSelect,
+    )
+    kind = forms.ChoiceField(label=_("Kind of organization"), choices=Organization.Kind.choices, required=False)
+    organization = forms.ModelChoiceField(
+        label=_("Organization to join"), queryset=Organization.objects.none(), required=False
+    )
+    message = forms.CharField(label=_("Message to its administrators"), max_length=500, required=False)
+
+    field_order = ["email", "full_name", "phone", "password1", "password2", "mode", "organization", "message", "kind"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organization_join_choices()  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", _("The two passwords differ."))
+        if data.get("mode") == self.Mode.JOIN:
+            if not data.get("organization"):
+                self.add_error("organization", _("Choose the organization you want to join."))
+        else:
+            if not data.get("kind"):
+                self.add_error("kind", _("Choose the kind of organization."))
+            if not data.get("name_zh"):
+                self.add_error("name_zh", _("Give the organization's Chinese name."))
+        return data
+
+
+class OrganizationCreateForm(BootstrapFormMixin, OrganizationFieldsMixin):
+    kind = forms.ChoiceField(label=_("Kind of organization"), choices=Organization.Kind.choices)
+    field_order = ["kind", "name_zh", "name_en", "credit_code", "country", "province", "website", "description"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name_zh"].required = True
+
+
+class OrganizationEditForm(BootstrapFormMixin, OrganizationFieldsMixin):
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "name_zh": organization.name_zh,
+                "name_en": organization.name_en,
+                "credit_code": organization.credit_code or "",
+                "country": str(organization.country),
+                "province": organization.province_id,
+                "website": organization.website,
+                "description": organization.description,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["name_zh"].required = True
+        if organization.is_verified:
+            # Identity fields are locked once verified; the service refuses changes anyway.
+            for name in ("credit_code", "country"):
+                self.fields[name].disabled = True
+
+
+class JoinForm(BootstrapFormMixin, forms.Form):
+    organization = forms.ModelChoiceField(label=_("Organization to join"), queryset=Organization.objects.none())
+    message = forms.CharField(label=_("Message to its administrators"), max_length=500, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organization_join_choices()  # type: ignore[attr-defined]
+
+
+class ProfileForm(BootstrapFormMixin, forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    email_notifications = forms.BooleanField(
+        label=_("Email me my notifications"), required=False, help_text=_("In-app notifications are always kept.")
+    )
+    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
+
+
+class MemberAddForm(BootstrapFormMixin, forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
