@@ -168,3 +168,35 @@ def parse_cell(text: str) -> ParsedValue:
         value, unit = single.groups()
         return ParsedValue(float(value), None, None, unit.strip())
     raise ValueError(f"no number in '{text}'")
+
+
+# Units offered in forms, filtered per parameter to those convertible to its canonical unit.
+COMMON_UNITS = (
+    "nm", "µm", "mm", "cm", "m", "Å", "pm",
+    "mL/min", "µL/min", "L/min", "µL", "mL", "nL",
+    "MPa", "kPa", "Pa", "bar", "psi", "mbar",
+    "degC", "K", "degF", "K/min", "degC/min",
+    "kV", "V", "mV", "mA", "µA", "nA", "pA", "fA",
+    "W", "kW", "mW", "µW",
+    "Hz", "kHz", "MHz", "GHz",
+    "T", "mT", "gauss",
+    "s", "ms", "µs", "ns", "ps", "fs", "min", "h",
+    "mg", "µg", "ng", "g", "kg",
+    "mg/L", "µg/L", "ng/L",
+    "pg/s", "fg/s", "ng/s",
+    "J", "mJ", "µJ", "nJ", "eV", "keV",
+    "degree", "mrad", "arcsec",
+    "1/cm", "m_z", "m_z/s", "cps", "nS/cm", "µS/cm",
+    "percent", "ppm", "ppb", "times",
+)
+
+
+def compatible_units(canonical: str) -> list[str]:
+    """The canonical unit first, then the common units that convert to it."""
+    if not canonical:
+        return [""]
+    angles = {"degree", "mrad", "arcsec"}
+    # pint counts angles as dimensionless; offering degrees for a ratio would only invite mistakes.
+    skip = set() if canonical in angles else angles
+    others = [u for u in COMMON_UNITS if u != canonical and u not in skip and are_compatible(u, canonical)]
+    return [canonical, *others]

@@ -199,8 +199,8 @@ PARAMETERS: dict[str, list[Param]] = {
     ],
     # Magnetic resonance
     "010601": [
-        ("proton_frequency", "1H 共振频率", "Proton frequency", "MHz", N, HI, 40, 1300, []),
-        ("field_strength", "磁场强度", "Field strength", "T", N, HI, 0.5, 31, []),
+        ("proton_frequency", "1H 共振频率", "Proton frequency", "MHz", N, HI, 1, 1300, []),
+        ("field_strength", "磁场强度", "Field strength", "T", N, HI, 0.02, 31, []),
         ("sensitivity_1h", "1H 灵敏度 (0.1% 乙苯)", "1H sensitivity (0.1% ethylbenzene S/N)", "", N, HI, 50, 20000, []),
         ("lineshape_50", "谱线线型 (50% 处)", "Lineshape at 50%", "Hz", N, LO, 0, 5, []),
         ("vt_range", "变温范围", "Variable-temperature range", "degC", R, WIDE, -200, 300, []),

@@ -1,0 +1,68 @@
+"""Admin for the classification table and the dictionary; products are changed through services elsewhere."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
+
+
+class ParameterInline(admin.TabularInline):
+    model = Parameter
+    extra = 0
+    fields = ["key", "name_zh", "name_en", "unit", "value_type", "better", "min_value", "max_value", "sort_order"]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_zh", "name_en", "depth", "cpv_code", "hs_code", "domestic_threshold"]
+    search_fields = ["code", "name_zh", "name_en"]
+    readonly_fields = ["path", "depth"]
+    inlines = [ParameterInline]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        # New categories need a path; catalog.services.category_create derives it.
+        return False
+
+
+@admin.register(Parameter)
+class ParameterAdmin(admin.ModelAdmin):
+    list_display = ["key", "category", "name_zh", "unit", "value_type", "better"]
+    list_filter = ["value_type", "better"]
+    search_fields = ["key", "name_zh", "name_en", "category__code"]
+    list_select_related = ["category"]
+
+
+class SpecificationInline(admin.TabularInline):
+    model = Specification
+    extra = 0
+    readonly_fields = ["parameter", "value", "value_min", "value_max", "value_text", "value_bool"]
+    fields = readonly_fields + ["entered_value", "entered_unit"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["model_number", "name_zh", "manufacturer", "category", "status", "is_domestic", "price_min"]
+    list_filter = ["status", "is_domestic"]
+    search_fields = ["model_number", "name_zh", "name_en", "manufacturer__name_zh"]
+    list_select_related = ["manufacturer", "category"]
+    raw_id_fields = ["manufacturer", "category", "created_by"]
+    readonly_fields = ["is_domestic", "status", "published_at", "withdrawn_at", "evaluation_count", "evaluation_score"]
+    inlines = [SpecificationInline]
+
+
+@admin.register(ProductDocument)
+class ProductDocumentAdmin(admin.ModelAdmin):
+    list_display = ["product", "kind", "title", "content_type", "size", "created_at"]
+    raw_id_fields = ["product", "uploaded_by"]
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(admin.ModelAdmin):
+    list_display = ["title", "product", "kind", "organization", "created_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["product", "author", "organization"]

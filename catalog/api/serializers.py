@@ -1,0 +1,305 @@
+"""Serializers for the catalog API; input and output are separate where they differ."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import Organization, Province
+from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    parent = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Category
+        fields = [
+            "id",
+            "code",
+            "parent",
+            "path",
+            "depth",
+            "name",
+            "name_zh",
+            "name_en",
+            "cpv_code",
+            "hs_code",
+            "domestic_threshold",
+        ]
+        read_only_fields = fields
+
+
+class CategoryTreeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="category.pk")
+    code = serializers.CharField(source="category.code")
+    name = serializers.CharField(source="category.name")
+    name_zh = serializers.CharField(source="category.name_zh")
+    name_en = serializers.CharField(source="category.name_en")
+    path = serializers.CharField(source="category.path")
+    children = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_children(self, node: Any) -> list[dict[str, Any]]:
+        return CategoryTreeSerializer(node.children, many=True).data  # type: ignore[return-value]
+
+
+class ParameterSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    category = serializers.PrimaryKeyRelatedField(read_only=True)
+    category_code = serializers.CharField(source="category.code", read_only=True)
+
+    class Meta:
+        model = Parameter
+        fields = [
+            "id",
+            "category",
+            "category_code",
+            "key",
+            "name",
+            "name_zh",
+            "name_en",
+            "unit",
+            "value_type",
+            "better",
+            "choices",
+            "min_value",
+            "max_value",
+        ]
+        read_only_fields = fields
+
+
+class SpecificationSerializer(serializers.ModelSerializer):
+    """A stated value: canonical columns in the parameter's unit plus what the manufacturer entered."""
+
+    parameter = serializers.CharField(source="parameter.key", read_only=True)
+    name = serializers.CharField(source="parameter.name", read_only=True)
+    unit = serializers.CharField(source="parameter.unit", read_only=True, help_text=_("Canonical unit."))
+    value_type = serializers.CharField(source="parameter.value_type", read_only=True)
+    min = serializers.FloatField(source="value_min", read_only=True, allow_null=True)
+    max = serializers.FloatField(source="value_max", read_only=True, allow_null=True)
+    choice = serializers.CharField(source="value_text", read_only=True)
+    bool = serializers.BooleanField(source="value_bool", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Specification
+        fields = [
+            "parameter",
+            "name",
+            "unit",
+            "value_type",
+            "value",
+            "min",
+            "max",
+            "choice",
+            "bool",
+            "entered_value",
+            "entered_unit",
+        ]
+        read_only_fields = fields
+
+
+class SpecificationInputSerializer(serializers.Serializer):
+    parameter = serializers.CharField(help_text=_("Parameter key from the category's dictionary."))
+    value = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        help_text=_("A number, or text with a unit ('40 MPa', '190-900 nm'); for yes/no and choices also accepted."),
+    )
+    min = serializers.FloatField(required=False, allow_null=True)
+    max = serializers.FloatField(required=False, allow_null=True)
+    choice = serializers.CharField(required=False, allow_blank=True)
+    bool = serializers.BooleanField(required=False, allow_null=True, default=None)
+    unit = serializers.CharField(required=False, allow_blank=True, default="", help_text=_("Unit of the value."))
+
+
+class KeyComponentSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    origin = serializers.CharField(max_length=2, allow_blank=True, help_text=_("ISO 3166-1 alpha-2."))
+
+
+class ManufacturerBriefSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    country = serializers.CharField(source="country.code", read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "name_zh", "name_en", "country", "is_verified"]
+        read_only_fields = fields
+
+
+class CategoryBriefSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["id", "code", "name", "name_zh", "name_en"]
+        read_only_fields = fields
+
+
+class ProductDocumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProductDocument
+        fields = ["id", "kind", "title", "file", "content_type", "size", "created_at"]
+        read_only_fields = fields
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    manufacturer = ManufacturerBriefSerializer(read_only=True)
+    category = CategoryBriefSerializer(read_only=True)
+    country_of_origin = serializers.CharField(source="country_of_origin.code", read_only=True)
+    provinces_served = serializers.SerializerMethodField()
+    key_components = KeyComponentSerializer(many=True, read_only=True)
+    specifications = SpecificationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "manufacturer",
+            "name",
+            "name_zh",
+            "name_en",
+            "model_number",
+            "category",
+            "description_zh",
+            "description_en",
+            "country_of_origin",
+            "domestic_content",
+            "is_domestic",
+            "key_components",
+            "price_min",
+            "price_max",
+            "lead_time_days",
+            "warranty_months",
+            "provinces_served",
+            "certifications",
+            "status",
+            "published_at",
+            "withdrawn_at",
+            "evaluation_count",
+            "evaluation_score",
+            "specifications",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_provinces_served(self, obj: Product) -> list[str]:
+        return [province.code for province in obj.provinces_served.all()]
+
+
+class ProductWriteSerializer(serializers.Serializer):
+    """Input for creating or changing a product; business rules are checked by catalog.services."""
+
+    manufacturer = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.filter(kind=Organization.Kind.MANUFACTURER),
+        help_text=_("Your manufacturer organization (fixed after creation)."),
+    )
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    model_number = serializers.CharField(max_length=100)
+    name_zh = serializers.CharField(max_length=200)
+    name_en = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    description_zh = serializers.CharField(required=False, allow_blank=True)
+    description_en = serializers.CharField(required=False, allow_blank=True)
+    country_of_origin = serializers.CharField(max_length=2, required=False, help_text=_("ISO 3166-1 alpha-2."))
+    domestic_content = serializers.DecimalField(max_digits=4, decimal_places=3, min_value=0, max_value=1, required=False)
+    key_components = KeyComponentSerializer(many=True, required=False)
+    price_min = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True)
+    price_max = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True)
+    lead_time_days = serializers.IntegerField(min_value=0, max_value=3650, required=False, allow_null=True)
+    warranty_months = serializers.IntegerField(min_value=0, max_value=600, required=False, allow_null=True)
+    provinces_served = serializers.ListField(
+        child=serializers.CharField(max_length=6), required=False, help_text=_("GB/T 2260 codes.")
+    )
+    certifications = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+    specifications = SpecificationInputSerializer(many=True, required=False)
+
+    def validate_country_of_origin(self, value: str) -> str:
+        from django_countries import countries
+
+        code = value.upper()
+        if code not in dict(countries):
+            raise serializers.ValidationError(_("Not an ISO 3166-1 country code."))
+        return code
+
+    def validate_provinces_served(self, value: list[str]) -> list[str]:
+        known = set(Province.objects.filter(code__in=value).values_list("code", flat=True))
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise serializers.ValidationError(_("Unknown province code: %(code)s") % {"code": ", ".join(unknown)})
+        return value
+
+
+class ImportRequestSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    manufacturer = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.filter(kind=Organization.Kind.MANUFACTURER)
+    )
+    atomic = serializers.BooleanField(default=True)
+    publish = serializers.BooleanField(default=False)
+
+
+class RowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    column = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class ImportReportSerializer(serializers.Serializer):
+    total_rows = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    written = serializers.BooleanField()
+    errors = RowErrorSerializer(many=True)
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    kind = serializers.ChoiceField(choices=ProductDocument.Kind.choices)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class EvaluationSerializer(serializers.ModelSerializer):
+    organization = ManufacturerBriefSerializer(read_only=True)
+    author = serializers.CharField(source="author.get_full_name", read_only=True)
+    overall = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = Evaluation
+        fields = [
+            "id",
+            "product",
+            "kind",
+            "author",
+            "organization",
+            "title",
+            "summary",
+            "document",
+            "accuracy",
+            "stability",
+            "reliability",
+            "service",
+            "overall",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class EvaluationCreateSerializer(serializers.Serializer):
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.filter(status=Product.Status.PUBLISHED))
+    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    kind = serializers.ChoiceField(choices=Evaluation.Kind.choices)
+    title = serializers.CharField(max_length=200)
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    document = serializers.FileField(required=False, allow_null=True, default=None)
+    accuracy = serializers.IntegerField(min_value=1, max_value=5)
+    stability = serializers.IntegerField(min_value=1, max_value=5)
+    reliability = serializers.IntegerField(min_value=1, max_value=5)
+    service = serializers.IntegerField(min_value=1, max_value=5)

@@ -1,0 +1,280 @@
+"""Catalog API: thin viewsets over catalog.selectors and catalog.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Case, IntegerField, QuerySet, When
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from catalog import importing, selectors, services
+from catalog.api import serializers as s
+from catalog.api.filters import ParameterFilterSet, ProductFilterSet
+from catalog.models import Category, Evaluation, Parameter, Product
+from search.selectors import SearchQuery, search
+
+MAX_SEARCH_IDS = 1000
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("tree", OpenApiTypes.BOOL, description="Return the nested tree, unpaginated.")]
+    )
+)
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    """The classification table: flat (paginated) or, with ``?tree=1`` or ``/tree/``, nested."""
+
+    serializer_class = s.CategorySerializer
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[Category]:
+        return selectors.category_list()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if request.query_params.get("tree") in ("1", "true", "yes"):
+            return self.tree(request)
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses=s.CategoryTreeSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def tree(self, request: Request) -> Response:
+        return Response(s.CategoryTreeSerializer(selectors.category_tree(), many=True).data)
+
+
+class ParameterViewSet(viewsets.ReadOnlyModelViewSet):
+    """The specification dictionary; filtering by category includes the parameters it inherits."""
+
+    serializer_class = s.ParameterSerializer
+    filterset_class = ParameterFilterSet
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    def get_queryset(self) -> QuerySet[Parameter]:
+        category = None
+        if self.action == "list":
+            filterset = ParameterFilterSet(self.request.query_params, queryset=Parameter.objects.none())
+            if not filterset.is_valid():
+                raise ValidationError(filterset.errors)
+            category = filterset.form.cleaned_data.get("category")
+            code = filterset.form.cleaned_data.get("category_code")
+            if category is None and code:
+                category = get_object_or_404(Category, code=code)
+        return selectors.parameter_list(category=category)
+
+
+class ProductViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Products: everyone reads published ones; members of the manufacturer read its drafts and write."""
+
+    filterset_class = ProductFilterSet
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    ordering_fields = ["published_at", "price_min", "evaluation_score", "id"]
+
+    def get_serializer_class(self) -> type[Any]:
+        if self.action in ("create", "update", "partial_update"):
+            return s.ProductWriteSerializer
+        if self.action == "import_file":
+            return s.ImportRequestSerializer
+        if self.action == "documents":
+            return s.DocumentUploadSerializer
+        return s.ProductSerializer
+
+    def get_queryset(self) -> QuerySet[Product]:
+        return selectors.product_list(user=self.request.user, with_specifications=True)
+
+    def filter_queryset(self, queryset: QuerySet[Product]) -> QuerySet[Product]:
+        queryset = super().filter_queryset(queryset)
+        text = self.request.query_params.get("q", "").strip()
+        if self.action == "list" and text:
+            filterset = ProductFilterSet(self.request.query_params, queryset=queryset)
+            filters = filterset.product_filters().as_search_filters() if filterset.is_valid() else {}
+            result = search(SearchQuery(kind="products", text=text, filters=filters, page=1, page_size=MAX_SEARCH_IDS))
+            order = Case(*[When(pk=pk, then=pos) for pos, pk in enumerate(result.ids)], output_field=IntegerField())
+            queryset = queryset.filter(pk__in=result.ids).order_by(order) if result.ids else queryset.none()
+        return queryset
+
+    def _managed(self) -> Product:
+        product = self.get_object()
+        if not selectors.user_can_manage_product(self.request.user, product):
+            raise PermissionDenied(_("Only members of the manufacturer can change this product."))
+        return product
+
+    def _output(self, product: Product, code: int = status.HTTP_200_OK) -> Response:
+        fresh = selectors.product_get(user=self.request.user, pk=product.pk)
+        return Response(s.ProductSerializer(fresh, context=self.get_serializer_context()).data, status=code)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="Keywords, through the search layer.")]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=s.ProductWriteSerializer, responses={201: s.ProductSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = s.ProductWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        manufacturer = data.pop("manufacturer")
+        if not selectors.user_manufacturers(user=request.user).filter(pk=manufacturer.pk).exists():
+            raise PermissionDenied(_("You can only add products for a manufacturer you belong to."))
+        product = services.product_create(
+            user=request.user,  # type: ignore[arg-type]
+            manufacturer=manufacturer,
+            specifications=data.pop("specifications", []),
+            provinces_served=data.pop("provinces_served", None),
+            **data,
+        )
+        return self._output(product, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ProductWriteSerializer, responses=s.ProductSerializer)
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        product = self._managed()
+        partial = kwargs.pop("partial", False)
+        serializer = s.ProductWriteSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        manufacturer = data.pop("manufacturer", None)
+        if manufacturer is not None and manufacturer.pk != product.manufacturer_id:
+            raise ValidationError({"manufacturer": [_("A product cannot move to another manufacturer.")]})
+        specifications = data.pop("specifications", None)
+        provinces = data.pop("provinces_served", None)
+        product = services.product_update(
+            product=product,
+            user=request.user,  # type: ignore[arg-type]
+            fields=data,
+            specifications=specifications,
+            provinces_served=provinces,
+        )
+        return self._output(product)
+
+    @extend_schema(request=None, responses=s.ProductSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, pk: str | None = None) -> Response:
+        product = services.product_publish(product=self._managed(), user=request.user)  # type: ignore[arg-type]
+        return self._output(product)
+
+    @extend_schema(request=None, responses=s.ProductSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        product = services.product_withdraw(product=self._managed(), user=request.user)  # type: ignore[arg-type]
+        return self._output(product)
+
+    @extend_schema(responses=s.ProductSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def alternatives(self, request: Request, pk: str | None = None) -> Response:
+        """Domestic products in the same category that meet or beat this (imported) product's specifications."""
+        products = selectors.product_domestic_alternatives(product=self.get_object())
+        rows = selectors.product_list_by_ids(
+            user=request.user, ids=[p.pk for p in products], with_specifications=True
+        )
+        return Response(s.ProductSerializer(rows, many=True, context=self.get_serializer_context()).data)
+
+    @extend_schema(request={"multipart/form-data": s.DocumentUploadSerializer}, responses={201: s.ProductDocumentSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def documents(self, request: Request, pk: str | None = None) -> Response:
+        product = self._managed()
+        serializer = s.DocumentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        document = services.product_document_add(
+            product=product, user=request.user, **serializer.validated_data  # type: ignore[arg-type]
+        )
+        return Response(s.ProductDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request={"multipart/form-data": s.ImportRequestSerializer},
+        responses={200: s.ImportReportSerializer, 400: s.ImportReportSerializer},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser, FormParser],
+        permission_classes=[IsAuthenticated],
+    )
+    def import_file(self, request: Request) -> Response:
+        """Bulk import (CSV or XLSX); answers 400 with the per-row report when rows are bad."""
+        serializer = s.ImportRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if not selectors.user_manufacturers(user=request.user).filter(pk=data["manufacturer"].pk).exists():
+            raise PermissionDenied(_("You can only import products for a manufacturer you belong to."))
+        upload = data["file"]
+        report = importing.products_import(
+            manufacturer=data["manufacturer"],
+            user=request.user,  # type: ignore[arg-type]
+            filename=upload.name,
+            data=upload.read(),
+            atomic=data["atomic"],
+            publish=data["publish"],
+        )
+        body = s.ImportReportSerializer(report).data
+        return Response(body, status=status.HTTP_400_BAD_REQUEST if report.errors else status.HTTP_200_OK)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("category", OpenApiTypes.INT, required=True),
+            OpenApiParameter("file_format", OpenApiTypes.STR, enum=["xlsx", "csv"]),
+        ],
+        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+    )
+    @action(detail=False, methods=["get"])
+    def template(self, request: Request) -> HttpResponse:
+        """An empty import file for a category, with one column per parameter (units in the headers)."""
+        category = get_object_or_404(Category, pk=request.query_params.get("category") or 0)
+        return template_response(category, request.query_params.get("file_format", "xlsx"))
+
+
+def template_response(category: Category, fmt: str) -> HttpResponse:
+    fmt = "csv" if fmt == "csv" else "xlsx"
+    content = importing.products_export(category=category, products=[], fmt=fmt)
+    content_type = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="products-{category.code}.{fmt}"'
+    return response
+
+
+class EvaluationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Evaluations of published products; members of verified institutions write them."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filterset_fields = ["product", "kind"]
+
+    def get_serializer_class(self) -> type[Any]:
+        return s.EvaluationCreateSerializer if self.action == "create" else s.EvaluationSerializer
+
+    def get_queryset(self) -> QuerySet[Evaluation]:
+        return selectors.evaluation_list()
+
+    @extend_schema(
+        request={"multipart/form-data": s.EvaluationCreateSerializer, "application/json": s.EvaluationCreateSerializer},
+        responses={201: s.EvaluationSerializer},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = s.EvaluationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        evaluation = services.evaluation_create(user=request.user, **serializer.validated_data)  # type: ignore[arg-type]
+        return Response(s.EvaluationSerializer(evaluation).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,324 @@
+"""Catalog pages: browse, category tree, product detail, the manufacturer dashboard, import, evaluations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Organization
+from accounts.selectors import user_memberships
+from catalog import importing, selectors, services
+from catalog.api.views import template_response
+from catalog.forms import DocumentForm, EvaluationForm, ImportForm, ProductFilterForm, ProductForm, SpecificationForm
+from catalog.models import Category, Product
+from catalog.specvalues import display_value
+from config.exceptions import ApplicationError
+from search.selectors import SearchQuery, search
+
+PAGE_SIZE = 25
+
+
+def product_list(request: HttpRequest) -> HttpResponse:
+    form = ProductFilterForm(request.GET or None)
+    filters = form.product_filters()
+    text = form.cleaned_data.get("q", "").strip() if form.is_valid() else ""
+    page_number = _page_number(request)
+    result = None
+    if text:
+        result = search(
+            SearchQuery(
+                kind="products",
+                text=text,
+                filters=filters.as_search_filters(),
+                facets=("category", "is_domestic", "manufacturer"),
+                page=page_number,
+                page_size=PAGE_SIZE,
+            )
+        )
+        products = selectors.product_list_by_ids(user=request.user, ids=result.ids)
+        paginator = Paginator(range(result.total), PAGE_SIZE)
+        page = paginator.get_page(page_number)
+    else:
+        queryset = selectors.product_list(user=request.user, filters=filters).filter(status=Product.Status.PUBLISHED)
+        paginator = Paginator(queryset, PAGE_SIZE)
+        page = paginator.get_page(page_number)
+        products = list(page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "catalog/product_list.html",
+        {
+            "form": form,
+            "products": products,
+            "page": page,
+            "result": result,
+            "text": text,
+            "querystring": query.urlencode(),
+        },
+    )
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def category_tree(request: HttpRequest) -> HttpResponse:
+    return render(request, "catalog/category_tree.html", {"nodes": selectors.category_tree()})
+
+
+def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    product = selectors.product_get(user=request.user, pk=pk)
+    if product is None:
+        raise Http404
+    specifications = [
+        {"parameter": spec.parameter, "display": display_value(spec.parameter, spec), "spec": spec}
+        for spec in product.specifications.all()
+    ]
+    alternatives = [] if product.is_domestic else selectors.product_domestic_alternatives(product=product)
+    can_evaluate = product.is_published and any(
+        m.organization.is_verified and m.organization.kind == Organization.Kind.INSTITUTION
+        for m in user_memberships(request.user)
+    )
+    return render(
+        request,
+        "catalog/product_detail.html",
+        {
+            "product": product,
+            "specifications": specifications,
+            "alternatives": alternatives,
+            "can_manage": selectors.user_can_manage_product(request.user, product),
+            "can_evaluate": can_evaluate,
+            "domestic_percent": round(float(product.domestic_content) * 100),
+        },
+    )
+
+
+# --- Manufacturer dashboard ---------------------------------------------------------------------------------
+
+
+def _managed_product(request: HttpRequest, pk: int) -> Product:
+    """Someone else's product is a 404 here: its drafts must not even be confirmed to exist."""
+    product = selectors.product_get_for_manager(user=request.user, pk=pk)
+    if product is None:
+        raise Http404
+    return product
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    manufacturers = selectors.user_manufacturers(user=request.user)
+    return render(
+        request,
+        "catalog/dashboard.html",
+        {"products": selectors.product_list_for_manager(user=request.user), "manufacturers": manufacturers},
+    )
+
+
+def _spec_form(
+    request: HttpRequest, category: Category | None, product: Product | None, *, bound: bool
+) -> SpecificationForm | None:
+    if category is None:
+        return None
+    parameters = selectors.category_parameters(category)
+    existing = list(product.specifications.all()) if product is not None else None
+    return SpecificationForm(request.POST if bound else None, parameters=parameters, specifications=existing)
+
+
+def _category_from(request: HttpRequest, form: ProductForm, product: Product | None) -> Category | None:
+    raw = request.POST.get("category") if request.method == "POST" else None
+    if raw:
+        return Category.objects.filter(pk=raw).first() if raw.isdigit() else None
+    return product.category if product is not None else None
+
+
+def _apply_error(form: ProductForm, spec_form: SpecificationForm | None, exc: ApplicationError) -> None:
+    if exc.field == "specifications" and spec_form is not None and "specifications" in exc.extra:
+        spec_form.add_service_errors(exc.extra["specifications"])
+    elif exc.field and exc.field in form.fields:
+        form.add_error(exc.field, exc.message)
+    else:
+        form.add_error(None, exc.message)
+
+
+def _product_form_page(request: HttpRequest, product: Product | None) -> HttpResponse:
+    manufacturers = selectors.user_manufacturers(user=request.user)
+    if product is None and not manufacturers.exists():
+        raise PermissionDenied(_("Only members of a manufacturer can add products."))
+    initial = ProductForm.initial_for(product) if product is not None else {}
+    if product is None and manufacturers.count() == 1:
+        initial["manufacturer"] = manufacturers.first()
+    bound = request.method == "POST"
+    form = ProductForm(request.POST if bound else None, manufacturers=manufacturers, initial=initial)
+    if product is not None:
+        form.fields["manufacturer"].disabled = True
+    category = _category_from(request, form, product)
+    same_category = product is not None and category is not None and category.pk == product.category_id
+    spec_form = _spec_form(request, category, product if same_category else None, bound=bound)
+    if bound and form.is_valid() and (spec_form is None or spec_form.is_valid()):
+        specifications = spec_form.specifications() if spec_form is not None else []
+        try:
+            if product is None:
+                product = services.product_create(
+                    user=request.user,  # type: ignore[arg-type]
+                    manufacturer=form.cleaned_data["manufacturer"],
+                    specifications=specifications,
+                    provinces_served=form.cleaned_data["provinces_served"],
+                    **form.service_fields(),
+                )
+                messages.success(request, _("The product was saved as a draft."))
+            else:
+                services.product_update(
+                    product=product,
+                    user=request.user,  # type: ignore[arg-type]
+                    fields=form.service_fields(),
+                    specifications=specifications,
+                    provinces_served=form.cleaned_data["provinces_served"],
+                )
+                messages.success(request, _("The product was saved."))
+            return redirect("catalog:dashboard")
+        except ApplicationError as exc:
+            _apply_error(form, spec_form, exc)
+    return render(
+        request, "catalog/product_form.html", {"form": form, "spec_form": spec_form, "product": product}
+    )
+
+
+@login_required
+def product_create(request: HttpRequest) -> HttpResponse:
+    return _product_form_page(request, None)
+
+
+@login_required
+def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _product_form_page(request, _managed_product(request, pk))
+
+
+@login_required
+@require_GET
+def specification_form(request: HttpRequest) -> HttpResponse:
+    """The specification fields of a category (htmx swaps them in when the category changes)."""
+    raw = request.GET.get("category", "")
+    category = Category.objects.filter(pk=raw).first() if raw.isdigit() else None
+    product = None
+    if request.GET.get("product", "").isdigit():
+        product = selectors.product_get_for_manager(user=request.user, pk=int(request.GET["product"]))
+    same = product is not None and category is not None and product.category_id == category.pk
+    spec_form = _spec_form(request, category, product if same else None, bound=False)
+    return render(request, "catalog/_specification_form.html", {"spec_form": spec_form})
+
+
+@login_required
+@require_POST
+def product_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    product = _managed_product(request, pk)
+    try:
+        services.product_publish(product=product, user=request.user)  # type: ignore[arg-type]
+        messages.success(request, _("The product is published."))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("catalog:dashboard")
+
+
+@login_required
+@require_POST
+def product_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    product = _managed_product(request, pk)
+    try:
+        services.product_withdraw(product=product, user=request.user)  # type: ignore[arg-type]
+        messages.success(request, _("The product is withdrawn."))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("catalog:dashboard")
+
+
+@login_required
+def product_documents(request: HttpRequest, pk: int) -> HttpResponse:
+    product = _managed_product(request, pk)
+    form = DocumentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.product_document_add(
+                product=product,
+                user=request.user,  # type: ignore[arg-type]
+                file=form.cleaned_data["file"],
+                kind=form.cleaned_data["kind"],
+                title=form.cleaned_data["title"],
+            )
+            messages.success(request, _("The document was uploaded."))
+            return redirect("catalog:product-documents", pk=product.pk)
+        except ApplicationError as exc:
+            form.add_error("file" if exc.field == "file" else None, exc.message)
+    return render(request, "catalog/product_documents.html", {"product": product, "form": form})
+
+
+@login_required
+def product_import(request: HttpRequest) -> HttpResponse:
+    manufacturers = selectors.user_manufacturers(user=request.user)
+    if not manufacturers.exists():
+        raise PermissionDenied(_("Only members of a manufacturer can import products."))
+    form = ImportForm(request.POST or None, request.FILES or None, manufacturers=manufacturers)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = importing.products_import(
+                manufacturer=form.cleaned_data["manufacturer"],
+                user=request.user,  # type: ignore[arg-type]
+                filename=upload.name,
+                data=upload.read(),
+                atomic=form.cleaned_data["atomic"],
+                publish=form.cleaned_data["publish"],
+            )
+        except ApplicationError as exc:
+            form.add_error("file" if exc.field == "file" else None, exc.message)
+        if report is not None and report.written and not report.errors:
+            messages.success(
+                request,
+                _("%(created)s products created, %(updated)s updated.")
+                % {"created": report.created, "updated": report.updated},
+            )
+            return redirect("catalog:dashboard")
+    return render(
+        request,
+        "catalog/product_import.html",
+        {"form": form, "report": report, "categories": Category.objects.order_by("path")},
+    )
+
+
+@require_GET
+def import_template(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    return template_response(get_object_or_404(Category, pk=pk), fmt)
+
+
+@login_required
+def evaluation_create(request: HttpRequest, pk: int) -> HttpResponse:
+    product = selectors.product_get(user=request.user, pk=pk)
+    if product is None or not product.is_published:
+        raise Http404
+    organizations = Organization.objects.filter(
+        memberships__user=request.user,
+        kind__in=[Organization.Kind.INSTITUTION, Organization.Kind.AGENCY],
+        is_verified=True,
+    )
+    form = EvaluationForm(request.POST or None, request.FILES or None, organizations=organizations)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.evaluation_create(user=request.user, product=product, **form.cleaned_data)  # type: ignore[arg-type]
+            messages.success(request, _("Thank you: the evaluation is recorded."))
+            return redirect("catalog:product-detail", pk=product.pk)
+        except ApplicationError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    context: dict[str, Any] = {"product": product, "form": form}
+    return render(request, "catalog/evaluation_form.html", context)
