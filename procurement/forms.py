@@ -44,7 +44,7 @@ def style(form: forms.BaseForm) -> None:
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
 
-class CategoryChoiceField(forms.ModelChoiceField[Category]):
+class CategoryChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Category) -> str:
         return f"{'— ' * obj.depth}{obj.code} {obj.name}"
 
@@ -296,6 +296,7 @@ class DemandFilterForm(StyledForm):
 
 class SharedInstrumentForm(forms.ModelForm):
     category = CategoryChoiceField(queryset=Category.objects.order_by("path"), label=_("Category"))
+    booking_url = forms.URLField(label=_("Booking link"), required=False, assume_scheme="https")
 
     class Meta:
         model = SharedInstrument
@@ -337,7 +338,7 @@ class SharedInstrumentImportForm(forms.Form):
 
 
 class QuoteForm(forms.Form):
-    product = forms.ModelChoiceField[Product](queryset=Product.objects.none(), label=_("Product"), empty_label=None)
+    product = forms.ModelChoiceField(queryset=Product.objects.none(), label=_("Product"), empty_label=None)
     unit_price = forms.DecimalField(label=_("Unit price (CNY)"), max_digits=14, decimal_places=2, min_value=0)
     lead_time_days = forms.IntegerField(label=_("Lead time (days)"), required=False, min_value=0)
     message = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 2}), required=False)

@@ -14,6 +14,7 @@ from django.http import Http404
 
 from accounts.models import Organization
 from accounts.selectors import AnyUser, user_is_verified_manufacturer, user_organization_ids
+from catalog import selectors as catalog_selectors
 from catalog.models import Category, Parameter, Product
 from procurement.models import Demand, DemandRevision, Quote, Requirement, SharedInstrument
 from search.selectors import SearchQuery, SearchResult, search
@@ -25,18 +26,9 @@ PUBLIC_STATUSES = (Demand.Status.OPEN, Demand.Status.AWARDED, Demand.Status.CLOS
 # --- categories and their dictionaries ------------------------------------------------------------------------
 
 
-def category_ancestor_codes(category: Category) -> list[str]:
-    return category.path.split("/")
-
-
 def category_parameters(category: Category) -> list[Parameter]:
     """The category's dictionary: its own parameters and those of every ancestor (a nearer category wins a key)."""
-    codes = category_ancestor_codes(category)
-    rows = list(Parameter.objects.filter(category__code__in=codes).select_related("category"))
-    by_key: dict[str, Parameter] = {}
-    for parameter in sorted(rows, key=lambda p: p.category.depth):
-        by_key[parameter.key] = parameter
-    return sorted(by_key.values(), key=lambda p: (p.category.depth, p.sort_order, p.key))
+    return catalog_selectors.category_parameters(category)
 
 
 def category_subtree_q(category: Category | int, *, prefix: str = "category") -> Q:

@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Province, User
 from accounts.selectors import user_organization_ids
-from catalog.models import Category, Product
+from catalog.models import Category, Parameter, Product
 from config.exceptions import ApplicationError
 from matching.models import Notification
 from matching.notifications import notification_send
 from matching.services import demand_schedule_matching
 from procurement.models import Award, Demand, DemandRevision, Quote
-from procurement.requirement_rules import RequirementInput
+from procurement.requirement_rules import CleanRequirement, RequirementInput
 from procurement.selectors import category_parameters
 from procurement.services.requirements import requirements_replace, requirements_snapshot, requirements_validate
 from search.services import index_mark
@@ -158,11 +158,16 @@ def demand_create(
 
 @transaction.atomic
 def demand_update(
-    *, demand: Demand, user: User, requirements: Sequence[RequirementInput] | None = None, **fields: Any
+    *,
+    demand: Demand,
+    user: User,
+    requirements: Sequence[RequirementInput] | None = None,
+    revision_reason: str = "",
+    **fields: Any,
 ) -> Demand:
-    """Change a draft (anything) or an open demand (everything but its category and requirements).
+    """Change a draft (anything) or an open demand (anything but its category).
 
-    Requirements of an open demand change only through ``demand_revise`` so each change is kept.
+    New requirements on an open demand make a revision: the current ones are kept (see ``demand_revise``).
     """
     _require_member(user, demand)
     unknown = set(fields) - set(EDITABLE_FIELDS)
@@ -176,16 +181,15 @@ def demand_update(
     is_open = demand.status == Demand.Status.OPEN
     if is_open and "category" in fields and fields["category"].pk != demand.category_id:
         raise ApplicationError(_("The category of an open demand cannot change."), field="category")
-    if is_open and requirements is not None:
-        raise ApplicationError(_("The requirements of an open demand change through a revision."), field="requirements")
     category_changed = "category" in fields and fields["category"].pk != demand.category_id
     for name, value in fields.items():
         setattr(demand, name, value)
     if not demand.accepts_imported:
         demand.import_reason = ""
-    # An open demand may keep a deadline that passed only in the sense of expiring; a new one must lie ahead.
     _check_fields(demand, today=timezone.localdate())
-    if requirements is not None:
+    if requirements is not None and is_open:
+        _revise(demand, user, requirements_validate(category=demand.category, items=requirements), revision_reason)
+    elif requirements is not None:
         requirements_replace(demand=demand, cleaned=requirements_validate(category=demand.category, items=requirements))
     elif category_changed:
         # Rows the new category's dictionary does not know cannot stay.
@@ -269,24 +273,37 @@ def demand_revise(
     if demand.status != Demand.Status.OPEN:
         raise ApplicationError(_("Only an open demand is revised; edit a draft directly."), field="status")
     cleaned = requirements_validate(category=demand.category, items=requirements)
+    previous_text = demand.free_text_requirements
+    if free_text_requirements is not None:
+        demand.free_text_requirements = free_text_requirements
+    _revise(demand, user, cleaned, reason, previous_text=previous_text)
+    demand.save(update_fields=["revision", "free_text_requirements", "updated_at"])
+    _mark_changed(demand)
+    demand_schedule_matching(demand_id=demand.pk)
+    return demand
+
+
+def _revise(
+    demand: Demand,
+    user: User,
+    cleaned: list[tuple[Parameter, CleanRequirement]],
+    reason: str,
+    *,
+    previous_text: str | None = None,
+) -> None:
+    """Keep the current requirements as a revision, then replace them (caller holds the row lock and saves)."""
     DemandRevision.objects.create(
         demand=demand,
         number=demand.revision,
         snapshot={
             "requirements": requirements_snapshot(demand=demand),
-            "free_text_requirements": demand.free_text_requirements,
+            "free_text_requirements": demand.free_text_requirements if previous_text is None else previous_text,
         },
-        reason=reason.strip(),
+        reason=(reason or "").strip(),
         created_by=user,
     )
     requirements_replace(demand=demand, cleaned=cleaned)
-    if free_text_requirements is not None:
-        demand.free_text_requirements = free_text_requirements
     demand.revision += 1
-    demand.save(update_fields=["revision", "free_text_requirements", "updated_at"])
-    _mark_changed(demand)
-    demand_schedule_matching(demand_id=demand.pk)
-    return demand
 
 
 def _transition(demand: Demand, user: User, *, allowed: Sequence[str], status: str, stamp: str) -> Demand:

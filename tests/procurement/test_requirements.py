@@ -24,7 +24,9 @@ def test_number_requirement_is_converted_to_the_canonical_unit(dictionary):
 
 
 def test_number_without_unit_is_taken_in_the_canonical_unit(dictionary):
-    clean = requirement_clean(dictionary.pressure, RequirementInput(parameter_key="max_pressure", operator="<=", value=40))
+    clean = requirement_clean(
+        dictionary.pressure, RequirementInput(parameter_key="max_pressure", operator="<=", value=40)
+    )
     assert clean.value == 40.0
     assert clean.unit == "MPa"
 
@@ -78,7 +80,10 @@ def test_choice_and_boolean_requirements_store_their_values_as_choices(dictionar
 def test_parameters_of_ancestor_categories_are_accepted(dictionary):
     cleaned = requirements_validate(
         category=dictionary.leaf,
-        items=[RequirementInput("wavelength_max", ">=", value=0.9, unit="µm"), RequirementInput("max_pressure", ">=", value=40)],
+        items=[
+            RequirementInput("wavelength_max", ">=", value=0.9, unit="µm"),
+            RequirementInput("max_pressure", ">=", value=40),
+        ],
     )
     assert [(p.key, c.value) for p, c in cleaned] == [("wavelength_max", pytest.approx(900.0)), ("max_pressure", 40.0)]
 

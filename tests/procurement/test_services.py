@@ -93,22 +93,43 @@ def test_demand_update_replaces_draft_requirements(researcher, institution, dict
     assert [r.parameter.key for r in demand.requirements.all()] == ["detector"]
 
 
-def test_changing_the_category_of_a_draft_drops_requirements_the_new_dictionary_lacks(researcher, institution, dictionary):
+def test_changing_the_category_of_a_draft_drops_requirements_the_new_dictionary_lacks(
+    researcher, institution, dictionary
+):
     demand = create(
         researcher,
         institution,
         dictionary,
-        requirements=[RequirementInput("max_pressure", ">=", value=40), RequirementInput("wavelength_max", ">=", value=800)],
+        requirements=[
+            RequirementInput("max_pressure", ">=", value=40),
+            RequirementInput("wavelength_max", ">=", value=800),
+        ],
     )
     services.demand_update(demand=demand, user=researcher, category=dictionary.root)
     assert [r.parameter.key for r in demand.requirements.all()] == ["wavelength_max"]
 
 
-def test_open_demand_requirements_cannot_be_edited_directly(researcher, institution, dictionary):
+def test_new_requirements_on_an_open_demand_make_a_revision(researcher, institution, dictionary):
+    demand = DemandFactory(institution=institution, category=dictionary.leaf)
+    RequirementFactory(demand=demand, parameter=dictionary.pressure, value=40)
+    services.demand_update(
+        demand=demand,
+        user=researcher,
+        title="改了标题",
+        requirements=[RequirementInput("max_pressure", ">=", value=45)],
+        revision_reason="Stricter",
+    )
+    demand.refresh_from_db()
+    assert (demand.title, demand.revision) == ("改了标题", 1)
+    assert demand.revisions.get().snapshot["requirements"][0]["value"] == 40
+    assert demand.requirements.get().value == 45
+
+
+def test_the_category_of_an_open_demand_cannot_change(researcher, institution, dictionary):
     demand = DemandFactory(institution=institution, category=dictionary.leaf)
     with pytest.raises(ApplicationError) as excinfo:
-        services.demand_update(demand=demand, user=researcher, requirements=[])
-    assert excinfo.value.field == "requirements"
+        services.demand_update(demand=demand, user=researcher, category=dictionary.root)
+    assert excinfo.value.field == "category"
 
 
 # --- shared-instrument check and opening ------------------------------------------------------------------------
@@ -155,7 +176,9 @@ def test_withdrawing_at_the_check_cancels_the_demand(researcher, institution, di
 
 
 def test_opening_refuses_a_past_deadline_and_an_empty_demand(researcher, institution, dictionary):
-    past = draft_demand(institution=institution, category=dictionary.leaf, shared_check="none_found", deadline=in_days(-1))
+    past = draft_demand(
+        institution=institution, category=dictionary.leaf, shared_check="none_found", deadline=in_days(-1)
+    )
     RequirementFactory(demand=past, parameter=dictionary.pressure)
     empty = draft_demand(institution=institution, category=dictionary.leaf, shared_check="none_found")
     with pytest.raises(ApplicationError) as past_error:
@@ -231,7 +254,9 @@ def test_a_bad_revision_changes_nothing(researcher, institution, dictionary):
     demand = DemandFactory(institution=institution, category=dictionary.leaf)
     RequirementFactory(demand=demand, parameter=dictionary.pressure, value=40)
     with pytest.raises(ApplicationError):
-        services.demand_revise(demand=demand, user=researcher, requirements=[RequirementInput("max_pressure", ">=", value=900)])
+        services.demand_revise(
+            demand=demand, user=researcher, requirements=[RequirementInput("max_pressure", ">=", value=900)]
+        )
     demand.refresh_from_db()
     assert demand.revision == 0
     assert not DemandRevision.objects.exists()
@@ -263,7 +288,9 @@ def test_expiry_task_expires_overdue_open_demands_and_tells_the_owner_once(insti
     assert due_today.status == Demand.Status.OPEN
     assert draft.status == Demand.Status.DRAFT
     notifications = Notification.objects.filter(kind=Notification.Kind.DEMAND_EXPIRED)
-    assert [(n.user_id, n.dedupe_key) for n in notifications] == [(overdue.posted_by_id, f"demand-expired:{overdue.pk}")]
+    assert [(n.user_id, n.dedupe_key) for n in notifications] == [
+        (overdue.posted_by_id, f"demand-expired:{overdue.pk}")
+    ]
 
 
 def test_expiry_does_not_touch_a_demand_closed_meanwhile(institution):
@@ -292,7 +319,9 @@ def test_shared_instrument_crud_is_for_members_only(researcher, institution, use
     with pytest.raises(PermissionDenied):
         services.shared_instrument_update(instrument=instrument, user=user, location="elsewhere")
     with pytest.raises(PermissionDenied):
-        services.shared_instrument_create(user=user, institution=institution, category=dictionary.leaf, name="x", province=province())
+        services.shared_instrument_create(
+            user=user, institution=institution, category=dictionary.leaf, name="x", province=province()
+        )
     services.shared_instrument_delete(instrument=instrument, user=researcher)
     assert not SharedInstrument.objects.exists()
 
@@ -340,5 +369,3 @@ def test_csv_import_refuses_a_file_without_required_columns(researcher, institut
 def test_csv_import_is_for_members_only(user, institution):
     with pytest.raises(PermissionDenied):
         services.shared_instrument_import_csv(user=user, institution=institution, content="")
-
-
