@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from config.exceptions import ApplicationError
 
 
 class Notification(models.Model):
@@ -40,3 +46,289 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class MatchRun(models.Model):
+    """One execution of the matching engine: a full run over all open demands, or one demand or product."""
+
+    class Kind(models.TextChoices):
+        FULL = "full", _("Full run")
+        DEMAND = "demand", _("One demand")
+        PRODUCT = "product", _("One product")
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", _("Nightly schedule")
+        COMMAND = "command", _("Command line")
+        STAFF = "staff", _("Administrator")
+        DEMAND_CHANGED = "demand_changed", _("Demand opened or revised")
+        PRODUCT_CHANGED = "product_changed", _("Product published or changed")
+        DEMO = "demo", _("Demo data")
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    trigger = models.CharField(_("trigger"), max_length=16, choices=Trigger.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
+    demand = models.ForeignKey(
+        "procurement.Demand",
+        verbose_name=_("demand"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="match_runs",
+    )
+    product = models.ForeignKey(
+        "catalog.Product",
+        verbose_name=_("product"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="match_runs",
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    chunks_total = models.PositiveIntegerField(_("chunks"), default=0)
+    chunks_done = models.PositiveIntegerField(_("chunks done"), default=0)
+    demands_count = models.PositiveIntegerField(_("demands matched"), default=0)
+    pairs_count = models.PositiveBigIntegerField(_("pairs scored"), default=0)
+    matches_count = models.PositiveIntegerField(_("matches"), default=0)
+    near_misses_count = models.PositiveIntegerField(_("near misses"), default=0)
+    notifications_count = models.PositiveIntegerField(_("notifications sent"), default=0)
+    load_seconds = models.FloatField(_("reading (s)"), default=0)
+    score_seconds = models.FloatField(_("scoring (s)"), default=0)
+    write_seconds = models.FloatField(_("writing (s)"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("match run")
+        verbose_name_plural = _("match runs")
+        constraints = [
+            # The database itself refuses a second full run while one is running.
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(kind="full", status="running"),
+                name="matching_one_running_full_run",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "status"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_kind_display()} ({self.get_status_display()})"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.created_at).total_seconds()
+
+
+class MatchRunChunk(models.Model):
+    """A slice of a full run's demands (one category); marked done in the transaction that writes its matches."""
+
+    run = models.ForeignKey(MatchRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField(_("number"))
+    category = models.ForeignKey(
+        "catalog.Category", verbose_name=_("category"), on_delete=models.CASCADE, related_name="+"
+    )
+    demand_ids = models.JSONField(_("demands"), default=list)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "number"]
+        verbose_name = _("match run chunk")
+        verbose_name_plural = _("match run chunks")
+        constraints = [models.UniqueConstraint(fields=["run", "number"], name="matching_chunk_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.number}"
+
+
+class Match(models.Model):
+    """The current pairing of an open demand with a domestic product: a match, or a near miss with its gaps."""
+
+    demand = models.ForeignKey(
+        "procurement.Demand", verbose_name=_("demand"), on_delete=models.CASCADE, related_name="matches"
+    )
+    product = models.ForeignKey(
+        "catalog.Product", verbose_name=_("product"), on_delete=models.CASCADE, related_name="matches"
+    )
+    run = models.ForeignKey(
+        MatchRun, verbose_name=_("run"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_near_miss = models.BooleanField(_("near miss"), default=False)
+    rank = models.PositiveIntegerField(_("rank"))
+    score = models.FloatField(_("score"))
+    # {"preferred": 0.8, "price": 1.0, ...}: each named component in [0, 1].
+    components = models.JSONField(_("score components"), default=dict)
+    # One entry per requirement: status, margin or gap in the requirement's unit.
+    results = models.JSONField(_("requirement results"), default=list)
+    failed_count = models.PositiveSmallIntegerField(_("failed mandatory requirements"), default=0)
+    matched_at = models.DateTimeField(_("matched at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["demand", "is_near_miss", "rank"]
+        verbose_name = _("match")
+        verbose_name_plural = _("matches")
+        constraints = [
+            models.UniqueConstraint(fields=["demand", "product"], name="matching_match_pair_unique"),
+            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=1), name="matching_match_score_range"),
+        ]
+        indexes = [
+            models.Index(fields=["demand", "is_near_miss", "rank"]),
+            models.Index(fields=["product", "is_near_miss"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.demand_id} ↔ {self.product_id} #{self.rank}"
+
+    @property
+    def strongest_component(self) -> str:
+        if not self.components:
+            return ""
+        return max(sorted(self.components), key=lambda name: self.components[name])
+
+
+class DemandMatchSummary(models.Model):
+    """Per open demand: how many matches it has and, per mandatory requirement, how close domestic products get.
+
+    Written with the demand's matches; the gap map of the reports is built from these rows.
+    """
+
+    demand = models.OneToOneField(
+        "procurement.Demand", verbose_name=_("demand"), on_delete=models.CASCADE, related_name="match_summary"
+    )
+    run = models.ForeignKey(
+        MatchRun, verbose_name=_("run"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    candidates_count = models.PositiveIntegerField(_("candidates"), default=0)
+    matches_count = models.PositiveIntegerField(_("matches"), default=0)
+    near_misses_count = models.PositiveIntegerField(_("near misses"), default=0)
+    best_score = models.FloatField(_("best score"), null=True, blank=True)
+    # [{"requirement", "parameter", "met": bool, "stated": int, "best_gap": canonical float or null}]
+    requirement_gaps = models.JSONField(_("requirement gaps"), default=list)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("demand match summary")
+        verbose_name_plural = _("demand match summaries")
+
+    def __str__(self) -> str:
+        return f"{self.demand_id}: {self.matches_count}"
+
+
+class MatchReportQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        if self.filter(status=MatchReport.Status.PUBLISHED).exists():
+            raise ApplicationError(str(_("A published match report cannot be changed.")))
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self.filter(status=MatchReport.Status.PUBLISHED).exists():
+            raise ApplicationError(str(_("A published match report cannot be deleted.")))
+        return super().delete()
+
+
+class MatchReport(models.Model):
+    """A periodic publication of matches and gaps. Once published it is permanent; corrections supersede it."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    title = models.CharField(_("title"), max_length=200)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    supersedes = models.ForeignKey(
+        "self",
+        verbose_name=_("supersedes"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+    )
+    note = models.TextField(_("note"), blank=True)
+    # Everything the report shows, frozen when generated: later matching runs never change a report.
+    snapshot = models.JSONField(_("content"), default=dict)
+    demands_count = models.PositiveIntegerField(_("demands covered"), default=0)
+    matched_demands_count = models.PositiveIntegerField(_("demands with a domestic match"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("generated at"), default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    objects = MatchReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-period_end", "-id"]
+        verbose_name = _("match report")
+        verbose_name_plural = _("match reports")
+        constraints = [
+            models.CheckConstraint(condition=Q(period_start__lte=F("period_end")), name="matching_report_period_order"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False), name="matching_report_published_at"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The last line of defence for permanence: whatever path writes, a published row never changes.
+        if self.pk is not None:
+            stored = type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if stored == self.Status.PUBLISHED:
+                raise ApplicationError(str(_("A published match report cannot be changed.")))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if self.is_published:
+            raise ApplicationError(str(_("A published match report cannot be deleted.")))
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class MatchReportEntry(models.Model):
+    """A demand-product pair a report published (frozen); makes the pair's match public."""
+
+    report = models.ForeignKey(MatchReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="entries")
+    demand = models.ForeignKey(
+        "procurement.Demand", verbose_name=_("demand"), on_delete=models.PROTECT, related_name="report_entries"
+    )
+    product = models.ForeignKey(
+        "catalog.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="report_entries"
+    )
+    rank = models.PositiveIntegerField(_("rank"))
+    score = models.FloatField(_("score"))
+
+    class Meta:
+        ordering = ["report", "demand", "rank"]
+        verbose_name = _("report entry")
+        verbose_name_plural = _("report entries")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "demand", "product"], name="matching_report_entry_unique"),
+        ]
+        indexes = [models.Index(fields=["demand", "product"])]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.demand_id} ↔ {self.product_id}"

@@ -1,0 +1,276 @@
+"""Reads with rules: who sees which match, report or notification, and the platform's matching statistics."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import Organization, User
+from accounts.selectors import user_organization_ids
+from catalog.models import Category, Parameter, Product
+from matching import engine
+from matching import scoring as s
+from matching.models import (
+    DemandMatchSummary,
+    Match,
+    MatchReport,
+    MatchReportEntry,
+    MatchRun,
+    Notification,
+)
+from procurement.models import Demand
+
+AnyUser = User | AnonymousUser
+
+# Imported products shown beside a demand's matches as what the demand would otherwise buy.
+REFERENCE_LIMIT = 3
+REFERENCE_POOL_LIMIT = 500
+
+
+def _published_pair() -> Exists:
+    return Exists(
+        MatchReportEntry.objects.filter(
+            report__status=MatchReport.Status.PUBLISHED,
+            demand_id=OuterRef("demand_id"),
+            product_id=OuterRef("product_id"),
+        )
+    )
+
+
+def match_visible_q(user: AnyUser) -> Q:
+    """The demand's institution and the product's manufacturer see their matches; a published pair is public."""
+    if user.is_authenticated and user.is_staff:
+        return Q()
+    q = Q(_published_pair(), is_near_miss=False)
+    org_ids = user_organization_ids(user)
+    if org_ids:
+        q |= Q(demand__institution_id__in=org_ids) | Q(product__manufacturer_id__in=org_ids)
+    return q
+
+
+def match_list(
+    *, user: AnyUser, demand_id: int | None = None, product_id: int | None = None, near_miss: bool | None = None
+) -> QuerySet[Match]:
+    qs = Match.objects.filter(match_visible_q(user)).select_related(
+        "demand", "demand__category", "product", "product__manufacturer", "product__category"
+    )
+    if demand_id is not None:
+        qs = qs.filter(demand_id=demand_id)
+    if product_id is not None:
+        qs = qs.filter(product_id=product_id)
+    if near_miss is not None:
+        qs = qs.filter(is_near_miss=near_miss)
+    return qs.order_by("demand_id", "is_near_miss", "rank")
+
+
+@dataclass
+class ExplainedMatch:
+    match: Match
+    results: list[dict[str, Any]]
+    passed: list[dict[str, Any]]
+    failed: list[dict[str, Any]]
+    unknown: list[dict[str, Any]]
+    strongest: str
+    components: list[tuple[str, float, float]]  # name, value, weighted share of the score
+
+
+@dataclass
+class DemandMatches:
+    demand: Demand
+    matches: list[ExplainedMatch]
+    near_misses: list[ExplainedMatch]
+    references: list[tuple[Product, s.PairScore]] = field(default_factory=list)
+    summary: DemandMatchSummary | None = None
+    sees_all: bool = False
+
+
+def _explain(match: Match, parameters: dict[int, Parameter], weights: dict[str, float]) -> ExplainedMatch:
+    results = []
+    for result in match.results:
+        parameter = parameters.get(int(result.get("parameter", 0)))
+        results.append({**result, "parameter_obj": parameter, "name": parameter.name if parameter else result["key"]})
+    total = sum(max(w, 0.0) for w in weights.values()) or 1.0
+    components = [
+        (
+            name,
+            float(match.components.get(name, 0.0)),
+            max(weights.get(name, 0.0), 0.0) * match.components.get(name, 0.0) / total,
+        )
+        for name in s.COMPONENTS
+        if name in match.components
+    ]
+    strongest = max(components, key=lambda c: (c[2], c[0]))[0] if components else ""
+    return ExplainedMatch(
+        match=match,
+        results=results,
+        passed=[r for r in results if r["status"] == s.PASS],
+        failed=[r for r in results if r["status"] == s.FAIL],
+        unknown=[r for r in results if r["status"] == s.UNKNOWN],
+        strongest=strongest,
+        components=components,
+    )
+
+
+def _can_see_demand(user: AnyUser, demand: Demand) -> bool:
+    if demand.status != Demand.Status.DRAFT:
+        return True
+    return bool(user.is_authenticated and (user.is_staff or demand.institution_id in user_organization_ids(user)))
+
+
+def demand_matches(*, user: AnyUser, demand_id: int) -> DemandMatches:
+    """A demand's ranked matches and near misses as ``user`` may see them, each with its explanation."""
+    demand = Demand.objects.select_related("category", "delivery_province", "institution").filter(pk=demand_id).first()
+    if demand is None or not _can_see_demand(user, demand):
+        raise Http404
+    sees_all = bool(user.is_authenticated and (user.is_staff or demand.institution_id in user_organization_ids(user)))
+    rows = list(match_list(user=user, demand_id=demand.pk))
+    parameter_ids = {int(r["parameter"]) for m in rows for r in m.results if r.get("parameter")}
+    parameters = {p.pk: p for p in Parameter.objects.filter(pk__in=parameter_ids)}
+    weights = engine.weights()
+    explained = [_explain(m, parameters, weights) for m in rows]
+    return DemandMatches(
+        demand=demand,
+        matches=[e for e in explained if not e.match.is_near_miss],
+        near_misses=[e for e in explained if e.match.is_near_miss],
+        references=imported_references(demand=demand),
+        summary=DemandMatchSummary.objects.filter(demand=demand).first(),
+        sees_all=sees_all,
+    )
+
+
+def imported_references(*, demand: Demand) -> list[tuple[Product, s.PairScore]]:
+    """Imported products that meet the demand: shown as the reference being replaced, never as matches."""
+    category_ids = engine.subtree_category_ids(demand.category_id)
+    imported = Q(status=Product.Status.PUBLISHED, is_domestic=False, category_id__in=category_ids)
+    ids = list(Product.objects.filter(imported).order_by("pk").values_list("pk", flat=True)[:REFERENCE_POOL_LIMIT])
+    if not ids:
+        return []
+    row = engine.demand_facts([demand.pk]).get(demand.pk)
+    if row is None:  # not open: the reference no longer matters
+        return []
+    facts = engine.product_facts(
+        Q(pk__in=ids),
+        spec_filter=Q(product_id__in=ids),
+        province_filter=Q(product_id__in=ids),
+        parameter_ids={r.parameter_id for r in row.facts.requirements},
+    )
+    weights = engine.weights()
+    scored = s.rank([p for p in (s.score_pair(row.facts, f, weights) for f in facts) if p.is_match])[:REFERENCE_LIMIT]
+    products = Product.objects.select_related("manufacturer").in_bulk([p.product_id for p in scored])
+    return [(products[p.product_id], p) for p in scored]
+
+
+def product_matches(*, user: AnyUser, product_id: int) -> tuple[Product, list[ExplainedMatch], list[ExplainedMatch]]:
+    """The demands a product matches (and nearly matches), for its manufacturer's members and staff."""
+    product = Product.objects.select_related("manufacturer").filter(pk=product_id).first()
+    if product is None:
+        raise Http404
+    if not (
+        user.is_authenticated
+        and (
+            user.is_staff or product.manufacturer_id in user_organization_ids(user, kind=Organization.Kind.MANUFACTURER)
+        )
+    ):
+        raise PermissionDenied
+    rows = list(
+        Match.objects.filter(product=product, demand__status=Demand.Status.OPEN)
+        .select_related("demand", "demand__category", "demand__delivery_province", "demand__institution")
+        .order_by("is_near_miss", "-score", "demand_id")
+    )
+    parameter_ids = {int(r["parameter"]) for m in rows for r in m.results if r.get("parameter")}
+    parameters = {p.pk: p for p in Parameter.objects.filter(pk__in=parameter_ids)}
+    weights = engine.weights()
+    explained = [_explain(m, parameters, weights) for m in rows]
+    return (
+        product,
+        [e for e in explained if not e.match.is_near_miss],
+        [e for e in explained if e.match.is_near_miss],
+    )
+
+
+# --- Runs, reports, notifications ----------------------------------------------------------------------------
+
+
+def match_run_list() -> QuerySet[MatchRun]:
+    return MatchRun.objects.select_related("demand", "product", "started_by").order_by("-created_at", "-id")
+
+
+def report_list(*, user: AnyUser) -> QuerySet[MatchReport]:
+    """Published reports for everyone; drafts for staff."""
+    qs = MatchReport.objects.select_related("supersedes", "created_by", "published_by").defer("snapshot")
+    if not (user.is_authenticated and user.is_staff):
+        qs = qs.filter(status=MatchReport.Status.PUBLISHED)
+    return qs.order_by("-period_end", "-id")
+
+
+def report_get(*, user: AnyUser, pk: int) -> MatchReport:
+    qs = MatchReport.objects.select_related("supersedes", "created_by", "published_by")
+    if not (user.is_authenticated and user.is_staff):
+        qs = qs.filter(status=MatchReport.Status.PUBLISHED)
+    report = qs.filter(pk=pk).first()
+    if report is None:
+        raise Http404
+    return report
+
+
+def report_superseded_by(report: MatchReport) -> list[MatchReport]:
+    return list(MatchReport.objects.filter(supersedes=report, status=MatchReport.Status.PUBLISHED).defer("snapshot"))
+
+
+def published_report_list() -> QuerySet[MatchReport]:
+    return MatchReport.objects.filter(status=MatchReport.Status.PUBLISHED).order_by("-published_at", "-id")
+
+
+def notification_list(*, user: AnyUser) -> QuerySet[Notification]:
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def unread_notification_count(*, user: AnyUser) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user=user, is_read=False).count()
+
+
+def matching_stats() -> dict[str, Any]:
+    """Counts for dashboards and the API: open demands, products, match coverage, and the largest gaps."""
+    open_demands = Demand.objects.filter(status=Demand.Status.OPEN)
+    demands_open = open_demands.count()
+    covered = open_demands.filter(Exists(Match.objects.filter(demand=OuterRef("pk"), is_near_miss=False))).count()
+    published = Product.objects.filter(status=Product.Status.PUBLISHED)
+    counter: Counter[tuple[int, int]] = Counter()
+    for category_id, gaps in DemandMatchSummary.objects.filter(
+        demand__status=Demand.Status.OPEN, matches_count=0
+    ).values_list("demand__category_id", "requirement_gaps"):
+        for gap in gaps:
+            if not gap.get("met"):
+                counter[(category_id, int(gap["parameter"]))] += 1
+    top = counter.most_common(10)
+    categories = Category.objects.in_bulk({c for (c, _p), _n in top})
+    parameters = Parameter.objects.in_bulk({p for (_c, p), _n in top})
+    return {
+        "demands_open": demands_open,
+        "demands_matched": covered,
+        "match_coverage": round(covered / demands_open, 4) if demands_open else 0.0,
+        "products_domestic": published.filter(is_domestic=True).count(),
+        "products_imported": published.filter(is_domestic=False).count(),
+        "matches": Match.objects.filter(is_near_miss=False, demand__status=Demand.Status.OPEN).count(),
+        "reports_published": MatchReport.objects.filter(status=MatchReport.Status.PUBLISHED).count(),
+        "top_gaps": [
+            {
+                "category": categories[c].code if c in categories else "",
+                "category_name": categories[c].name if c in categories else "",
+                "parameter": parameters[p].key if p in parameters else "",
+                "parameter_name": parameters[p].name if p in parameters else "",
+                "unmet_demands": n,
+            }
+            for (c, p), n in top
+        ],
+    }

@@ -1,0 +1,61 @@
+"""Celery entry points: thin wrappers over the matching services, idempotent so acks_late is safe."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db import OperationalError
+
+from config.exceptions import ApplicationError
+from matching import reports, services
+from matching.models import MatchRun
+
+logger = logging.getLogger(__name__)
+
+# Only a lost database connection is worth retrying; any other error is a bug the run records.
+_RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_kwargs": {"max_retries": 5}}
+
+
+@shared_task(name="matching.full_run", acks_late=True)
+def full_run() -> int | None:
+    """Nightly: start a full run and fan its chunks out to workers. Skipped while another full run is running."""
+    try:
+        plan = services.match_run_start_full(trigger=MatchRun.Trigger.SCHEDULE)
+    except ApplicationError as exc:
+        logger.warning("matching.full_run skipped: %s", exc.message)
+        return None
+    return plan.run.pk
+
+
+@shared_task(name="matching.match_chunk", acks_late=True, **_RETRY)
+def match_chunk(run_id: int, number: int) -> int:
+    """One chunk of a full run; a redelivered chunk finds itself done and changes nothing."""
+    outcome = services.match_run_execute_chunk(run_id=run_id, number=number)
+    return 0 if outcome is None else outcome.demands
+
+
+@shared_task(name="matching.match_demand", acks_late=True, **_RETRY)
+def match_demand(demand_id: int) -> int:
+    """Re-match one demand after it opened or was revised."""
+    try:
+        return services.match_run_demand(demand_id=demand_id).pk
+    except ApplicationError as exc:  # the demand was deleted before the task ran
+        logger.info("matching.match_demand(%s): %s", demand_id, exc.message)
+        return 0
+
+
+@shared_task(name="matching.match_product", acks_late=True, **_RETRY)
+def match_product(product_id: int) -> int:
+    """Re-rank the open demands a published, edited or withdrawn product may meet."""
+    try:
+        return services.match_run_product(product_id=product_id).pk
+    except ApplicationError as exc:
+        logger.info("matching.match_product(%s): %s", product_id, exc.message)
+        return 0
+
+
+@shared_task(name="matching.draft_weekly_report", acks_late=True, **_RETRY)
+def draft_weekly_report() -> int:
+    """Monday morning: a draft report of the past week for an administrator to review (one per week)."""
+    return reports.report_draft_weekly().pk

@@ -1,0 +1,58 @@
+"""Small helpers for match templates: links to other apps' pages and readable numbers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+
+register = template.Library()
+
+
+@register.simple_tag
+def url_or_empty(name: str, pk: int) -> str:
+    """A link to another app's page when that page exists; matching must render without it."""
+    try:
+        return reverse(name, kwargs={"pk": pk})
+    except NoReverseMatch:
+        return ""
+
+
+@register.filter
+def num(value: Any) -> str:
+    """A number as a person writes it: 1000, 0.5, 1.25e-05."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, (int, float)):
+        return f"{value:.6g}"
+    return str(value)
+
+
+@register.filter
+def percent(value: Any) -> str:
+    try:
+        return f"{float(value) * 100:.0f}%"
+    except (TypeError, ValueError):
+        return ""
+
+
+@register.filter
+def localized(names: Any) -> str:
+    """``{"name_zh", "name_en"}`` from a report snapshot, in the active language."""
+    if not isinstance(names, dict):
+        return str(names or "")
+    if translation.get_language() == "en":
+        return str(names.get("name_en") or names.get("name_zh") or "")
+    return str(names.get("name_zh") or "")
+
+
+@register.filter
+def get(mapping: Any, key: str) -> Any:
+    return mapping.get(key, "") if isinstance(mapping, dict) else ""
+
+
+@register.filter
+def operator_symbol(op: str) -> str:
+    return {">=": "≥", "<=": "≤", "=": "=", "covers": "⊇", "in": "∈"}.get(op, op)

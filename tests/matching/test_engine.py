@@ -1,0 +1,221 @@
+"""The engine through its services: candidates, near misses, incremental runs, idempotency, the full-run lock."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+
+from catalog.models import Product
+from config.exceptions import ApplicationError
+from matching import services, tasks
+from matching.models import DemandMatchSummary, Match, MatchRun, MatchRunChunk, Notification
+from procurement.models import Demand, Requirement
+from tests.factories import DemandFactory, ProductFactory, RequirementFactory, SpecificationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def pairs(demand):
+    return list(
+        Match.objects.filter(demand=demand)
+        .order_by("is_near_miss", "rank")
+        .values_list("product_id", "is_near_miss", "rank", "score")
+    )
+
+
+def test_demand_run_keeps_domestic_published_matches_and_near_misses(scene):
+    # when the demand is matched
+    run = services.match_run_demand(demand_id=scene.demand.pk)
+    # then the two domestic products meeting 400 bar match, the stronger first; the imported one never appears
+    assert run.status == MatchRun.Status.SUCCEEDED
+    matches = Match.objects.filter(demand=scene.demand, is_near_miss=False).order_by("rank")
+    assert [m.product_id for m in matches] == [scene.strong.pk, scene.middling.pk]
+    assert not Match.objects.filter(product=scene.imported).exists()
+    assert set(matches[0].components) == {"preferred", "price", "text", "evaluations", "province", "lead_time"}
+    # and the weak product is a near miss short by 100 bar (the buyer's unit)
+    near = Match.objects.get(demand=scene.demand, is_near_miss=True)
+    assert near.product_id == scene.weak.pk
+    pressure = next(r for r in near.results if r["key"] == "max_pressure")
+    assert pressure["status"] == "fail"
+    assert pressure["unit"] == "bar"
+    assert pressure["gap"] == pytest.approx(100.0)
+    summary = DemandMatchSummary.objects.get(demand=scene.demand)
+    assert summary.matches_count == 2
+    assert summary.requirement_gaps[0]["met"] is True
+
+
+def test_unpublished_and_withdrawn_products_never_match(scene):
+    Product.objects.filter(pk=scene.strong.pk).update(status=Product.Status.WITHDRAWN)
+    Product.objects.filter(pk=scene.middling.pk).update(status=Product.Status.DRAFT)
+    services.match_run_demand(demand_id=scene.demand.pk)
+    assert not Match.objects.filter(demand=scene.demand, is_near_miss=False).exists()
+    summary = DemandMatchSummary.objects.get(demand=scene.demand)
+    # the only candidate left falls 10 MPa short: that is the demand's gap
+    assert summary.requirement_gaps[0]["best_gap"] == pytest.approx(10.0)
+
+
+def test_products_outside_the_category_subtree_are_not_candidates(scene):
+    other = ProductFactory(name_en="HPLC elsewhere")
+    SpecificationFactory(product=other, parameter=scene.pressure, value=500.0)
+    services.match_run_demand(demand_id=scene.demand.pk)
+    assert not Match.objects.filter(product=other).exists()
+
+
+def test_revising_a_demand_rematches_it_on_commit(scene, django_capture_on_commit_callbacks):
+    services.match_run_demand(demand_id=scene.demand.pk)
+    # when the demand is revised to require 90 MPa and the procurement service schedules matching
+    with django_capture_on_commit_callbacks(execute=True):
+        Requirement.objects.filter(demand=scene.demand, parameter=scene.pressure).update(value=90.0, unit="MPa")
+        services.demand_schedule_matching(demand_id=scene.demand.pk)
+    # then only the strong product still matches, the middling one became a near miss short by 30 MPa
+    assert [p for p, near, *_ in pairs(scene.demand) if not near] == [scene.strong.pk]
+    near = Match.objects.get(demand=scene.demand, product=scene.middling)
+    assert near.is_near_miss
+    assert next(r for r in near.results if r["key"] == "max_pressure")["gap"] == pytest.approx(30.0)
+    assert MatchRun.objects.filter(kind=MatchRun.Kind.DEMAND, trigger=MatchRun.Trigger.DEMAND_CHANGED).count() == 2
+
+
+def test_changing_a_product_reranks_the_demands_of_its_ancestor_categories(scene, django_capture_on_commit_callbacks):
+    services.match_run_demand(demand_id=scene.demand.pk)
+    leaf_demand = DemandFactory(category=scene.leaf)
+    RequirementFactory(demand=leaf_demand, parameter=scene.pressure, operator=">=", value=20.0)
+    # when the weak product is upgraded to 200 MPa
+    with django_capture_on_commit_callbacks(execute=True):
+        scene.weak.specifications.filter(parameter=scene.pressure).update(value=200.0)
+        services.product_schedule_matching(product_id=scene.weak.pk)
+    # then it matches the demand of the parent category and the leaf demand
+    assert Match.objects.get(demand=scene.demand, product=scene.weak).is_near_miss is False
+    assert Match.objects.filter(demand=leaf_demand, product=scene.weak, is_near_miss=False).exists()
+    run = MatchRun.objects.get(kind=MatchRun.Kind.PRODUCT)
+    assert run.demands_count == 2
+
+
+def test_withdrawing_a_product_removes_its_matches(scene, django_capture_on_commit_callbacks):
+    services.match_run_demand(demand_id=scene.demand.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        Product.objects.filter(pk=scene.strong.pk).update(status=Product.Status.WITHDRAWN)
+        services.product_schedule_matching(product_id=scene.strong.pk)
+    assert not Match.objects.filter(product=scene.strong).exists()
+    assert Match.objects.get(demand=scene.demand, is_near_miss=False).product_id == scene.middling.pk
+
+
+def test_closed_demand_is_skipped_and_keeps_its_matches(scene):
+    services.match_run_demand(demand_id=scene.demand.pk)
+    Demand.objects.filter(pk=scene.demand.pk).update(status=Demand.Status.CLOSED)
+    run = services.match_run_demand(demand_id=scene.demand.pk)
+    assert run.status == MatchRun.Status.SKIPPED
+    assert Match.objects.filter(demand=scene.demand).count() == 3
+
+
+def test_schedule_never_raises_when_the_broker_is_down(scene, django_capture_on_commit_callbacks, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.match_demand, "delay", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.demand_schedule_matching(demand_id=scene.demand.pk)
+    assert not Match.objects.filter(demand=scene.demand).exists()
+
+
+def test_full_run_twice_gives_the_same_rows_and_no_duplicate_notifications(scene, django_capture_on_commit_callbacks):
+    # when two full runs follow each other
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.match_run_full_inline()
+    after_first = pairs(scene.demand)
+    notes_first = Notification.objects.count()
+    emails_first = len(mail.outbox)
+    assert emails_first == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        second = services.match_run_full_inline()
+    # then both succeed with the same matches, and nobody is told twice
+    assert first.status == second.status == MatchRun.Status.SUCCEEDED
+    assert pairs(scene.demand) == after_first
+    # only the strong product scores above the threshold (the middling one misses the preferred flow)
+    assert notes_first == 2
+    assert Notification.objects.count() == notes_first
+    assert len(mail.outbox) == emails_first
+    assert set(Notification.objects.filter(user=scene.institution_member).values_list("dedupe_key", flat=True)) == {
+        f"match:{scene.demand.pk}:{scene.strong.pk}:demand",
+    }
+    assert Notification.objects.filter(user=scene.maker_member, kind=Notification.Kind.NEW_DEMAND).count() == 1
+    assert second.notifications_count == 0
+
+
+def test_email_respects_the_users_choice(scene, django_capture_on_commit_callbacks):
+    scene.maker_member.email_notifications = False
+    scene.maker_member.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.match_run_full_inline()
+    recipients = {address for message in mail.outbox for address in message.to}
+    assert scene.institution_member.email in recipients
+    assert scene.maker_member.email not in recipients
+    assert Notification.objects.filter(user=scene.maker_member).exists()
+
+
+def test_redelivered_chunk_changes_nothing(scene):
+    plan = services.match_run_start_full(dispatch=False)
+    services.match_run_execute_chunk(run_id=plan.run.pk, number=1)
+    before = list(Match.objects.order_by("pk").values_list("pk", "demand_id", "product_id", "rank", "score"))
+    # when the broker delivers the same chunk task again
+    tasks.match_chunk(plan.run.pk, 1)
+    # then the rows are untouched (not even rewritten) and the run counted the chunk once
+    assert list(Match.objects.order_by("pk").values_list("pk", "demand_id", "product_id", "rank", "score")) == before
+    run = MatchRun.objects.get(pk=plan.run.pk)
+    assert run.chunks_done == 1
+    assert run.status == MatchRun.Status.SUCCEEDED
+    assert MatchRunChunk.objects.get(run=run, number=1).done_at is not None
+
+
+def test_only_one_full_run_at_a_time(scene):
+    plan = services.match_run_start_full(dispatch=False)
+    with pytest.raises(ApplicationError, match="already running"):
+        services.match_run_start_full(dispatch=False)
+    # the scheduled task is refused quietly while the run goes on
+    assert tasks.full_run() is None
+    services.match_run_execute_chunk(run_id=plan.run.pk, number=1)
+    assert services.match_run_start_full(dispatch=False).run.pk != plan.run.pk
+
+
+def test_full_run_task_dispatches_chunks_which_run_eagerly(scene, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        run_id = tasks.full_run()
+    run = MatchRun.objects.get(pk=run_id)
+    assert run.trigger == MatchRun.Trigger.SCHEDULE
+    assert run.status == MatchRun.Status.SUCCEEDED
+    assert run.demands_count == 1
+    assert Match.objects.filter(demand=scene.demand, is_near_miss=False).count() == 2
+
+
+def test_full_run_groups_chunks_by_category(scene, monkeypatch):
+    monkeypatch.setattr(services, "CHUNK_SIZE", 2)
+    for _ in range(3):
+        DemandFactory(category=scene.leaf)
+    plan = services.match_run_start_full(dispatch=False)
+    chunks = list(MatchRunChunk.objects.filter(run=plan.run).order_by("number"))
+    assert [len(c.demand_ids) for c in chunks] == [1, 2, 1]
+    assert all(len({d.category_id for d in Demand.objects.filter(pk__in=c.demand_ids)}) == 1 for c in chunks)
+
+
+def test_failed_chunk_marks_the_run_failed(scene, monkeypatch):
+    from matching import engine
+
+    def boom(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(engine, "match_demand_ids", boom)
+    plan = services.match_run_start_full(dispatch=False)
+    with pytest.raises(RuntimeError):
+        services.match_run_execute_chunk(run_id=plan.run.pk, number=1)
+    run = MatchRun.objects.get(pk=plan.run.pk)
+    assert run.status == MatchRun.Status.FAILED
+    assert "disk full" in run.error
+
+
+def test_run_matching_command(scene, capsys):
+    from django.core.management import call_command
+
+    call_command("run_matching", "--no-progress")
+    call_command("run_matching", "--demand", str(scene.demand.pk))
+    out = capsys.readouterr().out
+    assert "succeeded" in out
+    assert MatchRun.objects.filter(trigger=MatchRun.Trigger.COMMAND).count() == 2

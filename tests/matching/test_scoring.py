@@ -1,0 +1,264 @@
+"""Pure scoring: requirement rules, gaps in the buyer's unit, components, and invariants (hypothesis)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from catalog.units import from_canonical, to_canonical
+from matching import scoring as s
+from matching.vector import CandidatePool
+
+WEIGHTS = {"preferred": 0.35, "price": 0.2, "text": 0.1, "evaluations": 0.15, "province": 0.1, "lead_time": 0.1}
+
+
+def req(pid=1, op=">=", **kw) -> s.RequirementSpec:
+    kw.setdefault("canonical_unit", "MPa")
+    kw.setdefault("unit", kw["canonical_unit"])
+    return s.RequirementSpec(requirement_id=pid, parameter_id=pid, key=f"p{pid}", operator=op, **kw)
+
+
+def product(pk=1, specs=None, **kw) -> s.ProductFacts:
+    return s.ProductFacts(product_id=pk, specs=specs or {}, **kw)
+
+
+def test_gte_passes_with_margin_and_fails_with_gap_in_requirement_unit():
+    # given a requirement of at least 400 bar (40 MPa canonical)
+    r = req(op=">=", value=40.0, unit="bar")
+    # when a product states 35 MPa and another 50 MPa
+    short = s.evaluate_requirement(r, s.SpecValue(value=35.0))
+    ample = s.evaluate_requirement(r, s.SpecValue(value=50.0))
+    # then the gap and the margin are in bar
+    assert short.status == s.FAIL
+    assert short.gap == pytest.approx(50.0)
+    assert short.gap_canonical == pytest.approx(5.0)
+    assert short.actual == pytest.approx(350.0)
+    assert ample.status == s.PASS
+    assert ample.margin == pytest.approx(100.0)
+
+
+def test_lte_uses_the_low_end_and_reports_the_excess():
+    r = req(op="<=", value=1.0, canonical_unit="nm", unit="Å")
+    result = s.evaluate_requirement(r, s.SpecValue(value=1.5))
+    assert result.status == s.FAIL
+    assert result.gap == pytest.approx(5.0)  # 0.5 nm = 5 Å
+    assert s.evaluate_requirement(r, s.SpecValue(value=0.8)).status == s.PASS
+
+
+def test_temperature_gap_ignores_the_offset():
+    r = req(op=">=", value=373.15, canonical_unit="K", unit="°C")
+    result = s.evaluate_requirement(r, s.SpecValue(value=363.15))
+    assert result.status == s.FAIL
+    assert result.gap == pytest.approx(10.0)
+    assert result.actual == pytest.approx(90.0)
+
+
+def test_covers_needs_the_whole_range():
+    r = req(op="covers", value_type="range", value_min=190.0, value_max=900.0, canonical_unit="nm")
+    assert s.evaluate_requirement(r, s.SpecValue(value_min=180.0, value_max=1100.0)).status == s.PASS
+    partial = s.evaluate_requirement(r, s.SpecValue(value_min=200.0, value_max=850.0))
+    assert partial.status == s.FAIL
+    assert partial.gap == pytest.approx(60.0)  # 10 short at the low end, 50 at the high end
+    assert s.evaluate_requirement(r, s.SpecValue(value=500.0)).status == s.FAIL
+
+
+def test_equal_on_numbers_accepts_a_range_holding_the_value():
+    r = req(op="=", value=220.0, canonical_unit="V")
+    assert s.evaluate_requirement(r, s.SpecValue(value=220.0)).status == s.PASS
+    assert s.evaluate_requirement(r, s.SpecValue(value_min=100.0, value_max=240.0)).status == s.PASS
+    off = s.evaluate_requirement(r, s.SpecValue(value=110.0))
+    assert off.status == s.FAIL
+    assert off.gap == pytest.approx(110.0)
+
+
+def test_in_and_equal_on_choices_compare_text_case_insensitively():
+    r = req(op="in", value_type="choice", choices=("ESI", "APCI"), canonical_unit="")
+    assert s.evaluate_requirement(r, s.SpecValue(text="esi")).status == s.PASS
+    fail = s.evaluate_requirement(r, s.SpecValue(text="MALDI"))
+    assert fail.status == s.FAIL
+    assert fail.gap is None
+    assert s.evaluate_requirement(r, s.SpecValue()).status == s.UNKNOWN
+
+
+def test_boolean_requirement():
+    r = req(op="=", value_type="boolean", choices=("true",), canonical_unit="")
+    assert s.evaluate_requirement(r, s.SpecValue(flag=True)).status == s.PASS
+    assert s.evaluate_requirement(r, s.SpecValue(flag=False)).status == s.FAIL
+    assert s.evaluate_requirement(r, s.SpecValue()).status == s.UNKNOWN
+
+
+def test_unstated_parameter_is_unknown_and_blocks_a_full_match():
+    demand = s.DemandFacts(demand_id=1, requirements=(req(op=">=", value=10.0),))
+    result = s.score_pair(demand, product(specs={}), WEIGHTS)
+    assert result.results[0].status == s.UNKNOWN
+    assert not result.is_match
+    assert not result.is_near_miss
+
+
+def test_mandatory_failure_is_a_near_miss_with_gaps():
+    demand = s.DemandFacts(demand_id=1, requirements=(req(1, ">=", value=10.0), req(2, "<=", value=5.0)))
+    result = s.score_pair(demand, product(specs={1: s.SpecValue(value=8.0), 2: s.SpecValue(value=4.0)}), WEIGHTS)
+    assert not result.is_match
+    assert result.is_near_miss
+    assert result.failed_mandatory == 1
+    assert result.gap_norm == pytest.approx(0.2)
+
+
+def test_components_are_named_and_follow_the_inputs():
+    demand = s.DemandFacts(
+        demand_id=1,
+        budget_per_unit=100.0,
+        province="110000",
+        days_to_deadline=30,
+        tokens=s.tokenize("液相色谱仪 HPLC"),
+    )
+    good = product(
+        1,
+        price_min=80.0,
+        price_max=100.0,
+        evaluation_score=5.0,
+        provinces=frozenset({"110000"}),
+        lead_time_days=20,
+        tokens=s.tokenize("高效液相色谱仪 HPLC-2000"),
+    )
+    poor = product(
+        2, price_min=300.0, price_max=300.0, evaluation_score=1.0, provinces=frozenset({"440000"}), lead_time_days=90
+    )
+    g, p = s.score_pair(demand, good, WEIGHTS), s.score_pair(demand, poor, WEIGHTS)
+    assert set(g.components) == set(s.COMPONENTS)
+    assert g.components["price"] == 1.0 and p.components["price"] == 0.0
+    assert g.components["province"] == 1.0 and p.components["province"] == 0.0
+    assert g.components["evaluations"] == 1.0 and p.components["evaluations"] == 0.0
+    assert g.components["lead_time"] == 1.0 and p.components["lead_time"] == 0.0
+    assert g.components["text"] > 0.5 and p.components["text"] == 0.0
+    assert g.score > p.score
+
+
+def test_tokenizer_splits_latin_words_and_cjk_bigrams():
+    assert s.tokenize("Ultra-HPLC 液相色谱 for LC-MS") == frozenset({"ultra-hplc", "lc-ms", "液相", "相色", "色谱"})
+
+
+def test_ranking_breaks_ties_by_product_id():
+    demand = s.DemandFacts(demand_id=1)
+    scores = [s.score_pair(demand, product(pk), WEIGHTS) for pk in (9, 3, 5)]
+    assert [p.product_id for p in s.rank(scores)] == [3, 5, 9]
+
+
+# --- properties ------------------------------------------------------------------------------------------
+
+values = st.floats(min_value=0.01, max_value=1e4, allow_nan=False, allow_infinity=False)
+maybe = st.one_of(st.none(), values)
+
+
+@st.composite
+def demand_and_product(draw):
+    n = draw(st.integers(min_value=1, max_value=5))
+    requirements = []
+    specs = {}
+    for i in range(1, n + 1):
+        op = draw(st.sampled_from([">=", "<=", "="]))
+        requirements.append(
+            req(i, op, value=draw(values), is_mandatory=draw(st.booleans()), weight=draw(st.floats(0, 5)))
+        )
+        spec = draw(maybe)
+        if spec is not None:
+            specs[i] = s.SpecValue(value=spec)
+    demand = s.DemandFacts(
+        demand_id=1,
+        requirements=tuple(requirements),
+        budget_per_unit=draw(maybe),
+        province=draw(st.sampled_from(["110000", "310000"])),
+        days_to_deadline=draw(st.integers(-30, 400)),
+        tokens=s.tokenize(draw(st.sampled_from(["", "HPLC 色谱", "mass spectrometer"]))),
+    )
+    prod = product(
+        draw(st.integers(1, 1000)),
+        specs=specs,
+        price_min=draw(maybe),
+        lead_time_days=draw(st.one_of(st.none(), st.integers(0, 500))),
+        evaluation_score=draw(st.one_of(st.none(), st.floats(1, 5))),
+        provinces=frozenset(draw(st.sets(st.sampled_from(["110000", "310000", "440000"])))),
+        tokens=s.tokenize(draw(st.sampled_from(["", "HPLC", "色谱仪"]))),
+    )
+    return demand, prod
+
+
+@settings(max_examples=200, deadline=None)
+@given(demand_and_product())
+def test_score_stays_between_zero_and_one(pair):
+    demand, prod = pair
+    result = s.score_pair(demand, prod, WEIGHTS)
+    assert 0.0 <= result.score <= 1.0
+    assert all(0.0 <= v <= 1.0 for v in result.components.values())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(values, st.floats(0.1, 5)), min_size=1, max_size=5),
+    st.data(),
+)
+def test_meeting_strictly_more_preferred_requirements_never_scores_lower(preferred, data):
+    # given preferred ">=" requirements, and two products alike except that one meets a strict superset
+    requirements = tuple(
+        req(i, ">=", value=v, is_mandatory=False, weight=w) for i, (v, w) in enumerate(preferred, start=1)
+    )
+    demand = s.DemandFacts(demand_id=1, requirements=requirements, budget_per_unit=100.0, days_to_deadline=30)
+    met_by_both = data.draw(st.sets(st.integers(1, len(preferred))))
+    extra = data.draw(st.integers(1, len(preferred)).filter(lambda i: i not in met_by_both))
+    margin = data.draw(st.floats(0, 10))
+
+    def facts(pk, met):
+        specs = {
+            i: s.SpecValue(value=v + margin if i in met else v * 0.5) for i, (v, _w) in enumerate(preferred, start=1)
+        }
+        return product(pk, specs=specs, price_min=90.0)
+
+    fewer = s.score_pair(demand, facts(1, met_by_both), WEIGHTS)
+    more = s.score_pair(demand, facts(2, met_by_both | {extra}), WEIGHTS)
+    # then the one meeting more never scores lower
+    assert more.score >= fewer.score
+
+
+units_for_pressure = st.sampled_from(["MPa", "bar", "kPa", "psi"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(values, values, units_for_pressure, units_for_pressure, st.sampled_from([">=", "<=", "="]))
+def test_expressing_a_requirement_in_another_unit_changes_nothing(required_mpa, stated_mpa, unit_a, unit_b, op):
+    # given the same requirement entered in two units (stored canonically, as the demand services do)
+    entered_a = from_canonical(required_mpa, "MPa", unit_a)
+    entered_b = from_canonical(required_mpa, "MPa", unit_b)
+    canonical_a = to_canonical(entered_a, unit_a, "MPa")
+    canonical_b = to_canonical(entered_b, unit_b, "MPa")
+    a = req(1, op, value=canonical_a, unit=unit_a)
+    b = req(1, op, value=canonical_b, unit=unit_b)
+    spec = {1: s.SpecValue(value=stated_mpa)}
+    ra = s.score_pair(s.DemandFacts(demand_id=1, requirements=(a,)), product(1, spec), WEIGHTS)
+    rb = s.score_pair(s.DemandFacts(demand_id=1, requirements=(b,)), product(1, spec), WEIGHTS)
+    # then the verdict and the score agree, and the gaps are the same quantity
+    assert ra.results[0].status == rb.results[0].status
+    assert ra.score == pytest.approx(rb.score, abs=1e-6)
+    if ra.results[0].gap is not None:
+        assert to_canonical(ra.results[0].gap, unit_a, "MPa") - to_canonical(0, unit_a, "MPa") == pytest.approx(
+            to_canonical(rb.results[0].gap, unit_b, "MPa") - to_canonical(0, unit_b, "MPa"), rel=1e-6
+        )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(demand_and_product(), min_size=3, max_size=12), st.integers(1, 4))
+def test_vectorised_shortlist_agrees_with_pair_by_pair_scoring(pairs, top_n):
+    # given one demand and a pool of products (ids made unique)
+    demand = pairs[0][0]
+    products = [s.ProductFacts(**{**p.__dict__, "product_id": i}) for i, (_d, p) in enumerate(pairs, start=1)]
+    pool = CandidatePool(products)
+    # when the pool shortlists, and when every pair is scored one by one
+    shortlist = pool.shortlist(demand, weights=WEIGHTS, top_n=top_n, near_miss_n=top_n)
+    brute = [s.score_pair(demand, p, WEIGHTS) for p in products]
+    # then both give the same matches and near misses in the same order
+    assert [p.product_id for p in shortlist.matches] == [
+        p.product_id for p in s.rank([b for b in brute if b.is_match])
+    ][:top_n]
+    assert [p.product_id for p in shortlist.near_misses] == [
+        p.product_id for p in s.rank_near_misses([b for b in brute if b.is_near_miss])
+    ][:top_n]
