@@ -15,7 +15,7 @@ MAX_RETRIES = 6
 
 
 @shared_task(name="search.sync_pending", bind=True, acks_late=True, max_retries=MAX_RETRIES)
-def sync_pending(self) -> int:  # type: ignore[no-untyped-def]
+def sync_pending(self) -> int:
     """Index what the outbox holds; kicked after each commit that marks rows."""
     try:
         return outbox_sync().rows

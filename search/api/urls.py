@@ -1,5 +1,7 @@
-from rest_framework.routers import DefaultRouter
+from django.urls import path
 
-router = DefaultRouter(trailing_slash=True)
+from search.api.views import SearchApi
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("search/", SearchApi.as_view(), name="search"),
+]

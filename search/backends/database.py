@@ -203,7 +203,7 @@ class DatabaseBackend(SearchBackend):
                 for token in tokens:
                     in_title &= _token_q("terms_title", token)
                 rank = Case(When(in_title, then=Value(1)), default=Value(0), output_field=IntegerField())
-            page_qs = qs.annotate(exact_model=exact_model, rank=rank).order_by(
+            page_qs: QuerySet[SearchEntry, Any] = qs.annotate(exact_model=exact_model, rank=rank).order_by(
                 "-exact_model", "-rank", F("sort_date").desc(nulls_last=True), "object_id"
             )
         else:

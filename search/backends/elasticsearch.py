@@ -44,6 +44,8 @@ TEXT_FIELDS = {
     },
     "demands": {"title": 4, "category_name": 2, "institution_name": 2, "description": 1},
 }
+_SORT_BY_DATE: dict[str, Any] = {"sort_date": {"order": "desc", "missing": "_last"}}
+_SORT_BY_ID: dict[str, Any] = {"object_id": "asc"}
 _FACET_FIELDS = {
     "category": "category_id",
     "domestic": "is_domestic",
@@ -73,7 +75,7 @@ def _filters(query: SearchQuery, category_path: str | None) -> list[Any]:
     if f.get("category") is not None and not category_path:
         clauses.append(Q("match_none"))  # an unknown category matches nothing
     elif f.get("category") is not None:
-        path = category_path
+        path = str(category_path)
         clauses.append(Q("bool", should=[Q("term", category_path=path), Q("prefix", category_path=path + "/")]))
     if f.get("province"):
         clauses.append(Q("term", provinces=f["province"]))
@@ -143,7 +145,7 @@ def build_search(query: SearchQuery, *, category_path: str | None = None) -> Sea
     filters = _filters(query, category_path)
     if text:
         search = search.query(Q("bool", must=[_text_query(query)], filter=filters))
-        search = search.sort("_score", {"sort_date": {"order": "desc", "missing": "_last"}}, {"object_id": "asc"})
+        search = search.sort("_score", _SORT_BY_DATE, _SORT_BY_ID)
         search = search.highlight_options(
             pre_tags=["<mark>"],
             post_tags=["</mark>"],
@@ -156,7 +158,7 @@ def build_search(query: SearchQuery, *, category_path: str | None = None) -> Sea
             search = search.highlight(name, f"{name}.unigram", f"{name}.en")
     else:
         search = search.query(Q("bool", filter=filters))
-        search = search.sort({"sort_date": {"order": "desc", "missing": "_last"}}, {"object_id": "asc"})
+        search = search.sort(_SORT_BY_DATE, _SORT_BY_ID)
     for name in query.facets:
         if name in FACETS[query.kind]:
             search.aggs.bucket(name, A("terms", field=_FACET_FIELDS[name], size=FACET_LIMIT))

@@ -1,0 +1,75 @@
+"""`manage.py search_index rebuild|status|sync`: maintain the search indexes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from config.exceptions import ApplicationError
+from search.backends import SearchUnavailable
+from search.documents import KINDS
+from search.selectors import outbox_status
+from search.services import outbox_sync, search_index_rebuild
+
+
+class Command(BaseCommand):
+    help = "Rebuild the search indexes, index pending changes, or show pending work and count differences."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        rebuild = sub.add_parser("rebuild", help="Build new indexes from the database and switch to them.")
+        rebuild.add_argument("--kind", choices=KINDS, action="append", help="Only this kind (repeatable).")
+        rebuild.add_argument("--backend", choices=["database", "elasticsearch"], help="Only this backend.")
+        sub.add_parser("status", help="Pending outbox rows and index versus database counts.")
+        sub.add_parser("sync", help="Index every pending outbox row now.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        action = options["action"]
+        try:
+            if action == "rebuild":
+                self.rebuild(options.get("kind") or list(KINDS), options.get("backend"))
+            elif action == "sync":
+                report = outbox_sync()
+                self.stdout.write(f"indexed {report.rows} outbox rows {report.indexed}")
+            else:
+                self.status()
+        except (ApplicationError, SearchUnavailable) as exc:
+            raise CommandError(str(exc)) from exc
+
+    def rebuild(self, kinds: list[str], backend: str | None) -> None:
+        for kind in kinds:
+            self.stdout.write(f"rebuilding {kind} ...")
+            reports = search_index_rebuild(
+                kind=kind, backend=backend, progress=lambda n: self.stdout.write(f"  {n} indexed")
+            )
+            for report in reports:
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        f"{report.kind}: {report.indexed} indexed into {report.index_name}, {report.replayed} replayed"
+                    )
+                )
+
+    def status(self) -> None:
+        problems = False
+        for row in outbox_status():
+            oldest = row.oldest_pending_at.isoformat() if row.oldest_pending_at else "-"
+            self.stdout.write(
+                f"{row.kind}: pending={row.pending} stale_claims={row.stale_claims} failing={row.failing} "
+                f"oldest_pending={oldest} database={row.database_count}"
+            )
+            for name, difference in row.differences().items():
+                count = row.index_counts[name]
+                if count is None:
+                    self.stdout.write(self.style.ERROR(f"  {name}: unreachable"))
+                    problems = True
+                    continue
+                line = f"  {name}: indexed={count} difference={difference:+d}"
+                if difference:
+                    problems = True
+                    self.stdout.write(self.style.WARNING(line))
+                else:
+                    self.stdout.write(line)
+            problems = problems or row.stale_claims > 0 or row.failing > 0
+        if problems:
+            self.stdout.write(self.style.WARNING("run `search_index sync`, or `search_index rebuild` for differences"))

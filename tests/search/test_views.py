@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+
+from search.backends import SearchUnavailable
+from tests.factories import CategoryFactory, DemandFactory, ProductFactory
+from tests.search.factories import index_now
+
+pytestmark = pytest.mark.django_db
+
+
+def test_search_page_renders_highlighted_results_and_facet_links_keeping_the_query(client):
+    # given
+    category = CategoryFactory()
+    product = ProductFactory(name_zh="高效液相色谱仪", name_en="", category=category)
+    index_now("products", product)
+    # when
+    response = client.get("/search/", {"q": "HPLC", "kind": "products"})
+    # then
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<mark>高效液相色谱仪</mark>" in html
+    assert f'href="?q=HPLC&amp;kind=products&amp;category={category.pk}"' in html
+    assert "data-search-degraded" not in html
+
+
+def test_selected_facet_links_to_its_removal(client):
+    category = CategoryFactory()
+    index_now("products", ProductFactory(name_zh="离心机", category=category))
+    response = client.get("/search/", {"q": "离心机", "category": category.pk, "page": 1})
+    html = response.content.decode()
+    assert 'href="?q=%E7%A6%BB%E5%BF%83%E6%9C%BA" class="fw-bold"' in html
+
+
+def test_search_page_for_demands(client):
+    demand = DemandFactory(title="采购<透射电镜>")
+    index_now("demands", demand)
+    html = client.get("/search/", {"q": "TEM", "kind": "demands"}).content.decode()
+    assert "采购&lt;<mark>透射电镜</mark>&gt;" in html
+
+
+def test_search_page_without_query_shows_the_form(client):
+    response = client.get("/search/")
+    assert response.status_code == 200
+    assert 'name="q"' in response.content.decode()
+
+
+def test_bad_filter_is_a_form_error_not_a_500(client):
+    response = client.get("/search/", {"q": "x", "price_min": "cheap"})
+    assert response.status_code == 400
+    assert "alert-danger" in response.content.decode()
+
+
+def test_page_says_when_results_come_from_the_fallback(client, settings):
+    index_now("products", ProductFactory(name_zh="天平"))
+    settings.ELASTICSEARCH_URL = "http://127.0.0.1:9"
+    settings.SEARCH_BACKEND = "elasticsearch"
+    with mock.patch("search.backends.elasticsearch.ElasticsearchBackend.search", side_effect=SearchUnavailable("down")):
+        html = client.get("/search/", {"q": "天平"}).content.decode()
+    assert "data-search-degraded" in html
+    assert "天平" in html
+
+
+def test_htmx_request_gets_the_results_fragment_only(client):
+    index_now("products", ProductFactory(name_zh="天平"))
+    html = client.get("/search/", {"q": "天平"}, headers={"HX-Request": "true"}).content.decode()
+    assert 'id="search-results"' in html and "<nav" not in html.split('id="search-results"')[0]
