@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from catalog.models import Category, Parameter, Product
+from search.services import search_index_objects
+from tests.factories import (
+    ImportedProductFactory,
+    ManufacturerFactory,
+    ProductFactory,
+    SpecificationFactory,
+    member_of,
+)
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def payload(manufacturer, category, **overrides):
+    data = {
+        "manufacturer": manufacturer.pk,
+        "category": category.pk,
+        "model_number": "API-1",
+        "name_zh": "液相色谱仪",
+        "name_en": "Liquid chromatograph",
+        "domestic_content": "0.800",
+        "price_min": "200000.00",
+        "price_max": "300000.00",
+        "provinces_served": ["110000"],
+        "key_components": [{"name": "pump", "origin": "CN"}],
+        "specifications": [
+            {"parameter": "pressure_max", "value": 600, "unit": "bar"},
+            {"parameter": "wavelength", "min": 190, "max": 900, "unit": "nm"},
+            {"parameter": "pump_type", "choice": "binary"},
+            {"parameter": "flow_rate", "value": "0.1-10000 µL/min"},
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+def test_categories_flat_and_tree(api_client, db):
+    flat = api_client.get("/api/v1/categories/", {"page_size": 100}).json()
+    assert flat["count"] >= 50
+    assert {row["code"] for row in flat["results"]} >= {"01", "0105", "010501"}
+    tree = api_client.get("/api/v1/categories/", {"tree": 1}).json()
+    assert len(tree) == 15
+    analytical = next(node for node in tree if node["code"] == "01")
+    assert any(child["code"] == "0105" and child["children"] for child in analytical["children"])
+    assert api_client.get("/api/v1/categories/tree/").json() == tree
+
+
+def test_parameters_filtered_by_category_include_inherited(api_client, db):
+    lc = Category.objects.get(code="010501")
+    rows = api_client.get("/api/v1/parameters/", {"category": lc.pk, "page_size": 100}).json()["results"]
+    keys = {row["key"] for row in rows}
+    assert {"pressure_max", "detector_type"} <= keys and "mass_range" not in keys
+    by_code = api_client.get("/api/v1/parameters/", {"category_code": "010501", "page_size": 100}).json()
+    assert {row["key"] for row in by_code["results"]} == keys
+
+
+def test_owner_creates_product_with_nested_specifications(api_client, maker, manufacturer, lc):
+    api_client.force_authenticate(maker)
+    response = api_client.post("/api/v1/products/", payload(manufacturer, lc), format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["status"] == "draft" and body["is_domestic"] is True
+    specs = {row["parameter"]: row for row in body["specifications"]}
+    assert specs["pressure_max"]["value"] == pytest.approx(60)
+    assert specs["pressure_max"]["unit"] == "MPa"
+    assert specs["pressure_max"]["entered_value"] == "600" and specs["pressure_max"]["entered_unit"] == "bar"
+    assert (specs["flow_rate"]["min"], specs["flow_rate"]["max"]) == pytest.approx((0.0001, 10))
+    assert specs["pump_type"]["choice"] == "binary"
+    assert body["provinces_served"] == ["110000"]
+
+
+def test_bad_specification_is_a_400_naming_the_field(api_client, maker, manufacturer, lc):
+    api_client.force_authenticate(maker)
+    bad = payload(manufacturer, lc, specifications=[{"parameter": "pressure_max", "value": 40, "unit": "kg"}])
+    response = api_client.post("/api/v1/products/", bad, format="json")
+    assert response.status_code == 400
+    assert "pressure_max" in response.json()["fields"]["specifications"][0]
+    assert "cannot be converted" in response.json()["extra"]["specifications"]["pressure_max"]
+
+
+def test_other_manufacturer_cannot_create_update_or_publish(api_client, manufacturer, lc):
+    product = ProductFactory(manufacturer=manufacturer, category=lc)
+    outsider = member_of(ManufacturerFactory())
+    api_client.force_authenticate(outsider)
+    assert api_client.post("/api/v1/products/", payload(manufacturer, lc), format="json").status_code == 403
+    assert api_client.patch(f"/api/v1/products/{product.pk}/", {"name_zh": "x"}, format="json").status_code == 403
+    assert api_client.post(f"/api/v1/products/{product.pk}/withdraw/").status_code == 403
+    product.refresh_from_db()
+    assert product.status == Product.Status.PUBLISHED
+
+
+def test_researcher_and_anonymous_read_only(api_client, researcher, lc):
+    product = ProductFactory(category=lc)
+    assert api_client.get(f"/api/v1/products/{product.pk}/").status_code == 200
+    assert api_client.patch(f"/api/v1/products/{product.pk}/", {"name_zh": "x"}, format="json").status_code == 401
+    api_client.force_authenticate(researcher)
+    assert api_client.patch(f"/api/v1/products/{product.pk}/", {"name_zh": "x"}, format="json").status_code == 403
+
+
+def test_drafts_are_visible_to_their_owner_only(api_client, maker, manufacturer, lc):
+    draft = ProductFactory(manufacturer=manufacturer, category=lc, status=Product.Status.DRAFT, published_at=None)
+    assert api_client.get(f"/api/v1/products/{draft.pk}/").status_code == 404
+    api_client.force_authenticate(member_of(ManufacturerFactory()))
+    assert api_client.get(f"/api/v1/products/{draft.pk}/").status_code == 404
+    api_client.force_authenticate(maker)
+    assert api_client.get(f"/api/v1/products/{draft.pk}/").status_code == 200
+    ids = [row["id"] for row in api_client.get("/api/v1/products/").json()["results"]]
+    assert draft.pk in ids
+
+
+def test_owner_updates_publishes_and_withdraws(api_client, maker, manufacturer, lc):
+    api_client.force_authenticate(maker)
+    product_id = api_client.post("/api/v1/products/", payload(manufacturer, lc), format="json").json()["id"]
+    response = api_client.patch(
+        f"/api/v1/products/{product_id}/",
+        {"lead_time_days": 45, "specifications": [{"parameter": "pressure_max", "value": "50 MPa"}]},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert [row["parameter"] for row in response.json()["specifications"]] == ["pressure_max"]
+    published = api_client.post(f"/api/v1/products/{product_id}/publish/").json()
+    assert published["status"] == "published" and published["published_at"]
+    assert api_client.post(f"/api/v1/products/{product_id}/publish/").status_code == 400
+    withdrawn = api_client.post(f"/api/v1/products/{product_id}/withdraw/").json()
+    assert withdrawn["status"] == "withdrawn" and withdrawn["withdrawn_at"]
+
+
+def test_product_list_filters_and_keyword_search(api_client, lc):
+    gc = Category.objects.get(code="010502")
+    lc_product = ProductFactory(category=lc, name_en="Prominent UHPLC")
+    gc_product = ImportedProductFactory(category=gc, name_en="Gas chromatograph")
+    chromatography = Category.objects.get(code="0105")
+    # factories bypass the services, so index the rows the way the outbox sync would
+    search_index_objects(kind="products", ids=[lc_product.pk, gc_product.pk])
+
+    def ids(**params):
+        return {row["id"] for row in api_client.get("/api/v1/products/", params).json()["results"]}
+
+    assert ids(category=chromatography.pk) == {lc_product.pk, gc_product.pk}
+    assert ids(category_code="010502") == {gc_product.pk}
+    assert ids(is_domestic="false") == {gc_product.pk}
+    assert ids(q="UHPLC") == {lc_product.pk}
+    assert ids(q="UHPLC", is_domestic="false") == set()
+    assert api_client.get("/api/v1/products/", {"category": "abc"}).status_code == 400
+
+
+def test_product_list_queries_are_bounded(api_client, django_assert_max_num_queries, lc):
+    parameter = Parameter.objects.get(category=lc, key="pressure_max")
+    for product in ProductFactory.create_batch(30, category=lc):
+        SpecificationFactory(product=product, parameter=parameter)
+    with django_assert_max_num_queries(8):
+        response = api_client.get("/api/v1/products/", {"page_size": 30})
+    assert len(response.json()["results"]) == 30
+
+
+def test_alternatives_endpoint(api_client, lc):
+    imported = ImportedProductFactory(category=lc)
+    better = ProductFactory(category=lc)
+    parameter = Parameter.objects.get(category=lc, key="pressure_max")
+    SpecificationFactory(product=imported, parameter=parameter, value=60)
+    SpecificationFactory(product=better, parameter=parameter, value=100)
+    rows = api_client.get(f"/api/v1/products/{imported.pk}/alternatives/").json()
+    assert [row["id"] for row in rows] == [better.pk]
+
+
+def test_document_upload_through_the_api(api_client, maker, manufacturer, lc):
+    product = ProductFactory(manufacturer=manufacturer, category=lc)
+    api_client.force_authenticate(maker)
+    ok = api_client.post(
+        f"/api/v1/products/{product.pk}/documents/",
+        {"file": SimpleUploadedFile("b.pdf", PDF), "kind": "brochure"},
+        format="multipart",
+    )
+    assert ok.status_code == 201 and ok.json()["content_type"] == "application/pdf"
+    bad = api_client.post(
+        f"/api/v1/products/{product.pk}/documents/",
+        {"file": SimpleUploadedFile("b.pdf", b"<html>"), "kind": "brochure"},
+        format="multipart",
+    )
+    assert bad.status_code == 400 and "file" in bad.json()["fields"]
+
+
+def test_import_endpoint_reports_bad_rows(api_client, maker, manufacturer):
+    api_client.force_authenticate(maker)
+    data = "model_number,name_zh,category,pressure_max\nA-1,仪器,010501,40 kg\n".encode()
+    response = api_client.post(
+        "/api/v1/products/import/",
+        {"file": SimpleUploadedFile("p.csv", data), "manufacturer": manufacturer.pk},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["row"] == 2 and response.json()["errors"][0]["column"] == "pressure_max"
+    assert not Product.objects.exists()
+
+
+def test_template_endpoint_returns_xlsx(api_client, lc):
+    response = api_client.get("/api/v1/products/template/", {"category": lc.pk})
+    assert response.status_code == 200 and response.content.startswith(b"PK")
+    from openpyxl import load_workbook
+
+    header = next(load_workbook(io.BytesIO(response.content))["products"].iter_rows(values_only=True))
+    assert "pressure_max [MPa]" in header
+
+
+def test_evaluations_api_create_and_list(api_client, researcher, institution, maker):
+    product = ProductFactory()
+    body = {
+        "product": product.pk,
+        "organization": institution.pk,
+        "kind": "review",
+        "title": "Solid",
+        "accuracy": 4,
+        "stability": 5,
+        "reliability": 4,
+        "service": 3,
+    }
+    assert api_client.post("/api/v1/evaluations/", body, format="json").status_code == 401
+    api_client.force_authenticate(maker)
+    assert api_client.post("/api/v1/evaluations/", body, format="json").status_code == 403
+    api_client.force_authenticate(researcher)
+    response = api_client.post("/api/v1/evaluations/", body, format="json")
+    assert response.status_code == 201, response.json()
+    listed = api_client.get("/api/v1/evaluations/", {"product": product.pk}).json()
+    assert listed["count"] == 1 and listed["results"][0]["overall"] == 4.0
+    product.refresh_from_db()
+    assert product.evaluation_count == 1
+
+
+def test_schema_includes_catalog_paths(api_client, db):
+    response = api_client.get("/api/schema/")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "/api/v1/products/{id}/publish/" in text and "/api/v1/categories/tree/" in text
