@@ -105,7 +105,9 @@ def validate_requirement_rows(category: Category, rows: list[dict[str, Any]]) ->
         requirements_validate(category=category, items=inputs)
     except ApplicationError as exc:
         if "requirements" in exc.extra:
-            raise serializers.ValidationError({"requirements": exc.extra["requirements"]}) from None
+            # Keyed by row index, the shape DRF gives nested list errors, so every requirement error reads alike.
+            rows = {str(i): errors for i, errors in enumerate(exc.extra["requirements"]) if errors}
+            raise serializers.ValidationError({"requirements": rows}) from None
         raise serializers.ValidationError({"requirements": [exc.message]}) from None
     return inputs
 

@@ -1,0 +1,388 @@
+from decimal import Decimal
+
+import pytest
+
+from matching.models import Notification
+from procurement.models import Award, Demand, DemandRevision, Quote, SharedInstrument
+from tests.factories import (
+    DemandFactory,
+    InstitutionFactory,
+    ManufacturerFactory,
+    ProductFactory,
+    RequirementFactory,
+    SharedInstrumentFactory,
+    member_of,
+)
+from tests.procurement.factories import draft_demand, in_days, make_dictionary
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/demands/"
+
+
+@pytest.fixture
+def dictionary():
+    return make_dictionary()
+
+
+def payload(dictionary, **overrides):
+    data = {
+        "title": "超高效液相色谱仪",
+        "category": dictionary.leaf.pk,
+        "deadline": in_days(30).isoformat(),
+        "delivery_province": "110000",
+        "budget": "800000.00",
+        "contact_email": "buyer@example.org",
+        "requirements": [
+            {"parameter": "max_pressure", "operator": ">=", "value": 1000, "unit": "bar"},
+            {"parameter": "flow_range", "operator": "covers", "value_min": 0.01, "value_max": 5, "unit": "mL/min"},
+            {"parameter": "detector", "operator": "in", "choices": ["UV", "DAD"], "is_mandatory": False, "weight": 2},
+            {"parameter": "autosampler", "operator": "=", "value": True},
+            {"parameter": "wavelength_max", "operator": ">=", "value": 0.8, "unit": "µm"},
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+def test_create_with_nested_requirements_returns_them_canonical(api_client, researcher, dictionary):
+    api_client.force_authenticate(researcher)
+    response = api_client.post(URL, payload(dictionary), format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["status"] == "draft"
+    by_key = {r["parameter"]: r for r in body["requirements"]}
+    assert by_key["max_pressure"]["value"] == pytest.approx(100.0)
+    assert by_key["max_pressure"]["unit"] == "bar"
+    assert by_key["max_pressure"]["canonical_unit"] == "MPa"
+    assert (by_key["flow_range"]["value_min"], by_key["flow_range"]["value_max"]) == (0.01, 5.0)
+    assert by_key["detector"]["choices"] == ["UV", "DAD"]
+    assert by_key["detector"]["is_mandatory"] is False
+    assert by_key["detector"]["weight"] == 2.0
+    assert by_key["autosampler"]["choices"] == ["true"]
+    assert by_key["wavelength_max"]["value"] == pytest.approx(800.0)
+    assert body["contact_email"] == "buyer@example.org"
+
+
+def test_nested_requirement_errors_name_the_row_and_field(api_client, researcher, dictionary):
+    api_client.force_authenticate(researcher)
+    data = payload(
+        dictionary,
+        requirements=[
+            {"parameter": "max_pressure", "operator": ">=", "value": 10, "unit": "nm"},
+            {"parameter": "nope", "operator": ">=", "value": 1},
+            {"parameter": "detector", "operator": "in", "choices": []},
+            {"parameter": "flow_range", "operator": "covers", "value_min": 5, "value_max": 1},
+        ],
+    )
+    response = api_client.post(URL, data, format="json")
+    assert response.status_code == 400
+    rows = response.json()["fields"]["requirements"]
+    assert "unit" in rows["0"]
+    assert "parameter" in rows["1"]
+    assert "choices" in rows["2"]
+    assert "value_min" in rows["3"]
+    assert not Demand.objects.exists()
+
+
+def test_requirement_shape_errors_are_field_errors(api_client, researcher, dictionary):
+    api_client.force_authenticate(researcher)
+    data = payload(dictionary, requirements=[{"parameter": "max_pressure", "operator": "~", "weight": -1}])
+    response = api_client.post(URL, data, format="json")
+    assert response.status_code == 400
+    row = response.json()["fields"]["requirements"]["0"]
+    assert set(row) == {"operator", "weight"}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"deadline": "2001-01-01"}, "deadline"),
+        ({"budget": "-10"}, "budget"),
+        ({"quantity": 0}, "quantity"),
+        ({"delivery_province": "999999"}, "delivery_province"),
+    ],
+)
+def test_bad_demand_fields_are_400_with_the_field(api_client, researcher, dictionary, overrides, field):
+    api_client.force_authenticate(researcher)
+    response = api_client.post(URL, payload(dictionary, **overrides), format="json")
+    assert response.status_code == 400
+    assert field in response.json()["fields"]
+
+
+def test_create_requires_membership_of_an_institution(api_client, maker, dictionary):
+    api_client.force_authenticate(maker)
+    assert api_client.post(URL, payload(dictionary), format="json").status_code == 403
+
+
+def test_anonymous_cannot_create(api_client, dictionary):
+    assert api_client.post(URL, payload(dictionary), format="json").status_code in (401, 403)
+
+
+def test_opening_through_the_api_needs_the_check_first(api_client, researcher, dictionary):
+    api_client.force_authenticate(researcher)
+    demand_id = api_client.post(URL, payload(dictionary), format="json").json()["id"]
+
+    refused = api_client.post(f"{URL}{demand_id}/open/")
+    assert refused.status_code == 400
+    assert "shared_check" in refused.json()["fields"]
+
+    checked = api_client.post(f"{URL}{demand_id}/check/", {"answer": "still_needed"}, format="json")
+    assert checked.status_code == 400
+    assert "reason" in checked.json()["fields"]
+    checked = api_client.post(f"{URL}{demand_id}/check/", {"answer": "still_needed", "reason": "Booked out"})
+    assert checked.status_code == 200
+    opened = api_client.post(f"{URL}{demand_id}/open/")
+    assert opened.status_code == 200
+    assert opened.json()["status"] == "open"
+    assert api_client.post(f"{URL}{demand_id}/close/").json()["status"] == "closed"
+
+
+def test_cancel_action(api_client, researcher, institution):
+    api_client.force_authenticate(researcher)
+    demand = draft_demand(institution=institution)
+    response = api_client.post(f"{URL}{demand.pk}/cancel/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+
+
+def test_patch_on_an_open_demand_revises_its_requirements(api_client, researcher, institution, dictionary):
+    api_client.force_authenticate(researcher)
+    demand = DemandFactory(institution=institution, category=dictionary.leaf)
+    RequirementFactory(demand=demand, parameter=dictionary.pressure, value=40)
+    response = api_client.patch(
+        f"{URL}{demand.pk}/",
+        {
+            "requirements": [{"parameter": "max_pressure", "operator": ">=", "value": 50}],
+            "revision_reason": "Need more",
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["revision"] == 1
+    assert DemandRevision.objects.get(demand=demand).reason == "Need more"
+    revisions = api_client.get(f"{URL}{demand.pk}/revisions/").json()
+    assert revisions[0]["snapshot"]["requirements"][0]["value"] == 40
+
+
+def test_revise_action(api_client, researcher, institution, dictionary):
+    api_client.force_authenticate(researcher)
+    demand = DemandFactory(institution=institution, category=dictionary.leaf)
+    response = api_client.post(
+        f"{URL}{demand.pk}/revise/",
+        {"requirements": [{"parameter": "detector", "operator": "=", "value": "FLD"}], "reason": "Fluorescence"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["requirements"][0]["choices"] == ["FLD"]
+
+
+@pytest.mark.parametrize(
+    ("role", "draft_status", "open_status", "contact"),
+    [
+        ("anonymous", 404, 200, False),
+        ("other_member", 404, 200, False),
+        ("own_member", 200, 200, True),
+        ("verified_maker", 404, 200, True),
+        ("unverified_maker", 404, 200, False),
+        ("staff", 200, 200, True),
+    ],
+)
+def test_api_visibility_by_role(api_client, institution, staff_user, role, draft_status, open_status, contact):
+    users = {
+        "anonymous": None,
+        "other_member": member_of(InstitutionFactory()),
+        "own_member": member_of(institution),
+        "verified_maker": member_of(ManufacturerFactory()),
+        "unverified_maker": member_of(ManufacturerFactory(is_verified=False)),
+        "staff": staff_user,
+    }
+    if users[role]:
+        api_client.force_authenticate(users[role])
+    open_demand = DemandFactory(institution=institution)
+    draft = draft_demand(institution=institution)
+
+    assert api_client.get(f"{URL}{draft.pk}/").status_code == draft_status
+    response = api_client.get(f"{URL}{open_demand.pk}/")
+    assert response.status_code == open_status
+    assert (response.json()["contact_phone"] == "010-12345678") is contact
+    listed = {row["id"] for row in api_client.get(URL).json()["results"]}
+    assert open_demand.pk in listed
+    assert (draft.pk in listed) is (draft_status == 200)
+
+
+@pytest.mark.parametrize("role", ["other_member", "verified_maker", "staff"])
+def test_only_members_change_a_demand(api_client, institution, staff_user, role):
+    users = {
+        "other_member": member_of(InstitutionFactory()),
+        "verified_maker": member_of(ManufacturerFactory()),
+        "staff": staff_user,
+    }
+    api_client.force_authenticate(users[role])
+    demand = DemandFactory(institution=institution)
+    assert api_client.patch(f"{URL}{demand.pk}/", {"title": "hijacked"}, format="json").status_code == 403
+    assert api_client.post(f"{URL}{demand.pk}/close/").status_code == 403
+    demand.refresh_from_db()
+    assert demand.status == Demand.Status.OPEN
+
+
+def test_list_filters(api_client, dictionary):
+    from tests.factories import province
+
+    cheap = DemandFactory(category=dictionary.leaf, budget=Decimal("100000"), deadline=in_days(10))
+    DemandFactory(category=dictionary.leaf, budget=Decimal("900000"), deadline=in_days(10))
+    DemandFactory(category=dictionary.root, budget=Decimal("100000"), delivery_province=province("310000"))
+
+    def ids(**params):
+        return {row["id"] for row in api_client.get(URL, params).json()["results"]}
+
+    assert ids(category=dictionary.leaf.pk, budget_max=200000) == {cheap.pk}
+    assert len(ids(category=dictionary.root.pk)) == 3
+    assert len(ids(province="310000")) == 1
+    assert len(ids(deadline_before=in_days(20).isoformat())) == 2
+    assert api_client.get(URL, {"budget_min": "abc"}).status_code == 400
+
+
+def test_demand_list_queries_are_bounded(
+    api_client, researcher, institution, django_assert_max_num_queries, dictionary
+):
+    for _ in range(12):
+        demand = DemandFactory(institution=institution, category=dictionary.leaf)
+        RequirementFactory(demand=demand, parameter=dictionary.pressure)
+        RequirementFactory(demand=demand, parameter=dictionary.wavelength, value=500)
+    api_client.force_authenticate(researcher)
+    with django_assert_max_num_queries(8):
+        response = api_client.get(URL)
+    assert response.json()["count"] == 12
+    assert len(response.json()["results"][0]["requirements"]) == 2
+
+
+def test_shared_candidates_read(api_client, institution, researcher):
+    demand = draft_demand(institution=institution)
+    own = SharedInstrumentFactory(institution=institution, category=demand.category)
+    api_client.force_authenticate(researcher)
+    response = api_client.get(f"{URL}{demand.pk}/shared-candidates/")
+    assert [row["id"] for row in response.json()] == [own.pk]
+
+
+# --- shared instruments ------------------------------------------------------------------------------------------
+
+
+def test_shared_instrument_crud_through_the_api(api_client, researcher, institution, dictionary):
+    api_client.force_authenticate(researcher)
+    created = api_client.post(
+        "/api/v1/shared-instruments/",
+        {"category": dictionary.leaf.pk, "name": "高效液相色谱仪", "province": "110000", "model_name": "LC-40"},
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    pk = created.json()["id"]
+    assert api_client.patch(f"/api/v1/shared-instruments/{pk}/", {"location": "B101"}).json()["location"] == "B101"
+    outsider = member_of(InstitutionFactory())
+    api_client.force_authenticate(outsider)
+    assert api_client.patch(f"/api/v1/shared-instruments/{pk}/", {"location": "x"}).status_code == 403
+    assert api_client.delete(f"/api/v1/shared-instruments/{pk}/").status_code == 403
+    api_client.force_authenticate(researcher)
+    assert api_client.delete(f"/api/v1/shared-instruments/{pk}/").status_code == 204
+
+
+def test_shared_instrument_bad_input_is_a_field_error(api_client, researcher, dictionary):
+    api_client.force_authenticate(researcher)
+    response = api_client.post(
+        "/api/v1/shared-instruments/",
+        {"category": dictionary.leaf.pk, "name": "x", "province": "110000", "booking_url": "nope"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "booking_url" in response.json()["fields"]
+
+
+def test_shared_instrument_csv_import_through_the_api(api_client, researcher, dictionary):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    api_client.force_authenticate(researcher)
+    bad = SimpleUploadedFile(
+        "s.csv", f"name,category,province\nA,{dictionary.leaf.code},110000\nB,NOPE,110000\n".encode()
+    )
+    response = api_client.post("/api/v1/shared-instruments/import/", {"file": bad}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"row": 3, "field": "category", "message": "Unknown category “NOPE”."}]
+    good = SimpleUploadedFile("s.csv", f"name,category,province\nA,{dictionary.leaf.code},110000\n".encode())
+    response = api_client.post("/api/v1/shared-instruments/import/", {"file": good}, format="multipart")
+    assert response.status_code == 201
+    assert SharedInstrument.objects.count() == 1
+
+
+def test_shared_instrument_list_is_bounded(api_client, django_assert_max_num_queries):
+    SharedInstrumentFactory.create_batch(10)
+    with django_assert_max_num_queries(4):
+        response = api_client.get("/api/v1/shared-instruments/")
+    assert response.json()["count"] == 10
+
+
+# --- quotes ------------------------------------------------------------------------------------------------------
+
+
+def test_quote_and_award_flow(api_client, institution, researcher, manufacturer, maker):
+    demand = DemandFactory(institution=institution, posted_by=researcher, funding=Demand.Funding.FISCAL)
+    product = ProductFactory(manufacturer=manufacturer, category=demand.category)
+    api_client.force_authenticate(maker)
+    response = api_client.post(
+        "/api/v1/quotes/", {"demand": demand.pk, "product": product.pk, "unit_price": "420000", "lead_time_days": 45}
+    )
+    assert response.status_code == 201, response.json()
+    quote_id = response.json()["id"]
+    notification = Notification.objects.get(user=researcher)
+    assert notification.kind == Notification.Kind.QUOTE_RECEIVED
+
+    # the quoting maker cannot award; an outsider does not even see the quote
+    assert api_client.post(f"/api/v1/quotes/{quote_id}/award/").status_code == 403
+    api_client.force_authenticate(member_of(ManufacturerFactory()))
+    assert api_client.get(f"/api/v1/quotes/{quote_id}/").status_code == 404
+    assert api_client.get("/api/v1/quotes/").json()["count"] == 0
+
+    api_client.force_authenticate(researcher)
+    assert api_client.get("/api/v1/quotes/", {"demand": demand.pk}).json()["count"] == 1
+    response = api_client.post(f"/api/v1/quotes/{quote_id}/award/", {"note": "best offer"})
+    assert response.status_code == 200
+    assert Award.objects.get(demand=demand).product == product
+    assert Quote.objects.get(pk=quote_id).status == Quote.Status.ACCEPTED
+    demand.refresh_from_db()
+    assert demand.status == Demand.Status.AWARDED
+
+
+def test_unverified_makers_and_foreign_categories_cannot_quote(api_client, maker, manufacturer):
+    demand = DemandFactory()
+    elsewhere = ProductFactory(manufacturer=manufacturer)
+    api_client.force_authenticate(maker)
+    response = api_client.post("/api/v1/quotes/", {"demand": demand.pk, "product": elsewhere.pk, "unit_price": "1"})
+    assert response.status_code == 400
+    assert "product" in response.json()["fields"]
+
+    unverified = ManufacturerFactory(is_verified=False)
+    product = ProductFactory(manufacturer=unverified, category=demand.category)
+    api_client.force_authenticate(member_of(unverified))
+    response = api_client.post("/api/v1/quotes/", {"demand": demand.pk, "product": product.pk, "unit_price": "1"})
+    assert response.status_code == 400
+    other_maker = member_of(ManufacturerFactory())
+    api_client.force_authenticate(other_maker)
+    response = api_client.post("/api/v1/quotes/", {"demand": demand.pk, "product": product.pk, "unit_price": "1"})
+    assert response.status_code == 403
+    assert not Quote.objects.exists()
+
+
+def test_fiscal_demand_cannot_award_an_imported_product_unless_accepted(api_client, institution, researcher):
+    from procurement import services
+    from tests.factories import ImportedProductFactory
+
+    demand = DemandFactory(institution=institution, funding=Demand.Funding.FISCAL, accepts_imported=False)
+    imported = ImportedProductFactory(category=demand.category)
+    from config.exceptions import ApplicationError
+
+    with pytest.raises(ApplicationError):
+        services.demand_award(demand=demand, user=researcher, product=imported)
+    demand.accepts_imported = True
+    demand.import_reason = "No domestic product reaches 1 ppb"
+    demand.save()
+    award = services.demand_award(demand=demand, user=researcher, product=imported)
+    assert award.is_imported
