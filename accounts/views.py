@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -15,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -98,10 +100,29 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/signup.html", {"form": form})
 
 
+def _remember_language(response: HttpResponse, language: str) -> HttpResponse:
+    """Pages follow the language cookie; set it to the person's preferred language."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
+
+
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = forms.LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form: forms.LoginForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)
+        return _remember_language(response, form.get_user().preferred_language)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -175,8 +196,9 @@ def profile(request: HttpRequest) -> HttpResponse:
         except (ValidationError, ApplicationError) as exc:
             forms.add_service_errors(form, exc)
         else:
-            messages.success(request, _("Your profile is saved."))
-            return redirect("accounts:profile")
+            with translation.override(user.preferred_language):
+                messages.success(request, _("Your profile is saved."))
+            return _remember_language(redirect("accounts:profile"), user.preferred_language)
     return render(request, "accounts/profile.html", _profile_context(request, form))
 
 

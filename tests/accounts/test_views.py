@@ -267,3 +267,22 @@ def test_django_admin_pages_render(client, staff_user, institution, model):
     assert client.get(reverse(f"admin:accounts_{model}_changelist")).status_code == 200
     if model != "joinrequest":
         assert client.get(reverse(f"admin:accounts_{model}_add")).status_code == 200
+
+
+def test_login_switches_pages_to_the_preferred_language(client, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    UserFactory(email="en@example.org", preferred_language="en")
+    response = client.post(reverse("accounts:login"), {"username": "en@example.org", "password": "pass-word-123"})
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert '<html lang="en">' in client.get(reverse("accounts:profile")).content.decode()
+
+
+def test_saving_a_preferred_language_switches_the_pages(client, user, settings):
+    settings.LANGUAGE_CODE = "en"
+    client.force_login(user)
+    response = client.post(
+        reverse("accounts:profile"), {"full_name": "李", "preferred_language": "zh-hans"}, follow=True
+    )
+    html = response.content.decode()
+    assert '<html lang="zh-hans">' in html
+    assert "个人资料已保存。" in html
