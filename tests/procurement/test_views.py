@@ -1,0 +1,305 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from procurement.models import Demand, Quote, SharedInstrument
+from search.services import search_index_objects
+from tests.factories import (
+    CategoryFactory,
+    DemandFactory,
+    InstitutionFactory,
+    ManufacturerFactory,
+    ProductFactory,
+    RequirementFactory,
+    SharedInstrumentFactory,
+    member_of,
+    province,
+)
+from tests.procurement.factories import draft_demand, in_days, make_dictionary
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dictionary():
+    return make_dictionary()
+
+
+def indexed(*demands):
+    search_index_objects(kind="demands", ids=[d.pk for d in demands])
+    return demands
+
+
+def test_public_list_shows_open_demands_through_search_with_filters(client, dictionary):
+    cheap, dear = indexed(
+        DemandFactory(category=dictionary.leaf, title="Cheap LC", budget=100000),
+        DemandFactory(category=dictionary.leaf, title="Dear LC", budget=900000),
+    )
+    draft = draft_demand(category=dictionary.leaf, title="Secret draft")
+    indexed(draft)
+
+    response = client.get(reverse("procurement:demand-list"))
+    assert response.status_code == 200
+    assert {d.pk for d in response.context["demands"]} == {cheap.pk, dear.pk}
+    assert b"Secret draft" not in response.content
+
+    filtered = client.get(reverse("procurement:demand-list"), {"category": dictionary.leaf.pk, "budget_max": 200000})
+    assert [d.pk for d in filtered.context["demands"]] == [cheap.pk]
+    assert filtered.context["result"].total == 1
+
+
+def test_public_list_queries_are_bounded(client, dictionary, django_assert_max_num_queries):
+    indexed(*[DemandFactory(category=dictionary.leaf) for _ in range(15)])
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("procurement:demand-list"))
+    assert len(response.context["demands"]) == 15
+
+
+def test_bad_filters_show_form_errors_not_500(client):
+    response = client.get(reverse("procurement:demand-list"), {"budget_min": "abc", "deadline_after": "soon"})
+    assert response.status_code == 200
+    assert "budget_min" in response.context["form"].errors
+
+
+def test_post_a_demand_with_requirement_rows_then_check_then_open(client, researcher, institution, dictionary):
+    client.force_login(researcher)
+    rows = client.get(reverse("procurement:requirement-rows"), {"category": dictionary.leaf.pk})
+    assert rows.status_code == 200
+    assert b'name="req-max_pressure-unit"' in rows.content
+    assert b'<option value="bar">' in rows.content
+    assert b"req-wavelength_max-value" in rows.content  # inherited from the parent category
+
+    form_page = client.get(reverse("procurement:demand-create"))
+    assert b'hx-get="/demands/requirement-rows/"' in form_page.content
+
+    response = client.post(
+        reverse("procurement:demand-create"),
+        {
+            "institution": institution.pk,
+            "title": "液相色谱仪",
+            "category": dictionary.leaf.pk,
+            "quantity": 1,
+            "budget": "500000",
+            "deadline": in_days(40).isoformat(),
+            "delivery_province": "110000",
+            "funding": "fiscal",
+            "req-max_pressure-include": "on",
+            "req-max_pressure-operator": ">=",
+            "req-max_pressure-value": "800",
+            "req-max_pressure-unit": "bar",
+            "req-max_pressure-is_mandatory": "on",
+            "req-max_pressure-weight": "1",
+            "req-detector-include": "on",
+            "req-detector-operator": "in",
+            "req-detector-choices": ["UV", "DAD"],
+            "req-detector-weight": "2",
+        },
+    )
+    demand = Demand.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("procurement:demand-check", args=[demand.pk])
+    by_key = {r.parameter.key: r for r in demand.requirements.all()}
+    assert by_key["max_pressure"].value == pytest.approx(80.0)
+    assert by_key["detector"].value_choices == ["UV", "DAD"]
+    assert by_key["detector"].is_mandatory is False
+
+    own = SharedInstrumentFactory(institution=institution, category=dictionary.leaf, name="Our own LC")
+    check = client.get(reverse("procurement:demand-check", args=[demand.pk]))
+    assert [c.pk for c in check.context["candidates"]] == [own.pk]
+    opened = client.post(
+        reverse("procurement:demand-check", args=[demand.pk]),
+        {"answer": "still_needed", "reason": "Ours is fully booked", "open": "1"},
+    )
+    assert opened.status_code == 302
+    demand.refresh_from_db()
+    assert demand.status == Demand.Status.OPEN
+
+
+def test_post_form_shows_row_errors_and_saves_nothing(client, researcher, institution, dictionary):
+    client.force_login(researcher)
+    response = client.post(
+        reverse("procurement:demand-create"),
+        {
+            "institution": institution.pk,
+            "title": "x",
+            "category": dictionary.leaf.pk,
+            "quantity": 1,
+            "deadline": in_days(-3).isoformat(),
+            "delivery_province": "110000",
+            "funding": "fiscal",
+            "req-max_pressure-include": "on",
+            "req-max_pressure-operator": ">=",
+            "req-max_pressure-value": "5",
+            "req-max_pressure-unit": "nm",
+        },
+    )
+    assert response.status_code == 200
+    row = next(r for r in response.context["rows"].forms if r.parameter.key == "max_pressure")
+    assert "unit" in row.errors
+    assert not Demand.objects.exists()
+
+
+def test_opening_from_the_page_without_check_shows_the_reason(client, researcher, institution, dictionary):
+    demand = draft_demand(institution=institution, category=dictionary.leaf)
+    RequirementFactory(demand=demand, parameter=dictionary.pressure)
+    client.force_login(researcher)
+    response = client.post(reverse("procurement:demand-open", args=[demand.pk]), follow=True)
+    assert "shared-instrument check" in response.content.decode()
+    demand.refresh_from_db()
+    assert demand.status == Demand.Status.DRAFT
+
+
+@pytest.mark.parametrize(
+    ("role", "draft_code", "sees_contact", "sees_edit"),
+    [
+        ("anonymous", 404, False, False),
+        ("other_member", 404, False, False),
+        ("own_member", 200, True, True),
+        ("verified_maker", 404, True, False),
+        ("unverified_maker", 404, False, False),
+        ("staff", 200, True, False),
+    ],
+)
+def test_detail_page_visibility(client, institution, staff_user, role, draft_code, sees_contact, sees_edit):
+    users = {
+        "anonymous": None,
+        "other_member": member_of(InstitutionFactory()),
+        "own_member": member_of(institution),
+        "verified_maker": member_of(ManufacturerFactory()),
+        "unverified_maker": member_of(ManufacturerFactory(is_verified=False)),
+        "staff": staff_user,
+    }
+    if users[role]:
+        client.force_login(users[role])
+    demand = DemandFactory(institution=institution)
+    draft = draft_demand(institution=institution)
+
+    assert client.get(reverse("procurement:demand-detail", args=[draft.pk])).status_code == draft_code
+    page = client.get(reverse("procurement:demand-detail", args=[demand.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert ("010-12345678" in html) is sees_contact
+    assert f'hx-get="{reverse("matching:demand-matches", args=[demand.pk])}"' in html
+    edit = client.get(reverse("procurement:demand-edit", args=[demand.pk]))
+    if sees_edit:
+        assert edit.status_code == 200
+    elif users[role] is None:
+        assert edit.status_code == 302  # to the login page
+    else:
+        assert edit.status_code == 404
+        assert client.post(reverse("procurement:demand-close", args=[demand.pk])).status_code == 404
+
+
+def test_revise_page_keeps_a_revision(client, researcher, institution, dictionary):
+    demand = DemandFactory(institution=institution, category=dictionary.leaf)
+    RequirementFactory(demand=demand, parameter=dictionary.pressure, value=40, entered_value="40", unit="MPa")
+    client.force_login(researcher)
+    page = client.get(reverse("procurement:demand-revise", args=[demand.pk]))
+    assert page.status_code == 200
+    response = client.post(
+        reverse("procurement:demand-revise", args=[demand.pk]),
+        {
+            "reason": "stricter",
+            "req-max_pressure-include": "on",
+            "req-max_pressure-operator": ">=",
+            "req-max_pressure-value": "60",
+            "req-max_pressure-unit": "MPa",
+            "req-max_pressure-is_mandatory": "on",
+            "req-max_pressure-weight": "1",
+        },
+    )
+    assert response.status_code == 302
+    detail = client.get(reverse("procurement:demand-detail", args=[demand.pk]))
+    assert detail.context["revisions"][0].snapshot["requirements"][0]["value"] == 40
+    assert detail.context["requirements"][0].value == 60
+
+
+def test_my_demands_and_maker_pages_are_bounded(
+    client, researcher, institution, maker, manufacturer, django_assert_max_num_queries
+):
+    category = CategoryFactory()
+    ProductFactory(manufacturer=manufacturer, category=category)
+    for _ in range(8):
+        DemandFactory(institution=institution, category=category)
+        draft_demand(institution=institution, category=category)
+    client.force_login(researcher)
+    with django_assert_max_num_queries(12):
+        mine = client.get(reverse("procurement:demand-mine"))
+    assert len(mine.context["page_obj"].object_list) == 16
+    client.force_login(maker)
+    with django_assert_max_num_queries(14):
+        made = client.get(reverse("procurement:demand-for-manufacturer"))
+    assert len(made.context["page_obj"].object_list) == 8
+
+
+def test_shared_instrument_pages(client, researcher, institution, dictionary):
+    client.force_login(researcher)
+    response = client.post(
+        reverse("procurement:shared-instrument-create"),
+        {
+            "institution": institution.pk,
+            "name": "核磁共振波谱仪",
+            "category": dictionary.leaf.pk,
+            "province": "110000",
+            "is_open_to_external": "on",
+        },
+    )
+    assert response.status_code == 302
+    instrument = SharedInstrument.objects.get()
+    edit = client.post(
+        reverse("procurement:shared-instrument-edit", args=[instrument.pk]),
+        {"name": "600 MHz NMR", "category": dictionary.leaf.pk, "province": "110000"},
+    )
+    assert edit.status_code == 302
+    instrument.refresh_from_db()
+    assert instrument.name == "600 MHz NMR"
+    listing = client.get(reverse("procurement:shared-instrument-list"))
+    assert b"600 MHz NMR" in listing.content
+    assert client.post(reverse("procurement:shared-instrument-delete", args=[instrument.pk])).status_code == 302
+    assert not SharedInstrument.objects.exists()
+
+
+def test_other_institutions_cannot_edit_shared_instruments(client, dictionary):
+    instrument = SharedInstrumentFactory(category=dictionary.leaf)
+    client.force_login(member_of(InstitutionFactory()))
+    assert client.get(reverse("procurement:shared-instrument-edit", args=[instrument.pk])).status_code == 404
+    assert client.post(reverse("procurement:shared-instrument-delete", args=[instrument.pk])).status_code == 404
+
+
+def test_csv_import_page_reports_bad_rows(client, researcher, institution, dictionary):
+    client.force_login(researcher)
+    upload = SimpleUploadedFile(
+        "s.csv", f"name,category,province\nA,{dictionary.leaf.code},110000\nB,X,110000\n".encode()
+    )
+    response = client.post(
+        reverse("procurement:shared-instrument-import"), {"institution": institution.pk, "file": upload}
+    )
+    assert response.status_code == 200
+    assert [(e.row, e.field) for e in response.context["report"].errors] == [(3, "category")]
+    assert not SharedInstrument.objects.exists()
+
+
+def test_shared_instrument_list_is_bounded(client, django_assert_max_num_queries):
+    SharedInstrumentFactory.create_batch(12, province=province("310000"))
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("procurement:shared-instrument-list"))
+    assert len(response.context["page_obj"].object_list) == 12
+
+
+def test_quote_and_award_on_the_demand_page(client, institution, researcher, manufacturer, maker):
+    demand = DemandFactory(institution=institution, posted_by=researcher)
+    product = ProductFactory(manufacturer=manufacturer, category=demand.category)
+    client.force_login(maker)
+    assert client.get(reverse("procurement:demand-detail", args=[demand.pk])).context["quote_form"] is not None
+    client.post(
+        reverse("procurement:quote-create", args=[demand.pk]),
+        {"product": product.pk, "unit_price": "380000", "lead_time_days": "30"},
+    )
+    quote = Quote.objects.get()
+    client.force_login(member_of(InstitutionFactory()))
+    assert client.get(reverse("procurement:demand-detail", args=[demand.pk])).context["quotes"] == []
+    client.force_login(researcher)
+    assert client.get(reverse("procurement:demand-detail", args=[demand.pk])).context["quotes"] == [quote]
+    client.post(reverse("procurement:demand-award", args=[demand.pk]), {"quote": quote.pk})
+    demand.refresh_from_db()
+    assert demand.status == Demand.Status.AWARDED
