@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
 
@@ -20,7 +23,7 @@ class CategoryAdmin(admin.ModelAdmin):
     readonly_fields = ["path", "depth"]
     inlines = [ParameterInline]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         # New categories need a path; catalog.services.category_create derives it.
         return False
 
@@ -37,10 +40,10 @@ class SpecificationInline(admin.TabularInline):
     model = Specification
     extra = 0
     readonly_fields = ["parameter", "value", "value_min", "value_max", "value_text", "value_bool"]
-    fields = readonly_fields + ["entered_value", "entered_unit"]
+    fields = [*readonly_fields, "entered_value", "entered_unit"]
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

@@ -343,213 +343,542 @@ PROFILES: dict[str, dict[str, Any]] = {
 # A tier of 0 is an entry model, 1 the state of the art.
 Line = tuple[str, Sequence[str], float, float]
 MANUFACTURERS: list[tuple[str, str, str | None, str, str, list[Line]]] = [
-    (DEMO_MANUFACTURER[0], DEMO_MANUFACTURER[1], DEMO_MANUFACTURER[2], "CN", "聚光", [
-        ("010203", ["EXPEC 7000", "EXPEC 7350", "EXPEC 7900"], 0.35, 0.8),
-        ("010405", ["EXPEC 6000", "EXPEC 6500"], 0.4, 0.8),
-        ("010501", ["LC-5090", "LC-5510", "LC-5800 UHPLC"], 0.3, 0.85),
-        ("010502", ["GC-3000", "GC-3900"], 0.4, 0.9),
-        ("010202", ["EXPEC 3500 GC-MS"], 0.6, 0.6),
-    ]),
-    ("江苏天瑞仪器股份有限公司", "Jiangsu Skyray Instrument Co., Ltd.", "320000", "CN", "天瑞", [
-        ("010302", ["EDX 1800B", "EDX 3600H", "EDX 9000"], 0.2, 0.7),
-        ("010203", ["ICP-MS 2000", "ICP-MS 2000E"], 0.3, 0.6),
-        ("010202", ["GC-MS 6800", "GC-MS 6800 Premium"], 0.3, 0.65),
-        ("010404", ["AAS 6000", "AAS 9000"], 0.4, 0.75),
-    ]),
-    ("北京普析通用仪器有限责任公司", "Beijing Purkinje General Instrument Co., Ltd.", "110000", "CN", "普析", [
-        ("010401", ["T6 新世纪", "TU-1900", "TU-1950", "TU-1901"], 0.1, 0.7),
-        ("010404", ["TAS-990", "A3F", "A3AFG"], 0.3, 0.8),
-        ("010301", ["XD-3", "XD-6"], 0.3, 0.6),
-        ("010501", ["L600", "L630"], 0.2, 0.5),
-    ]),
-    ("国仪量子技术（合肥）股份有限公司", "CIQTEK Co., Ltd.", "340000", "CN", "国仪", [
-        ("010101", ["SEM3100", "SEM3200", "SEM4000X", "SEM5000X"], 0.35, 1.0),
-        ("010602", ["EPR100", "EPR200-Plus", "EPR-W900"], 0.5, 1.0),
-    ]),
-    ("北京中科科仪股份有限公司", "KYKY Technology Co., Ltd.", "110000", "CN", "中科科仪", [
-        ("010101", ["EM6900", "EM8000F", "EM6200"], 0.2, 0.7),
-    ]),
-    ("钢研纳克检测技术股份有限公司", "NCS Testing Technology Co., Ltd.", "110000", "CN", "钢研纳克", [
-        ("010405", ["Plasma 1000", "Plasma 2000", "Plasma 3000"], 0.3, 0.9),
-        ("010203", ["PlasmaMS 300"], 0.55, 0.55),
-        ("010302", ["NX-100S", "NX-200"], 0.3, 0.6),
-    ]),
-    ("上海仪电科学仪器股份有限公司", "INESA Scientific Instrument Co., Ltd.", "310000", "CN", "仪电", [
-        ("010401", ["L3", "L5S", "L6S", "L8"], 0.1, 0.65),
-        ("010701", ["雷磁 CHI660", "雷磁 PHS-EC"], 0.2, 0.5),
-    ]),
-    ("广州禾信仪器股份有限公司", "Guangzhou Hexin Instrument Co., Ltd.", "440000", "CN", "禾信", [
-        ("010201", ["LC-TQ 5200", "CMI-1600 LC-TOF"], 0.4, 0.75),
-        ("010202", ["GCMS 1000", "GC-TOFMS 2000"], 0.4, 0.8),
-    ]),
-    ("北京东西分析仪器有限公司", "Beijing East & West Analytical Instruments Inc.", "110000", "CN", "东西分析", [
-        ("010502", ["GC-4000A", "GC-4100"], 0.3, 0.6),
-        ("010404", ["AA7020", "AA7050"], 0.3, 0.6),
-        ("010202", ["GC-MS 3200"], 0.45, 0.45),
-    ]),
-    ("天美仪拓实验室设备（上海）有限公司", "Techcomp (Shanghai) Instruments Ltd.", "310000", "CN", "天美", [
-        ("010502", ["GC7900", "GC7980"], 0.4, 0.75),
-        ("010501", ["LC2000", "LC2130"], 0.3, 0.6),
-        ("010401", ["UV1800", "UV2310 II"], 0.3, 0.6),
-    ]),
-    ("安徽皖仪科技股份有限公司", "Wayeal Instrument Co., Ltd.", "340000", "CN", "皖仪", [
-        ("010501", ["LC3000", "LC3200", "LC3300 UHPLC"], 0.35, 0.9),
-        ("010201", ["LCMS-TQ9200"], 0.55, 0.55),
-        ("010503", ["IC6000", "IC6200"], 0.4, 0.8),
-    ]),
-    ("北京雪迪龙科技股份有限公司", "Beijing SDL Technology Co., Ltd.", "110000", "CN", "雪迪龙", [
-        ("010502", ["GC-9800", "GC-9860"], 0.2, 0.5),
-        ("010202", ["SGC-MS 7000"], 0.5, 0.5),
-    ]),
-    ("北京华谱科仪科技有限公司", "Beijing Huapu Keyi Technology Co., Ltd.", "110000", "CN", "华谱", [
-        ("010502", ["GC 9560", "GC 9560-SD"], 0.3, 0.55),
-        ("010501", ["LC-100", "LC-300"], 0.2, 0.5),
-    ]),
-    ("北京北分瑞利分析仪器（集团）有限责任公司", "Beijing Beifen-Ruili Analytical Instrument (Group) Co., Ltd.", "110000", "CN", "北分瑞利", [
-        ("010502", ["SP-3420A", "SP-3500"], 0.3, 0.6),
-        ("010402", ["WQF-530A", "WQF-550"], 0.2, 0.55),
-        ("010404", ["WFX-220B", "WFX-910"], 0.3, 0.65),
-        ("010401", ["UV-2601", "UV-9600"], 0.2, 0.5),
-    ]),
-    ("丹东浩元仪器有限公司", "Dandong Haoyuan Instrument Co., Ltd.", "210000", "CN", "浩元", [
-        ("010301", ["DX-2700BH", "DX-2800"], 0.4, 0.75),
-    ]),
-    ("丹东通达科技有限公司", "Dandong Tongda Science & Technology Co., Ltd.", "210000", "CN", "通达", [
-        ("010301", ["TD-3500", "TD-3700", "TDM-20"], 0.3, 0.7),
-    ]),
-    ("武汉锐科光纤激光技术股份有限公司", "Wuhan Raycus Fiber Laser Technologies Co., Ltd.", "420000", "CN", "锐科", [
-        ("0902", ["RFL-C1000", "RFL-C3000S", "RFL-C6000X", "RFL-C20000X"], 0.3, 0.9),
-    ]),
-    ("深圳市创鑫激光股份有限公司", "Shenzhen MAX Photonics Co., Ltd.", "440000", "CN", "创鑫", [
-        ("0902", ["MFSC-1000", "MFSC-3000", "MFMC-12000"], 0.3, 0.75),
-    ]),
-    ("武汉华日精密激光股份有限公司", "Wuhan Huaray Precision Laser Co., Ltd.", "420000", "CN", "华日", [
-        ("0903", ["Goldenwave 1030-fs-20", "Goldenwave 1030-fs-50"], 0.3, 0.7),
-        ("0901", ["Emerald 355-10", "Emerald 532-20"], 0.3, 0.7),
-    ]),
-    ("北京卓立汉光仪器有限公司", "Zolix Instruments Co., Ltd.", "110000", "CN", "卓立汉光", [
-        ("010403", ["Finder One", "Finder 930"], 0.4, 0.8),
-    ]),
-    ("上海辰华仪器有限公司", "Shanghai Chenhua Instrument Co., Ltd.", "310000", "CN", "辰华", [
-        ("010701", ["CHI660E", "CHI760E", "CHI1040C"], 0.4, 0.9),
-    ]),
-    ("武汉科思特仪器股份有限公司", "Wuhan Corrtest Instruments Corp., Ltd.", "420000", "CN", "科思特", [
-        ("010701", ["CS310M", "CS350M", "CS2350M"], 0.3, 0.8),
-    ]),
-    ("南京大展检测仪器有限公司", "Nanjing Dazhan Testing Instrument Co., Ltd.", "320000", "CN", "大展", [
-        ("010901", ["DZ-TGA101", "DZ-TGA201"], 0.2, 0.5),
-        ("010902", ["DZ-DSC300", "DZ-DSC500"], 0.2, 0.55),
-    ]),
-    ("北京恒久实验设备有限公司", "Beijing Henven Scientific Instrument Factory", "110000", "CN", "恒久", [
-        ("010903", ["HCT-1", "HCT-3", "HCT-4"], 0.2, 0.55),
-        ("010901", ["HTG-1", "HTG-3"], 0.2, 0.5),
-    ]),
-    ("中科牛津（武汉）波谱技术有限公司", "Wuhan Zhongke-Niujin Magnetic Resonance Technology Co., Ltd.", "420000", "CN", "中科牛津", [
-        ("010601", ["WNMR-I 400", "WNMR-I 500"], 0.1, 0.35),
-    ]),
-    ("聚束科技（北京）有限公司", "Focus eBeam Technology (Beijing) Co., Ltd.", "110000", "CN", "聚束", [
-        ("010101", ["Navigator-100", "Navigator-OPC"], 0.75, 1.05),
-    ]),
-    ("上海舜宇恒平科学仪器有限公司", "Shanghai Sunny Hengping Scientific Instrument Co., Ltd.", "310000", "CN", "舜宇恒平", [
-        ("010202", ["SHP8400", "M7 GC-MS"], 0.4, 0.7),
-        ("010401", ["UV1000", "UV1600"], 0.1, 0.35),
-    ]),
-    ("北京莱伯泰科仪器股份有限公司", "LabTech Group (Beijing) Co., Ltd.", "110000", "CN", "莱伯泰科", [
-        ("010203", ["LabMS 3000", "LabMS 5000"], 0.45, 0.75),
-    ]),
-    ("长春新产业光电技术有限公司", "Changchun New Industries Optoelectronics Tech. Co., Ltd.", "220000", "CN", "新产业", [
-        ("0901", ["MGL-III-532", "MDL-N-1064", "MPL-H-355"], 0.2, 0.7),
-    ]),
+    (
+        DEMO_MANUFACTURER[0],
+        DEMO_MANUFACTURER[1],
+        DEMO_MANUFACTURER[2],
+        "CN",
+        "聚光",
+        [
+            ("010203", ["EXPEC 7000", "EXPEC 7350", "EXPEC 7900"], 0.35, 0.8),
+            ("010405", ["EXPEC 6000", "EXPEC 6500"], 0.4, 0.8),
+            ("010501", ["LC-5090", "LC-5510", "LC-5800 UHPLC"], 0.3, 0.85),
+            ("010502", ["GC-3000", "GC-3900"], 0.4, 0.9),
+            ("010202", ["EXPEC 3500 GC-MS"], 0.6, 0.6),
+        ],
+    ),
+    (
+        "江苏天瑞仪器股份有限公司",
+        "Jiangsu Skyray Instrument Co., Ltd.",
+        "320000",
+        "CN",
+        "天瑞",
+        [
+            ("010302", ["EDX 1800B", "EDX 3600H", "EDX 9000"], 0.2, 0.7),
+            ("010203", ["ICP-MS 2000", "ICP-MS 2000E"], 0.3, 0.6),
+            ("010202", ["GC-MS 6800", "GC-MS 6800 Premium"], 0.3, 0.65),
+            ("010404", ["AAS 6000", "AAS 9000"], 0.4, 0.75),
+        ],
+    ),
+    (
+        "北京普析通用仪器有限责任公司",
+        "Beijing Purkinje General Instrument Co., Ltd.",
+        "110000",
+        "CN",
+        "普析",
+        [
+            ("010401", ["T6 新世纪", "TU-1900", "TU-1950", "TU-1901"], 0.1, 0.7),
+            ("010404", ["TAS-990", "A3F", "A3AFG"], 0.3, 0.8),
+            ("010301", ["XD-3", "XD-6"], 0.3, 0.6),
+            ("010501", ["L600", "L630"], 0.2, 0.5),
+        ],
+    ),
+    (
+        "国仪量子技术（合肥）股份有限公司",
+        "CIQTEK Co., Ltd.",
+        "340000",
+        "CN",
+        "国仪",
+        [
+            ("010101", ["SEM3100", "SEM3200", "SEM4000X", "SEM5000X"], 0.35, 1.0),
+            ("010602", ["EPR100", "EPR200-Plus", "EPR-W900"], 0.5, 1.0),
+        ],
+    ),
+    (
+        "北京中科科仪股份有限公司",
+        "KYKY Technology Co., Ltd.",
+        "110000",
+        "CN",
+        "中科科仪",
+        [
+            ("010101", ["EM6900", "EM8000F", "EM6200"], 0.2, 0.7),
+        ],
+    ),
+    (
+        "钢研纳克检测技术股份有限公司",
+        "NCS Testing Technology Co., Ltd.",
+        "110000",
+        "CN",
+        "钢研纳克",
+        [
+            ("010405", ["Plasma 1000", "Plasma 2000", "Plasma 3000"], 0.3, 0.9),
+            ("010203", ["PlasmaMS 300"], 0.55, 0.55),
+            ("010302", ["NX-100S", "NX-200"], 0.3, 0.6),
+        ],
+    ),
+    (
+        "上海仪电科学仪器股份有限公司",
+        "INESA Scientific Instrument Co., Ltd.",
+        "310000",
+        "CN",
+        "仪电",
+        [
+            ("010401", ["L3", "L5S", "L6S", "L8"], 0.1, 0.65),
+            ("010701", ["雷磁 CHI660", "雷磁 PHS-EC"], 0.2, 0.5),
+        ],
+    ),
+    (
+        "广州禾信仪器股份有限公司",
+        "Guangzhou Hexin Instrument Co., Ltd.",
+        "440000",
+        "CN",
+        "禾信",
+        [
+            ("010201", ["LC-TQ 5200", "CMI-1600 LC-TOF"], 0.4, 0.75),
+            ("010202", ["GCMS 1000", "GC-TOFMS 2000"], 0.4, 0.8),
+        ],
+    ),
+    (
+        "北京东西分析仪器有限公司",
+        "Beijing East & West Analytical Instruments Inc.",
+        "110000",
+        "CN",
+        "东西分析",
+        [
+            ("010502", ["GC-4000A", "GC-4100"], 0.3, 0.6),
+            ("010404", ["AA7020", "AA7050"], 0.3, 0.6),
+            ("010202", ["GC-MS 3200"], 0.45, 0.45),
+        ],
+    ),
+    (
+        "天美仪拓实验室设备（上海）有限公司",
+        "Techcomp (Shanghai) Instruments Ltd.",
+        "310000",
+        "CN",
+        "天美",
+        [
+            ("010502", ["GC7900", "GC7980"], 0.4, 0.75),
+            ("010501", ["LC2000", "LC2130"], 0.3, 0.6),
+            ("010401", ["UV1800", "UV2310 II"], 0.3, 0.6),
+        ],
+    ),
+    (
+        "安徽皖仪科技股份有限公司",
+        "Wayeal Instrument Co., Ltd.",
+        "340000",
+        "CN",
+        "皖仪",
+        [
+            ("010501", ["LC3000", "LC3200", "LC3300 UHPLC"], 0.35, 0.9),
+            ("010201", ["LCMS-TQ9200"], 0.55, 0.55),
+            ("010503", ["IC6000", "IC6200"], 0.4, 0.8),
+        ],
+    ),
+    (
+        "北京雪迪龙科技股份有限公司",
+        "Beijing SDL Technology Co., Ltd.",
+        "110000",
+        "CN",
+        "雪迪龙",
+        [
+            ("010502", ["GC-9800", "GC-9860"], 0.2, 0.5),
+            ("010202", ["SGC-MS 7000"], 0.5, 0.5),
+        ],
+    ),
+    (
+        "北京华谱科仪科技有限公司",
+        "Beijing Huapu Keyi Technology Co., Ltd.",
+        "110000",
+        "CN",
+        "华谱",
+        [
+            ("010502", ["GC 9560", "GC 9560-SD"], 0.3, 0.55),
+            ("010501", ["LC-100", "LC-300"], 0.2, 0.5),
+        ],
+    ),
+    (
+        "北京北分瑞利分析仪器（集团）有限责任公司",
+        "Beijing Beifen-Ruili Analytical Instrument (Group) Co., Ltd.",
+        "110000",
+        "CN",
+        "北分瑞利",
+        [
+            ("010502", ["SP-3420A", "SP-3500"], 0.3, 0.6),
+            ("010402", ["WQF-530A", "WQF-550"], 0.2, 0.55),
+            ("010404", ["WFX-220B", "WFX-910"], 0.3, 0.65),
+            ("010401", ["UV-2601", "UV-9600"], 0.2, 0.5),
+        ],
+    ),
+    (
+        "丹东浩元仪器有限公司",
+        "Dandong Haoyuan Instrument Co., Ltd.",
+        "210000",
+        "CN",
+        "浩元",
+        [
+            ("010301", ["DX-2700BH", "DX-2800"], 0.4, 0.75),
+        ],
+    ),
+    (
+        "丹东通达科技有限公司",
+        "Dandong Tongda Science & Technology Co., Ltd.",
+        "210000",
+        "CN",
+        "通达",
+        [
+            ("010301", ["TD-3500", "TD-3700", "TDM-20"], 0.3, 0.7),
+        ],
+    ),
+    (
+        "武汉锐科光纤激光技术股份有限公司",
+        "Wuhan Raycus Fiber Laser Technologies Co., Ltd.",
+        "420000",
+        "CN",
+        "锐科",
+        [
+            ("0902", ["RFL-C1000", "RFL-C3000S", "RFL-C6000X", "RFL-C20000X"], 0.3, 0.9),
+        ],
+    ),
+    (
+        "深圳市创鑫激光股份有限公司",
+        "Shenzhen MAX Photonics Co., Ltd.",
+        "440000",
+        "CN",
+        "创鑫",
+        [
+            ("0902", ["MFSC-1000", "MFSC-3000", "MFMC-12000"], 0.3, 0.75),
+        ],
+    ),
+    (
+        "武汉华日精密激光股份有限公司",
+        "Wuhan Huaray Precision Laser Co., Ltd.",
+        "420000",
+        "CN",
+        "华日",
+        [
+            ("0903", ["Goldenwave 1030-fs-20", "Goldenwave 1030-fs-50"], 0.3, 0.7),
+            ("0901", ["Emerald 355-10", "Emerald 532-20"], 0.3, 0.7),
+        ],
+    ),
+    (
+        "北京卓立汉光仪器有限公司",
+        "Zolix Instruments Co., Ltd.",
+        "110000",
+        "CN",
+        "卓立汉光",
+        [
+            ("010403", ["Finder One", "Finder 930"], 0.4, 0.8),
+        ],
+    ),
+    (
+        "上海辰华仪器有限公司",
+        "Shanghai Chenhua Instrument Co., Ltd.",
+        "310000",
+        "CN",
+        "辰华",
+        [
+            ("010701", ["CHI660E", "CHI760E", "CHI1040C"], 0.4, 0.9),
+        ],
+    ),
+    (
+        "武汉科思特仪器股份有限公司",
+        "Wuhan Corrtest Instruments Corp., Ltd.",
+        "420000",
+        "CN",
+        "科思特",
+        [
+            ("010701", ["CS310M", "CS350M", "CS2350M"], 0.3, 0.8),
+        ],
+    ),
+    (
+        "南京大展检测仪器有限公司",
+        "Nanjing Dazhan Testing Instrument Co., Ltd.",
+        "320000",
+        "CN",
+        "大展",
+        [
+            ("010901", ["DZ-TGA101", "DZ-TGA201"], 0.2, 0.5),
+            ("010902", ["DZ-DSC300", "DZ-DSC500"], 0.2, 0.55),
+        ],
+    ),
+    (
+        "北京恒久实验设备有限公司",
+        "Beijing Henven Scientific Instrument Factory",
+        "110000",
+        "CN",
+        "恒久",
+        [
+            ("010903", ["HCT-1", "HCT-3", "HCT-4"], 0.2, 0.55),
+            ("010901", ["HTG-1", "HTG-3"], 0.2, 0.5),
+        ],
+    ),
+    (
+        "中科牛津（武汉）波谱技术有限公司",
+        "Wuhan Zhongke-Niujin Magnetic Resonance Technology Co., Ltd.",
+        "420000",
+        "CN",
+        "中科牛津",
+        [
+            ("010601", ["WNMR-I 400", "WNMR-I 500"], 0.1, 0.35),
+        ],
+    ),
+    (
+        "聚束科技（北京）有限公司",
+        "Focus eBeam Technology (Beijing) Co., Ltd.",
+        "110000",
+        "CN",
+        "聚束",
+        [
+            ("010101", ["Navigator-100", "Navigator-OPC"], 0.75, 1.05),
+        ],
+    ),
+    (
+        "上海舜宇恒平科学仪器有限公司",
+        "Shanghai Sunny Hengping Scientific Instrument Co., Ltd.",
+        "310000",
+        "CN",
+        "舜宇恒平",
+        [
+            ("010202", ["SHP8400", "M7 GC-MS"], 0.4, 0.7),
+            ("010401", ["UV1000", "UV1600"], 0.1, 0.35),
+        ],
+    ),
+    (
+        "北京莱伯泰科仪器股份有限公司",
+        "LabTech Group (Beijing) Co., Ltd.",
+        "110000",
+        "CN",
+        "莱伯泰科",
+        [
+            ("010203", ["LabMS 3000", "LabMS 5000"], 0.45, 0.75),
+        ],
+    ),
+    (
+        "长春新产业光电技术有限公司",
+        "Changchun New Industries Optoelectronics Tech. Co., Ltd.",
+        "220000",
+        "CN",
+        "新产业",
+        [
+            ("0901", ["MGL-III-532", "MDL-N-1064", "MPL-H-355"], 0.2, 0.7),
+        ],
+    ),
     # Imported
-    ("安捷伦科技公司", "Agilent Technologies, Inc.", None, "US", "Agilent", [
-        ("010501", ["1260 Infinity III", "1290 Infinity III"], 0.7, 1.0),
-        ("010502", ["8860", "8890", "Intuvo 9000"], 0.6, 1.0),
-        ("010203", ["7850", "7900", "8900 ICP-QQQ"], 0.7, 1.0),
-        ("010405", ["5800 ICP-OES", "5900 ICP-OES"], 0.8, 1.0),
-        ("010201", ["6475 LC/TQ", "6546 LC/Q-TOF"], 0.65, 0.95),
-        ("010404", ["240FS AA", "280Z AA"], 0.7, 0.9),
-    ]),
-    ("赛默飞世尔科技公司", "Thermo Fisher Scientific Inc.", None, "US", "Thermo", [
-        ("010501", ["Vanquish Core", "Vanquish Horizon"], 0.7, 1.0),
-        ("010201", ["TSQ Altis Plus", "Orbitrap Exploris 240", "Orbitrap Astral"], 0.7, 1.0),
-        ("010203", ["iCAP RQplus", "iCAP TQe"], 0.75, 1.0),
-        ("010402", ["Nicolet iS20", "Nicolet iS50"], 0.6, 1.0),
-        ("010101", ["Apreo 2", "Axia ChemiSEM"], 0.6, 0.95),
-        ("010102", ["Talos F200X", "Spectra Ultra"], 0.6, 1.0),
-    ]),
-    ("岛津制作所", "Shimadzu Corporation", None, "JP", "Shimadzu", [
-        ("010501", ["LC-2050C", "Nexera X3"], 0.6, 1.0),
-        ("010502", ["GC-2030 Nexis", "GC-2014C"], 0.5, 0.95),
-        ("010401", ["UV-1900i", "UV-2600i", "UV-3600i Plus"], 0.5, 1.0),
-        ("010202", ["GCMS-QP2020 NX", "GCMS-TQ8050 NX"], 0.6, 1.0),
-        ("010404", ["AA-7000"], 0.8, 0.8),
-        ("010903", ["DTG-60"], 0.4, 0.4),
-    ]),
-    ("沃特世公司", "Waters Corporation", None, "US", "Waters", [
-        ("010501", ["Alliance iS", "ACQUITY Premier"], 0.7, 1.0),
-        ("010201", ["Xevo TQ Absolute", "Xevo G3 QTof"], 0.75, 1.0),
-    ]),
-    ("布鲁克公司", "Bruker Corporation", None, "DE", "Bruker", [
-        ("010601", ["AVANCE NEO 400", "AVANCE NEO 600", "AVANCE NEO 800"], 0.4, 1.0),
-        ("010301", ["D8 ADVANCE", "D8 DISCOVER"], 0.8, 1.0),
-        ("010302", ["S2 PUMA", "S8 TIGER"], 0.6, 1.0),
-        ("010602", ["EMXnano", "ELEXSYS E580"], 0.5, 1.0),
-        ("010402", ["INVENIO R", "VERTEX 80v"], 0.7, 1.0),
-    ]),
-    ("日本电子株式会社", "JEOL Ltd.", None, "JP", "JEOL", [
-        ("010101", ["JSM-IT510", "JSM-IT800"], 0.5, 0.95),
-        ("010102", ["JEM-F200", "JEM-ARM300F2"], 0.7, 1.0),
-        ("010601", ["JNM-ECZ400R", "JNM-ECZ600R"], 0.4, 0.7),
-    ]),
-    ("株式会社日立高新技术", "Hitachi High-Tech Corporation", None, "JP", "Hitachi", [
-        ("010101", ["FlexSEM 1000 II", "SU7000", "Regulus 8230"], 0.4, 1.0),
-        ("010401", ["UH5700", "UH4150"], 0.7, 1.0),
-        ("010102", ["HT7800"], 0.5, 0.5),
-    ]),
-    ("珀金埃尔默公司", "PerkinElmer, Inc.", None, "US", "PerkinElmer", [
-        ("010203", ["NexION 1100", "NexION 5000"], 0.6, 1.0),
-        ("010405", ["Avio 220 Max", "Avio 550 Max"], 0.6, 0.9),
-        ("010404", ["PinAAcle 900T"], 0.75, 0.75),
-        ("010902", ["DSC 4000", "DSC 8500"], 0.5, 0.9),
-    ]),
-    ("卡尔蔡司显微镜有限责任公司", "Carl Zeiss Microscopy GmbH", None, "DE", "ZEISS", [
-        ("010101", ["EVO 15", "Sigma 360", "GeminiSEM 560"], 0.4, 1.0),
-    ]),
-    ("马尔文帕纳科公司", "Malvern Panalytical B.V.", None, "NL", "Malvern Panalytical", [
-        ("010301", ["Aeris", "Empyrean"], 0.6, 1.0),
-        ("010302", ["Epsilon 4", "Zetium"], 0.5, 0.95),
-    ]),
-    ("理学株式会社", "Rigaku Corporation", None, "JP", "Rigaku", [
-        ("010301", ["MiniFlex", "SmartLab SE", "SmartLab 9kW"], 0.5, 1.0),
-        ("010302", ["NEX DE", "ZSX Primus IV"], 0.5, 1.0),
-    ]),
-    ("梅特勒-托利多国际有限公司", "Mettler-Toledo International Inc.", None, "CH", "METTLER TOLEDO", [
-        ("010901", ["TGA 2"], 0.9, 0.9),
-        ("010902", ["DSC 3", "DSC 3+"], 0.7, 0.95),
-        ("010903", ["TGA/DSC 3+"], 0.85, 0.85),
-    ]),
-    ("耐驰仪器制造有限公司", "NETZSCH-Gerätebau GmbH", None, "DE", "NETZSCH", [
-        ("010901", ["TG 209 F1 Libra"], 0.95, 0.95),
-        ("010902", ["DSC 214 Polyma", "DSC 300 Caliris"], 0.6, 0.95),
-        ("010903", ["STA 449 F5 Jupiter", "STA 509 Jupiter"], 0.8, 1.0),
-    ]),
-    ("相干公司", "Coherent Corp.", None, "US", "Coherent", [
-        ("0903", ["Monaco 1035-80", "Astrella"], 0.7, 1.0),
-        ("0901", ["Verdi G18", "AVIA LX 355"], 0.6, 1.0),
-    ]),
-    ("IPG 光电公司", "IPG Photonics Corporation", None, "US", "IPG", [
-        ("0902", ["YLR-2000", "YLS-6000", "YLS-30000"], 0.5, 1.0),
-    ]),
-    ("瑞士万通公司", "Metrohm AG", None, "CH", "Metrohm", [
-        ("010503", ["Eco IC", "930 Compact IC Flex"], 0.5, 0.95),
-        ("010701", ["Autolab PGSTAT302N", "Autolab PGSTAT204"], 0.7, 1.0),
-    ]),
-    ("堀场公司", "HORIBA, Ltd.", None, "JP", "HORIBA", [
-        ("010403", ["XploRA PLUS", "LabRAM Odyssey"], 0.7, 1.0),
-    ]),
-    ("光转换公司", "Light Conversion UAB", None, "LT", "Light Conversion", [
-        ("0903", ["PHAROS", "CARBIDE"], 0.7, 1.0),
-    ]),
+    (
+        "安捷伦科技公司",
+        "Agilent Technologies, Inc.",
+        None,
+        "US",
+        "Agilent",
+        [
+            ("010501", ["1260 Infinity III", "1290 Infinity III"], 0.7, 1.0),
+            ("010502", ["8860", "8890", "Intuvo 9000"], 0.6, 1.0),
+            ("010203", ["7850", "7900", "8900 ICP-QQQ"], 0.7, 1.0),
+            ("010405", ["5800 ICP-OES", "5900 ICP-OES"], 0.8, 1.0),
+            ("010201", ["6475 LC/TQ", "6546 LC/Q-TOF"], 0.65, 0.95),
+            ("010404", ["240FS AA", "280Z AA"], 0.7, 0.9),
+        ],
+    ),
+    (
+        "赛默飞世尔科技公司",
+        "Thermo Fisher Scientific Inc.",
+        None,
+        "US",
+        "Thermo",
+        [
+            ("010501", ["Vanquish Core", "Vanquish Horizon"], 0.7, 1.0),
+            ("010201", ["TSQ Altis Plus", "Orbitrap Exploris 240", "Orbitrap Astral"], 0.7, 1.0),
+            ("010203", ["iCAP RQplus", "iCAP TQe"], 0.75, 1.0),
+            ("010402", ["Nicolet iS20", "Nicolet iS50"], 0.6, 1.0),
+            ("010101", ["Apreo 2", "Axia ChemiSEM"], 0.6, 0.95),
+            ("010102", ["Talos F200X", "Spectra Ultra"], 0.6, 1.0),
+        ],
+    ),
+    (
+        "岛津制作所",
+        "Shimadzu Corporation",
+        None,
+        "JP",
+        "Shimadzu",
+        [
+            ("010501", ["LC-2050C", "Nexera X3"], 0.6, 1.0),
+            ("010502", ["GC-2030 Nexis", "GC-2014C"], 0.5, 0.95),
+            ("010401", ["UV-1900i", "UV-2600i", "UV-3600i Plus"], 0.5, 1.0),
+            ("010202", ["GCMS-QP2020 NX", "GCMS-TQ8050 NX"], 0.6, 1.0),
+            ("010404", ["AA-7000"], 0.8, 0.8),
+            ("010903", ["DTG-60"], 0.4, 0.4),
+        ],
+    ),
+    (
+        "沃特世公司",
+        "Waters Corporation",
+        None,
+        "US",
+        "Waters",
+        [
+            ("010501", ["Alliance iS", "ACQUITY Premier"], 0.7, 1.0),
+            ("010201", ["Xevo TQ Absolute", "Xevo G3 QTof"], 0.75, 1.0),
+        ],
+    ),
+    (
+        "布鲁克公司",
+        "Bruker Corporation",
+        None,
+        "DE",
+        "Bruker",
+        [
+            ("010601", ["AVANCE NEO 400", "AVANCE NEO 600", "AVANCE NEO 800"], 0.4, 1.0),
+            ("010301", ["D8 ADVANCE", "D8 DISCOVER"], 0.8, 1.0),
+            ("010302", ["S2 PUMA", "S8 TIGER"], 0.6, 1.0),
+            ("010602", ["EMXnano", "ELEXSYS E580"], 0.5, 1.0),
+            ("010402", ["INVENIO R", "VERTEX 80v"], 0.7, 1.0),
+        ],
+    ),
+    (
+        "日本电子株式会社",
+        "JEOL Ltd.",
+        None,
+        "JP",
+        "JEOL",
+        [
+            ("010101", ["JSM-IT510", "JSM-IT800"], 0.5, 0.95),
+            ("010102", ["JEM-F200", "JEM-ARM300F2"], 0.7, 1.0),
+            ("010601", ["JNM-ECZ400R", "JNM-ECZ600R"], 0.4, 0.7),
+        ],
+    ),
+    (
+        "株式会社日立高新技术",
+        "Hitachi High-Tech Corporation",
+        None,
+        "JP",
+        "Hitachi",
+        [
+            ("010101", ["FlexSEM 1000 II", "SU7000", "Regulus 8230"], 0.4, 1.0),
+            ("010401", ["UH5700", "UH4150"], 0.7, 1.0),
+            ("010102", ["HT7800"], 0.5, 0.5),
+        ],
+    ),
+    (
+        "珀金埃尔默公司",
+        "PerkinElmer, Inc.",
+        None,
+        "US",
+        "PerkinElmer",
+        [
+            ("010203", ["NexION 1100", "NexION 5000"], 0.6, 1.0),
+            ("010405", ["Avio 220 Max", "Avio 550 Max"], 0.6, 0.9),
+            ("010404", ["PinAAcle 900T"], 0.75, 0.75),
+            ("010902", ["DSC 4000", "DSC 8500"], 0.5, 0.9),
+        ],
+    ),
+    (
+        "卡尔蔡司显微镜有限责任公司",
+        "Carl Zeiss Microscopy GmbH",
+        None,
+        "DE",
+        "ZEISS",
+        [
+            ("010101", ["EVO 15", "Sigma 360", "GeminiSEM 560"], 0.4, 1.0),
+        ],
+    ),
+    (
+        "马尔文帕纳科公司",
+        "Malvern Panalytical B.V.",
+        None,
+        "NL",
+        "Malvern Panalytical",
+        [
+            ("010301", ["Aeris", "Empyrean"], 0.6, 1.0),
+            ("010302", ["Epsilon 4", "Zetium"], 0.5, 0.95),
+        ],
+    ),
+    (
+        "理学株式会社",
+        "Rigaku Corporation",
+        None,
+        "JP",
+        "Rigaku",
+        [
+            ("010301", ["MiniFlex", "SmartLab SE", "SmartLab 9kW"], 0.5, 1.0),
+            ("010302", ["NEX DE", "ZSX Primus IV"], 0.5, 1.0),
+        ],
+    ),
+    (
+        "梅特勒-托利多国际有限公司",
+        "Mettler-Toledo International Inc.",
+        None,
+        "CH",
+        "METTLER TOLEDO",
+        [
+            ("010901", ["TGA 2"], 0.9, 0.9),
+            ("010902", ["DSC 3", "DSC 3+"], 0.7, 0.95),
+            ("010903", ["TGA/DSC 3+"], 0.85, 0.85),
+        ],
+    ),
+    (
+        "耐驰仪器制造有限公司",
+        "NETZSCH-Gerätebau GmbH",
+        None,
+        "DE",
+        "NETZSCH",
+        [
+            ("010901", ["TG 209 F1 Libra"], 0.95, 0.95),
+            ("010902", ["DSC 214 Polyma", "DSC 300 Caliris"], 0.6, 0.95),
+            ("010903", ["STA 449 F5 Jupiter", "STA 509 Jupiter"], 0.8, 1.0),
+        ],
+    ),
+    (
+        "相干公司",
+        "Coherent Corp.",
+        None,
+        "US",
+        "Coherent",
+        [
+            ("0903", ["Monaco 1035-80", "Astrella"], 0.7, 1.0),
+            ("0901", ["Verdi G18", "AVIA LX 355"], 0.6, 1.0),
+        ],
+    ),
+    (
+        "IPG 光电公司",
+        "IPG Photonics Corporation",
+        None,
+        "US",
+        "IPG",
+        [
+            ("0902", ["YLR-2000", "YLS-6000", "YLS-30000"], 0.5, 1.0),
+        ],
+    ),
+    (
+        "瑞士万通公司",
+        "Metrohm AG",
+        None,
+        "CH",
+        "Metrohm",
+        [
+            ("010503", ["Eco IC", "930 Compact IC Flex"], 0.5, 0.95),
+            ("010701", ["Autolab PGSTAT302N", "Autolab PGSTAT204"], 0.7, 1.0),
+        ],
+    ),
+    (
+        "堀场公司",
+        "HORIBA, Ltd.",
+        None,
+        "JP",
+        "HORIBA",
+        [
+            ("010403", ["XploRA PLUS", "LabRAM Odyssey"], 0.7, 1.0),
+        ],
+    ),
+    (
+        "光转换公司",
+        "Light Conversion UAB",
+        None,
+        "LT",
+        "Light Conversion",
+        [
+            ("0903", ["PHAROS", "CARBIDE"], 0.7, 1.0),
+        ],
+    ),
 ]
 
 # Imported lines made in Chinese plants: made in CN but below the domestic-content threshold.
@@ -627,7 +956,9 @@ def _rows(
                 "domestic_content": f"{content}",
                 "price_min": f"{round(price, -3):.0f}",
                 "price_max": f"{round(price * rng.uniform(1.15, 1.5), -3):.0f}",
-                "lead_time_days": str(rng.choice([30, 45, 60, 90]) if domestic_maker else rng.choice([60, 90, 120, 180])),
+                "lead_time_days": str(
+                    rng.choice([30, 45, 60, 90]) if domestic_maker else rng.choice([60, 90, 120, 180])
+                ),
                 "warranty_months": str(rng.choice([12, 24, 36])),
                 "provinces_served": "; ".join(sorted(served)),
                 "key_components": "; ".join(components),
@@ -743,4 +1074,3 @@ def seed(*, password: str, stdout: Any) -> None:
         f"  demo catalog: {len(MANUFACTURERS)} manufacturers, {total} products ({created} new), "
         f"{evaluations} new evaluations"
     )
-

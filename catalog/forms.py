@@ -76,8 +76,12 @@ class ProductForm(forms.Form):
     model_number = forms.CharField(label=_("Model number"), max_length=100)
     name_zh = forms.CharField(label=_("Chinese name"), max_length=200)
     name_en = forms.CharField(label=_("English name"), max_length=200, required=False)
-    description_zh = forms.CharField(label=_("Chinese description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    description_en = forms.CharField(label=_("English description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description_zh = forms.CharField(
+        label=_("Chinese description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    description_en = forms.CharField(
+        label=_("English description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     country_of_origin = forms.ChoiceField(label=_("Country where made"), choices=countries, initial="CN")
     domestic_content = forms.DecimalField(
         label=_("Domestic-content ratio"),
@@ -187,10 +191,14 @@ class SpecificationForm(forms.Form):
             )
         elif parameter.value_type == Parameter.ValueType.RANGE:
             self.fields[f"{key}__min"] = forms.CharField(
-                label=label, required=False, initial=f"{spec.value_min:g}" if spec and spec.value_min is not None else ""
+                label=label,
+                required=False,
+                initial=f"{spec.value_min:g}" if spec and spec.value_min is not None else "",
             )
             self.fields[f"{key}__max"] = forms.CharField(
-                label=label, required=False, initial=f"{spec.value_max:g}" if spec and spec.value_max is not None else ""
+                label=label,
+                required=False,
+                initial=f"{spec.value_max:g}" if spec and spec.value_max is not None else "",
             )
         elif parameter.value_type == Parameter.ValueType.CHOICE:
             choices = [("", "—")] + [(c, c) for c in parameter.choices or []]
@@ -242,8 +250,12 @@ class SpecificationForm(forms.Form):
             unit = data.get(f"{key}__unit", "")
             if parameter.value_type == Parameter.ValueType.NUMBER and data.get(f"{key}__value"):
                 result.append({"parameter": key, "value": data[f"{key}__value"], "unit": unit})
-            elif parameter.value_type == Parameter.ValueType.RANGE and (data.get(f"{key}__min") or data.get(f"{key}__max")):
-                result.append({"parameter": key, "min": data.get(f"{key}__min"), "max": data.get(f"{key}__max"), "unit": unit})
+            elif parameter.value_type == Parameter.ValueType.RANGE and (
+                data.get(f"{key}__min") or data.get(f"{key}__max")
+            ):
+                result.append(
+                    {"parameter": key, "min": data.get(f"{key}__min"), "max": data.get(f"{key}__max"), "unit": unit}
+                )
             elif parameter.value_type == Parameter.ValueType.CHOICE and data.get(f"{key}__choice"):
                 result.append({"parameter": key, "choice": data[f"{key}__choice"]})
             elif parameter.value_type == Parameter.ValueType.BOOLEAN and data.get(f"{key}__bool"):

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import IO, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -269,8 +269,8 @@ def _product_field(name: str, text: str, dictionary: _Dictionary) -> Any:
             part = part.strip()
             if not part:
                 continue
-            code = dictionary.provinces.get(part) or dictionary.provinces.get(part.casefold())
-            if code is None:
+            code = dictionary.provinces.get(part) or dictionary.provinces.get(part.casefold()) or ""
+            if not code:
                 raise ValueError(_("unknown province '%(value)s'") % {"value": part})
             codes.append(code)
         return sorted(set(codes))
@@ -518,9 +518,7 @@ def products_import(
             _("The file has more than %(limit)s rows; split it.") % {"limit": IMPORT_MAX_ROWS}, field="file"
         )
     dictionary = _Dictionary()
-    existing = {
-        p.model_number: p for p in Product.objects.filter(manufacturer=manufacturer).select_related("category")
-    }
+    existing = {p.model_number: p for p in Product.objects.filter(manufacturer=manufacturer).select_related("category")}
     report = ImportReport()
     valid = _validate_rows(
         body,
@@ -557,9 +555,7 @@ def products_import(
 
 def template_columns(category: Category) -> list[str]:
     dictionary = _Dictionary()
-    parameter_columns = [
-        f"{p.key} [{p.unit}]" if p.unit else p.key for p in dictionary.parameters(category).values()
-    ]
+    parameter_columns = [f"{p.key} [{p.unit}]" if p.unit else p.key for p in dictionary.parameters(category).values()]
     return [name for name, _required in PRODUCT_COLUMNS] + parameter_columns
 
 

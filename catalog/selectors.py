@@ -139,7 +139,9 @@ def product_filter(qs: QuerySet[Product], filters: ProductFilters) -> QuerySet[P
         qs = qs.filter(manufacturer_id=filters.manufacturer)
     # A product whose price range overlaps the wanted range matches.
     if filters.price_min is not None:
-        qs = qs.filter(Q(price_max__gte=filters.price_min) | Q(price_max__isnull=True, price_min__gte=filters.price_min))
+        qs = qs.filter(
+            Q(price_max__gte=filters.price_min) | Q(price_max__isnull=True, price_min__gte=filters.price_min)
+        )
     if filters.price_max is not None:
         qs = qs.filter(price_min__lte=filters.price_max)
     if filters.status:

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Organization
 from accounts.selectors import user_memberships
 from catalog import importing, selectors, services
-from catalog.api.views import template_response
+from catalog.api.views import acting_user, template_response
 from catalog.forms import DocumentForm, EvaluationForm, ImportForm, ProductFilterForm, ProductForm, SpecificationForm
 from catalog.models import Category, Product
 from catalog.specvalues import display_value
@@ -32,6 +32,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
     text = form.cleaned_data.get("q", "").strip() if form.is_valid() else ""
     page_number = _page_number(request)
     result = None
+    page: Page[Any]
     if text:
         result = search(
             SearchQuery(
@@ -44,12 +45,10 @@ def product_list(request: HttpRequest) -> HttpResponse:
             )
         )
         products = selectors.product_list_by_ids(user=request.user, ids=result.ids)
-        paginator = Paginator(range(result.total), PAGE_SIZE)
-        page = paginator.get_page(page_number)
+        page = Paginator(range(result.total), PAGE_SIZE).get_page(page_number)
     else:
         queryset = selectors.product_list(user=request.user, filters=filters).filter(status=Product.Status.PUBLISHED)
-        paginator = Paginator(queryset, PAGE_SIZE)
-        page = paginator.get_page(page_number)
+        page = Paginator(queryset, PAGE_SIZE).get_page(page_number)
         products = list(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
@@ -171,7 +170,7 @@ def _product_form_page(request: HttpRequest, product: Product | None) -> HttpRes
         try:
             if product is None:
                 product = services.product_create(
-                    user=request.user,  # type: ignore[arg-type]
+                    user=acting_user(request),
                     manufacturer=form.cleaned_data["manufacturer"],
                     specifications=specifications,
                     provinces_served=form.cleaned_data["provinces_served"],
@@ -181,7 +180,7 @@ def _product_form_page(request: HttpRequest, product: Product | None) -> HttpRes
             else:
                 services.product_update(
                     product=product,
-                    user=request.user,  # type: ignore[arg-type]
+                    user=acting_user(request),
                     fields=form.service_fields(),
                     specifications=specifications,
                     provinces_served=form.cleaned_data["provinces_served"],
@@ -190,9 +189,7 @@ def _product_form_page(request: HttpRequest, product: Product | None) -> HttpRes
             return redirect("catalog:dashboard")
         except ApplicationError as exc:
             _apply_error(form, spec_form, exc)
-    return render(
-        request, "catalog/product_form.html", {"form": form, "spec_form": spec_form, "product": product}
-    )
+    return render(request, "catalog/product_form.html", {"form": form, "spec_form": spec_form, "product": product})
 
 
 @login_required
@@ -224,7 +221,7 @@ def specification_form(request: HttpRequest) -> HttpResponse:
 def product_publish(request: HttpRequest, pk: int) -> HttpResponse:
     product = _managed_product(request, pk)
     try:
-        services.product_publish(product=product, user=request.user)  # type: ignore[arg-type]
+        services.product_publish(product=product, user=acting_user(request))
         messages.success(request, _("The product is published."))
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -236,7 +233,7 @@ def product_publish(request: HttpRequest, pk: int) -> HttpResponse:
 def product_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     product = _managed_product(request, pk)
     try:
-        services.product_withdraw(product=product, user=request.user)  # type: ignore[arg-type]
+        services.product_withdraw(product=product, user=acting_user(request))
         messages.success(request, _("The product is withdrawn."))
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -251,7 +248,7 @@ def product_documents(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.product_document_add(
                 product=product,
-                user=request.user,  # type: ignore[arg-type]
+                user=acting_user(request),
                 file=form.cleaned_data["file"],
                 kind=form.cleaned_data["kind"],
                 title=form.cleaned_data["title"],
@@ -275,7 +272,7 @@ def product_import(request: HttpRequest) -> HttpResponse:
         try:
             report = importing.products_import(
                 manufacturer=form.cleaned_data["manufacturer"],
-                user=request.user,  # type: ignore[arg-type]
+                user=acting_user(request),
                 filename=upload.name,
                 data=upload.read(),
                 atomic=form.cleaned_data["atomic"],
@@ -308,14 +305,14 @@ def evaluation_create(request: HttpRequest, pk: int) -> HttpResponse:
     if product is None or not product.is_published:
         raise Http404
     organizations = Organization.objects.filter(
-        memberships__user=request.user,
+        memberships__user=acting_user(request),
         kind__in=[Organization.Kind.INSTITUTION, Organization.Kind.AGENCY],
         is_verified=True,
     )
     form = EvaluationForm(request.POST or None, request.FILES or None, organizations=organizations)
     if request.method == "POST" and form.is_valid():
         try:
-            services.evaluation_create(user=request.user, product=product, **form.cleaned_data)  # type: ignore[arg-type]
+            services.evaluation_create(user=acting_user(request), product=product, **form.cleaned_data)
             messages.success(request, _("Thank you: the evaluation is recorded."))
             return redirect("catalog:product-detail", pk=product.pk)
         except ApplicationError as exc:

@@ -14,7 +14,7 @@ from catalog.models import Category, Evaluation, Parameter, Product, ProductDocu
 
 class CategorySerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
-    parent = serializers.PrimaryKeyRelatedField(read_only=True)
+    parent = serializers.PrimaryKeyRelatedField[Category](read_only=True)  # type: ignore[assignment]
 
     class Meta:
         model = Category
@@ -50,7 +50,7 @@ class CategoryTreeSerializer(serializers.Serializer):
 
 class ParameterSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
-    category = serializers.PrimaryKeyRelatedField(read_only=True)
+    category: serializers.PrimaryKeyRelatedField[Category] = serializers.PrimaryKeyRelatedField(read_only=True)
     category_code = serializers.CharField(source="category.code", read_only=True)
 
     class Meta:
@@ -209,7 +209,9 @@ class ProductWriteSerializer(serializers.Serializer):
     description_zh = serializers.CharField(required=False, allow_blank=True)
     description_en = serializers.CharField(required=False, allow_blank=True)
     country_of_origin = serializers.CharField(max_length=2, required=False, help_text=_("ISO 3166-1 alpha-2."))
-    domestic_content = serializers.DecimalField(max_digits=4, decimal_places=3, min_value=0, max_value=1, required=False)
+    domestic_content = serializers.DecimalField(
+        max_digits=4, decimal_places=3, min_value=0, max_value=1, required=False
+    )
     key_components = KeyComponentSerializer(many=True, required=False)
     price_min = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True)
     price_max = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True)
@@ -257,7 +259,7 @@ class ImportReportSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     written = serializers.BooleanField()
-    errors = RowErrorSerializer(many=True)
+    errors = RowErrorSerializer(many=True)  # type: ignore[assignment]
 
 
 class DocumentUploadSerializer(serializers.Serializer):

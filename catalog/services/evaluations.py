@@ -59,9 +59,7 @@ def evaluation_create(
     if kind == Evaluation.Kind.THIRD_PARTY:
         allowed_kinds.append(Organization.Kind.AGENCY)
     if organization.kind not in allowed_kinds or not organization.is_verified:
-        raise ApplicationError(
-            _("Evaluations are written by members of verified institutions."), field="organization"
-        )
+        raise ApplicationError(_("Evaluations are written by members of verified institutions."), field="organization")
     if user_is_member(user, product.manufacturer_id):
         raise ApplicationError(_("A manufacturer cannot evaluate its own product."), field="product")
     if product.status != Product.Status.PUBLISHED:
@@ -70,9 +68,8 @@ def evaluation_create(
         raise ApplicationError(_("A third-party evaluation needs its test report."), field="document")
     if document is not None:
         sniff_upload(document)
-    for name, score in (("accuracy", accuracy), ("stability", stability), ("reliability", reliability)) + (
-        ("service", service),
-    ):
+    scores = {"accuracy": accuracy, "stability": stability, "reliability": reliability, "service": service}
+    for name, score in scores.items():
         if not isinstance(score, int) or not 1 <= score <= 5:
             raise ApplicationError(_("Scores are whole numbers from 1 to 5."), field=name)
     if not title.strip():
@@ -90,7 +87,7 @@ def evaluation_create(
         service=service,
     )
     if document is not None:
-        evaluation.document = document  # type: ignore[assignment]
+        evaluation.document = document
     try:
         with transaction.atomic():
             evaluation.save()

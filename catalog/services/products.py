@@ -59,7 +59,7 @@ def category_domestic_threshold(category: Category) -> Decimal:
     )
     for code in reversed(codes):
         if code in thresholds:
-            return Decimal(thresholds[code])
+            return Decimal(str(thresholds[code]))
     return Decimal(str(settings.DOMESTIC_CONTENT_THRESHOLD))
 
 

@@ -2,7 +2,25 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.models import Category
+from accounts.models import Organization
+from catalog.models import Category, Product
+from tests.factories import ImportedProductFactory, InstitutionFactory, ManufacturerFactory, ProductFactory
+
+
+def new_manufacturer(**fields) -> Organization:
+    return ManufacturerFactory(**fields)
+
+
+def new_institution(**fields) -> Organization:
+    return InstitutionFactory(**fields)
+
+
+def new_product(**fields) -> Product:
+    return ProductFactory(**fields)
+
+
+def new_imported(**fields) -> Product:
+    return ImportedProductFactory(**fields)
 
 
 @pytest.fixture

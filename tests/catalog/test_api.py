@@ -7,9 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog.models import Category, Parameter, Product
 from search.services import search_index_objects
+from tests.catalog.conftest import new_manufacturer
 from tests.factories import (
     ImportedProductFactory,
-    ManufacturerFactory,
     ProductFactory,
     SpecificationFactory,
     member_of,
@@ -87,7 +87,7 @@ def test_bad_specification_is_a_400_naming_the_field(api_client, maker, manufact
 
 def test_other_manufacturer_cannot_create_update_or_publish(api_client, manufacturer, lc):
     product = ProductFactory(manufacturer=manufacturer, category=lc)
-    outsider = member_of(ManufacturerFactory())
+    outsider = member_of(new_manufacturer())
     api_client.force_authenticate(outsider)
     assert api_client.post("/api/v1/products/", payload(manufacturer, lc), format="json").status_code == 403
     assert api_client.patch(f"/api/v1/products/{product.pk}/", {"name_zh": "x"}, format="json").status_code == 403
@@ -107,7 +107,7 @@ def test_researcher_and_anonymous_read_only(api_client, researcher, lc):
 def test_drafts_are_visible_to_their_owner_only(api_client, maker, manufacturer, lc):
     draft = ProductFactory(manufacturer=manufacturer, category=lc, status=Product.Status.DRAFT, published_at=None)
     assert api_client.get(f"/api/v1/products/{draft.pk}/").status_code == 404
-    api_client.force_authenticate(member_of(ManufacturerFactory()))
+    api_client.force_authenticate(member_of(new_manufacturer()))
     assert api_client.get(f"/api/v1/products/{draft.pk}/").status_code == 404
     api_client.force_authenticate(maker)
     assert api_client.get(f"/api/v1/products/{draft.pk}/").status_code == 200

@@ -12,7 +12,8 @@ from openpyxl import Workbook, load_workbook
 from catalog import importing
 from catalog.models import Category, Product, Specification
 from config.exceptions import ApplicationError
-from tests.factories import ManufacturerFactory, ProductFactory, member_of
+from tests.catalog.conftest import new_manufacturer
+from tests.factories import ProductFactory, member_of
 
 HEADER = [
     "model_number",
@@ -40,8 +41,7 @@ def csv_bytes(rows, header=HEADER):
 
 def xlsx_bytes(rows, header=HEADER):
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "products"
+    sheet = workbook.create_sheet("products", 0)
     sheet.append(header)
     for row in rows:
         sheet.append(row)
@@ -51,8 +51,34 @@ def xlsx_bytes(rows, header=HEADER):
 
 
 GOOD = [
-    ["LC-1", "液相色谱仪一", "LC one", "010501", "0.9", "150000", "250000", "110000; 上海市", "40", "0.001-10 mL/min", "190-800", "binary"],
-    ["LC-2", "液相色谱仪二", "LC two", "010501", "85%", "300000", "450000", "", "1300 bar", "1-5000 µL/min", "190-900", "quaternary"],
+    [
+        "LC-1",
+        "液相色谱仪一",
+        "LC one",
+        "010501",
+        "0.9",
+        "150000",
+        "250000",
+        "110000; 上海市",
+        "40",
+        "0.001-10 mL/min",
+        "190-800",
+        "binary",
+    ],
+    [
+        "LC-2",
+        "液相色谱仪二",
+        "LC two",
+        "010501",
+        "85%",
+        "300000",
+        "450000",
+        "",
+        "1300 bar",
+        "1-5000 µL/min",
+        "190-900",
+        "quaternary",
+    ],
 ]
 
 
@@ -138,7 +164,7 @@ def test_publish_option_publishes_and_schedules_matching(manufacturer, recorded)
 
 def test_formula_cells_are_text_not_values(manufacturer):
     rows = [
-        ["LC-9", "=HYPERLINK(\"http://x\")", "", "010501", "", "", "", "", "=1+39", "", "", ""],
+        ["LC-9", '=HYPERLINK("http://x")', "", "010501", "", "", "", "", "=1+39", "", "", ""],
         ["LC-8", "@SUM(A1)", "", "010501", "", "", "", "", "40", "", "", ""],
     ]
     report = run(manufacturer, xlsx_bytes(rows), "p.xlsx", atomic=False)
@@ -182,7 +208,7 @@ def test_only_members_may_import(manufacturer):
     with pytest.raises(PermissionDenied):
         importing.products_import(
             manufacturer=manufacturer,
-            user=member_of(ManufacturerFactory()),
+            user=member_of(new_manufacturer()),
             filename="p.csv",
             data=csv_bytes(GOOD),
         )
@@ -204,9 +230,7 @@ def test_template_has_a_column_per_parameter_with_units(lc):
 
 def test_export_neutralises_formula_text_and_round_trips(manufacturer, lc):
     run(manufacturer, csv_bytes([["LC-7", "=cmd|' /C calc'!A0", "", "010501", "", "", "", "", "40", "", "", ""]]))
-    products = Product.objects.filter(manufacturer=manufacturer).prefetch_related(
-        "specifications", "provinces_served"
-    )
+    products = Product.objects.filter(manufacturer=manufacturer).prefetch_related("specifications", "provinces_served")
     data = importing.products_export(category=lc, products=products, fmt="csv")
     row = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1]
     assert row[1] == "'=cmd|' /C calc'!A0"

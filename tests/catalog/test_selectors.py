@@ -4,9 +4,11 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
 
+from accounts.models import Organization
 from catalog import selectors
 from catalog.models import Category, Parameter, Product
-from tests.factories import ImportedProductFactory, ManufacturerFactory, ProductFactory, SpecificationFactory, member_of
+from tests.catalog.conftest import new_imported, new_manufacturer, new_product
+from tests.factories import ImportedProductFactory, ProductFactory, SpecificationFactory, member_of
 
 
 def spec(product, key, **values):
@@ -33,8 +35,8 @@ def test_category_tree_nests_the_classification_table(db):
 def test_visibility_published_for_all_drafts_for_owners(lc):
     published = ProductFactory(category=lc)
     draft = ProductFactory(category=lc, status=Product.Status.DRAFT, published_at=None)
-    owner = member_of(draft.manufacturer)
-    stranger = member_of(ManufacturerFactory())
+    owner = member_of(Organization.objects.get(pk=draft.manufacturer_id))
+    stranger = member_of(new_manufacturer())
     assert set(selectors.product_list(user=AnonymousUser())) == {published}
     assert set(selectors.product_list(user=stranger)) == {published}
     assert set(selectors.product_list(user=owner)) == {published, draft}
@@ -62,13 +64,13 @@ def test_product_filters_subtree_origin_province_price_and_manufacturer(lc):
 
 
 def test_domestic_alternatives_meet_or_beat_every_stated_parameter(lc):
-    imported = ImportedProductFactory(category=lc)
+    imported = new_imported(category=lc)
     spec(imported, "pressure_max", value=100)
     spec(imported, "wavelength", value=None, value_min=190, value_max=800)
     spec(imported, "flow_accuracy", value=0.1)
     spec(imported, "pump_type", value=None, value_text="binary")  # no direction: ignored
 
-    better = ProductFactory(category=lc)
+    better = new_product(category=lc)
     spec(better, "pressure_max", value=130)
     spec(better, "wavelength", value=None, value_min=190, value_max=900)
     spec(better, "flow_accuracy", value=0.08)

@@ -6,13 +6,14 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.models import Organization
 from catalog import services
 from catalog.models import Category, Evaluation, Product, Specification
 from config.exceptions import ApplicationError
+from tests.catalog.conftest import new_institution, new_manufacturer
 from tests.factories import (
     EvaluationFactory,
     InstitutionFactory,
-    ManufacturerFactory,
     ProductFactory,
     member_of,
 )
@@ -124,7 +125,7 @@ def test_model_number_is_unique_per_manufacturer(maker, manufacturer, lc):
 
 
 def test_only_members_of_the_manufacturer_write_its_products(manufacturer, lc):
-    outsider = member_of(ManufacturerFactory())
+    outsider = member_of(new_manufacturer())
     with pytest.raises(PermissionDenied):
         create(outsider, manufacturer, lc)
 
@@ -182,7 +183,7 @@ def test_changing_a_published_product_schedules_matching(maker, manufacturer, lc
 
 
 def test_unverified_manufacturer_cannot_publish(lc):
-    manufacturer = ManufacturerFactory(is_verified=False, verified_at=None)
+    manufacturer = new_manufacturer(is_verified=False, verified_at=None)
     maker = member_of(manufacturer)
     product = create(maker, manufacturer, lc)
     with pytest.raises(ApplicationError):
@@ -259,7 +260,7 @@ def test_third_party_evaluation_needs_its_report(researcher, institution):
 
 def test_evaluation_requires_a_member_of_a_verified_institution(researcher, institution, maker, manufacturer):
     product = ProductFactory()
-    unverified = InstitutionFactory(is_verified=False)
+    unverified = new_institution(is_verified=False)
     with pytest.raises(ApplicationError):
         evaluate(member_of(unverified), product, unverified)
     with pytest.raises(PermissionDenied):
@@ -270,7 +271,7 @@ def test_evaluation_requires_a_member_of_a_verified_institution(researcher, inst
 
 def test_a_manufacturer_member_cannot_review_its_own_product(institution):
     product = ProductFactory()
-    insider = member_of(product.manufacturer)
+    insider = member_of(Organization.objects.get(pk=product.manufacturer_id))
     from tests.factories import MembershipFactory
 
     MembershipFactory(user=insider, organization=institution)
@@ -284,7 +285,7 @@ def test_one_review_per_person(researcher, institution):
     with pytest.raises(ApplicationError, match="already reviewed"):
         evaluate(researcher, product, institution)
     evaluate(researcher, product, institution, kind=Evaluation.Kind.PILOT)
-    assert Evaluation.objects.filter(product=product).count() == 2
+    assert Evaluation.objects.filter(product_id=product.pk).count() == 2
 
 
 # --- categories --------------------------------------------------------------------------------------------
@@ -308,4 +309,4 @@ def test_specifications_table_is_not_touched_by_failed_writes(maker, manufacture
         services.product_specifications_set(
             product=product, user=maker, specifications=[{"parameter": "pressure_max", "value": -5}]
         )
-    assert Specification.objects.get(product=product).value == 40
+    assert Specification.objects.get(product_id=product.pk).value == 40

@@ -46,6 +46,5 @@ def test_every_dictionary_unit_is_known():
     from catalog.data.classification import PARAMETERS
 
     for parameters in PARAMETERS.values():
-        for key, *_rest in parameters:
-            unit = _rest[2]
-            assert units.is_known_unit(unit), (key, unit)
+        for parameter in parameters:
+            assert units.is_known_unit(parameter[3]), parameter

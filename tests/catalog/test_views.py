@@ -7,12 +7,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.models import Organization
 from catalog.models import Category, Parameter, Product
 from search.services import search_index_objects
+from tests.catalog.conftest import new_manufacturer
 from tests.factories import (
     EvaluationFactory,
     ImportedProductFactory,
-    ManufacturerFactory,
     ProductFactory,
     SpecificationFactory,
     member_of,
@@ -71,13 +72,13 @@ def test_detail_of_imported_product_shows_domestic_alternatives_and_evaluations(
 def test_drafts_are_404_for_others_and_visible_to_owner(client, lc):
     draft = ProductFactory(category=lc, status=Product.Status.DRAFT, published_at=None)
     assert client.get(reverse("catalog:product-detail", args=[draft.pk])).status_code == 404
-    client.force_login(member_of(draft.manufacturer))
+    client.force_login(member_of(Organization.objects.get(pk=draft.manufacturer_id)))
     assert client.get(reverse("catalog:product-detail", args=[draft.pk])).status_code == 200
 
 
 def test_another_manufacturer_gets_404_on_edit_publish_and_documents(client, lc):
     product = ProductFactory(category=lc)
-    client.force_login(member_of(ManufacturerFactory()))
+    client.force_login(member_of(new_manufacturer()))
     assert client.get(reverse("catalog:product-edit", args=[product.pk])).status_code == 404
     assert client.post(reverse("catalog:product-withdraw", args=[product.pk])).status_code == 404
     assert client.get(reverse("catalog:product-documents", args=[product.pk])).status_code == 404

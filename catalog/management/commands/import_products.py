@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ class Command(BaseCommand):
         def progress(phase: str, done: int, total: int) -> None:
             bar = bars.get(phase)
             if bar is None:
-                bar = bars[phase] = tqdm(total=total, desc=phase, unit="row", file=self.stderr._out)
+                bar = bars[phase] = tqdm(total=total, desc=phase, unit="row", file=sys.stderr)
             bar.update(done - bar.n)
 
         try:
@@ -56,10 +57,7 @@ class Command(BaseCommand):
                 bar.close()
         for error in report.errors:
             self.stderr.write(f"row {error.row}, column {error.column}: {error.reason}")
-        summary = (
-            f"{report.total_rows} rows: {report.created} created, {report.updated} updated, "
-            f"{report.bad_rows} bad"
-        )
+        summary = f"{report.total_rows} rows: {report.created} created, {report.updated} updated, {report.bad_rows} bad"
         if report.errors and not report.written:
             raise CommandError(summary + "; nothing written (--atomic)")
         self.stdout.write(self.style.SUCCESS(summary))
