@@ -7,7 +7,6 @@ pools at once in ``matching.vector``; both must agree, and the tests hold them t
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -67,7 +66,7 @@ class RequirementSpec:
         return self.value_type in ("choice", "boolean") or (self.operator == IN and self.value_type != "number")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SpecValue:
     """A product's stated value for one parameter (canonical)."""
 
@@ -114,7 +113,7 @@ class DemandFacts:
     tokens: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RequirementResult:
     requirement_id: int
     parameter_id: int
@@ -143,11 +142,11 @@ class RequirementResult:
             "status": self.status,
             "unit": self.unit,
             "required": self.required,
-            "actual": _round(self.actual),
-            "actual_max": _round(self.actual_max),
-            "margin": _round(self.margin),
-            "gap": _round(self.gap),
-            "gap_canonical": _round(self.gap_canonical),
+            "actual": self.actual,
+            "actual_max": self.actual_max,
+            "margin": self.margin,
+            "gap": self.gap,
+            "gap_canonical": self.gap_canonical,
         }
 
 
@@ -249,42 +248,50 @@ def _wanted_flag(req: RequirementSpec) -> bool | None:
     return str(req.choices[0]).strip().casefold() in ("true", "1", "yes", "是")
 
 
+def _result(
+    req: RequirementSpec,
+    status: str,
+    actual: float | str | None = None,
+    actual_max: float | None = None,
+    margin: float | None = None,
+    gap: float | None = None,
+    gap_canonical: float | None = None,
+    credit: float = 0.0,
+) -> RequirementResult:
+    return RequirementResult(
+        req.requirement_id,
+        req.parameter_id,
+        req.key,
+        req.operator,
+        req.is_mandatory,
+        status,
+        req.unit or req.canonical_unit,
+        req.entered,
+        actual,
+        actual_max,
+        margin,
+        gap,
+        gap_canonical,
+        credit,
+    )
+
+
 def evaluate_requirement(req: RequirementSpec, spec: SpecValue | None) -> RequirementResult:
-    base = {
-        "requirement_id": req.requirement_id,
-        "parameter_id": req.parameter_id,
-        "key": req.key,
-        "operator": req.operator,
-        "is_mandatory": req.is_mandatory,
-        "unit": req.unit or req.canonical_unit,
-        "required": req.entered,
-    }
     if spec is None:
-        return RequirementResult(status=UNKNOWN, **base)  # type: ignore[arg-type]
+        return _result(req, UNKNOWN)
 
     if req.value_type == "boolean":
         wanted = _wanted_flag(req)
         if spec.flag is None or wanted is None:
-            return RequirementResult(status=UNKNOWN, **base)  # type: ignore[arg-type]
+            return _result(req, UNKNOWN)
         ok = spec.flag == wanted
-        return RequirementResult(
-            status=PASS if ok else FAIL,
-            actual="true" if spec.flag else "false",
-            credit=1.0 if ok else 0.0,
-            **base,  # type: ignore[arg-type]
-        )
+        return _result(req, PASS if ok else FAIL, "true" if spec.flag else "false", credit=1.0 if ok else 0.0)
 
     if req.is_textual:
         if not spec.text:
-            return RequirementResult(status=UNKNOWN, **base)  # type: ignore[arg-type]
-        wanted_texts = {str(c).strip().casefold() for c in req.choices}
-        ok = spec.text.strip().casefold() in wanted_texts
-        return RequirementResult(
-            status=PASS if ok else FAIL,
-            actual=spec.text,
-            credit=1.0 if ok else 0.0,
-            **base,  # type: ignore[arg-type]
-        )
+            return _result(req, UNKNOWN)
+        ok = spec.text.strip().casefold() in {str(c).strip().casefold() for c in req.choices}
+        return _result(req, PASS if ok else FAIL, spec.text, credit=1.0 if ok else 0.0)
 
     scale = requirement_scale(req)
     low, high = spec.low, spec.high
@@ -293,71 +300,50 @@ def evaluate_requirement(req: RequirementSpec, spec: SpecValue | None) -> Requir
         if lo is None or hi is None:
             lo = hi = req.target
         if low is None or high is None or lo is None or hi is None:
-            return RequirementResult(status=UNKNOWN, **base)  # type: ignore[arg-type]
+            return _result(req, UNKNOWN)
         eps = tolerance(max(abs(lo), abs(hi)))
         short = max(0.0, low - lo) + max(0.0, hi - high)
-        shown = {"actual": _to_unit(req, low), "actual_max": _to_unit(req, high)}
+        shown_low, shown_high = _to_unit(req, low), _to_unit(req, high)
         if short <= eps:
             margin = (lo - low) + (high - hi)
-            return RequirementResult(
-                status=PASS,
+            return _result(
+                req,
+                PASS,
+                shown_low,
+                shown_high,
                 margin=_diff_to_unit(req, margin),
                 credit=ordered_credit(margin, scale),
-                **shown,  # type: ignore[arg-type]
-                **base,  # type: ignore[arg-type]
             )
-        return RequirementResult(
-            status=FAIL,
-            gap=_diff_to_unit(req, short),
-            gap_canonical=short,
-            **shown,  # type: ignore[arg-type]
-            **base,  # type: ignore[arg-type]
-        )
+        return _result(req, FAIL, shown_low, shown_high, gap=_diff_to_unit(req, short), gap_canonical=short)
 
     target = req.target
     if target is None:
-        return RequirementResult(status=UNKNOWN, **base)  # type: ignore[arg-type]
+        return _result(req, UNKNOWN)
     eps = tolerance(target)
     if req.operator == GTE:
         if high is None:
-            return RequirementResult(status=UNKNOWN, **base)  # type: ignore[arg-type]
+            return _result(req, UNKNOWN)
         margin, actual = high - target, high
     elif req.operator == LTE:
         if low is None:
-            return RequirementResult(status=UNKNOWN, **base)  # type: ignore[arg-type]
+            return _result(req, UNKNOWN)
         margin, actual = target - low, low
-    else:  # "=" (and "in" on a number: any listed value, read as the first)
+    else:  # "=" (and "in" on a number, read as its first value)
         if low is None or high is None:
-            return RequirementResult(status=UNKNOWN, **base)  # type: ignore[arg-type]
+            return _result(req, UNKNOWN)
         # Inside a stated range counts as equal; outside, the distance to the nearer end is the gap.
         distance = max(0.0, low - target, target - high)
-        actual = low if low == high else None
-        shown_eq = {"actual": _to_unit(req, low), "actual_max": _to_unit(req, high) if low != high else None}
+        shown_low = _to_unit(req, low)
+        shown_high = _to_unit(req, high) if low != high else None
         if distance <= eps:
-            return RequirementResult(status=PASS, margin=0.0, credit=1.0, **shown_eq, **base)  # type: ignore[arg-type]
-        return RequirementResult(
-            status=FAIL,
-            gap=_diff_to_unit(req, distance),
-            gap_canonical=distance,
-            **shown_eq,  # type: ignore[arg-type]
-            **base,  # type: ignore[arg-type]
-        )
+            return _result(req, PASS, shown_low, shown_high, margin=0.0, credit=1.0)
+        return _result(req, FAIL, shown_low, shown_high, gap=_diff_to_unit(req, distance), gap_canonical=distance)
     if margin >= -eps:
         margin = max(0.0, margin)
-        return RequirementResult(
-            status=PASS,
-            actual=_to_unit(req, actual),
-            margin=_diff_to_unit(req, margin),
-            credit=ordered_credit(margin, scale),
-            **base,  # type: ignore[arg-type]
+        return _result(
+            req, PASS, _to_unit(req, actual), margin=_diff_to_unit(req, margin), credit=ordered_credit(margin, scale)
         )
-    return RequirementResult(
-        status=FAIL,
-        actual=_to_unit(req, actual),
-        gap=_diff_to_unit(req, -margin),
-        gap_canonical=-margin,
-        **base,  # type: ignore[arg-type]
-    )
+    return _result(req, FAIL, _to_unit(req, actual), gap=_diff_to_unit(req, -margin), gap_canonical=-margin)
 
 
 # --- Components and the score ----------------------------------------------------------------------------
@@ -455,11 +441,3 @@ def rank(scores: list[PairScore]) -> list[PairScore]:
 def rank_near_misses(scores: list[PairScore]) -> list[PairScore]:
     """Near misses by fewest failed requirements, then smallest relative gap, then score, then product id."""
     return sorted(scores, key=lambda s: (s.failed_mandatory, s.gap_norm, -s.score, s.product_id))
-
-
-def _round(value: float | str | None) -> float | str | None:
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return None
-        return float(f"{value:.10g}")
-    return value

@@ -55,7 +55,17 @@ def demand_schedule_matching(*, demand_id: int) -> None:
 
 def product_schedule_matching(*, product_id: int) -> None:
     """After the caller's transaction commits, re-match the open demands a changed product may meet."""
-    transaction.on_commit(lambda: _enqueue("match_product", product_id))
+
+    def after_commit() -> None:
+        try:
+            category_id = Product.objects.filter(pk=product_id).values_list("category_id", flat=True).first()
+            if category_id is not None:
+                engine.pool_invalidate(category_ids=engine.ancestor_category_ids(category_id))
+        except Exception:  # a cache outage only delays freshness: pools also carry a database fingerprint
+            logger.exception("matching: could not invalidate candidate pools for product %s", product_id)
+        _enqueue("match_product", product_id)
+
+    transaction.on_commit(after_commit)
 
 
 # --- Incremental runs ------------------------------------------------------------------------------------------
@@ -104,7 +114,7 @@ def match_run_demand(
     )
     if not demand.is_open:
         return _finish(run, engine.MatchOutcome(), MatchRun.Status.SKIPPED)
-    return _run_guarded(run, lambda: engine.match_demand_ids(run=run, demand_ids=[demand_id], restrict_parameters=True))
+    return _run_guarded(run, lambda: engine.match_demand_ids(run=run, demand_ids=[demand_id], warm=True))
 
 
 def match_run_product(
@@ -116,6 +126,10 @@ def match_run_product(
     run = MatchRun.objects.create(
         kind=MatchRun.Kind.PRODUCT, trigger=trigger, product_id=product_id, started_by=started_by
     )
+    category_id = Product.objects.filter(pk=product_id).values_list("category_id", flat=True).first()
+    if category_id is not None:
+        # Every subtree holding this product is stale for the warm pools of incremental runs.
+        engine.pool_invalidate(category_ids=engine.ancestor_category_ids(category_id))
     demand_ids = engine.affected_demand_ids(product_id=product_id)
     if not demand_ids:
         return _finish(run, engine.MatchOutcome(), MatchRun.Status.SKIPPED)

@@ -8,7 +8,7 @@ again, pair by pair, with ``matching.scoring`` so what is stored and explained c
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,15 +16,20 @@ import numpy as np
 from matching import scoring as s
 
 # Extra candidates re-scored exactly beyond those kept, so a rounding difference at the cut cannot lose one.
-SHORTLIST_SLACK = 5
+SHORTLIST_SLACK = 3
 
 
 @dataclass
 class ParameterColumn:
+    stated: np.ndarray  # bool
+    value: np.ndarray
+    value_min: np.ndarray
+    value_max: np.ndarray
     low: np.ndarray
     high: np.ndarray
     flag: np.ndarray  # 1.0 / 0.0 / NaN
     texts: list[str]  # casefolded choice per product, "" when not stated
+    raw_texts: dict[int, str] = field(default_factory=dict)
     _text_masks: dict[str, np.ndarray] = field(default_factory=dict)
 
     def text_mask(self, text: str) -> np.ndarray:
@@ -36,7 +41,19 @@ class ParameterColumn:
 
     @property
     def has_text(self) -> np.ndarray:
-        return self.text_mask("") == False  # noqa: E712 (element-wise)
+        return ~self.text_mask("")
+
+    def spec(self, i: int) -> s.SpecValue | None:
+        if not self.stated[i]:
+            return None
+        flag = self.flag[i]
+        return s.SpecValue(
+            value=_num(self.value[i]),
+            value_min=_num(self.value_min[i]),
+            value_max=_num(self.value_max[i]),
+            text=self.raw_texts.get(i, ""),
+            flag=None if np.isnan(flag) else bool(flag),
+        )
 
 
 @dataclass
@@ -50,46 +67,140 @@ class Shortlist:
     requirement_gaps: list[dict[str, object]]
 
 
-class CandidatePool:
-    """Column arrays over products sorted by id, so array order is the tie-break order."""
+ProductRow = tuple[int, str, "float | None", "float | None", "int | None", "float | None"]
+SpecRow = tuple[int, int, "float | None", "float | None", "float | None", str, "bool | None"]
 
-    def __init__(self, products: Sequence[s.ProductFacts]) -> None:
-        self.products = sorted(products, key=lambda p: p.product_id)
-        n = len(self.products)
+
+class CandidatePool:
+    """Column arrays over products sorted by id, so array order is the tie-break order.
+
+    Built straight from database rows (``from_rows``) so a pool of tens of thousands of products needs no
+    per-product objects; ``facts(i)`` rebuilds one product's facts for the exact, explained scoring.
+    """
+
+    def __init__(self, products: Sequence[s.ProductFacts] = ()) -> None:
+        rows: list[ProductRow] = []
+        specs: list[SpecRow] = []
+        provinces: list[tuple[int, str]] = []
+        tokens: dict[int, frozenset[str]] = {}
+        for p in products:
+            rows.append((p.product_id, "", p.price_min, p.price_max, p.lead_time_days, p.evaluation_score))
+            tokens[p.product_id] = p.tokens
+            provinces.extend((p.product_id, code) for code in p.provinces)
+            specs.extend(
+                (p.product_id, pid, v.value, v.value_min, v.value_max, v.text, v.flag) for pid, v in p.specs.items()
+            )
+        self._build(rows, specs, provinces, tokens)
+
+    @classmethod
+    def from_rows(
+        cls, products: Sequence[ProductRow], specs: Iterable[SpecRow], provinces: Iterable[tuple[int, str]]
+    ) -> CandidatePool:
+        pool = cls.__new__(cls)
+        pool._build(products, specs, provinces, None)
+        return pool
+
+    def _build(
+        self,
+        products: Sequence[ProductRow],
+        specs: Iterable[SpecRow],
+        provinces: Iterable[tuple[int, str]],
+        tokens: dict[int, frozenset[str]] | None,
+    ) -> None:
+        ordered = sorted(products, key=lambda row: row[0])
+        n = len(ordered)
         self.size = n
-        self.ids = np.fromiter((p.product_id for p in self.products), dtype=np.int64, count=n)
-        self.price = np.array([_nan(p.reference_price) for p in self.products], dtype=np.float64)
-        self.lead = np.array([_nan(p.lead_time_days) for p in self.products], dtype=np.float64)
-        self.evaluation = np.array([_nan(p.evaluation_score) for p in self.products], dtype=np.float64)
-        self.no_provinces = np.fromiter((not p.provinces for p in self.products), dtype=bool, count=n)
+        self.ids = np.fromiter((row[0] for row in ordered), dtype=np.int64, count=n)
+        position = {int(pk): i for i, pk in enumerate(self.ids)}
+        self._price_min = [row[2] for row in ordered]
+        self._price_max = [row[3] for row in ordered]
+        self._lead_days = [row[4] for row in ordered]
+        self._evaluation = [row[5] for row in ordered]
+        reference = [
+            (lo + hi) / 2 if lo is not None and hi is not None else (lo if lo is not None else hi)
+            for lo, hi in zip(self._price_min, self._price_max, strict=True)
+        ]
+        self.price = np.array([_nan(v) for v in reference], dtype=np.float64)
+        self.lead = np.array([_nan(v) for v in self._lead_days], dtype=np.float64)
+        self.evaluation = np.array([_nan(v) for v in self._evaluation], dtype=np.float64)
+        if tokens is None:
+            self.tokens = [s.tokenize(row[1]) for row in ordered]
+        else:
+            self.tokens = [tokens.get(row[0], frozenset()) for row in ordered]
+        token_index: dict[str, list[int]] = {}
+        for i, product_tokens in enumerate(self.tokens):
+            for token in product_tokens:
+                token_index.setdefault(token, []).append(i)
+        self._tokens = {token: np.array(idx, dtype=np.int64) for token, idx in token_index.items()}
+
+        self.provinces: list[set[str]] = [set() for _ in range(n)]
         served: dict[str, list[int]] = {}
-        tokens: dict[str, list[int]] = {}
-        by_parameter: dict[int, list[tuple[int, s.SpecValue]]] = {}
-        for i, product in enumerate(self.products):
-            for code in product.provinces:
+        for product_id, code in provinces:
+            i = position.get(product_id)
+            if i is not None:
+                self.provinces[i].add(code)
                 served.setdefault(code, []).append(i)
-            for token in product.tokens:
-                tokens.setdefault(token, []).append(i)
-            for parameter_id, spec in product.specs.items():
-                by_parameter.setdefault(parameter_id, []).append((i, spec))
         self._served = {code: np.array(idx, dtype=np.int64) for code, idx in served.items()}
-        self._tokens = {token: np.array(idx, dtype=np.int64) for token, idx in tokens.items()}
+        self.no_provinces = np.fromiter((not p for p in self.provinces), dtype=bool, count=n)
+
+        by_parameter: dict[int, list[tuple[int, float, float, float, float, str]]] = {}
+        for product_id, parameter_id, value, vmin, vmax, text, flag in specs:
+            i = position.get(product_id)
+            if i is None:
+                continue
+            by_parameter.setdefault(parameter_id, []).append(
+                (i, _nan(value), _nan(vmin), _nan(vmax), np.nan if flag is None else float(flag), text or "")
+            )
         self.columns: dict[int, ParameterColumn] = {}
         for parameter_id, entries in by_parameter.items():
-            low = np.full(n, np.nan)
-            high = np.full(n, np.nan)
-            flag = np.full(n, np.nan)
+            idx = np.fromiter((e[0] for e in entries), dtype=np.int64, count=len(entries))
+            stated = np.zeros(n, dtype=bool)
+            stated[idx] = True
+            columns = []
+            for k in (1, 2, 3, 4):
+                column = np.full(n, np.nan)
+                column[idx] = np.fromiter((e[k] for e in entries), dtype=np.float64, count=len(entries))
+                columns.append(column)
+            value, vmin, vmax, flag = columns
             texts = [""] * n
-            for i, spec in entries:
-                if spec.low is not None:
-                    low[i] = spec.low
-                if spec.high is not None:
-                    high[i] = spec.high
-                if spec.flag is not None:
-                    flag[i] = 1.0 if spec.flag else 0.0
-                if spec.text:
-                    texts[i] = spec.text.strip().casefold()
-            self.columns[parameter_id] = ParameterColumn(low=low, high=high, flag=flag, texts=texts)
+            raw_texts = {}
+            for e in entries:
+                if e[5]:
+                    texts[e[0]] = e[5].strip().casefold()
+                    raw_texts[e[0]] = e[5]
+            self.columns[parameter_id] = ParameterColumn(
+                stated=stated,
+                value=value,
+                value_min=vmin,
+                value_max=vmax,
+                low=np.where(np.isnan(vmin), value, vmin),
+                high=np.where(np.isnan(vmax), value, vmax),
+                flag=flag,
+                texts=texts,
+                raw_texts=raw_texts,
+            )
+        self._facts: dict[int, s.ProductFacts] = {}
+
+    def facts(self, i: int) -> s.ProductFacts:
+        cached = self._facts.get(i)
+        if cached is None:
+            specs = {}
+            for parameter_id, column in self.columns.items():
+                spec = column.spec(i)
+                if spec is not None:
+                    specs[parameter_id] = spec
+            cached = s.ProductFacts(
+                product_id=int(self.ids[i]),
+                specs=specs,
+                price_min=self._price_min[i],
+                price_max=self._price_max[i],
+                lead_time_days=self._lead_days[i],
+                evaluation_score=self._evaluation[i],
+                provinces=frozenset(self.provinces[i]),
+                tokens=self.tokens[i],
+            )
+            self._facts[i] = cached
+        return cached
 
     def __len__(self) -> int:
         return self.size
@@ -180,8 +291,8 @@ class CandidatePool:
         near_key = failed * (s.GAP_NORM_CAP * (len(demand.requirements) + 1)) + gap_norm
         near = _best(near_idx, near_key, near_miss_n + SHORTLIST_SLACK, tiebreak=(near_key, -score))
 
-        exact_matches = s.rank([s.score_pair(demand, self.products[i], weights) for i in top])[:top_n]
-        exact_near = s.rank_near_misses([s.score_pair(demand, self.products[i], weights) for i in near])[:near_miss_n]
+        exact_matches = s.rank([s.score_pair(demand, self.facts(i), weights) for i in top])[:top_n]
+        exact_near = s.rank_near_misses([s.score_pair(demand, self.facts(i), weights) for i in near])[:near_miss_n]
         return Shortlist(
             matches=exact_matches,
             near_misses=exact_near,
@@ -308,3 +419,7 @@ def _empty_gaps(demand: s.DemandFacts) -> list[dict[str, object]]:
 
 def _nan(value: float | int | None) -> float:
     return float("nan") if value is None else float(value)
+
+
+def _num(value: float) -> float | None:
+    return None if np.isnan(value) else float(value)
