@@ -1,0 +1,82 @@
+"""Asking to join an organization, and its administrators' decision."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import JoinRequest, Membership, Organization, User
+from accounts.selectors import organization_admins, user_is_org_admin
+from config.exceptions import ApplicationError
+
+
+def join_request_create(*, user: User, organization: Organization, message: str = "") -> JoinRequest:
+    """Ask to join a verified organization; its administrators are notified."""
+    from matching.models import Notification
+    from matching.notifications import notification_send
+
+    if not organization.is_verified:
+        raise ApplicationError(_("Only verified organizations accept join requests."), field="organization")
+    if Membership.objects.filter(user=user, organization=organization).exists():
+        raise ApplicationError(_("You are already a member of this organization."), field="organization")
+    if JoinRequest.objects.filter(user=user, organization=organization, status=JoinRequest.Status.PENDING).exists():
+        raise ApplicationError(
+            _("You have already asked to join this organization; its administrators will decide."),
+            field="organization",
+        )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                join_request = JoinRequest.objects.create(
+                    user=user, organization=organization, message=(message or "").strip()[:500]
+                )
+        except IntegrityError as exc:
+            raise ApplicationError(
+                _("You have already asked to join this organization; its administrators will decide."),
+                field="organization",
+            ) from exc
+        notification_send(
+            users=organization_admins(organization),
+            kind=Notification.Kind.OTHER,
+            title=_("%(person)s asks to join %(name)s")
+            % {"person": user.get_full_name(), "name": organization.name_zh},
+            body=join_request.message,
+            url=reverse("accounts:profile"),
+            dedupe_key=f"join-request:{join_request.pk}",
+        )
+    return join_request
+
+
+def join_request_decide(*, join_request: JoinRequest, decided_by: User, approve: bool) -> JoinRequest:
+    """An organization administrator approves (the person becomes a member) or rejects a pending request."""
+    from matching.models import Notification
+    from matching.notifications import notification_send
+
+    if not user_is_org_admin(decided_by, join_request.organization_id):
+        raise PermissionDenied(_("Only the administrators of this organization can decide join requests."))
+    with transaction.atomic():
+        locked = JoinRequest.objects.select_for_update().select_related("organization", "user").get(pk=join_request.pk)
+        if locked.status != JoinRequest.Status.PENDING:
+            raise ApplicationError(_("This request has already been decided."))
+        locked.status = JoinRequest.Status.APPROVED if approve else JoinRequest.Status.REJECTED
+        locked.decided_by = decided_by
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "decided_by", "decided_at"])
+        if approve:
+            Membership.objects.get_or_create(
+                user=locked.user, organization=locked.organization, defaults={"role": Membership.Role.MEMBER}
+            )
+        title = (
+            _("You are now a member of %(name)s") if approve else _("Your request to join %(name)s was declined")
+        ) % {"name": locked.organization.name_zh}
+        notification_send(
+            users=[locked.user],
+            kind=Notification.Kind.OTHER,
+            title=title,
+            url=reverse("accounts:profile"),
+            dedupe_key=f"join-request-decided:{locked.pk}",
+        )
+    return locked
