@@ -10,13 +10,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import JoinRequest, Membership, Organization, User
 from accounts.selectors import organization_admins, user_is_org_admin
+from accounts.services.notify import notify_in_their_language
 from config.exceptions import ApplicationError
 
 
 def join_request_create(*, user: User, organization: Organization, message: str = "") -> JoinRequest:
     """Ask to join a verified organization; its administrators are notified."""
     from matching.models import Notification
-    from matching.notifications import notification_send
 
     if not organization.is_verified:
         raise ApplicationError(_("Only verified organizations accept join requests."), field="organization")
@@ -38,12 +38,13 @@ def join_request_create(*, user: User, organization: Organization, message: str 
                 _("You have already asked to join this organization; its administrators will decide."),
                 field="organization",
             ) from exc
-        notification_send(
+        notify_in_their_language(
             users=organization_admins(organization),
             kind=Notification.Kind.OTHER,
-            title=_("%(person)s asks to join %(name)s")
-            % {"person": user.get_full_name(), "name": organization.name_zh},
-            body=join_request.message,
+            title=lambda: (
+                _("%(person)s asks to join %(name)s") % {"person": user.get_full_name(), "name": organization.name}
+            ),
+            body=lambda: join_request.message,
             url=reverse("accounts:profile"),
             dedupe_key=f"join-request:{join_request.pk}",
         )
@@ -53,7 +54,6 @@ def join_request_create(*, user: User, organization: Organization, message: str 
 def join_request_decide(*, join_request: JoinRequest, decided_by: User, approve: bool) -> JoinRequest:
     """An organization administrator approves (the person becomes a member) or rejects a pending request."""
     from matching.models import Notification
-    from matching.notifications import notification_send
 
     if not user_is_org_admin(decided_by, join_request.organization_id):
         raise PermissionDenied(_("Only the administrators of this organization can decide join requests."))
@@ -69,13 +69,13 @@ def join_request_decide(*, join_request: JoinRequest, decided_by: User, approve:
             Membership.objects.get_or_create(
                 user=locked.user, organization=locked.organization, defaults={"role": Membership.Role.MEMBER}
             )
-        title = (
-            _("You are now a member of %(name)s") if approve else _("Your request to join %(name)s was declined")
-        ) % {"name": locked.organization.name_zh}
-        notification_send(
+        notify_in_their_language(
             users=[locked.user],
             kind=Notification.Kind.OTHER,
-            title=title,
+            title=lambda: (
+                (_("You are now a member of %(name)s") if approve else _("Your request to join %(name)s was declined"))
+                % {"name": locked.organization.name}
+            ),
             url=reverse("accounts:profile"),
             dedupe_key=f"join-request-decided:{locked.pk}",
         )

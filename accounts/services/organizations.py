@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organization, Province, User
 from accounts.selectors import organization_admins, user_is_org_admin
+from accounts.services.notify import notify_in_their_language
 from config.exceptions import ApplicationError
 
 ORGANIZATION_EDITABLE_FIELDS = (
@@ -169,7 +170,6 @@ def organization_verify(*, organization: Organization, verified_by: User) -> Org
     if not (verified_by.is_authenticated and verified_by.is_staff):
         raise PermissionDenied(_("Only platform staff can verify organizations."))
     from matching.models import Notification
-    from matching.notifications import notification_send
 
     with transaction.atomic():
         locked = Organization.objects.select_for_update().get(pk=organization.pk)
@@ -179,11 +179,11 @@ def organization_verify(*, organization: Organization, verified_by: User) -> Org
         locked.verified_by = verified_by
         locked.verified_at = timezone.now()
         locked.save(update_fields=["is_verified", "verified_by", "verified_at", "updated_at"])
-        notification_send(
+        notify_in_their_language(
             users=organization_admins(locked),
             kind=Notification.Kind.ORGANIZATION_VERIFIED,
-            title=_("%(name)s is now verified") % {"name": locked.name_zh},
-            body=_("Your organization has been verified by the platform staff; its listings are now public."),
+            title=lambda: _("%(name)s is now verified") % {"name": locked.name},
+            body=lambda: _("Your organization has been verified by the platform staff; its listings are now public."),
             url=reverse("accounts:profile"),
             dedupe_key=f"organization-verified:{locked.pk}",
         )

@@ -307,3 +307,12 @@ def test_schema_documents_the_accounts_endpoints(api_client):
         "/api/v1/organizations/{organization_pk}/members/",
     ):
         assert path in paths
+
+
+def test_a_member_id_of_another_organization_is_a_404(api_client, institution, org_admin):
+    other_org = InstitutionFactory()
+    target = Membership.objects.get(user=member_of(other_org))
+    api_client.force_authenticate(org_admin)
+    # the admin of one organization cannot touch another's members, even by guessing the id
+    response = api_client.delete(f"{ORGS}{institution.pk}/members/{target.pk}/")
+    assert response.status_code == 404

@@ -301,3 +301,12 @@ def test_user_update_profile_rejects_unknown_language_and_fields(user):
     assert "preferred_language" in excinfo.value.message_dict
     with pytest.raises(ApplicationError):
         user_update_profile(user=user, is_staff=True)
+
+
+def test_verification_notice_is_written_in_each_admins_language(staff_user):
+    org = InstitutionFactory(is_verified=False, verified_at=None, name_zh="光学所", name_en="Optics Institute")
+    english = member_of(org, role=Membership.Role.ADMIN, preferred_language="en")
+    chinese = member_of(org, role=Membership.Role.ADMIN, preferred_language="zh-hans")
+    organization_verify(organization=org, verified_by=staff_user)
+    assert Notification.objects.get(user=english).title == "Optics Institute is now verified"
+    assert Notification.objects.get(user=chinese).title == "光学所 已通过审核"

@@ -140,3 +140,23 @@ def test_openapi_schema_is_served(api_client):
     schema = response.json()
     assert schema["info"]["title"] == "Instrument Supply-Demand Matching API"
     assert "tokenAuth" in schema["components"]["securitySchemes"]
+
+
+def test_a_service_refusal_keeps_its_reason():
+    from django.core.exceptions import PermissionDenied
+
+    from config.api.errors import exception_handler
+
+    response = exception_handler(PermissionDenied("Only platform staff can verify organizations."), {})
+    assert response.status_code == 403
+    assert response.data == {"code": "permission_denied", "detail": "Only platform staff can verify organizations."}
+
+
+def test_a_django_validation_error_becomes_field_errors():
+    from django.core.exceptions import ValidationError
+
+    from config.api.errors import exception_handler
+
+    response = exception_handler(ValidationError({"name_zh": ["taken"], "__all__": ["no"]}), {})
+    assert response.status_code == 400
+    assert response.data["fields"] == {"name_zh": ["taken"], "non_field_errors": ["no"]}
