@@ -84,7 +84,7 @@ COMMON_UNITS: tuple[str, ...] = (
 )
 
 # Dimensionless ratios convert among themselves only; a plain count or a fold is never offered as a percentage.
-_RATIO_UNITS = ("%", "ppm", "ppb")
+_RATIO_UNITS = ("%", "percent", "ppm", "ppb")
 
 
 class ParameterLike(Protocol):
@@ -132,7 +132,10 @@ def unit_choices(canonical: str) -> list[str]:
     if not canonical:
         return [""]
     if units.are_compatible(canonical, ""):
-        return [canonical, *(u for u in _RATIO_UNITS if u != canonical)] if canonical in _RATIO_UNITS else [canonical]
+        if canonical not in _RATIO_UNITS:
+            return [canonical]
+        same = {canonical, "%", "percent"} if canonical in ("%", "percent") else {canonical}
+        return [canonical, *(u for u in _RATIO_UNITS if u not in same)]
     others = [u for u in COMMON_UNITS if u != canonical and units.are_compatible(u, canonical)]
     return [canonical, *others]
 

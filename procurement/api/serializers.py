@@ -106,8 +106,8 @@ def validate_requirement_rows(category: Category, rows: list[dict[str, Any]]) ->
     except ApplicationError as exc:
         if "requirements" in exc.extra:
             # Keyed by row index, the shape DRF gives nested list errors, so every requirement error reads alike.
-            rows = {str(i): errors for i, errors in enumerate(exc.extra["requirements"]) if errors}
-            raise serializers.ValidationError({"requirements": rows}) from None
+            by_row = {str(i): errors for i, errors in enumerate(exc.extra["requirements"]) if errors}
+            raise serializers.ValidationError({"requirements": by_row}) from None
         raise serializers.ValidationError({"requirements": [exc.message]}) from None
     return inputs
 
