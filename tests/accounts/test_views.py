@@ -120,7 +120,9 @@ def test_password_reset_by_email_end_to_end(client):
     response = client.post(reverse("accounts:password-reset"), {"email": "forgot@example.org"})
     assert response.status_code == 302 and response.url == reverse("accounts:password-reset-done")
     assert len(mail.outbox) == 1
-    link = re.search(r"https?://[^/]+(/accounts/password-reset/\S+/)", mail.outbox[0].body).group(1)
+    found = re.search(r"https?://[^/]+(/accounts/password-reset/\S+/)", str(mail.outbox[0].body))
+    assert found is not None
+    link = found.group(1)
     form_page = client.get(link, follow=True)
     assert form_page.context["validlink"]
     new = "another-Long-pass-77"

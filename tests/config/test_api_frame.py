@@ -80,7 +80,7 @@ def test_page_number_pagination_with_page_size(api_client):
 
 
 def test_throttling_for_anonymous_and_authenticated_clients_is_configured():
-    rest = settings.REST_FRAMEWORK
+    rest: dict = settings.REST_FRAMEWORK
     assert "rest_framework.throttling.AnonRateThrottle" in rest["DEFAULT_THROTTLE_CLASSES"]
     assert "rest_framework.throttling.UserRateThrottle" in rest["DEFAULT_THROTTLE_CLASSES"]
     assert {"anon", "user", "token"} <= set(rest["DEFAULT_THROTTLE_RATES"])
@@ -148,6 +148,7 @@ def test_a_service_refusal_keeps_its_reason():
     from config.api.errors import exception_handler
 
     response = exception_handler(PermissionDenied("Only platform staff can verify organizations."), {})
+    assert response is not None
     assert response.status_code == 403
     assert response.data == {"code": "permission_denied", "detail": "Only platform staff can verify organizations."}
 
@@ -158,5 +159,6 @@ def test_a_django_validation_error_becomes_field_errors():
     from config.api.errors import exception_handler
 
     response = exception_handler(ValidationError({"name_zh": ["taken"], "__all__": ["no"]}), {})
+    assert response is not None
     assert response.status_code == 400
     assert response.data["fields"] == {"name_zh": ["taken"], "non_field_errors": ["no"]}
