@@ -39,7 +39,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
                 kind="products",
                 text=text,
                 filters=filters.as_search_filters(),
-                facets=("category", "is_domestic", "manufacturer"),
+                facets=("category", "domestic", "province", "manufacturer"),
                 page=page_number,
                 page_size=PAGE_SIZE,
             )

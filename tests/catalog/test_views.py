@@ -48,6 +48,7 @@ def test_product_list_keyword_goes_through_the_search_layer(client, lc):
     response = client.get(reverse("catalog:product-list"), {"q": "Chromaster"})
     assert response.context["products"] == [wanted]
     assert response.context["result"].total == 1
+    assert "category" in response.context["result"].facets
 
 
 def test_category_tree_page_lists_the_classification(client, db):
@@ -231,3 +232,10 @@ def test_researcher_evaluates_through_the_page(client, researcher, institution):
     assert response.status_code == 302
     product.refresh_from_db()
     assert product.evaluation_count == 1 and product.evaluation_score == 4.5
+
+
+def test_pages_speak_chinese(client, lc, settings):
+    ProductFactory(category=lc)
+    response = client.get(reverse("catalog:product-list"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    body = response.content.decode()
+    assert "仪器产品目录" in body and "国产" in body
