@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import Membership, Organization, Province, User
+from accounts.services import organization_create
 from accounts.validators import USCC_ALPHABET, uscc_check_character
 
 DEMO_ADMIN_EMAIL = "admin@demo.local"
@@ -15,6 +16,9 @@ DEMO_RESEARCHER_EMAIL = "researcher@demo.local"
 DEMO_MAKER_EMAIL = "maker@demo.local"
 DEMO_INSTITUTION = ("中国科学院化学研究所", "Institute of Chemistry, Chinese Academy of Sciences", "110000")
 DEMO_MANUFACTURER = ("聚光科技（杭州）股份有限公司", "Focused Photonics (Hangzhou) Inc.", "330000")
+# Registered but not yet verified, so the staff verification queue has something to show.
+DEMO_PENDING_EMAIL = "pending@demo.local"
+DEMO_PENDING_MANUFACTURER = ("苏州精测仪器有限公司", "Suzhou Precision Measurement Instruments Co., Ltd.", "320000")
 
 
 def demo_credit_code(name: str, province_code: str) -> str:
@@ -78,4 +82,17 @@ def seed(*, password: str, stdout: Any) -> None:
     )
     maker = demo_user(email=DEMO_MAKER_EMAIL, full_name="王经理 Wang Jing", password=password)
     demo_member(maker, manufacturer, Membership.Role.ADMIN)
-    stdout.write(f"  demo users: {DEMO_ADMIN_EMAIL}, {DEMO_RESEARCHER_EMAIL}, {DEMO_MAKER_EMAIL}")
+    pending_admin = demo_user(email=DEMO_PENDING_EMAIL, full_name="赵工程师 Zhao Gong", password=password)
+    if not Organization.objects.filter(country="CN", name_zh=DEMO_PENDING_MANUFACTURER[0]).exists():
+        organization_create(
+            created_by=pending_admin,
+            kind=Organization.Kind.MANUFACTURER,
+            name_zh=DEMO_PENDING_MANUFACTURER[0],
+            name_en=DEMO_PENDING_MANUFACTURER[1],
+            credit_code=demo_credit_code(DEMO_PENDING_MANUFACTURER[0], DEMO_PENDING_MANUFACTURER[2]),
+            province=DEMO_PENDING_MANUFACTURER[2],
+        )
+    stdout.write(
+        f"  demo users: {DEMO_ADMIN_EMAIL}, {DEMO_RESEARCHER_EMAIL}, {DEMO_MAKER_EMAIL}, "
+        f"{DEMO_PENDING_EMAIL} (organization waiting for verification)"
+    )
