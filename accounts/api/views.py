@@ -96,6 +96,8 @@ class OrganizationViewSet(
     serializer_class = s.OrganizationSerializer
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsOrganizationAdminOrReadOnly]
     filterset_class = OrganizationFilter
+    # Changes are partial (PATCH): there is no meaningful "replace" of an organization.
+    http_method_names = ["get", "post", "patch", "head", "options"]
     ordering_fields = ["name_zh", "name_en", "created_at", "id"]
     ordering = ["name_zh", "id"]
 
@@ -126,14 +128,6 @@ class OrganizationViewSet(
             organization=organization, updated_by=_user(request), **serializer.validated_data
         )
         return Response(self.get_serializer(organization).data)
-
-    @extend_schema(
-        summary=_("Replace an organization's editable fields (its administrators only)"),
-        request=s.OrganizationUpdateSerializer,
-        responses={200: s.OrganizationSerializer, **ERRORS},
-    )
-    def update(self, request: Request, pk: str | None = None) -> Response:
-        return self.partial_update(request, pk)
 
     @extend_schema(
         summary=_("Verify an organization (platform staff only)"),

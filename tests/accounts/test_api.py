@@ -316,3 +316,10 @@ def test_a_member_id_of_another_organization_is_a_404(api_client, institution, o
     # the admin of one organization cannot touch another's members, even by guessing the id
     response = api_client.delete(f"{ORGS}{institution.pk}/members/{target.pk}/")
     assert response.status_code == 404
+
+
+def test_organizations_are_changed_with_patch_not_put(api_client, institution, org_admin):
+    api_client.force_authenticate(org_admin)
+    response = api_client.put(org_url(institution), {"website": "https://x.example.org"})
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"

@@ -288,3 +288,14 @@ def test_saving_a_preferred_language_switches_the_pages(client, user, settings):
     html = response.content.decode()
     assert '<html lang="zh-hans">' in html
     assert "个人资料已保存。" in html
+
+
+def test_verification_queue_has_no_n_plus_one(client, staff_user, django_assert_max_num_queries):
+    for _ in range(6):
+        org = InstitutionFactory(is_verified=False, verified_at=None)
+        member_of(org, role=Membership.Role.ADMIN)
+        member_of(org)
+    client.force_login(staff_user)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("accounts:verification-queue"))
+    assert len(response.context["organizations"]) == 6
