@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -31,7 +32,7 @@ from procurement.services import requirements_validate
 class ScalarField(serializers.JSONField):
     def to_internal_value(self, data: Any) -> Any:
         if data is not None and not isinstance(data, (int, float, str, bool)):
-            raise serializers.ValidationError("Give a number, a string or true/false.")
+            raise serializers.ValidationError(_("Give a number, a string or true/false."))
         return data
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -53,8 +54,8 @@ def _one_institution(request: Request, given: Organization | None) -> Organizati
     if len(org_ids) == 1:
         return Organization.objects.get(pk=next(iter(org_ids)))
     if not org_ids:
-        raise PermissionDenied("You are not a member of a research institution.")
-    raise serializers.ValidationError({"institution": ["You belong to several institutions: name one."]})
+        raise PermissionDenied(_("You are not a member of a research institution."))
+    raise serializers.ValidationError({"institution": [_("You belong to several institutions: name one.")]})
 
 
 @extend_schema_view(
@@ -111,7 +112,7 @@ class DemandViewSet(
     def _editable(self) -> Demand:
         demand = self.get_object()
         if not selectors.demand_access(self.request.user).can_edit(demand):
-            raise PermissionDenied("Only members of the demand's institution may change it.")
+            raise PermissionDenied(_("Only members of the demand's institution may change it."))
         return demand
 
     def _out(self, demand: Demand, status_code: int = status.HTTP_200_OK) -> Response:
@@ -268,7 +269,7 @@ class SharedInstrumentViewSet(viewsets.ModelViewSet):
         }
         for key in ("category", "institution"):
             if key in filters and not str(filters[key]).isdigit():
-                raise serializers.ValidationError({key: ["Give an id."]})
+                raise serializers.ValidationError({key: [_("Give an id.")]})
             if key in filters:
                 filters[key] = int(filters[key])
         if params.get("mine") in ("1", "true"):
@@ -278,7 +279,7 @@ class SharedInstrumentViewSet(viewsets.ModelViewSet):
     def _editable(self) -> SharedInstrument:
         instrument = self.get_object()
         if instrument.institution_id not in user_organization_ids(self.request.user):
-            raise PermissionDenied("Only members of the institution may change its shared instruments.")
+            raise PermissionDenied(_("Only members of the institution may change its shared instruments."))
         return instrument
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -318,7 +319,7 @@ class SharedInstrumentViewSet(viewsets.ModelViewSet):
         institution = _one_institution(request, incoming.validated_data.get("institution"))
         upload = incoming.validated_data["file"]
         if upload.size > 2 * 1024 * 1024:
-            raise serializers.ValidationError({"file": ["The file is larger than 2 MB."]})
+            raise serializers.ValidationError({"file": [_("The file is larger than 2 MB.")]})
         report = services.shared_instrument_import_csv(
             user=request.user,  # type: ignore[arg-type]
             institution=institution,
@@ -351,7 +352,7 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         demand = self.request.query_params.get("demand")
         if demand:
             if not demand.isdigit():
-                raise serializers.ValidationError({"demand": ["Give an id."]})
+                raise serializers.ValidationError({"demand": [_("Give an id.")]})
             qs = qs.filter(demand_id=int(demand))
         return qs
 
@@ -362,10 +363,10 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         try:
             demand = selectors.demand_get(user=request.user, pk=data.pop("demand"))
         except Http404:
-            raise serializers.ValidationError({"demand": ["No such demand."]}) from None
+            raise serializers.ValidationError({"demand": [_("No such demand.")]}) from None
         product = Product.objects.select_related("manufacturer", "category").filter(pk=data.pop("product")).first()
         if product is None:
-            raise serializers.ValidationError({"product": ["No such product."]})
+            raise serializers.ValidationError({"product": [_("No such product.")]})
         quote = services.quote_submit(user=request.user, demand=demand, product=product, **data)  # type: ignore[arg-type]
         return Response(QuoteOutSerializer(quote).data, status=status.HTTP_201_CREATED)
 
@@ -385,7 +386,7 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         quote = self.get_object()
         demand = selectors.demand_get(user=request.user, pk=quote.demand_id)
         if not selectors.demand_access(request.user).can_edit(demand):
-            raise PermissionDenied("Only the buyer institution may award its demand.")
+            raise PermissionDenied(_("Only the buyer institution may award its demand."))
         incoming = AwardInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         award = services.demand_award(

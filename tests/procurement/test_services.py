@@ -369,3 +369,14 @@ def test_csv_import_refuses_a_file_without_required_columns(researcher, institut
 def test_csv_import_is_for_members_only(user, institution):
     with pytest.raises(PermissionDenied):
         services.shared_instrument_import_csv(user=user, institution=institution, content="")
+
+
+def test_expiry_notice_is_in_the_owners_language(institution):
+    from tests.factories import UserFactory
+
+    owner = UserFactory(preferred_language="zh-hans")
+    demand = DemandFactory(institution=institution, posted_by=owner, deadline=in_days(-1), title="质谱仪")
+    services.demand_expire_overdue()
+    notification = Notification.objects.get(user=owner)
+    assert notification.title == "您的需求“质谱仪”已过期"
+    assert notification.url == f"/demands/{demand.pk}/"

@@ -303,3 +303,9 @@ def test_quote_and_award_on_the_demand_page(client, institution, researcher, man
     client.post(reverse("procurement:demand-award", args=[demand.pk]), {"quote": quote.pk})
     demand.refresh_from_db()
     assert demand.status == Demand.Status.AWARDED
+
+
+def test_pages_speak_chinese(client, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    response = client.get(reverse("procurement:demand-list"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "征集中的需求" in response.content.decode()
