@@ -12,8 +12,23 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from accounts.models import Membership, Organization, Province
-from accounts.selectors import organization_join_choices
+from accounts.selectors import organization_join_choices, organization_join_search
 from config.exceptions import ApplicationError
+
+# The join picker shows this many organizations; typing in its search box asks the server for others.
+JOIN_PICKER_SIZE = 50
+
+
+def _limit_join_picker(form: forms.Form) -> None:
+    """Validate against every verified organization but render only a first page of them (plus the chosen one)."""
+    field = form.fields["organization"]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = organization_join_choices()
+    shown = organization_join_search(limit=JOIN_PICKER_SIZE)
+    chosen = form.data.get(form.add_prefix("organization")) if form.is_bound else None
+    if chosen and str(chosen).isdigit() and all(str(org.pk) != str(chosen) for org in shown):
+        shown += list(organization_join_choices().filter(pk=chosen))
+    field.widget.choices = [("", "---------"), *((org.pk, org.name) for org in shown)]
 
 
 class BootstrapFormMixin:
@@ -126,7 +141,7 @@ class SignupForm(BootstrapFormMixin, OrganizationFieldsMixin):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organization_join_choices()  # type: ignore[attr-defined]
+        _limit_join_picker(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -180,7 +195,7 @@ class JoinForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organization_join_choices()  # type: ignore[attr-defined]
+        _limit_join_picker(self)
 
 
 class ProfileForm(BootstrapFormMixin, forms.Form):

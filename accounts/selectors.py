@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import JoinRequest, Membership, Organization, User
 
@@ -123,3 +123,12 @@ def memberships_of_organizations(organization_ids: list[int]) -> QuerySet[Member
         .select_related("user")
         .order_by("organization_id", "role", "user__email")
     )
+
+
+def organization_join_search(*, text: str = "", limit: int = 50) -> list[Organization]:
+    """Verified organizations whose Chinese or English name contains ``text``, for the join picker."""
+    qs = organization_join_choices()
+    text = text.strip()
+    if text:
+        qs = qs.filter(Q(name_zh__icontains=text) | Q(name_en__icontains=text))
+    return list(qs[:limit])

@@ -19,6 +19,7 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("organizations/new/", views.organization_create, name="organization-create"),
     path("organizations/join/", views.organization_join, name="organization-join"),
+    path("organizations/options/", views.organization_options, name="organization-options"),
     path("organizations/<int:pk>/edit/", views.organization_edit, name="organization-edit"),
     path("organizations/<int:pk>/members/add/", views.member_add, name="member-add"),
     path("memberships/<int:pk>/role/", views.member_role, name="member-role"),

@@ -25,6 +25,7 @@ from accounts.models import JoinRequest, Membership, Organization, User
 from accounts.selectors import (
     join_requests_for_admin,
     memberships_of_organizations,
+    organization_join_search,
     organization_verification_queue,
     user_is_org_admin,
     user_join_requests,
@@ -340,6 +341,13 @@ def join_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
         (_("%(person)s is now a member.") if approve else _("The request of %(person)s is declined."))
         % {"person": join_request.user},
     )
+
+
+@require_http_methods(["GET"])
+def organization_options(request: HttpRequest) -> HttpResponse:
+    """`<option>`s of verified organizations matching `q`, for the join picker's search box (htmx)."""
+    organizations = organization_join_search(text=request.GET.get("q", "")[:100], limit=forms.JOIN_PICKER_SIZE)
+    return render(request, "accounts/_organization_options.html", {"organizations": organizations})
 
 
 # --- Staff verification ---------------------------------------------------------------------------------

@@ -299,3 +299,30 @@ def test_verification_queue_has_no_n_plus_one(client, staff_user, django_assert_
     with django_assert_max_num_queries(8):
         response = client.get(reverse("accounts:verification-queue"))
     assert len(response.context["organizations"]) == 6
+
+
+def test_join_picker_renders_a_first_page_and_searches_the_rest(client, settings):
+    from accounts.forms import JOIN_PICKER_SIZE
+
+    orgs = [InstitutionFactory() for _ in range(JOIN_PICKER_SIZE + 3)]
+    InstitutionFactory(is_verified=False, verified_at=None, name_en="Hidden Unverified Lab")
+    page = client.get(reverse("accounts:signup"))
+    options = page.context["form"]["organization"].field.widget.choices
+    assert len(options) == JOIN_PICKER_SIZE + 1  # plus the empty choice
+
+    rendered = {value for value, _label in options}
+    last = next(org for org in orgs if org.pk not in rendered)
+    found = client.get(reverse("accounts:organization-options"), {"q": last.name_en.upper()}).content.decode()
+    assert f'value="{last.pk}"' in found
+    assert (
+        "Hidden Unverified Lab"
+        not in client.get(reverse("accounts:organization-options"), {"q": "Hidden"}).content.decode()
+    )
+
+    # an organization beyond the first page is accepted and stays selected when the form comes back
+    response = client.post(
+        reverse("accounts:signup"),
+        signup_data(mode="join", organization=last.pk, kind="", name_zh="", password2="mismatch-pass-1"),
+    )
+    assert "password2" in response.context["form"].errors
+    assert f'value="{last.pk}" selected' in response.content.decode()
