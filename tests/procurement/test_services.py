@@ -301,8 +301,9 @@ def test_expiry_does_not_touch_a_demand_closed_meanwhile(institution):
 
 
 def test_expiry_uses_the_given_day(institution):
-    demand = DemandFactory(institution=institution, deadline=in_days(3))
-    result = services.demand_expire_overdue(today=demand.deadline + datetime.timedelta(days=1))
+    deadline = in_days(3)
+    demand = DemandFactory(institution=institution, deadline=deadline)
+    result = services.demand_expire_overdue(today=deadline + datetime.timedelta(days=1))
     assert result.expired_ids == [demand.pk]
 
 
@@ -380,3 +381,28 @@ def test_expiry_notice_is_in_the_owners_language(institution):
     notification = Notification.objects.get(user=owner)
     assert notification.title == "您的需求“质谱仪”已过期"
     assert notification.url == f"/demands/{demand.pk}/"
+
+
+def test_every_demand_write_marks_it_for_indexing(researcher, institution, dictionary):
+    from search.models import SearchOutbox
+
+    def marks(demand):
+        return SearchOutbox.objects.filter(kind="demands", object_id=demand.pk).count()
+
+    demand = create(researcher, institution, dictionary)
+    seen = [marks(demand)]
+    services.demand_update(demand=demand, user=researcher, title="Updated")
+    seen.append(marks(demand))
+    services.demand_shared_check_answer(demand=demand, user=researcher, answer=Demand.SharedCheck.NONE_FOUND)
+    seen.append(marks(demand))
+    services.demand_open(demand=demand, user=researcher)
+    seen.append(marks(demand))
+    services.demand_revise(
+        demand=demand, user=researcher, requirements=[RequirementInput("max_pressure", "<=", value=9)]
+    )
+    seen.append(marks(demand))
+    services.demand_close(demand=demand, user=researcher)
+    seen.append(marks(demand))
+    assert seen == sorted(seen)
+    assert len(set(seen)) == len(seen)
+    assert seen[0] >= 1
