@@ -16,6 +16,7 @@ from config.exceptions import ApplicationError
 from procurement.models import Demand, SharedInstrument
 from procurement.requirement_rules import (
     OPERATORS_BY_TYPE,
+    UNIT_LABELS,
     RequirementInput,
     requirement_clean,
     unit_choices,
@@ -116,7 +117,10 @@ class RequirementRowForm(forms.Form):
     value_min = forms.CharField(label=_("From"), required=False, max_length=50)
     value_max = forms.CharField(label=_("To"), required=False, max_length=50)
     choices = forms.MultipleChoiceField(
-        label=_("Choices"), required=False, choices=(), widget=forms.CheckboxSelectMultiple
+        label=_("Choices"),
+        required=False,
+        choices=(),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     unit = forms.ChoiceField(label=_("Unit"), choices=(), required=False)
     is_mandatory = forms.BooleanField(label=_("Mandatory"), required=False, initial=True)
@@ -127,7 +131,7 @@ class RequirementRowForm(forms.Form):
         self.parameter = parameter
         operators = OPERATORS_BY_TYPE.get(parameter.value_type, ())
         self.fields["operator"].choices = [(op, OPERATOR_LABELS[op]) for op in operators]  # type: ignore[attr-defined]
-        self.fields["unit"].choices = [(u, u or "—") for u in unit_choices(parameter.unit)]  # type: ignore[attr-defined]
+        self.fields["unit"].choices = [(u, UNIT_LABELS.get(u, u)) for u in unit_choices(parameter.unit)]  # type: ignore[attr-defined]
         if parameter.value_type == Parameter.ValueType.CHOICE:
             self.fields["choices"].choices = [(str(c), str(c)) for c in parameter.choices or []]  # type: ignore[attr-defined]
         if parameter.value_type == Parameter.ValueType.BOOLEAN:

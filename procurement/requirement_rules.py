@@ -85,6 +85,9 @@ COMMON_UNITS: tuple[str, ...] = (
 
 # Dimensionless ratios convert among themselves only; a plain count or a fold is never offered as a percentage.
 _RATIO_UNITS = ("%", "percent", "ppm", "ppb")
+# Canonical units the dictionary spells the way pint does, and how people write them.
+_SAME_UNIT: dict[str, set[str]] = {"degC": {"°C", "℃"}, "percent": {"%"}}
+UNIT_LABELS: dict[str, str] = {"degC": "°C", "percent": "%", "": "—"}
 
 
 class ParameterLike(Protocol):
@@ -136,7 +139,8 @@ def unit_choices(canonical: str) -> list[str]:
             return [canonical]
         same = {canonical, "%", "percent"} if canonical in ("%", "percent") else {canonical}
         return [canonical, *(u for u in _RATIO_UNITS if u not in same)]
-    others = [u for u in COMMON_UNITS if u != canonical and units.are_compatible(u, canonical)]
+    spellings = _SAME_UNIT.get(canonical, set())
+    others = [u for u in COMMON_UNITS if u != canonical and u not in spellings and units.are_compatible(u, canonical)]
     return [canonical, *others]
 
 

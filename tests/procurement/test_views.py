@@ -309,3 +309,23 @@ def test_pages_speak_chinese(client, settings):
     settings.LANGUAGE_CODE = "zh-hans"
     response = client.get(reverse("procurement:demand-list"), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "征集中的需求" in response.content.decode()
+
+
+def test_only_the_buyer_awards_and_only_the_maker_withdraws_on_pages(
+    client, institution, researcher, manufacturer, maker
+):
+    demand = DemandFactory(institution=institution, posted_by=researcher)
+    product = ProductFactory(manufacturer=manufacturer, category=demand.category)
+    quote = Quote.objects.create(
+        demand=demand, manufacturer=manufacturer, product=product, unit_price=1000, submitted_by=maker
+    )
+    client.force_login(maker)
+    assert client.post(reverse("procurement:demand-award", args=[demand.pk]), {"quote": quote.pk}).status_code == 404
+    client.force_login(member_of(InstitutionFactory()))
+    assert client.post(reverse("procurement:quote-withdraw", args=[quote.pk])).status_code == 404
+    client.force_login(maker)
+    client.post(reverse("procurement:quote-withdraw", args=[quote.pk]))
+    quote.refresh_from_db()
+    demand.refresh_from_db()
+    assert quote.status == Quote.Status.WITHDRAWN
+    assert demand.status == Demand.Status.OPEN

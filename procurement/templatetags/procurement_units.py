@@ -1,0 +1,17 @@
+"""Template filters for showing units the way people write them."""
+
+from __future__ import annotations
+
+from django import template
+
+from procurement.requirement_rules import UNIT_LABELS
+
+register = template.Library()
+
+
+@register.filter
+def unit_label(unit: str) -> str:
+    """'degC' → '°C', 'percent' → '%'; other units as they are."""
+    if not unit:
+        return ""
+    return UNIT_LABELS.get(unit, unit)
