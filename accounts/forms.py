@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -147,6 +148,12 @@ class SignupForm(BootstrapFormMixin, OrganizationFieldsMixin):
         data = super().clean() or {}
         if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
             self.add_error("password2", _("The two passwords differ."))
+        if data.get("password1"):
+            # Shown together with the other field errors rather than only once everything else is right.
+            try:
+                validate_password(data["password1"])
+            except ValidationError as exc:
+                self.add_error("password1", exc)
         if data.get("mode") == self.Mode.JOIN:
             if not data.get("organization"):
                 self.add_error("organization", _("Choose the organization you want to join."))
