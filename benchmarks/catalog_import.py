@@ -1,6 +1,7 @@
 """Benchmark: import 10,000 products from one XLSX file through the same service as `import_products`.
 
-Runs against PostgreSQL (DATABASE_URL, default database `bench_catalog` on localhost), migrating it first.
+Runs on the PostgreSQL server of DATABASE_URL (default localhost) in its own database `bench_catalog`, which it
+recreates and migrates first.
 Prints the seconds taken and rows per second. Usage: `python benchmarks/catalog_import.py [ROWS]`.
 """
 
@@ -16,11 +17,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@localhost:5432/bench_catalog")
+BENCH_DATABASE = "bench_catalog"
 
 
-def _ensure_database(url: str) -> None:
-    """Create the benchmark database if the server does not have it yet."""
+def _bench_url(url: str | None) -> str:
+    """The server of DATABASE_URL (PostgreSQL), but always the benchmark's own database, never a real one."""
+    if not url or not url.startswith(("postgres://", "postgresql://")):
+        url = "postgres://postgres@localhost:5432/postgres"
+    server, _slash, name = url.rpartition("/")
+    query = name.partition("?")[2]
+    return f"{server}/{BENCH_DATABASE}" + (f"?{query}" if query else "")
+
+
+os.environ["DATABASE_URL"] = _bench_url(os.environ.get("DATABASE_URL"))
+
+
+def _fresh_database(url: str) -> None:
+    """Recreate the benchmark database, so the run never depends on a half-migrated leftover."""
     import psycopg2
     from psycopg2 import sql
 
@@ -29,9 +42,8 @@ def _ensure_database(url: str) -> None:
     connection = psycopg2.connect(server)
     connection.autocommit = True
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     connection.close()
 
 
@@ -94,7 +106,7 @@ def build_workbook(rows: int) -> bytes:
 
 def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    _ensure_database(os.environ["DATABASE_URL"])
+    _fresh_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()

@@ -448,7 +448,7 @@ def _write_chunk(
     if publish:
         matching_ids.extend(p.pk for p in new)
     specifications = [
-        Specification(product=row.saved, parameter=parameter, **clean.as_fields())
+        Specification(product_id=row.saved.pk, parameter_id=parameter.pk, **clean.as_fields())
         for row in chunk
         for parameter, clean in row.specifications
     ]
