@@ -21,6 +21,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Count
 from django.utils import timezone
 
 from accounts.demo import DEMO_INSTITUTION, DEMO_RESEARCHER_EMAIL, demo_member, demo_organization, demo_user
@@ -355,7 +356,6 @@ def seed(*, password: str, stdout: Any) -> None:
     provinces = {p.code: p for p in Province.objects.all()}
     today = timezone.localdate()
     created = {"demands": 0, "shared": 0}
-    statuses: dict[str, int] = defaultdict(int)
     for inst_index in range(len(INSTITUTIONS)):
         institution, researcher = _researcher(inst_index, password)
         for n in range(DEMANDS_PER_INSTITUTION):
@@ -400,7 +400,6 @@ def seed(*, password: str, stdout: Any) -> None:
                 requirements=requirements,
             )
             created["demands"] += 1
-            statuses[fate] += 1
             if fate == "draft":
                 continue
             still_needed = serial % 3 == 0
@@ -422,10 +421,11 @@ def seed(*, password: str, stdout: Any) -> None:
                 Demand.objects.filter(pk=demand.pk).update(deadline=today - datetime.timedelta(days=3))
         created["shared"] += _shared_instruments(institution, researcher, inst_index, rng)
     expired = services.demand_expire_overdue().expired_ids
+    by_status = dict(Demand.objects.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     stdout.write(
-        f"  demo demands: {created['demands']} new ({dict(statuses)}), {len(expired)} expired now; "
-        f"{created['shared']} new shared instruments "
-        f"({Demand.objects.count()} demands and {SharedInstrument.objects.count()} shared instruments in all)"
+        f"  demo demands: {created['demands']} new, {len(expired)} expired now, {created['shared']} new shared "
+        f"instruments; in all {SharedInstrument.objects.count()} shared instruments and demands by status "
+        f"{by_status}"
     )
 
 
