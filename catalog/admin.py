@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
+from search.services import index_mark
 
 
 class ParameterInline(admin.TabularInline):
@@ -56,6 +59,24 @@ class ProductAdmin(admin.ModelAdmin):
     raw_id_fields = ["manufacturer", "category", "created_by"]
     readonly_fields = ["is_domestic", "status", "published_at", "withdrawn_at", "evaluation_count", "evaluation_score"]
     inlines = [SpecificationInline]
+
+    # Products change through catalog.services (dashboard, API, import) so derived fields, the search index and
+    # matching stay in step; the admin only looks, and deletes with the index told.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @transaction.atomic
+    def delete_model(self, request: HttpRequest, obj: Product) -> None:
+        index_mark(kind="products", ids=[obj.pk])
+        super().delete_model(request, obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        index_mark(kind="products", ids=list(queryset.values_list("pk", flat=True)))
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(ProductDocument)

@@ -413,6 +413,7 @@ def _write_chunk(
     new: list[Product] = []
     changed: list[Product] = []
     matching_ids: list[int] = []
+    moved: list[Product] = []
     for row in chunk:
         product = existing.get(row.model_number)
         is_new = product is None
@@ -422,6 +423,8 @@ def _write_chunk(
         for name, value in row.fields.items():
             setattr(product, name, value)
         if row.category is not None:
+            if not is_new and product.category_id != row.category.pk:
+                moved.append(product)
             product.category = row.category
         product.is_domestic = str(product.country_of_origin) == "CN" and Decimal(
             str(product.domestic_content)
@@ -459,6 +462,10 @@ def _write_chunk(
             unique_fields=["product", "parameter"],
             update_fields=_SPEC_FIELDS,
         )
+    for product in moved:
+        # Values of parameters the new category does not have would be meaningless.
+        allowed = [parameter.pk for parameter in dictionary.parameters(product.category).values()]
+        Specification.objects.filter(product_id=product.pk).exclude(parameter_id__in=allowed).delete()
     with_provinces = [row for row in chunk if row.provinces is not None]
     if with_provinces:
         through = Product.provinces_served.through

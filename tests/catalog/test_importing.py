@@ -249,3 +249,12 @@ def test_command_imports_with_progress_and_atomic(manufacturer, tmp_path, capsys
     with pytest.raises(CommandError, match="nothing written"):
         call_command("import_products", str(bad), "--manufacturer", str(manufacturer.pk), "--atomic")
     assert "row 2, column pressure_max" in capsys.readouterr().err
+
+
+def test_moving_a_product_to_another_category_drops_foreign_specifications(manufacturer):
+    run(manufacturer, csv_bytes([GOOD[0]]))
+    header = ["model_number", "category", "oven_temp_max"]
+    report = run(manufacturer, csv_bytes([["LC-1", "010502", "450"]], header=header))
+    assert report.errors == []
+    keys = set(Specification.objects.filter(product__model_number="LC-1").values_list("parameter__key", flat=True))
+    assert keys == {"oven_temp_max"}
