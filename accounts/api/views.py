@@ -8,7 +8,8 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -156,6 +157,11 @@ class OrganizationViewSet(
         return Response(s.JoinRequestSerializer(join_request).data, status=status.HTTP_201_CREATED)
 
 
+ORGANIZATION_PK = OpenApiParameter(
+    "organization_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description=_("Id of the organization.")
+)
+
+
 class _OrganizationScopedViewSet(viewsets.GenericViewSet):
     """Resolves the organization in the URL among those the requesting person may see (404 otherwise)."""
 
@@ -173,8 +179,12 @@ class _OrganizationScopedViewSet(viewsets.GenericViewSet):
         return organization
 
 
+@extend_schema(parameters=[ORGANIZATION_PK])
 @extend_schema_view(
-    list=extend_schema(summary=_("Members of an organization (its members and staff)")),
+    list=extend_schema(
+        summary=_("Members of an organization (its members and staff)"),
+        responses={200: s.MembershipSerializer(many=True), 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]},
+    ),
 )
 class OrganizationMemberViewSet(mixins.ListModelMixin, _OrganizationScopedViewSet):
     serializer_class = s.MembershipSerializer
@@ -231,8 +241,12 @@ class OrganizationMemberViewSet(mixins.ListModelMixin, _OrganizationScopedViewSe
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema(parameters=[ORGANIZATION_PK])
 @extend_schema_view(
-    list=extend_schema(summary=_("Pending join requests (the organization's administrators only)")),
+    list=extend_schema(
+        summary=_("Pending join requests (the organization's administrators only)"),
+        responses={200: s.JoinRequestSerializer(many=True), 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]},
+    ),
 )
 class OrganizationJoinRequestViewSet(mixins.ListModelMixin, _OrganizationScopedViewSet):
     serializer_class = s.JoinRequestSerializer
