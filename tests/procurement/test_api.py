@@ -386,3 +386,20 @@ def test_fiscal_demand_cannot_award_an_imported_product_unless_accepted(api_clie
     demand.save()
     award = services.demand_award(demand=demand, user=researcher, product=imported)
     assert award.is_imported
+
+
+def test_schema_describes_the_demand_endpoints(api_client):
+    response = api_client.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for path in (
+        "/api/v1/demands/",
+        "/api/v1/demands/{id}/open/",
+        "/api/v1/demands/{id}/check/",
+        "/api/v1/demands/{id}/shared-candidates/",
+        "/api/v1/shared-instruments/import/",
+        "/api/v1/quotes/{id}/award/",
+    ):
+        assert path in paths
+    list_parameters = {p["name"] for p in paths["/api/v1/demands/"]["get"]["parameters"]}
+    assert {"category", "province", "budget_min", "budget_max", "deadline_after", "deadline_before"} <= list_parameters

@@ -329,3 +329,32 @@ def test_only_the_buyer_awards_and_only_the_maker_withdraws_on_pages(
     demand.refresh_from_db()
     assert quote.status == Quote.Status.WITHDRAWN
     assert demand.status == Demand.Status.OPEN
+
+
+def test_editing_a_draft_can_switch_its_category(client, researcher, institution, dictionary):
+    demand = draft_demand(institution=institution, category=dictionary.leaf)
+    RequirementFactory(demand=demand, parameter=dictionary.pressure)
+    client.force_login(researcher)
+    page = client.get(reverse("procurement:demand-edit", args=[demand.pk]))
+    pressure_row = next(r for r in page.context["rows"].forms if r.parameter.key == "max_pressure")
+    assert pressure_row.initial["include"] is True
+    response = client.post(
+        reverse("procurement:demand-edit", args=[demand.pk]),
+        {
+            "institution": institution.pk,
+            "title": "Switched",
+            "category": dictionary.root.pk,
+            "quantity": 1,
+            "deadline": in_days(10).isoformat(),
+            "delivery_province": "110000",
+            "funding": "other",
+            "req-wavelength_max-include": "on",
+            "req-wavelength_max-operator": "<=",
+            "req-wavelength_max-value": "650",
+            "req-wavelength_max-unit": "nm",
+        },
+    )
+    assert response.status_code == 302
+    demand.refresh_from_db()
+    assert demand.category == dictionary.root
+    assert [(r.parameter.key, r.value) for r in demand.requirements.all()] == [("wavelength_max", 650.0)]
