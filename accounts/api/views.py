@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -29,13 +29,9 @@ from accounts.selectors import (
     user_is_org_admin,
     user_memberships,
 )
+from config.api.schema import error_responses
 
-ERRORS = {
-    400: OpenApiResponse(description=_("Invalid input: `fields` names each field and its problems.")),
-    401: OpenApiResponse(description=_("Not authenticated.")),
-    403: OpenApiResponse(description=_("Not allowed.")),
-    404: OpenApiResponse(description=_("Not found.")),
-}
+ERRORS = error_responses(400, 401, 403, 404)
 
 
 def _user(request: Request) -> User:

@@ -140,6 +140,10 @@ def test_openapi_schema_is_served(api_client):
     schema = response.json()
     assert schema["info"]["title"] == "Instrument Supply-Demand Matching API"
     assert "tokenAuth" in schema["components"]["securitySchemes"]
+    # the one error shape is a documented component that error responses refer to
+    assert set(schema["components"]["schemas"]["Error"]["properties"]) == {"code", "detail", "fields"}
+    forbidden = schema["paths"]["/api/v1/organizations/{id}/"]["patch"]["responses"]["403"]
+    assert forbidden["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/Error"
 
 
 def test_a_service_refusal_keeps_its_reason():
