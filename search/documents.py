@@ -14,9 +14,22 @@ from typing import Any
 
 from django.conf import settings
 
+from accounts.regions import PROVINCES
 from search.tokenizer import Synonyms, synonyms_from_file
 
 KINDS = ("products", "demands")
+# Bit positions of the province mask (SearchEntry.province_mask). GB/T 2260's province level is a fixed list;
+# should it ever grow, new codes must be appended (never inserted) or the mask needs a rebuild.
+PROVINCE_CODES: tuple[str, ...] = tuple(code for code, _zh, _en in PROVINCES)
+PROVINCE_BITS = {code: bit for bit, code in enumerate(PROVINCE_CODES)}
+
+
+def province_mask(codes: list[str]) -> int:
+    mask = 0
+    for code in codes:
+        if code in PROVINCE_BITS:
+            mask |= 1 << PROVINCE_BITS[code]
+    return mask
 
 
 @dataclass
@@ -160,3 +173,15 @@ def searchable_count(kind: str) -> int:
     from procurement.models import Demand
 
     return Demand.objects.filter(status=Demand.Status.OPEN).count()
+
+
+def display_texts(kind: str, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The text a result shows (for highlighting), read from the source rows of one page."""
+    if kind == "products":
+        from catalog.models import Product
+
+        products = Product.objects.filter(pk__in=list(ids))
+        return [dict(row) for row in products.values("id", "name_zh", "name_en", "description_zh", "description_en")]
+    from procurement.models import Demand
+
+    return [dict(row) for row in Demand.objects.filter(pk__in=list(ids)).values("id", "title", "description")]

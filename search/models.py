@@ -51,16 +51,12 @@ class SearchEntry(models.Model):
     Kept by the indexing path, never by the owning apps. ``terms_*`` hold the tokenizer's output by weight
     (title, classification, body) and serve SQLite directly; on PostgreSQL ``vector`` is built from them and
     GIN-indexed (migration 0002). Filter and facet columns are copied so a search never joins other tables.
+    Rows are kept narrow (display text is read from the source rows for the one page shown) because a broad
+    query visits every matching row.
     """
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     object_id = models.BigIntegerField(_("object id"))
-    # Display text kept for highlighting: Chinese (or only) title and body, English title and body.
-    title = models.TextField(_("title"), blank=True)
-    title_en = models.TextField(_("English title"), blank=True)
-    body = models.TextField(_("body"), blank=True)
-    body_en = models.TextField(_("English body"), blank=True)
-    model_number = models.CharField(_("model number"), max_length=100, blank=True)
     model_key = models.CharField(_("model key"), max_length=100, blank=True)
     terms_title = models.TextField(blank=True)
     terms_meta = models.TextField(blank=True)
@@ -70,8 +66,9 @@ class SearchEntry(models.Model):
     category_path = models.CharField(_("category path"), max_length=128, blank=True)
     manufacturer_id = models.BigIntegerField(_("manufacturer"), null=True, blank=True)
     is_domestic = models.BooleanField(_("domestic"), null=True, blank=True)
-    # Space-delimited with a leading and trailing space, so " 110000 " matches one code exactly.
-    provinces = models.TextField(_("provinces"), blank=True)
+    # Bit i set when the row serves (products) or delivers to (demands) search.documents.PROVINCE_CODES[i]:
+    # filtering and counting all provinces then reads one integer per row.
+    province_mask = models.BigIntegerField(_("provinces"), default=0)
     price_min = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     price_max = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     budget = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
@@ -92,4 +89,4 @@ class SearchEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind}:{self.object_id} {self.title}"
+        return f"{self.kind}:{self.object_id}"

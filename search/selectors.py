@@ -52,6 +52,8 @@ class SearchResult:
     backend: str = "database"
     # True when the configured backend failed and the database answered instead
     degraded: bool = False
+    # False when a very broad match was sampled: total and facet counts are then estimates
+    total_is_exact: bool = True
 
 
 def _category_path(category_id: Any) -> str | None:
@@ -89,6 +91,7 @@ def search(query: SearchQuery) -> SearchResult:
         highlights=raw.highlights,
         backend=backend.name,
         degraded=degraded,
+        total_is_exact=raw.total_is_exact,
     )
 
 

@@ -97,12 +97,16 @@ def model_key(text: str) -> str:
     return "".join(ch for ch in normalize(text) if ch.isalnum())
 
 
-def tsquery(tokens: Iterable[QueryToken]) -> str:
-    """A PostgreSQL tsquery literal that requires every token; lexemes are quoted so nothing re-parses them."""
+def tsquery(tokens: Iterable[QueryToken], *, weights: str = "") -> str:
+    """A PostgreSQL tsquery literal that requires every token; lexemes are quoted so nothing re-parses them.
+
+    ``weights`` (e.g. ``"AB"``) restricts every token to positions of those weights.
+    """
     parts = []
     for token in tokens:
         quoted = "'" + token.text.replace("\\", "\\\\").replace("'", "''") + "'"
-        parts.append(quoted + (":*" if token.prefix else ""))
+        suffix = ("*" if token.prefix else "") + weights
+        parts.append(quoted + (":" + suffix if suffix else ""))
     return " & ".join(parts)
 
 

@@ -93,6 +93,9 @@ class SearchResponseSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=KINDS)
     q = serializers.CharField()
     count = serializers.IntegerField(help_text=_("Total number of matches."))
+    count_is_exact = serializers.BooleanField(
+        help_text=_("False when the query matched so much that count and facet counts are estimates.")
+    )
     page = serializers.IntegerField()
     page_size = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)

@@ -49,6 +49,7 @@ class SearchApi(APIView):
                 "kind": query.kind,
                 "q": query.text,
                 "count": result.total,
+                "count_is_exact": result.total_is_exact,
                 "page": query.page,
                 "page_size": query.page_size,
                 "next": page_url(query.page + 1),

@@ -33,6 +33,8 @@ class BackendResult:
     # facet name -> [(raw value, count)], most frequent first; labels are added by the selector
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     highlights: dict[int, dict[str, list[str]]] = field(default_factory=dict)
+    # False when the total (and the facet counts) are estimated from a sample of a very broad match
+    total_is_exact: bool = True
 
 
 @dataclass

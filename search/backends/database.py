@@ -1,23 +1,37 @@
 """The database backend: ``SearchEntry`` rows kept by the indexing path, searched with SQL.
 
-On PostgreSQL each entry has a weighted ``tsvector`` (title A, classification and organization B, body and
-synonyms C) built from the tokenizer's output and GIN-indexed; results are ranked with ``ts_rank`` after an
-exact model-number match. On SQLite (the embedded default) the same tokens are matched with LIKE, and a match
-in the title ranks above one elsewhere.
+On PostgreSQL each entry has a weighted ``tsvector`` (title and model A; classification, organization and the
+title's synonyms B; body and its synonyms C) built from the tokenizer's output and GIN-indexed. Results rank
+in tiers: the exact model number, then every word in the title (weight A), then in title or classification
+(A or B), then anywhere; newer rows first within a tier. Tiers are weight-restricted matches, much cheaper than
+``ts_rank`` over every match, and one SQL statement returns the page, the total and every facet count, so a
+broad query reads its matching rows once. On SQLite (the embedded default) the same tokens are matched with
+LIKE, and a match in the title ranks above one elsewhere.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField, Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
 from search.backends.base import FACETS, BackendResult, RebuildReport, SearchBackend
-from search.documents import SearchDocument, documents_for, searchable_ids, synonyms
+from search.documents import (
+    PROVINCE_BITS,
+    PROVINCE_CODES,
+    SearchDocument,
+    display_texts,
+    documents_for,
+    province_mask,
+    searchable_ids,
+    synonyms,
+)
 from search.models import SearchEntry
 from search.tokenizer import (
     QueryToken,
@@ -37,20 +51,12 @@ FRAGMENT_CHARS = 120
 INDEX_BATCH = 500
 # Fields a highlight may come from, per kind: (entry attribute, field name consumers know).
 _HIGHLIGHT_FIELDS = {
-    "products": (
-        ("title", "name_zh"),
-        ("title_en", "name_en"),
-        ("body", "description_zh"),
-        ("body_en", "description_en"),
-    ),
-    "demands": (("title", "title"), ("body", "description")),
+    "products": ("name_zh", "name_en", "description_zh", "description_en"),
+    "demands": ("title", "description"),
 }
+# Titles are marked whole; bodies are cut to a fragment around the first match.
+_TITLE_FIELDS = {"name_zh", "name_en", "title"}
 _UPDATE_FIELDS = [
-    "title",
-    "title_en",
-    "body",
-    "body_en",
-    "model_number",
     "model_key",
     "terms_title",
     "terms_meta",
@@ -60,7 +66,7 @@ _UPDATE_FIELDS = [
     "category_path",
     "manufacturer_id",
     "is_domestic",
-    "provinces",
+    "province_mask",
     "price_min",
     "price_max",
     "budget",
@@ -111,17 +117,12 @@ def entry_from_document(doc: SearchDocument, *, postgres: bool) -> SearchEntry:
     entry = SearchEntry(
         kind=doc.kind,
         object_id=doc.id,
-        title=doc.title_zh,
-        title_en=doc.title_en,
-        body=doc.description_zh,
-        body_en=doc.description_en,
-        model_number=doc.model_number[:100],
         model_key=model_key(doc.model_number)[:100],
         category_id=doc.category_id,
         category_path=doc.category_path,
         manufacturer_id=doc.organization_id if doc.kind == "products" else None,
         is_domestic=doc.is_domestic,
-        provinces=" " + " ".join(doc.provinces) + " " if doc.provinces else "",
+        province_mask=province_mask(doc.provinces),
         price_min=doc.price_min,
         price_max=doc.price_max,
         budget=doc.budget,
@@ -156,7 +157,8 @@ class DatabaseBackend(SearchBackend):
         if f.get("category") is not None:
             qs = qs.filter(Q(category_path=category_path) | Q(category_path__startswith=f"{category_path}/"))
         if f.get("province"):
-            qs = qs.filter(provinces__contains=f" {f['province']} ")
+            bit = PROVINCE_BITS[str(f["province"])]
+            qs = qs.alias(province_bit=F("province_mask").bitand(1 << bit)).filter(province_bit__gt=0)
         if query.kind == "products":
             if f.get("is_domestic") is not None:
                 qs = qs.filter(is_domestic=f["is_domestic"])
@@ -179,109 +181,168 @@ class DatabaseBackend(SearchBackend):
         return qs
 
     def search(self, query: SearchQuery, *, category_path: str | None = None) -> BackendResult:
-        qs = self._filtered(query, category_path)
         tokens = query_tokens(query.text)
         unknown_category = query.filters.get("category") is not None and not category_path
-        if unknown_category or (query.text.strip() and not tokens):
+        unknown_province = bool(query.filters.get("province")) and str(query.filters["province"]) not in PROVINCE_BITS
+        if unknown_category or unknown_province or (query.text.strip() and not tokens):
             return BackendResult(ids=[], total=0, facets={name: [] for name in query.facets})
-        offset = (query.page - 1) * query.page_size
-        postgres = _is_postgres()
-        if tokens:
-            exact_model = Case(
-                When(model_key=model_key(query.text), then=Value(1)), default=Value(0), output_field=IntegerField()
-            )
-            if postgres:
-                tsq = tsquery(tokens)
-                qs = qs.filter(RawSQL("search_searchentry.vector @@ %s::tsquery", [tsq], output_field=BooleanField()))
-                rank: Any = RawSQL("ts_rank(search_searchentry.vector, %s::tsquery)", [tsq])
-            else:
-                for token in tokens:
-                    qs = qs.filter(
-                        _token_q("terms_title", token) | _token_q("terms_meta", token) | _token_q("terms_body", token)
-                    )
-                in_title = Q()
-                for token in tokens:
-                    in_title &= _token_q("terms_title", token)
-                rank = Case(When(in_title, then=Value(1)), default=Value(0), output_field=IntegerField())
-            page_qs: QuerySet[SearchEntry, Any] = qs.annotate(exact_model=exact_model, rank=rank).order_by(
-                "-exact_model", "-rank", F("sort_date").desc(nulls_last=True), "object_id"
-            )
-        else:
-            page_qs = qs.order_by(F("sort_date").desc(nulls_last=True), "object_id")
-        ids = list(page_qs.values_list("object_id", flat=True)[offset : offset + query.page_size])
-        total, facets = self._total_and_facets(qs, query, postgres=postgres)
-        highlights = self._highlights(query, ids) if query.text.strip() else {}
-        return BackendResult(ids=ids, total=total, facets=facets, highlights=highlights)
-
-    def _total_and_facets(
-        self, qs: QuerySet[SearchEntry], query: SearchQuery, *, postgres: bool
-    ) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+        qs = self._filtered(query, category_path)
         wanted = [name for name in query.facets if name in FACETS[query.kind]]
-        if not postgres:
-            return self._total_and_facets_python(qs, wanted)
-        # One round trip: the matches are computed once and every count reads them.
-        inner_sql, params = qs.values(
-            "category_id", "is_domestic", "manufacturer_id", "provinces"
-        ).query.sql_with_params()
-        selects = ["SELECT 'total', NULL, COUNT(*) FROM m"]
-        columns = {"category": "category_id", "domestic": "is_domestic", "manufacturer": "manufacturer_id"}
+        if _is_postgres():
+            ids, total, exact, facets = self._search_postgres(qs, query, tokens, wanted)
+        else:
+            (ids, total, facets), exact = self._search_portable(qs, query, tokens, wanted), True
+        highlights = self._highlights(query, ids) if tokens else {}
+        return BackendResult(ids=ids, total=total, facets=facets, highlights=highlights, total_is_exact=exact)
+
+    def _search_postgres(
+        self, qs: QuerySet[SearchEntry], query: SearchQuery, tokens: list[QueryToken], wanted: list[str]
+    ) -> tuple[list[int], int, bool, dict[str, list[tuple[str, int]]]]:
+        ranked: QuerySet[SearchEntry, Any]
+        if tokens:
+            tsq = tsquery(tokens)
+            qs = qs.filter(RawSQL("search_searchentry.vector @@ %s::tsquery", [tsq], output_field=BooleanField()))
+            ranked = qs.annotate(
+                exact_model=Case(
+                    When(model_key=model_key(query.text), then=Value(1)), default=Value(0), output_field=IntegerField()
+                ),
+                in_title=RawSQL(
+                    "search_searchentry.vector @@ %s::tsquery",
+                    [tsquery(tokens, weights="A")],
+                    output_field=BooleanField(),
+                ),
+                in_classification=RawSQL(
+                    "search_searchentry.vector @@ %s::tsquery",
+                    [tsquery(tokens, weights="AB")],
+                    output_field=BooleanField(),
+                ),
+            )
+            order = "exact_model DESC, in_title DESC, in_classification DESC, sort_date DESC NULLS LAST, object_id"
+        else:
+            ranked = qs
+            order = "sort_date DESC NULLS LAST, object_id"
+        columns = ["object_id", "category_id", "is_domestic", "manufacturer_id", "province_mask", "sort_date"]
+        if tokens:
+            columns += ["exact_model", "in_title", "in_classification"]
+        limit = scan_limit()
+        sample = ranked.values(*columns)
+        if not tokens:
+            # Browsing: the newest rows are the ones the first pages show.
+            sample = sample.order_by(F("sort_date").desc(nulls_last=True), "object_id")
+        inner_sql, params = sample[:limit].query.sql_with_params()
+        inner_sql = f"({inner_sql})"
+        if tokens:
+            # The exact model is always seen, however many other rows match before it.
+            exact_sql, exact_params = (
+                ranked.filter(model_key=model_key(query.text)).values(*columns).query.sql_with_params()
+            )
+            inner_sql = f"{inner_sql} UNION ({exact_sql})"
+            params = (*params, *exact_params)
+        offset = (query.page - 1) * query.page_size
+        parts = [
+            # ARRAY(subquery) keeps the subquery's order, so the page comes back ranked in one value.
+            "SELECT 'page', array_to_string(ARRAY("
+            f"SELECT object_id FROM m ORDER BY {order} LIMIT %s OFFSET %s), ','), 0",
+            "SELECT 'total', NULL, COUNT(*) FROM m",
+        ]
+        part_params: list[Any] = [query.page_size, offset]
         for name in wanted:
             if name == "province":
-                selects.append(
-                    "SELECT 'province', code, COUNT(*) FROM m, "
-                    "unnest(string_to_array(btrim(m.provinces), ' ')) AS code WHERE code <> '' GROUP BY code"
-                )
+                sums = ", ".join(f"SUM((province_mask >> {bit}) & 1)" for bit in range(len(PROVINCE_CODES)))
+                parts.append(f"SELECT 'province', array_to_string(ARRAY[{sums}], ','), NULL FROM m")
             else:
-                column = columns[name]
-                selects.append(
+                column = {"category": "category_id", "domestic": "is_domestic", "manufacturer": "manufacturer_id"}[name]
+                parts.append(
                     f"SELECT '{name}', {column}::text, COUNT(*) FROM m WHERE {column} IS NOT NULL GROUP BY {column}"
                 )
-        sql = f"WITH m AS MATERIALIZED ({inner_sql}) " + " UNION ALL ".join(selects)
-        counts: dict[str, dict[str, int]] = {name: {} for name in wanted}
+        sql = f"WITH m AS MATERIALIZED ({inner_sql}) " + " UNION ALL ".join(parts)
+        ids: list[int] = []
         total = 0
+        counts: dict[str, dict[str, int]] = {name: {} for name in wanted}
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            for name, value, count in cursor.fetchall():
-                if name == "total":
-                    total = count
+            cursor.execute(sql, (*params, *part_params))
+            for part, value, number in cursor.fetchall():
+                if part == "page":
+                    ids = [int(i) for i in value.split(",") if i]
+                elif part == "total":
+                    total = number
+                elif part == "province":
+                    if value:
+                        for code, count in zip(PROVINCE_CODES, value.split(","), strict=True):
+                            if count and count != "0":
+                                counts["province"][code] = int(count)
                 else:
-                    counts[name][_facet_value(name, value)] = count
-        return total, {name: self.top_facet_values(values, FACET_LIMIT) for name, values in counts.items()}
+                    counts[part][_facet_value(part, value)] = number
+        exact = total < limit
+        if not exact:
+            # Only a sample was read: the planner's estimate (PostgreSQL keeps statistics of the most common
+            # lexemes) gives the total, and facet counts are scaled from the sample to it.
+            seen = total
+            total = max(total, _estimated_rows(qs))
+            for values in counts.values():
+                for value, count in values.items():
+                    values[value] = max(1, round(count * total / seen))
+        facets = {name: self.top_facet_values(values, FACET_LIMIT) for name, values in counts.items()}
+        return ids, total, exact, facets
 
-    def _total_and_facets_python(
-        self, qs: QuerySet[SearchEntry], wanted: list[str]
-    ) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    def _search_portable(
+        self, qs: QuerySet[SearchEntry], query: SearchQuery, tokens: list[QueryToken], wanted: list[str]
+    ) -> tuple[list[int], int, dict[str, list[tuple[str, int]]]]:
+        page_qs: QuerySet[SearchEntry, Any]
+        if tokens:
+            for token in tokens:
+                qs = qs.filter(
+                    _token_q("terms_title", token) | _token_q("terms_meta", token) | _token_q("terms_body", token)
+                )
+            in_title = Q()
+            in_classification = Q()
+            for token in tokens:
+                in_title &= _token_q("terms_title", token)
+                in_classification &= _token_q("terms_title", token) | _token_q("terms_meta", token)
+            page_qs = qs.annotate(
+                exact_model=Case(
+                    When(model_key=model_key(query.text), then=Value(1)), default=Value(0), output_field=IntegerField()
+                ),
+                rank=Case(
+                    When(in_title, then=Value(2)),
+                    When(in_classification, then=Value(1)),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                ),
+            ).order_by("-exact_model", "-rank", F("sort_date").desc(nulls_last=True), "object_id")
+        else:
+            page_qs = qs.order_by(F("sort_date").desc(nulls_last=True), "object_id")
+        offset = (query.page - 1) * query.page_size
+        ids = list(page_qs.values_list("object_id", flat=True)[offset : offset + query.page_size])
         counters: dict[str, Counter[str]] = {name: Counter() for name in wanted}
         total = 0
-        for category_id, is_domestic, manufacturer_id, provinces in qs.values_list(
-            "category_id", "is_domestic", "manufacturer_id", "provinces"
+        # The embedded database holds a demo-sized catalog: counting in Python keeps this path simple.
+        for category_id, is_domestic, manufacturer_id, mask in qs.values_list(
+            "category_id", "is_domestic", "manufacturer_id", "province_mask"
         ):
             total += 1
             row = {"category": category_id, "domestic": is_domestic, "manufacturer": manufacturer_id}
             for name in wanted:
                 if name == "province":
-                    counters[name].update(provinces.split())
+                    counters[name].update(code for bit, code in enumerate(PROVINCE_CODES) if mask >> bit & 1)
                 elif row[name] is not None:
                     counters[name][_facet_value(name, row[name])] += 1
-        return total, {name: self.top_facet_values(dict(c), FACET_LIMIT) for name, c in counters.items()}
+        return ids, total, {name: self.top_facet_values(dict(c), FACET_LIMIT) for name, c in counters.items()}
 
     def _highlights(self, query: SearchQuery, ids: list[int]) -> dict[int, dict[str, list[str]]]:
         if not ids:
             return {}
         terms = highlight_terms(query.text, synonyms())
         fields = _HIGHLIGHT_FIELDS[query.kind]
-        rows = SearchEntry.objects.filter(kind=query.kind, object_id__in=ids).values(
-            "object_id", *(attr for attr, _ in fields)
-        )
         highlights: dict[int, dict[str, list[str]]] = {}
-        for row in rows:
+        for row in display_texts(query.kind, ids):
             marked: dict[str, list[str]] = {}
-            for attr, name in fields:
-                fragment = highlight(row[attr], terms, fragment_chars=0 if attr.startswith("title") else FRAGMENT_CHARS)
+            for name in fields:
+                fragment = highlight(row[name], terms, fragment_chars=0 if name in _TITLE_FIELDS else FRAGMENT_CHARS)
                 if fragment:
                     marked[name] = [fragment]
             if marked:
-                highlights[row["object_id"]] = marked
+                highlights[row["id"]] = marked
         return highlights
 
     # --- Indexing --------------------------------------------------------------------------------------
@@ -337,6 +398,26 @@ class DatabaseBackend(SearchBackend):
         replayed = list(replay())
         self.index(kind, replayed)
         return RebuildReport(kind=kind, indexed=indexed, replayed=len(replayed), index_name=SearchEntry._meta.db_table)
+
+
+def scan_limit() -> int:
+    """How many matching rows a PostgreSQL search reads at most.
+
+    Every matching row costs a heap visit, so a query matching half the catalog would be slow; past this many,
+    ranking, facets and total come from a sample (the first rows read plus any exact model match) and the
+    total is estimated. Ordinary queries match fewer rows and stay exact.
+    """
+    return int(getattr(settings, "SEARCH_DATABASE_SCAN_LIMIT", 4000))
+
+
+def _estimated_rows(qs: QuerySet[SearchEntry]) -> int:
+    sql, params = qs.values("object_id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def _facet_value(name: str, value: Any) -> str:

@@ -29,6 +29,7 @@ def test_product_search_returns_rows_in_backend_order_with_facets_and_highlights
     body = response.json()
     assert [row["id"] for row in body["results"]] == [in_title.pk, in_description.pk]
     assert body["count"] == 2
+    assert body["count_is_exact"] is True
     assert body["results"][0]["model_number"] == "S-2"
     assert body["results"][0]["manufacturer"]["name_zh"] == in_title.manufacturer.name_zh
     assert {"value": "110000", "label": "Beijing", "count": 1} in body["facets"]["province"]

@@ -213,3 +213,22 @@ def test_text_without_searchable_tokens_finds_nothing():
 def test_unknown_category_filter_matches_nothing():
     index_now("products", ProductFactory(name_zh="天平"))
     assert products("天平", filters={"category": 999_999}).total == 0
+
+
+def test_very_broad_match_is_sampled_with_estimated_total_and_the_exact_model_still_first(settings):
+    # given: more matches than the scan limit, the exact model indexed last
+    settings.SEARCH_DATABASE_SCAN_LIMIT = 3
+    rows = [ProductFactory(name_zh=f"离心机 {i}", model_number=f"CF-{i}") for i in range(6)]
+    exact = ProductFactory(name_zh="离心机 旗舰", model_number="CF-9000")
+    index_now("products", *rows, exact)
+    # when
+    broad = products("离心机", facets=("domestic",))
+    by_model = products("CF-9000")
+    exactly = products("旗舰")
+    # then
+    assert broad.total_is_exact is False
+    assert broad.total >= 3
+    assert broad.facets["domestic"][0][2] >= 3  # scaled from the sample to the estimate
+    assert len(broad.ids) == 3
+    assert by_model.ids[0] == exact.pk
+    assert exactly.total_is_exact is True and exactly.ids == [exact.pk]

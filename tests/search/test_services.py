@@ -214,7 +214,7 @@ def test_outbox_prune_deletes_only_old_indexed_rows():
 def test_rebuild_indexes_everything_removes_strays_and_replays_changes_made_meanwhile():
     # given: one product never marked, one stray entry for a product that is gone
     product = ProductFactory(name_zh="核磁共振波谱仪")
-    SearchEntry.objects.create(kind="products", object_id=999_999, title="stray")
+    SearchEntry.objects.create(kind="products", object_id=999_999)
     changed = ProductFactory(name_zh="电子顺磁共振波谱仪")
     # a change recorded during the rebuild window
     index_mark(kind="products", ids=[changed.pk])
