@@ -148,23 +148,30 @@ def product_facts(
     return facts
 
 
+def _fetch(qs: Any) -> list[tuple[Any, ...]]:
+    """Rows of a values_list queryset straight from the cursor: the pool reads too many rows for ORM overhead."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def load_pool(*, category_id: int, parameter_ids: Iterable[int] | None = None) -> CandidatePool:
     """The candidate pool of a demand category: its subtree's published domestic products, as column arrays."""
     category_ids = subtree_category_ids(category_id)
     spec_qs = Specification.objects.filter(candidate_products_q(category_ids, "product__"))
     if parameter_ids is not None:
         spec_qs = spec_qs.filter(parameter_id__in=list(parameter_ids))
-    specs = spec_qs.values_list(
-        "product_id", "parameter_id", "value", "value_min", "value_max", "value_text", "value_bool"
-    ).iterator(chunk_size=50000)
-    provinces = (
-        Product.provinces_served.through.objects.filter(candidate_products_q(category_ids, "product__"))
-        .values_list("product_id", "province_id")
-        .iterator(chunk_size=50000)
+    specs = _fetch(
+        spec_qs.values_list("product_id", "parameter_id", "value", "value_min", "value_max", "value_text", "value_bool")
     )
-    product_rows = (
-        Product.objects.filter(candidate_products_q(category_ids))
-        .values_list(
+    provinces = _fetch(
+        Product.provinces_served.through.objects.filter(candidate_products_q(category_ids, "product__")).values_list(
+            "product_id", "province_id"
+        )
+    )
+    product_rows = _fetch(
+        Product.objects.filter(candidate_products_q(category_ids)).values_list(
             "id",
             "name_zh",
             "name_en",
@@ -176,7 +183,6 @@ def load_pool(*, category_id: int, parameter_ids: Iterable[int] | None = None) -
             "lead_time_days",
             "evaluation_score",
         )
-        .iterator(chunk_size=50000)
     )
     products = [
         (

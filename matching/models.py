@@ -159,14 +159,29 @@ class MatchRunChunk(models.Model):
 class Match(models.Model):
     """The current pairing of an open demand with a domestic product: a match, or a near miss with its gaps."""
 
+    # Indexes are kept to the two the reads use (the pair, and product lookups): a full run rewrites every row.
     demand = models.ForeignKey(
-        "procurement.Demand", verbose_name=_("demand"), on_delete=models.CASCADE, related_name="matches"
+        "procurement.Demand",
+        verbose_name=_("demand"),
+        on_delete=models.CASCADE,
+        related_name="matches",
+        db_index=False,
     )
     product = models.ForeignKey(
-        "catalog.Product", verbose_name=_("product"), on_delete=models.CASCADE, related_name="matches"
+        "catalog.Product",
+        verbose_name=_("product"),
+        on_delete=models.CASCADE,
+        related_name="matches",
+        db_index=False,
     )
     run = models.ForeignKey(
-        MatchRun, verbose_name=_("run"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        MatchRun,
+        verbose_name=_("run"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     is_near_miss = models.BooleanField(_("near miss"), default=False)
     rank = models.PositiveIntegerField(_("rank"))
@@ -186,10 +201,7 @@ class Match(models.Model):
             models.UniqueConstraint(fields=["demand", "product"], name="matching_match_pair_unique"),
             models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=1), name="matching_match_score_range"),
         ]
-        indexes = [
-            models.Index(fields=["demand", "is_near_miss", "rank"]),
-            models.Index(fields=["product", "is_near_miss"]),
-        ]
+        indexes = [models.Index(fields=["product", "is_near_miss"])]
 
     def __str__(self) -> str:
         return f"{self.demand_id} ↔ {self.product_id} #{self.rank}"

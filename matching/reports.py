@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from catalog.models import Category, Parameter, Product
@@ -24,6 +25,9 @@ from procurement.models import Demand
 # How many of each demand's matches a report lists (and makes public).
 REPORT_TOP_N = 5
 SNAPSHOT_VERSION = 1
+# Titles are stored in both languages, so they are marked here and translated when a report is generated.
+REPORT_TITLE = gettext_noop("Match report %(start)s to %(end)s")
+CORRECTION_TITLE = gettext_noop("Correction of the match report %(start)s to %(end)s")
 
 
 def _bilingual(gettext_text: str, values: dict[str, Any]) -> dict[str, str]:
@@ -216,11 +220,7 @@ def report_generate(
         if supersedes is None or not supersedes.is_published:
             raise ApplicationError(_("Only a published report can be superseded."), field="supersedes")
     values = {"start": period_start.isoformat(), "end": period_end.isoformat()}
-    titles = (
-        _bilingual("Correction of the match report %(start)s to %(end)s", values)
-        if supersedes
-        else _bilingual("Match report %(start)s to %(end)s", values)
-    )
+    titles = _bilingual(CORRECTION_TITLE if supersedes else REPORT_TITLE, values)
     with transaction.atomic():
         snapshot, entries = report_snapshot(period_start=period_start, period_end=period_end)
         snapshot["title"] = {"zh-hans": titles["zh-hans"], "en": titles["en"]}

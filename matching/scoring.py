@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from catalog.units import UnitError, difference_from_canonical, from_canonical
 
@@ -52,7 +53,7 @@ class RequirementSpec:
     # The value as the buyer wrote it, for explanations.
     entered: str = ""
 
-    @property
+    @cached_property
     def target(self) -> float | None:
         """The single number an ordered comparison uses."""
         if self.value is not None:
@@ -61,9 +62,17 @@ class RequirementSpec:
             return self.value_max if self.value_max is not None else self.value_min
         return self.value_min if self.value_min is not None else self.value_max
 
-    @property
+    @cached_property
     def is_textual(self) -> bool:
         return self.value_type in ("choice", "boolean") or (self.operator == IN and self.value_type != "number")
+
+    @cached_property
+    def choice_set(self) -> frozenset[str]:
+        return frozenset(str(c).strip().casefold() for c in self.choices)
+
+    @cached_property
+    def scale(self) -> float:
+        return requirement_scale(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,21 +142,19 @@ class RequirementResult:
     credit: float = 0.0
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "requirement": self.requirement_id,
-            "parameter": self.parameter_id,
-            "key": self.key,
-            "operator": self.operator,
-            "mandatory": self.is_mandatory,
-            "status": self.status,
-            "unit": self.unit,
-            "required": self.required,
-            "actual": self.actual,
-            "actual_max": self.actual_max,
-            "margin": self.margin,
-            "gap": self.gap,
-            "gap_canonical": self.gap_canonical,
-        }
+        """The stored form, kept small because a full run writes it for every match: what the requirement says
+        (operator, value, unit) is read back from the requirement itself; unstated values are left out."""
+        out: dict[str, object] = {"r": self.requirement_id, "p": self.parameter_id, "s": self.status}
+        if self.actual is not None:
+            out["a"] = self.actual
+        if self.actual_max is not None:
+            out["x"] = self.actual_max
+        if self.margin is not None:
+            out["m"] = self.margin
+        if self.gap is not None:
+            out["g"] = self.gap
+            out["gc"] = self.gap_canonical
+        return out
 
 
 @dataclass(frozen=True)
@@ -290,10 +297,10 @@ def evaluate_requirement(req: RequirementSpec, spec: SpecValue | None) -> Requir
     if req.is_textual:
         if not spec.text:
             return _result(req, UNKNOWN)
-        ok = spec.text.strip().casefold() in {str(c).strip().casefold() for c in req.choices}
+        ok = spec.text.strip().casefold() in req.choice_set
         return _result(req, PASS if ok else FAIL, spec.text, credit=1.0 if ok else 0.0)
 
-    scale = requirement_scale(req)
+    scale = req.scale
     low, high = spec.low, spec.high
     if req.operator == COVERS:
         lo, hi = req.value_min, req.value_max
@@ -391,11 +398,16 @@ def requirements_component(requirements: tuple[RequirementSpec, ...], results: t
 
 
 def combine(components: Mapping[str, float], weights: Mapping[str, float]) -> float:
-    total = sum(max(float(weights.get(name, 0.0)), 0.0) for name in COMPONENTS)
+    # Summed term by term in COMPONENTS order, exactly as matching.vector does, so both give the same floats.
+    total = 0.0
+    raw = 0.0
+    for name in COMPONENTS:
+        weight = max(float(weights.get(name, 0.0)), 0.0)
+        total += weight
+        raw += weight * components[name]
     if total <= 0:
         return 0.0
-    raw = sum(max(float(weights.get(name, 0.0)), 0.0) * components[name] for name in COMPONENTS) / total
-    return round(min(1.0, max(0.0, raw)), SCORE_DECIMALS)
+    return round(min(1.0, max(0.0, raw / total)), SCORE_DECIMALS)
 
 
 def score_pair(demand: DemandFacts, product: ProductFacts, weights: Mapping[str, float]) -> PairScore:
@@ -408,7 +420,7 @@ def score_pair(demand: DemandFacts, product: ProductFacts, weights: Mapping[str,
         if res.status == FAIL:
             failed += 1
             if res.gap_canonical is not None:
-                gap_norm += min(GAP_NORM_CAP, res.gap_canonical / requirement_scale(req))
+                gap_norm += min(GAP_NORM_CAP, res.gap_canonical / req.scale)
             else:
                 gap_norm += 1.0
         elif res.status == UNKNOWN:

@@ -10,6 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import translation
 
 from accounts.models import Organization, User
 from accounts.selectors import user_organization_ids
@@ -24,7 +25,7 @@ from matching.models import (
     MatchRun,
     Notification,
 )
-from procurement.models import Demand
+from procurement.models import Demand, Requirement
 
 AnyUser = User | AnonymousUser
 
@@ -90,11 +91,79 @@ class DemandMatches:
     sees_all: bool = False
 
 
-def _explain(match: Match, parameters: dict[int, Parameter], weights: dict[str, float]) -> ExplainedMatch:
-    results = []
-    for result in match.results:
-        parameter = parameters.get(int(result.get("parameter", 0)))
-        results.append({**result, "parameter_obj": parameter, "name": parameter.name if parameter else result["key"]})
+@dataclass(frozen=True)
+class RequirementInfo:
+    requirement_id: int
+    parameter_id: int
+    key: str
+    name: str
+    operator: str
+    required: str
+    unit: str
+    is_mandatory: bool
+
+
+def requirement_info(*, demand_ids: set[int] | list[int]) -> dict[int, RequirementInfo]:
+    """What each requirement of these demands says, in one query, to explain stored match results."""
+    english = translation.get_language() == "en"
+    info = {}
+    for pk, parameter_id, key, name_zh, name_en, op, entered, unit, canonical, mandatory in Requirement.objects.filter(
+        demand_id__in=list(demand_ids)
+    ).values_list(
+        "pk",
+        "parameter_id",
+        "parameter__key",
+        "parameter__name_zh",
+        "parameter__name_en",
+        "operator",
+        "entered_value",
+        "unit",
+        "parameter__unit",
+        "is_mandatory",
+    ):
+        info[pk] = RequirementInfo(
+            requirement_id=pk,
+            parameter_id=parameter_id,
+            key=key,
+            name=(name_en or name_zh) if english else name_zh,
+            operator=op,
+            required=entered,
+            unit=unit or canonical or "",
+            is_mandatory=mandatory,
+        )
+    return info
+
+
+def expand_results(stored: list[dict[str, Any]], info: dict[int, RequirementInfo]) -> list[dict[str, Any]]:
+    """The stored (compact) per-requirement results with what each requirement says, for pages and the API."""
+    expanded = []
+    for result in stored:
+        requirement = info.get(int(result.get("r", 0)))
+        if requirement is None:  # the requirement was revised away; the re-match replacing this row is queued
+            continue
+        expanded.append(
+            {
+                "requirement": requirement.requirement_id,
+                "parameter": requirement.parameter_id,
+                "key": requirement.key,
+                "name": requirement.name,
+                "operator": requirement.operator,
+                "mandatory": requirement.is_mandatory,
+                "required": requirement.required,
+                "unit": requirement.unit,
+                "status": result.get("s", s.UNKNOWN),
+                "actual": result.get("a"),
+                "actual_max": result.get("x"),
+                "margin": result.get("m"),
+                "gap": result.get("g"),
+                "gap_canonical": result.get("gc"),
+            }
+        )
+    return expanded
+
+
+def _explain(match: Match, info: dict[int, RequirementInfo], weights: dict[str, float]) -> ExplainedMatch:
+    results = expand_results(match.results, info)
     total = sum(max(w, 0.0) for w in weights.values()) or 1.0
     components = [
         (
@@ -130,10 +199,9 @@ def demand_matches(*, user: AnyUser, demand_id: int) -> DemandMatches:
         raise Http404
     sees_all = bool(user.is_authenticated and (user.is_staff or demand.institution_id in user_organization_ids(user)))
     rows = list(match_list(user=user, demand_id=demand.pk))
-    parameter_ids = {int(r["parameter"]) for m in rows for r in m.results if r.get("parameter")}
-    parameters = {p.pk: p for p in Parameter.objects.filter(pk__in=parameter_ids)}
+    info = requirement_info(demand_ids=[demand.pk])
     weights = engine.weights()
-    explained = [_explain(m, parameters, weights) for m in rows]
+    explained = [_explain(m, info, weights) for m in rows]
     return DemandMatches(
         demand=demand,
         matches=[e for e in explained if not e.match.is_near_miss],
@@ -183,10 +251,9 @@ def product_matches(*, user: AnyUser, product_id: int) -> tuple[Product, list[Ex
         .select_related("demand", "demand__category", "demand__delivery_province", "demand__institution")
         .order_by("is_near_miss", "-score", "demand_id")
     )
-    parameter_ids = {int(r["parameter"]) for m in rows for r in m.results if r.get("parameter")}
-    parameters = {p.pk: p for p in Parameter.objects.filter(pk__in=parameter_ids)}
+    info = requirement_info(demand_ids={m.demand_id for m in rows})
     weights = engine.weights()
-    explained = [_explain(m, parameters, weights) for m in rows]
+    explained = [_explain(m, info, weights) for m in rows]
     return (
         product,
         [e for e in explained if not e.match.is_near_miss],

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from matching import scoring as s
 
 # Extra candidates re-scored exactly beyond those kept, so a rounding difference at the cut cannot lose one.
-SHORTLIST_SLACK = 3
+SHORTLIST_SLACK = 1
 
 
 @dataclass
@@ -31,6 +32,7 @@ class ParameterColumn:
     texts: list[str]  # casefolded choice per product, "" when not stated
     raw_texts: dict[int, str] = field(default_factory=dict)
     _text_masks: dict[str, np.ndarray] = field(default_factory=dict)
+    _lists: tuple[list[Any], ...] | None = None
 
     def text_mask(self, text: str) -> np.ndarray:
         mask = self._text_masks.get(text)
@@ -44,15 +46,24 @@ class ParameterColumn:
         return ~self.text_mask("")
 
     def spec(self, i: int) -> s.SpecValue | None:
-        if not self.stated[i]:
+        if self._lists is None:
+            self._lists = (
+                self.stated.tolist(),
+                self.value.tolist(),
+                self.value_min.tolist(),
+                self.value_max.tolist(),
+                self.flag.tolist(),
+            )
+        stated, value, value_min, value_max, flag = self._lists
+        if not stated[i]:
             return None
-        flag = self.flag[i]
+        v, lo, hi, f = value[i], value_min[i], value_max[i], flag[i]
         return s.SpecValue(
-            value=_num(self.value[i]),
-            value_min=_num(self.value_min[i]),
-            value_max=_num(self.value_max[i]),
-            text=self.raw_texts.get(i, ""),
-            flag=None if np.isnan(flag) else bool(flag),
+            None if v != v else v,  # NaN is the one float unequal to itself
+            None if lo != lo else lo,
+            None if hi != hi else hi,
+            self.raw_texts.get(i, ""),
+            None if f != f else f == 1.0,
         )
 
 
@@ -143,43 +154,52 @@ class CandidatePool:
         self._served = {code: np.array(idx, dtype=np.int64) for code, idx in served.items()}
         self.no_provinces = np.fromiter((not p for p in self.provinces), dtype=bool, count=n)
 
-        by_parameter: dict[int, list[tuple[int, float, float, float, float, str]]] = {}
-        for product_id, parameter_id, value, vmin, vmax, text, flag in specs:
-            i = position.get(product_id)
-            if i is None:
-                continue
-            by_parameter.setdefault(parameter_id, []).append(
-                (i, _nan(value), _nan(vmin), _nan(vmax), np.nan if flag is None else float(flag), text or "")
-            )
+        # Specifications are placed with array operations: a large pool has hundreds of thousands of them.
         self.columns: dict[int, ParameterColumn] = {}
-        for parameter_id, entries in by_parameter.items():
-            idx = np.fromiter((e[0] for e in entries), dtype=np.int64, count=len(entries))
-            stated = np.zeros(n, dtype=bool)
-            stated[idx] = True
-            columns = []
-            for k in (1, 2, 3, 4):
-                column = np.full(n, np.nan)
-                column[idx] = np.fromiter((e[k] for e in entries), dtype=np.float64, count=len(entries))
-                columns.append(column)
-            value, vmin, vmax, flag = columns
-            texts = [""] * n
-            raw_texts = {}
-            for e in entries:
-                if e[5]:
-                    texts[e[0]] = e[5].strip().casefold()
-                    raw_texts[e[0]] = e[5]
-            self.columns[parameter_id] = ParameterColumn(
-                stated=stated,
-                value=value,
-                value_min=vmin,
-                value_max=vmax,
-                low=np.where(np.isnan(vmin), value, vmin),
-                high=np.where(np.isnan(vmax), value, vmax),
-                flag=flag,
-                texts=texts,
-                raw_texts=raw_texts,
-            )
+        spec_rows = list(specs)
+        if spec_rows and n:
+            product_col, parameter_col, value_col, vmin_col, vmax_col, text_col, flag_col = zip(*spec_rows, strict=True)
+            product_ids = np.fromiter(product_col, dtype=np.int64, count=len(spec_rows))
+            where = np.minimum(np.searchsorted(self.ids, product_ids), n - 1)
+            present = self.ids[where] == product_ids
+            parameter_ids = np.fromiter(parameter_col, dtype=np.int64, count=len(spec_rows))
+            all_values = np.array(value_col, dtype=np.float64)  # None becomes NaN
+            all_mins = np.array(vmin_col, dtype=np.float64)
+            all_maxs = np.array(vmax_col, dtype=np.float64)
+            all_flags = np.array(flag_col, dtype=np.float64)
+            for parameter_id in np.unique(parameter_ids[present]):
+                rows = np.flatnonzero(present & (parameter_ids == parameter_id))
+                idx = where[rows]
+                stated = np.zeros(n, dtype=bool)
+                stated[idx] = True
+                value, vmin, vmax, flag = (np.full(n, np.nan) for _ in range(4))
+                value[idx] = all_values[rows]
+                vmin[idx] = all_mins[rows]
+                vmax[idx] = all_maxs[rows]
+                flag[idx] = all_flags[rows]
+                texts = [""] * n
+                raw_texts = {}
+                for row, i in zip(rows.tolist(), idx.tolist(), strict=True):
+                    text = text_col[row]
+                    if text:
+                        texts[i] = text.strip().casefold()
+                        raw_texts[i] = text
+                self.columns[int(parameter_id)] = ParameterColumn(
+                    stated=stated,
+                    value=value,
+                    value_min=vmin,
+                    value_max=vmax,
+                    low=np.where(np.isnan(vmin), value, vmin),
+                    high=np.where(np.isnan(vmax), value, vmax),
+                    flag=flag,
+                    texts=texts,
+                    raw_texts=raw_texts,
+                )
         self._facts: dict[int, s.ProductFacts] = {}
+        self._province_cache: dict[str, np.ndarray] = {}
+        self.evaluation_component = np.where(
+            np.isnan(self.evaluation), s.NEUTRAL, np.clip((self.evaluation - 1.0) / 4.0, 0.0, 1.0)
+        )
 
     def facts(self, i: int) -> s.ProductFacts:
         cached = self._facts.get(i)
@@ -206,10 +226,13 @@ class CandidatePool:
         return self.size
 
     def province_component(self, province: str) -> np.ndarray:
-        comp = np.where(self.no_provinces, s.NEUTRAL, 0.0)
-        idx = self._served.get(province)
-        if idx is not None:
-            comp[idx] = 1.0
+        comp = self._province_cache.get(province)
+        if comp is None:
+            comp = np.where(self.no_provinces, s.NEUTRAL, 0.0)
+            idx = self._served.get(province)
+            if idx is not None:
+                comp[idx] = 1.0
+            self._province_cache[province] = comp
         return comp
 
     def text_component(self, demand_tokens: frozenset[str]) -> np.ndarray:
@@ -225,109 +248,147 @@ class CandidatePool:
     def shortlist(
         self, demand: s.DemandFacts, *, weights: Mapping[str, float], top_n: int, near_miss_n: int
     ) -> Shortlist:
+        """The best matches and closest near misses, exactly scored; the pool is scanned once per requirement."""
         n = self.size
         if n == 0:
             return Shortlist([], [], 0, 0, 0, _empty_gaps(demand))
+        mandatory = [r for r in demand.requirements if r.is_mandatory]
+        preferred = [r for r in demand.requirements if not r.is_mandatory]
         failed = np.zeros(n, dtype=np.int64)
         unknown = np.zeros(n, dtype=np.int64)
         gap_norm = np.zeros(n)
-        preferred_num = np.zeros(n)
-        preferred_den = 0.0
-        preferred_cnt = 0
-        mandatory_num = np.zeros(n)
-        mandatory_den = 0.0
-        mandatory_cnt = 0
         requirement_gaps: list[dict[str, object]] = []
-        for req in demand.requirements:
-            known, passed, credit, gap = self._evaluate(req)
-            weight = max(req.weight, 0.0)
-            if req.is_mandatory:
-                fail = known & ~passed
-                failed += fail
-                unknown += ~known
-                if gap is None:
-                    gap_norm += fail * 1.0
-                else:
-                    gap_norm += np.where(fail, np.minimum(s.GAP_NORM_CAP, gap / s.requirement_scale(req)), 0.0)
-                mandatory_num += weight * credit
-                mandatory_den += weight
-                mandatory_cnt += 1
-                requirement_gaps.append(_requirement_gap(req, known, passed, fail, gap))
+        for req in mandatory:
+            known, passed, _credit, gap = self._evaluate(req, None)
+            fail = known & ~passed
+            failed += fail
+            unknown += ~known
+            if gap is None:
+                gap_norm += fail * 1.0
             else:
-                preferred_num += weight * credit
-                preferred_den += weight
-                preferred_cnt += 1
-        if preferred_cnt:
-            requirements = preferred_num / preferred_den if preferred_den > 0 else None
-        elif mandatory_cnt:
-            requirements = mandatory_num / mandatory_den if mandatory_den > 0 else None
-        else:
-            requirements = np.ones(n)
-        if requirements is None:  # every weight zero: plain mean of the credits, as the scalar formula does
-            requirements = self._mean_credit(demand, preferred=bool(preferred_cnt))
-        components = {
-            "preferred": requirements,
-            "price": self._price_component(demand.budget_per_unit),
-            "text": self.text_component(demand.tokens),
-            "evaluations": np.where(
-                np.isnan(self.evaluation), s.NEUTRAL, np.clip((self.evaluation - 1.0) / 4.0, 0.0, 1.0)
-            ),
-            "province": self.province_component(demand.province),
-            "lead_time": self._lead_component(demand.days_to_deadline),
-        }
-        total = sum(max(float(weights.get(name, 0.0)), 0.0) for name in s.COMPONENTS)
-        if total > 0:
-            raw = sum(max(float(weights.get(name, 0.0)), 0.0) * components[name] for name in s.COMPONENTS) / total
-            score = np.round(np.clip(raw, 0.0, 1.0), s.SCORE_DECIMALS)
-        else:
-            score = np.zeros(n)
+                gap_norm += np.where(fail, np.minimum(s.GAP_NORM_CAP, gap / req.scale), 0.0)
+            requirement_gaps.append(_requirement_gap(req, known, passed, fail, gap))
         is_match = (failed == 0) & (unknown == 0)
-        is_near = ~is_match & (unknown == 0) & (failed > 0)
         match_idx = np.flatnonzero(is_match)
-        near_idx = np.flatnonzero(is_near)
-        gap_norm = np.round(gap_norm, s.SCORE_DECIMALS)
+        near_idx = np.flatnonzero(~is_match & (unknown == 0) & (failed > 0))
+        near_key = failed * (s.GAP_NORM_CAP * (len(demand.requirements) + 1)) + np.round(gap_norm, s.SCORE_DECIMALS)
+        near_keep = _smallest(near_idx, near_key[near_idx], near_miss_n + SHORTLIST_SLACK)
 
-        top = _best(match_idx, -score, top_n + SHORTLIST_SLACK, tiebreak=(-score,))
-        near_key = failed * (s.GAP_NORM_CAP * (len(demand.requirements) + 1)) + gap_norm
-        near = _best(near_idx, near_key, near_miss_n + SHORTLIST_SLACK, tiebreak=(near_key, -score))
+        # Only the matches and the near misses still in the running need a score.
+        subset = np.concatenate([match_idx, near_keep])
+        score, components = self._score(demand, subset, mandatory, preferred, weights)
+        m = match_idx.size
+        local = np.arange(subset.size)
+        top = _ordered(local[:m], -score[:m], (), top_n)
+        near = _ordered(local[m:], near_key[near_keep], (-score[m:],), near_miss_n)
 
-        exact_matches = s.rank([s.score_pair(demand, self.facts(i), weights) for i in top])[:top_n]
-        exact_near = s.rank_near_misses([s.score_pair(demand, self.facts(i), weights) for i in near])[:near_miss_n]
+        def pair(j: int) -> s.PairScore:
+            # Requirement verdicts come from the scalar rules themselves; the score and components were computed
+            # above with the same formulas, term by term (tests hold the two paths equal).
+            i = int(subset[j])
+            results = tuple(s.evaluate_requirement(req, self._spec(req.parameter_id, i)) for req in demand.requirements)
+            return s.PairScore(
+                product_id=int(self.ids[i]),
+                is_match=bool(is_match[i]),
+                score=float(score[j]),
+                components={name: round(float(components[name][j]), 6) for name in s.COMPONENTS},
+                results=results,
+                failed_mandatory=int(failed[i]),
+                unknown_mandatory=int(unknown[i]),
+                gap_norm=round(float(gap_norm[i]), s.SCORE_DECIMALS),
+            )
+
         return Shortlist(
-            matches=exact_matches,
-            near_misses=exact_near,
+            matches=[pair(j) for j in top],
+            near_misses=[pair(j) for j in near],
             candidates=n,
-            matches_total=int(match_idx.size),
+            matches_total=int(m),
             near_misses_total=int(near_idx.size),
             requirement_gaps=requirement_gaps,
         )
 
+    def _score(
+        self,
+        demand: s.DemandFacts,
+        subset: np.ndarray,
+        mandatory: list[s.RequirementSpec],
+        preferred: list[s.RequirementSpec],
+        weights: Mapping[str, float],
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """``matching.scoring.combine`` for the products in ``subset``, term by term in the same order."""
+        k = subset.size
+        if k == 0:
+            return np.zeros(0), {name: np.zeros(0) for name in s.COMPONENTS}
+        chosen = preferred or mandatory
+        if not chosen:
+            requirements = np.ones(k)
+        else:
+            num = np.zeros(k)
+            den = 0.0
+            credits = []
+            for req in chosen:
+                credit = self._evaluate(req, subset)[2]
+                credits.append(credit)
+                weight = max(req.weight, 0.0)
+                num += weight * credit
+                den += weight
+            # Every weight zero: the plain mean of the credits, as the scalar formula does.
+            requirements = num / den if den > 0 else sum(credits) / len(credits)
+        components = {
+            "preferred": requirements,
+            "price": _price_component(self.price[subset], demand.budget_per_unit),
+            "text": self.text_component(demand.tokens)[subset],
+            "evaluations": self.evaluation_component[subset],
+            "province": self.province_component(demand.province)[subset],
+            "lead_time": _lead_component(self.lead[subset], demand.days_to_deadline),
+        }
+        total = 0.0
+        raw = np.zeros(k)
+        for name in s.COMPONENTS:
+            weight = max(float(weights.get(name, 0.0)), 0.0)
+            total += weight
+            raw = raw + weight * components[name]
+        if total <= 0:
+            return np.zeros(k), components
+        return np.round(np.clip(raw / total, 0.0, 1.0), s.SCORE_DECIMALS), components
+
+    def _spec(self, parameter_id: int, i: int) -> s.SpecValue | None:
+        column = self.columns.get(parameter_id)
+        return None if column is None else column.spec(i)
+
     # --- per requirement -----------------------------------------------------------------------------
 
-    def _evaluate(self, req: s.RequirementSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-        """known, passed, credit and (numeric requirements) the canonical gap, one entry per product."""
-        n = self.size
+    def _evaluate(
+        self, req: s.RequirementSpec, subset: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """known, passed, credit and (numeric requirements) the canonical gap, per product (of ``subset``)."""
+        n = self.size if subset is None else subset.size
         column = self.columns.get(req.parameter_id)
         nothing = np.zeros(n, dtype=bool)
         if column is None:
             return nothing, nothing, np.zeros(n), None
+
+        def pick(values: np.ndarray) -> np.ndarray:
+            return values if subset is None else values[subset]
+
         if req.value_type == "boolean":
             wanted = s._wanted_flag(req)
             if wanted is None:
                 return nothing, nothing, np.zeros(n), None
-            known = ~np.isnan(column.flag)
-            passed = known & (column.flag == (1.0 if wanted else 0.0))
+            flag = pick(column.flag)
+            known = ~np.isnan(flag)
+            passed = known & (flag == (1.0 if wanted else 0.0))
             return known, passed, passed * 1.0, None
         if req.is_textual:
-            known = column.has_text
+            known = pick(column.has_text)
             passed = np.zeros(n, dtype=bool)
-            for choice in {str(c).strip().casefold() for c in req.choices}:
+            for choice in req.choice_set:
                 if choice:
-                    passed |= column.text_mask(choice)
+                    passed |= pick(column.text_mask(choice))
             return known, passed, passed * 1.0, None
 
-        scale = s.requirement_scale(req)
-        low, high = column.low, column.high
+        scale = req.scale
+        low, high = pick(column.low), pick(column.high)
         with np.errstate(invalid="ignore"):
             if req.operator == s.COVERS:
                 lo, hi = req.value_min, req.value_max
@@ -361,35 +422,39 @@ class CandidatePool:
             credit = np.where(passed, 0.5 + 0.5 * np.clip(np.maximum(margin, 0.0) / scale, 0.0, 1.0), 0.0)
             return known, passed, credit, np.where(known, -margin, np.nan)
 
-    def _mean_credit(self, demand: s.DemandFacts, *, preferred: bool) -> np.ndarray:
-        chosen = [r for r in demand.requirements if r.is_mandatory != preferred]
-        total = np.zeros(self.size)
-        for req in chosen:
-            total += self._evaluate(req)[2]
-        return total / max(len(chosen), 1)
 
-    def _price_component(self, budget_per_unit: float | None) -> np.ndarray:
-        if budget_per_unit is None or budget_per_unit <= 0:
-            return np.full(self.size, s.NEUTRAL)
-        ratio = self.price / budget_per_unit
-        return np.where(np.isnan(ratio), s.NEUTRAL, np.where(ratio <= 1.0, 1.0, np.maximum(0.0, 2.0 - ratio)))
-
-    def _lead_component(self, days: int) -> np.ndarray:
-        late = np.maximum(0.0, 1.0 - (self.lead - days) / max(days, 30))
-        return np.where(np.isnan(self.lead), s.NEUTRAL, np.where(self.lead <= days, 1.0, late))
+def _price_component(price: np.ndarray, budget_per_unit: float | None) -> np.ndarray:
+    if budget_per_unit is None or budget_per_unit <= 0:
+        return np.full(price.size, s.NEUTRAL)
+    ratio = price / budget_per_unit
+    return np.where(np.isnan(ratio), s.NEUTRAL, np.where(ratio <= 1.0, 1.0, np.maximum(0.0, 2.0 - ratio)))
 
 
-def _best(idx: np.ndarray, key: np.ndarray, k: int, *, tiebreak: tuple[np.ndarray, ...]) -> list[int]:
-    """The k indices of ``idx`` with the smallest ``key`` (ties by index, i.e. product id), in order."""
+def _lead_component(lead: np.ndarray, days: int) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        late = np.maximum(0.0, 1.0 - (lead - days) / max(days, 30))
+        return np.where(np.isnan(lead), s.NEUTRAL, np.where(lead <= days, 1.0, late))
+
+
+def _smallest(idx: np.ndarray, keys: np.ndarray, k: int) -> np.ndarray:
+    """The entries of ``idx`` whose key is among the k smallest, keeping every tie at the cut (unordered)."""
+    if idx.size <= k:
+        return idx
+    if k <= 0:
+        return idx[:0]
+    cut = np.partition(keys, k - 1)[k - 1]
+    return idx[keys <= cut]
+
+
+def _ordered(idx: np.ndarray, primary: np.ndarray, secondary: tuple[np.ndarray, ...], k: int) -> list[int]:
+    """The k best of ``idx`` by ``primary``, then ``secondary``, then index (product id), in order."""
     if idx.size == 0 or k <= 0:
         return []
-    keys = key[idx]
     if idx.size > k:
-        # Keep everything tied with the k-th key so the tie-break below sees all of them.
-        cut = np.partition(keys, k - 1)[k - 1]
-        keep = keys <= cut
-        idx = idx[keep]
-    order = np.lexsort((idx, *(t[idx] for t in reversed(tiebreak))))
+        cut = np.partition(primary, k - 1)[k - 1]
+        keep = primary <= cut
+        idx, primary, secondary = idx[keep], primary[keep], tuple(x[keep] for x in secondary)
+    order = np.lexsort((idx, *reversed(secondary), primary))
     return [int(i) for i in idx[order][:k]]
 
 
@@ -419,7 +484,3 @@ def _empty_gaps(demand: s.DemandFacts) -> list[dict[str, object]]:
 
 def _nan(value: float | int | None) -> float:
     return float("nan") if value is None else float(value)
-
-
-def _num(value: float) -> float | None:
-    return None if np.isnan(value) else float(value)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from matching.models import Match, MatchReport, MatchRun
+from matching.selectors import expand_results, requirement_info
 
 
 class MatchRunSerializer(serializers.ModelSerializer):
@@ -45,7 +48,7 @@ class MatchRunStartSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["kind"] == MatchRun.Kind.DEMAND and not attrs.get("demand"):
-            raise serializers.ValidationError({"demand": ["Choose the demand to match."]})
+            raise serializers.ValidationError({"demand": [_("Choose the demand to match.")]})
         return attrs
 
 
@@ -57,7 +60,8 @@ class RequirementResultSerializer(serializers.Serializer):
     mandatory = serializers.BooleanField()
     status = serializers.ChoiceField(choices=["pass", "fail", "unknown"])
     unit = serializers.CharField()
-    required = serializers.CharField(required=False)
+    name = serializers.CharField()
+    required = serializers.CharField()
     actual = serializers.JSONField(allow_null=True)
     actual_max = serializers.FloatField(allow_null=True)
     margin = serializers.FloatField(allow_null=True)
@@ -72,7 +76,7 @@ class MatchSerializer(serializers.ModelSerializer):
     manufacturer = serializers.IntegerField(source="product.manufacturer_id", read_only=True)
     manufacturer_name = serializers.CharField(source="product.manufacturer.name", read_only=True)
     components = serializers.DictField(child=serializers.FloatField())
-    results = RequirementResultSerializer(many=True)
+    results = serializers.SerializerMethodField()
     strongest_component = serializers.CharField(read_only=True)
 
     class Meta:
@@ -96,6 +100,13 @@ class MatchSerializer(serializers.ModelSerializer):
             "matched_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(RequirementResultSerializer(many=True))
+    def get_results(self, obj: Match) -> list[dict[str, Any]]:
+        info = self.context.get("requirements")
+        if info is None:
+            info = requirement_info(demand_ids=[obj.demand_id])
+        return RequirementResultSerializer(expand_results(obj.results, info), many=True).data
 
 
 class MatchReportListSerializer(serializers.ModelSerializer):

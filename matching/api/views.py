@@ -84,6 +84,23 @@ class MatchViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Match]:
         return selectors.match_list(user=self.request.user)
 
+    def _with_requirements(self, matches: list[Match]) -> dict[str, Any]:
+        # Stored results are compact; what each requirement says is read once for the whole page.
+        context = self.get_serializer_context()
+        context["requirements"] = selectors.requirement_info(demand_ids={m.demand_id for m in matches})
+        return context
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(page if page is not None else queryset)
+        data = s.MatchSerializer(rows, many=True, context=self._with_requirements(rows)).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        match = self.get_object()
+        return Response(s.MatchSerializer(match, context=self._with_requirements([match])).data)
+
 
 class MatchReportViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet

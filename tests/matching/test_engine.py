@@ -7,12 +7,16 @@ from django.core import mail
 
 from catalog.models import Product
 from config.exceptions import ApplicationError
-from matching import services, tasks
+from matching import selectors, services, tasks
 from matching.models import DemandMatchSummary, Match, MatchRun, MatchRunChunk, Notification
 from procurement.models import Demand, Requirement
 from tests.factories import DemandFactory, ProductFactory, RequirementFactory, SpecificationFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def explained(match):
+    return selectors.expand_results(match.results, selectors.requirement_info(demand_ids=[match.demand_id]))
 
 
 def pairs(demand):
@@ -35,7 +39,7 @@ def test_demand_run_keeps_domestic_published_matches_and_near_misses(scene):
     # and the weak product is a near miss short by 100 bar (the buyer's unit)
     near = Match.objects.get(demand=scene.demand, is_near_miss=True)
     assert near.product_id == scene.weak.pk
-    pressure = next(r for r in near.results if r["key"] == "max_pressure")
+    pressure = next(r for r in explained(near) if r["key"] == "max_pressure")
     assert pressure["status"] == "fail"
     assert pressure["unit"] == "bar"
     assert pressure["gap"] == pytest.approx(100.0)
@@ -71,7 +75,7 @@ def test_revising_a_demand_rematches_it_on_commit(scene, django_capture_on_commi
     assert [p for p, near, *_ in pairs(scene.demand) if not near] == [scene.strong.pk]
     near = Match.objects.get(demand=scene.demand, product=scene.middling)
     assert near.is_near_miss
-    assert next(r for r in near.results if r["key"] == "max_pressure")["gap"] == pytest.approx(30.0)
+    assert next(r for r in explained(near) if r["key"] == "max_pressure")["gap"] == pytest.approx(30.0)
     assert MatchRun.objects.filter(kind=MatchRun.Kind.DEMAND, trigger=MatchRun.Trigger.DEMAND_CHANGED).count() == 2
 
 

@@ -157,13 +157,31 @@ def demand_and_product(draw):
     requirements = []
     specs = {}
     for i in range(1, n + 1):
-        op = draw(st.sampled_from([">=", "<=", "="]))
-        requirements.append(
-            req(i, op, value=draw(values), is_mandatory=draw(st.booleans()), weight=draw(st.floats(0, 5)))
-        )
-        spec = draw(maybe)
-        if spec is not None:
-            specs[i] = s.SpecValue(value=spec)
+        op = draw(st.sampled_from([">=", "<=", "=", "covers", "in", "bool"]))
+        mandatory, weight = draw(st.booleans()), draw(st.floats(0, 5))
+        if op == "covers":
+            low = draw(values)
+            requirements.append(
+                req(i, op, value_type="range", value_min=low, value_max=low + draw(values), is_mandatory=mandatory)
+            )
+            if draw(st.booleans()):
+                a = draw(values)
+                specs[i] = s.SpecValue(value_min=a, value_max=a + draw(values))
+        elif op == "in":
+            choices = tuple(draw(st.sets(st.sampled_from(["UV", "DAD", "MS"]), min_size=1)))
+            requirements.append(req(i, op, value_type="choice", choices=choices, is_mandatory=mandatory, weight=weight))
+            if draw(st.booleans()):
+                specs[i] = s.SpecValue(text=draw(st.sampled_from(["UV", "dad", "FLD"])))
+        elif op == "bool":
+            wanted = draw(st.sampled_from(["true", "false"]))
+            requirements.append(req(i, "=", value_type="boolean", choices=(wanted,), is_mandatory=mandatory))
+            if draw(st.booleans()):
+                specs[i] = s.SpecValue(flag=draw(st.booleans()))
+        else:
+            requirements.append(req(i, op, value=draw(values), is_mandatory=mandatory, weight=weight))
+            spec = draw(maybe)
+            if spec is not None:
+                specs[i] = s.SpecValue(value=spec)
     demand = s.DemandFacts(
         demand_id=1,
         requirements=tuple(requirements),
@@ -255,10 +273,17 @@ def test_vectorised_shortlist_agrees_with_pair_by_pair_scoring(pairs, top_n):
     # when the pool shortlists, and when every pair is scored one by one
     shortlist = pool.shortlist(demand, weights=WEIGHTS, top_n=top_n, near_miss_n=top_n)
     brute = [s.score_pair(demand, p, WEIGHTS) for p in products]
-    # then both give the same matches and near misses in the same order
-    assert [p.product_id for p in shortlist.matches] == [
-        p.product_id for p in s.rank([b for b in brute if b.is_match])
-    ][:top_n]
-    assert [p.product_id for p in shortlist.near_misses] == [
-        p.product_id for p in s.rank_near_misses([b for b in brute if b.is_near_miss])
-    ][:top_n]
+    # then both give the same matches and near misses, in the same order, with the same scores and verdicts
+    expected_matches = s.rank([b for b in brute if b.is_match])[:top_n]
+    expected_near = s.rank_near_misses([b for b in brute if b.is_near_miss])[:top_n]
+    assert [p.product_id for p in shortlist.matches] == [p.product_id for p in expected_matches]
+    assert [p.product_id for p in shortlist.near_misses] == [p.product_id for p in expected_near]
+    for got, want in zip(shortlist.matches + shortlist.near_misses, expected_matches + expected_near, strict=True):
+        assert got.score == want.score
+        assert got.components == want.components
+        assert got.results == want.results
+        assert (got.failed_mandatory, got.unknown_mandatory, got.gap_norm) == (
+            want.failed_mandatory,
+            want.unknown_mandatory,
+            want.gap_norm,
+        )
