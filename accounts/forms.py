@@ -14,6 +14,7 @@ from django_countries import countries
 
 from accounts.models import Membership, Organization, Province
 from accounts.selectors import organization_join_choices, organization_join_search
+from accounts.services import login_guard
 from config.exceptions import ApplicationError
 
 # The join picker shows this many organizations; typing in its search box asks the server for others.
@@ -70,6 +71,23 @@ def add_service_errors(
 
 class LoginForm(BootstrapFormMixin, AuthenticationForm):
     username = forms.EmailField(label=_("Email address"), widget=forms.EmailInput(attrs={"autofocus": True}))
+
+    def clean(self) -> dict[str, Any]:
+        email = self.cleaned_data.get("username") or ""
+        client_ip = (self.request.META.get("REMOTE_ADDR") or "") if self.request else ""
+        if email and login_guard.login_is_blocked(email=email, client_ip=client_ip):
+            raise ValidationError(
+                _("Too many failed attempts for this address. Wait a quarter of an hour or reset your password."),
+                code="too_many_attempts",
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            if email:
+                login_guard.login_failure_record(email=email, client_ip=client_ip)
+            raise
+        login_guard.login_failures_clear(email=email, client_ip=client_ip)
+        return cleaned
 
 
 def _province_field() -> forms.ModelChoiceField:

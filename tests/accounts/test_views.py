@@ -326,3 +326,31 @@ def test_join_picker_renders_a_first_page_and_searches_the_rest(client, settings
     )
     assert "password2" in response.context["form"].errors
     assert f'value="{last.pk}" selected' in response.content.decode()
+
+
+def test_repeated_failed_log_ins_are_slowed_down(client):
+    from accounts.services.login_guard import MAX_FAILURES
+
+    UserFactory(email="guess@example.org")
+    UserFactory(email="other@example.org")
+    url = reverse("accounts:login")
+    for _ in range(MAX_FAILURES):
+        assert client.post(url, {"username": "guess@example.org", "password": "wrong"}).status_code == 200
+    # even the right password waits now, for this address only
+    blocked = client.post(url, {"username": "GUESS@example.org", "password": "pass-word-123"})
+    assert blocked.status_code == 200
+    assert "Too many failed attempts" in blocked.content.decode()
+    assert client.post(url, {"username": "other@example.org", "password": "pass-word-123"}).status_code == 302
+
+
+def test_a_successful_log_in_clears_earlier_failures(client):
+    from accounts.services.login_guard import MAX_FAILURES
+
+    UserFactory(email="typo@example.org")
+    url = reverse("accounts:login")
+    for _ in range(MAX_FAILURES - 1):
+        client.post(url, {"username": "typo@example.org", "password": "wrong"})
+    assert client.post(url, {"username": "typo@example.org", "password": "pass-word-123"}).status_code == 302
+    client.post(reverse("accounts:logout"))
+    client.post(url, {"username": "typo@example.org", "password": "wrong"})
+    assert client.post(url, {"username": "typo@example.org", "password": "pass-word-123"}).status_code == 302
