@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
+from catalog.tasks import refresh_domestic
 from search.services import index_mark
 
 
@@ -29,6 +30,13 @@ class CategoryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         # New categories need a path; catalog.services.category_create derives it.
         return False
+
+    def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if "domestic_threshold" in form.changed_data:
+            # Products of the subtree may change sides; re-derive them once the new threshold is committed.
+            category_id = obj.pk
+            transaction.on_commit(lambda: refresh_domestic.delay(category_id))
 
 
 @admin.register(Parameter)

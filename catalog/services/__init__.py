@@ -10,6 +10,7 @@ from catalog.services.products import (
     product_specifications_set,
     product_update,
     product_withdraw,
+    products_domestic_refresh,
 )
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "product_specifications_set",
     "product_update",
     "product_withdraw",
+    "products_domestic_refresh",
 ]

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -309,3 +310,34 @@ def product_withdraw(*, product: Product, user: User) -> Product:
     product.save(update_fields=["status", "withdrawn_at", "updated_at"])
     _after_write(product, was_published=True)
     return product
+
+
+@transaction.atomic
+def products_domestic_refresh(*, category: Category | None = None) -> int:
+    """Re-derive is_domestic after a threshold changed (a category's or the platform's); returns rows changed.
+
+    Only rows whose flag flips are written, marked for indexing and, when published, re-matched.
+    """
+    products = Product.objects.select_related("category").select_for_update(of=("self",))
+    if category is not None:
+        products = products.filter(Q(category__path=category.path) | Q(category__path__startswith=category.path + "/"))
+    thresholds: dict[int, Decimal] = {}
+    changed: list[Product] = []
+    for product in products:
+        if product.category_id not in thresholds:
+            thresholds[product.category_id] = category_domestic_threshold(product.category)
+        flag = is_domestic(
+            country=str(product.country_of_origin),
+            domestic_content=product.domestic_content,
+            threshold=thresholds[product.category_id],
+        )
+        if flag != product.is_domestic:
+            product.is_domestic = flag
+            changed.append(product)
+    Product.objects.bulk_update(changed, ["is_domestic"])
+    if changed:
+        index_mark(kind="products", ids=[p.pk for p in changed])
+    for product in changed:
+        if product.status == Product.Status.PUBLISHED:
+            product_schedule_matching(product_id=product.pk)
+    return len(changed)

@@ -310,3 +310,19 @@ def test_specifications_table_is_not_touched_by_failed_writes(maker, manufacture
             product=product, user=maker, specifications=[{"parameter": "pressure_max", "value": -5}]
         )
     assert Specification.objects.get(product_id=product.pk).value == 40
+
+
+def test_domestic_refresh_follows_a_changed_threshold(maker, manufacturer, lc, recorded):
+    product = services.product_publish(
+        product=create(maker, manufacturer, lc, domestic_content=Decimal("0.55")), user=maker
+    )
+    assert product.is_domestic
+    recorded["matching"].clear()
+    Category.objects.filter(code="0105").update(domestic_threshold=Decimal("0.6"))
+    from catalog.tasks import refresh_domestic
+
+    assert refresh_domestic.delay(Category.objects.get(code="01").pk).get() == 1
+    product.refresh_from_db()
+    assert not product.is_domestic
+    assert recorded["matching"] == [product.pk]
+    assert refresh_domestic(None) == 0  # nothing flips twice
