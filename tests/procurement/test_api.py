@@ -403,3 +403,38 @@ def test_schema_describes_the_demand_endpoints(api_client):
         assert path in paths
     list_parameters = {p["name"] for p in paths["/api/v1/demands/"]["get"]["parameters"]}
     assert {"category", "province", "budget_min", "budget_max", "deadline_after", "deadline_before"} <= list_parameters
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"requirements": "not a list"},
+        {"requirements": [{"parameter": "max_pressure", "operator": ">=", "value": {"nested": 1}}]},
+        {"requirements": [{"parameter": "max_pressure", "operator": ">=", "value": "1e400"}]},
+        {"requirements": [{"parameter": "detector", "operator": "in", "choices": "UV"}]},
+        {"requirements": [{"parameter": "autosampler", "operator": "=", "value": None}]},
+        {"requirements": [{"operator": ">="}]},
+        {"category": 999999},
+        {"deadline": "next week"},
+        {"budget": "1" * 20},
+        {"budget": "NaN"},
+        {"quantity": "many"},
+        {"institution": 999999},
+    ],
+)
+def test_malformed_input_is_a_400_never_a_500(api_client, researcher, dictionary, overrides):
+    api_client.force_authenticate(researcher)
+    response = api_client.post(URL, payload(dictionary, **overrides), format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["fields"]
+    assert not Demand.objects.exists()
+
+
+def test_malformed_filters_and_actions_are_400(api_client, researcher, institution):
+    api_client.force_authenticate(researcher)
+    demand = draft_demand(institution=institution)
+    assert api_client.get(URL, {"deadline_after": "soon"}).status_code == 400
+    assert api_client.get(URL, {"status": "bogus"}).status_code == 400
+    assert api_client.get("/api/v1/shared-instruments/", {"category": "x"}).status_code == 400
+    assert api_client.post(f"{URL}{demand.pk}/check/", {"answer": "maybe"}).status_code == 400
+    assert api_client.post(f"{URL}{demand.pk}/revise/", {"requirements": []}).status_code == 400

@@ -358,3 +358,14 @@ def test_editing_a_draft_can_switch_its_category(client, researcher, institution
     demand.refresh_from_db()
     assert demand.category == dictionary.root
     assert [(r.parameter.key, r.value) for r in demand.requirements.all()] == [("wavelength_max", 650.0)]
+
+
+def test_malformed_page_input_never_fails(client, researcher, institution):
+    client.force_login(researcher)
+    assert client.get(reverse("procurement:requirement-rows"), {"category": "abc"}).status_code == 200
+    response = client.post(reverse("procurement:demand-create"), {"category": "abc", "institution": "x"})
+    assert response.status_code == 200
+    assert "category" in response.context["form"].errors
+    assert client.post(reverse("procurement:demand-award", args=[999]), {"quote": "x"}).status_code == 404
+    assert client.get(reverse("procurement:demand-mine"), {"status": "bogus", "page": "zz"}).status_code == 200
+    assert client.get(reverse("procurement:demand-list"), {"page": "-4"}).status_code == 200
