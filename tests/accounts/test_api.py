@@ -323,3 +323,22 @@ def test_organizations_are_changed_with_patch_not_put(api_client, institution, o
     response = api_client.put(org_url(institution), {"website": "https://x.example.org"})
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
+
+
+def test_join_request_edge_cases_are_clear_errors(api_client, institution, org_admin, unverified):
+    member = member_of(institution)
+    api_client.force_authenticate(member)
+    already = api_client.post(org_url(institution, "join/"))
+    assert already.status_code == 400 and "organization" in already.json()["fields"]
+    api_client.force_authenticate(member_of(unverified))
+    assert api_client.post(org_url(unverified, "join/")).status_code == 400  # unverified: no join requests
+
+    outsider = UserFactory()
+    api_client.force_authenticate(outsider)
+    request_id = api_client.post(org_url(institution, "join/")).json()["id"]
+    api_client.force_authenticate(org_admin)
+    url = org_url(institution, f"join-requests/{request_id}/decide/")
+    assert api_client.post(url, {"approve": "maybe"}).status_code == 400
+    assert api_client.post(url, {"approve": False}).json()["status"] == JoinRequest.Status.REJECTED
+    assert api_client.post(url, {"approve": True}).status_code == 404  # no longer pending
+    assert not Membership.objects.filter(user=outsider, organization=institution).exists()
