@@ -265,7 +265,9 @@ def generate(count: int) -> None:
                     name_en=" ".join(x for x in (brand_en, adjective_en, en) if x),
                     model_number=f"{prefix}-{(abbreviation or 'X').replace('-', '')}{i:06d}",
                     category=category_for(code_prefix),
-                    description_zh=f"{adjective_zh}{zh}，" + "，".join(f[0] for f in features) + "。适用于科研与检测实验室。",
+                    description_zh=f"{adjective_zh}{zh}，"
+                    + "，".join(f[0] for f in features)
+                    + "。适用于科研与检测实验室。",
                     description_en=f"{adjective_en} {en.lower()} " + ", ".join(f[1] for f in features) + ".",
                     country_of_origin="CN" if domestic else rng.choice(["DE", "US", "JP"]),
                     domestic_content=Decimal("0.8") if domestic else Decimal("0"),
@@ -302,7 +304,9 @@ def index(force: bool) -> None:
         print(f"index complete ({have} products)")
         return
     started = time.perf_counter()
-    search_index_rebuild(kind="products", backend="database", progress=lambda n: print(f"  {n} indexed", end="\r"))
+    search_index_rebuild(
+        kind="products", backend="database", cluster=True, progress=lambda n: print(f"  {n} indexed", end="\r")
+    )
     from django.db import connection
 
     with connection.cursor() as cursor:

@@ -150,8 +150,8 @@ def documents_for(kind: str, ids: Sequence[int]) -> list[SearchDocument]:
     raise ValueError(f"unknown search kind {kind!r}")
 
 
-def searchable_ids(kind: str) -> Iterator[int]:
-    """Every id of ``kind`` that belongs in the index, in id order (streamed, for rebuilds)."""
+def searchable_ids(kind: str, *, by_category: bool = False) -> Iterator[int]:
+    """Every id of ``kind`` that belongs in the index, in id order or category order (streamed, for rebuilds)."""
     if kind == "products":
         from catalog.models import Product
 
@@ -162,7 +162,8 @@ def searchable_ids(kind: str) -> Iterator[int]:
         qs = Demand.objects.filter(status=Demand.Status.OPEN)  # type: ignore[assignment]
     else:
         raise ValueError(f"unknown search kind {kind!r}")
-    return qs.order_by("id").values_list("id", flat=True).iterator(chunk_size=5000)
+    order = ("category__path", "id") if by_category else ("id",)
+    return qs.order_by(*order).values_list("id", flat=True).iterator(chunk_size=5000)
 
 
 def searchable_count(kind: str) -> int:

@@ -152,9 +152,12 @@ def _changed_since(kind: str, since: datetime.datetime) -> list[int]:
 
 
 def search_index_rebuild(
-    *, kind: str, backend: str | None = None, progress: Callable[[int], Any] | None = None
+    *, kind: str, backend: str | None = None, progress: Callable[[int], Any] | None = None, cluster: bool = False
 ) -> list[RebuildReport]:
-    """Rebuild ``kind`` in every index (or only in ``backend``), replaying changes made while it ran."""
+    """Rebuild ``kind`` in every index (or only in ``backend``), replaying changes made while it ran.
+
+    ``cluster`` also rewrites the database index in category order (PostgreSQL; briefly blocks searches).
+    """
     if kind not in KINDS:
         raise ApplicationError(f"Unknown kind {kind!r}.", field="kind")
     targets = [b for b in index_backends() if backend in (None, b.name)]
@@ -164,7 +167,9 @@ def search_index_rebuild(
     reports = []
     for target in targets:
         reports.append(
-            target.rebuild(kind, replay=lambda: _changed_since(kind, started - REPLAY_MARGIN), progress=progress)
+            target.rebuild(
+                kind, replay=lambda: _changed_since(kind, started - REPLAY_MARGIN), progress=progress, cluster=cluster
+            )
         )
     return reports
 

@@ -72,9 +72,11 @@ class SearchBackend(abc.ABC):
         """How many documents of ``kind`` the index holds."""
 
     @abc.abstractmethod
-    def rebuild(self, kind: str, *, replay: Callable[[], Sequence[int]], progress: Any = None) -> RebuildReport:
+    def rebuild(
+        self, kind: str, *, replay: Callable[[], Sequence[int]], progress: Any = None, cluster: bool = False
+    ) -> RebuildReport:
         """Index every searchable row from scratch; then index the ids ``replay()`` returns (changes made
-        while the rebuild ran)."""
+        while the rebuild ran). ``cluster`` asks for a physical reordering where the backend has one."""
 
     def top_facet_values(self, values: dict[Any, int], limit: int) -> list[tuple[str, int]]:
         ordered = sorted(values.items(), key=lambda item: (-item[1], str(item[0])))

@@ -248,7 +248,9 @@ class DatabaseBackend(SearchBackend):
         part_params: list[Any] = [query.page_size, offset]
         for name in wanted:
             if name == "province":
-                sums = ", ".join(f"SUM((province_mask >> {bit}) & 1)" for bit in range(len(PROVINCE_CODES)))
+                sums = ", ".join(
+                    f"COUNT(*) FILTER (WHERE province_mask & {1 << bit} <> 0)" for bit in range(len(PROVINCE_CODES))
+                )
                 parts.append(f"SELECT 'province', array_to_string(ARRAY[{sums}], ','), NULL FROM m")
             else:
                 column = {"category": "category_id", "domestic": "is_domestic", "manufacturer": "manufacturer_id"}[name]
@@ -373,13 +375,16 @@ class DatabaseBackend(SearchBackend):
     def count(self, kind: str) -> int:
         return SearchEntry.objects.filter(kind=kind).count()
 
-    def rebuild(self, kind: str, *, replay: Callable[[], Sequence[int]], progress: Any = None) -> RebuildReport:
+    def rebuild(
+        self, kind: str, *, replay: Callable[[], Sequence[int]], progress: Any = None, cluster: bool = False
+    ) -> RebuildReport:
         # Entries are upserted in place, so searches keep working during the rebuild; whatever is no longer
-        # searchable is removed at the end.
+        # searchable is removed at the end. Rows go in category order: on an empty table (or after
+        # ``cluster``) the rows one query matches then share pages, and a search reads far fewer of them.
         indexed = 0
         batch: list[int] = []
         wanted: set[int] = set()
-        for object_id in searchable_ids(kind):
+        for object_id in searchable_ids(kind, by_category=True):
             batch.append(object_id)
             wanted.add(object_id)
             if len(batch) >= 2000:
@@ -397,6 +402,11 @@ class DatabaseBackend(SearchBackend):
         self.delete(kind, stale)
         replayed = list(replay())
         self.index(kind, replayed)
+        if cluster and _is_postgres():
+            # Rewrites the table in category order; it locks out searches for the few seconds it takes.
+            with connection.cursor() as cursor:
+                cursor.execute("CLUSTER search_searchentry USING search_entry_category")
+                cursor.execute("ANALYZE search_searchentry")
         return RebuildReport(kind=kind, indexed=indexed, replayed=len(replayed), index_name=SearchEntry._meta.db_table)
 
 

@@ -296,7 +296,9 @@ class ElasticsearchBackend(SearchBackend):
         except _ERRORS as exc:
             raise SearchUnavailable(str(exc)) from exc
 
-    def rebuild(self, kind: str, *, replay: Callable[[], Sequence[int]], progress: Any = None) -> RebuildReport:
+    def rebuild(
+        self, kind: str, *, replay: Callable[[], Sequence[int]], progress: Any = None, cluster: bool = False
+    ) -> RebuildReport:
         alias = alias_name(kind)
         name = versioned_name(kind)
         self._create(kind, name)

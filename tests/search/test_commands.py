@@ -55,3 +55,10 @@ def test_rebuild_indexes_every_searchable_row():
 def test_rebuild_of_a_backend_not_in_use_is_an_error():
     with pytest.raises(CommandError):
         run("rebuild", "--backend", "elasticsearch")
+
+
+def test_rebuild_with_cluster_reorders_the_database_index():
+    ProductFactory.create_batch(2)
+    output = run("rebuild", "--kind", "products", "--backend", "database", "--cluster")
+    assert "products: 2 indexed" in output
+    assert SearchEntry.objects.filter(kind="products").count() == 2

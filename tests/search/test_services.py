@@ -40,7 +40,7 @@ class BrokenBackend(SearchBackend):
     def count(self, kind):
         raise SearchUnavailable("connection refused")
 
-    def rebuild(self, kind, *, replay, progress=None):
+    def rebuild(self, kind, *, replay, progress=None, cluster=False):
         raise SearchUnavailable("connection refused")
 
 

@@ -21,6 +21,11 @@ class Command(BaseCommand):
         rebuild = sub.add_parser("rebuild", help="Build new indexes from the database and switch to them.")
         rebuild.add_argument("--kind", choices=KINDS, action="append", help="Only this kind (repeatable).")
         rebuild.add_argument("--backend", choices=["database", "elasticsearch"], help="Only this backend.")
+        rebuild.add_argument(
+            "--cluster",
+            action="store_true",
+            help="Also rewrite the database index in category order (PostgreSQL; blocks searches meanwhile).",
+        )
         sub.add_parser("status", help="Pending outbox rows and index versus database counts.")
         sub.add_parser("sync", help="Index every pending outbox row now.")
 
@@ -28,7 +33,7 @@ class Command(BaseCommand):
         action = options["action"]
         try:
             if action == "rebuild":
-                self.rebuild(options.get("kind") or list(KINDS), options.get("backend"))
+                self.rebuild(options.get("kind") or list(KINDS), options.get("backend"), options["cluster"])
             elif action == "sync":
                 report = outbox_sync()
                 self.stdout.write(f"indexed {report.rows} outbox rows {report.indexed}")
@@ -37,11 +42,14 @@ class Command(BaseCommand):
         except (ApplicationError, SearchUnavailable) as exc:
             raise CommandError(str(exc)) from exc
 
-    def rebuild(self, kinds: list[str], backend: str | None) -> None:
+    def rebuild(self, kinds: list[str], backend: str | None, cluster: bool) -> None:
         for kind in kinds:
             self.stdout.write(f"rebuilding {kind} ...")
             reports = search_index_rebuild(
-                kind=kind, backend=backend, progress=lambda n: self.stdout.write(f"  {n} indexed")
+                kind=kind,
+                backend=backend,
+                cluster=cluster,
+                progress=lambda n: self.stdout.write(f"  {n} indexed"),
             )
             for report in reports:
                 self.stdout.write(
