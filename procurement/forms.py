@@ -298,8 +298,21 @@ class DemandFilterForm(StyledForm):
         return (self.cleaned_data.get("q") or "").strip() if self.is_valid() else ""
 
 
+class ProductChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Product) -> str:
+        return f"{obj.manufacturer.name} {obj.model_number} {obj.name}"
+
+
 class SharedInstrumentForm(forms.ModelForm):
     category = CategoryChoiceField(queryset=Category.objects.order_by("path"), label=_("Category"))
+    product = ProductChoiceField(
+        queryset=Product.objects.filter(status=Product.Status.PUBLISHED)
+        .select_related("manufacturer")
+        .order_by("manufacturer__name_zh", "model_number"),
+        label=_("Catalog product"),
+        required=False,
+        help_text=_("If the instrument is listed in the catalog; otherwise write the manufacturer and model."),
+    )
     booking_url = forms.URLField(label=_("Booking link"), required=False, assume_scheme="https")
 
     class Meta:
@@ -308,6 +321,7 @@ class SharedInstrumentForm(forms.ModelForm):
             "institution",
             "name",
             "category",
+            "product",
             "model_name",
             "manufacturer_name",
             "location",
