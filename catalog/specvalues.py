@@ -222,7 +222,8 @@ def clean_specification(
 def display_value(parameter: ParameterLike, spec: Any) -> str:
     """A specification in the parameter's canonical unit, for tables."""
     kind = parameter.value_type
-    unit = f" {parameter.unit}" if parameter.unit else ""
+    shown = units.display_unit(parameter.unit)
+    unit = "" if not shown else shown if shown in ("%", "°", "×") else f" {shown}"
     if kind == NUMBER and spec.value is not None:
         return f"{spec.value:g}{unit}"
     if kind == RANGE and spec.value_min is not None and spec.value_max is not None:

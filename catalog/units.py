@@ -262,6 +262,30 @@ def compatible_units(canonical: str) -> list[str]:
         return [""]
     angles = {"degree", "mrad", "arcsec"}
     # pint counts angles as dimensionless; offering degrees for a ratio would only invite mistakes.
-    skip = set() if canonical in angles else angles
+    ratios = {"percent", "ppm", "ppb"}
+    if canonical in angles:
+        skip = ratios | {"times"}
+    elif canonical == "times":  # a magnification is not a ratio either, though both are dimensionless
+        skip = angles | ratios
+    else:
+        skip = angles | {"times"}
     others = [u for u in COMMON_UNITS if u != canonical and u not in skip and are_compatible(u, canonical)]
     return [canonical, *others]
+
+
+# How units are printed for people; stored and API values keep the symbols above.
+_DISPLAY = {
+    "percent": "%",
+    "degC": "°C",
+    "degF": "°F",
+    "degC/min": "°C/min",
+    "degree": "°",
+    "m_z": "m/z",
+    "m_z/s": "m/z per s",
+    "1/cm": "cm⁻¹",
+    "times": "×",
+}
+
+
+def display_unit(symbol: str) -> str:
+    return _DISPLAY.get(symbol, symbol)

@@ -20,6 +20,7 @@ from catalog.api.views import acting_user, template_response
 from catalog.forms import DocumentForm, EvaluationForm, ImportForm, ProductFilterForm, ProductForm, SpecificationForm
 from catalog.models import Category, Product
 from catalog.specvalues import display_value
+from catalog.units import display_unit
 from config.exceptions import ApplicationError
 from search.selectors import SearchQuery, search
 
@@ -82,7 +83,12 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if product is None:
         raise Http404
     specifications = [
-        {"parameter": spec.parameter, "display": display_value(spec.parameter, spec), "spec": spec}
+        {
+            "parameter": spec.parameter,
+            "display": display_value(spec.parameter, spec),
+            "spec": spec,
+            "entered_unit": display_unit(spec.entered_unit),
+        }
         for spec in product.specifications.all()
     ]
     alternatives = [] if product.is_domestic else selectors.product_domestic_alternatives(product=product)

@@ -48,3 +48,16 @@ def test_every_dictionary_unit_is_known():
     for parameters in PARAMETERS.values():
         for parameter in parameters:
             assert units.is_known_unit(parameter[3]), parameter
+
+
+def test_display_unit_prints_symbols_people_read():
+    assert units.display_unit("percent") == "%"
+    assert units.display_unit("degC") == "°C"
+    assert units.display_unit("m_z") == "m/z"
+    assert units.display_unit("MPa") == "MPa"
+
+
+def test_dimensionless_units_are_not_offered_across_kinds():
+    assert "times" not in units.compatible_units("percent")
+    assert "percent" not in units.compatible_units("times")
+    assert "degree" not in units.compatible_units("")
