@@ -73,7 +73,8 @@ makemessages: install
 	for app in accounts catalog procurement search matching; do \
 	  (cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete -v 0); done
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv' --ignore 'accounts' \
-	  --ignore 'catalog' --ignore 'procurement' --ignore 'search' --ignore 'matching' -v 0
+	  --ignore 'catalog' --ignore 'procurement' --ignore 'search' --ignore 'matching' --ignore 'tests' \
+	  --ignore 'benchmarks' --ignore 'staticfiles' -v 0
 
 bench: install
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) benchmarks/run_all.py
