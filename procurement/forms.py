@@ -365,3 +365,28 @@ class QuoteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = products  # type: ignore[attr-defined]
         style(self)
+
+
+class ImportJustificationForm(forms.Form):
+    imported_product = ProductChoiceField(queryset=Product.objects.none(), label=_("Imported product"))
+    reason = forms.CharField(
+        label=_("Why no domestic product will do"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Name the specifications no domestic product meets and the evidence for it."),
+    )
+    domestic_products_considered = forms.ModelMultipleChoiceField(
+        queryset=Product.objects.none(),
+        label=_("Domestic products considered"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+    document = forms.FileField(label=_("Evidence document (PDF)"), required=False)
+
+    def __init__(self, *args: Any, imported: Any, domestic: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["imported_product"].queryset = imported  # type: ignore[attr-defined]
+        self.fields["domestic_products_considered"].queryset = domestic  # type: ignore[attr-defined]
+        self.fields["domestic_products_considered"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda p: f"{p.manufacturer.name} {p.model_number} {p.name}"
+        )
+        style(self)

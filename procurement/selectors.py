@@ -16,7 +16,7 @@ from accounts.models import Organization
 from accounts.selectors import AnyUser, user_is_verified_manufacturer, user_organization_ids
 from catalog import selectors as catalog_selectors
 from catalog.models import Category, Parameter, Product
-from procurement.models import Demand, DemandRevision, Quote, Requirement, SharedInstrument
+from procurement.models import Demand, DemandRevision, ImportJustification, Quote, Requirement, SharedInstrument
 from search.selectors import SearchQuery, SearchResult, search
 
 # Statuses anyone may read; drafts and cancelled demands stay with their institution.
@@ -324,4 +324,50 @@ def quotable_products(*, user: AnyUser, demand: Demand) -> QuerySet[Product]:
         .filter(category_subtree_q(demand.category_id))
         .select_related("manufacturer")
         .order_by("model_number", "id")
+    )
+
+
+# --- import justifications --------------------------------------------------------------------------------------
+
+
+def import_justification_for(*, user: AnyUser, demand: Demand) -> ImportJustification | None:
+    """The demand's justification, for members of its institution and platform administrators only."""
+    access = demand_access(user)
+    if not (access.is_staff or access.can_edit(demand)):
+        return None
+    return (
+        ImportJustification.objects.filter(demand=demand)
+        .select_related("imported_product", "imported_product__manufacturer", "submitted_by", "reviewed_by")
+        .prefetch_related("domestic_products_considered")
+        .first()
+    )
+
+
+def import_justification_queue(*, user: AnyUser, status: str | None = None) -> QuerySet[ImportJustification]:
+    """Justifications for administrators to review (all of them when no status is given)."""
+    if not (user.is_authenticated and user.is_staff):
+        return ImportJustification.objects.none()
+    qs = ImportJustification.objects.select_related(
+        "demand", "demand__institution", "imported_product", "imported_product__manufacturer", "submitted_by"
+    ).prefetch_related("domestic_products_considered")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("created_at", "id")
+
+
+def imported_products_for(*, demand: Demand) -> QuerySet[Product]:
+    return (
+        Product.objects.filter(status=Product.Status.PUBLISHED, is_domestic=False)
+        .filter(category_subtree_q(demand.category_id))
+        .select_related("manufacturer")
+        .order_by("manufacturer__name_zh", "model_number")
+    )
+
+
+def domestic_products_for(*, demand: Demand) -> QuerySet[Product]:
+    return (
+        Product.objects.filter(status=Product.Status.PUBLISHED, is_domestic=True)
+        .filter(category_subtree_q(demand.category_id))
+        .select_related("manufacturer")
+        .order_by("manufacturer__name_zh", "model_number")
     )

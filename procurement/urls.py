@@ -20,6 +20,13 @@ urlpatterns = [
     path("<int:pk>/quote/", views.quote_create, name="quote-create"),
     path("<int:pk>/award/", views.demand_award, name="demand-award"),
     path("quotes/<int:pk>/withdraw/", views.quote_withdraw, name="quote-withdraw"),
+    path("<int:pk>/import-justification/", views.import_justification, name="import-justification"),
+    path("import-justifications/", views.import_justification_queue, name="import-justification-queue"),
+    path(
+        "import-justifications/<int:pk>/review/",
+        views.import_justification_review,
+        name="import-justification-review",
+    ),
     path("shared-instruments/", views.shared_instrument_list, name="shared-instrument-list"),
     path("shared-instruments/new/", views.shared_instrument_create, name="shared-instrument-create"),
     path("shared-instruments/import/", views.shared_instrument_import, name="shared-instrument-import"),

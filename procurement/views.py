@@ -22,6 +22,7 @@ from procurement import selectors, services
 from procurement.forms import (
     DemandFilterForm,
     DemandForm,
+    ImportJustificationForm,
     QuoteForm,
     RequirementRows,
     RevisionForm,
@@ -31,7 +32,7 @@ from procurement.forms import (
     apply_error,
     institution_queryset,
 )
-from procurement.models import Demand, Quote
+from procurement.models import Demand, ImportJustification, Quote
 from procurement.services.requirements import requirement_inputs_from_demand
 
 PAGE_SIZE = 20
@@ -337,6 +338,7 @@ def demand_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "quote_form": quote_form,
             "award": getattr(demand, "award", None) if demand.status == Demand.Status.AWARDED else None,
             "user_manufacturer_ids": user_organization_ids(request.user, kind=Organization.Kind.MANUFACTURER),
+            "justification": selectors.import_justification_for(user=request.user, demand=demand),
         },
     )
 
@@ -506,3 +508,91 @@ def shared_instrument_import(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("%(count)d shared instruments imported.") % {"count": report.created})
                 return redirect("procurement:shared-instrument-list")
     return render(request, "procurement/shared_instrument_import.html", {"form": form, "report": report})
+
+
+# --- import justifications -----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_justification(request: HttpRequest, pk: int) -> HttpResponse:
+    """File the evidence that no domestic product will do, before fiscal funds buy an imported one."""
+    demand = selectors.demand_get_for_edit(user=request.user, pk=pk)
+    current = selectors.import_justification_for(user=request.user, demand=demand)
+    initial = None
+    if current is not None:
+        initial = {
+            "imported_product": current.imported_product_id,
+            "reason": current.reason,
+            "domestic_products_considered": list(current.domestic_products_considered.all()),
+        }
+    form = ImportJustificationForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        imported=selectors.imported_products_for(demand=demand),
+        domestic=selectors.domestic_products_for(demand=demand),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.import_justification_submit(
+                demand=demand,
+                user=request.user,  # type: ignore[arg-type]
+                imported_product=form.cleaned_data["imported_product"],
+                reason=form.cleaned_data["reason"],
+                domestic_products_considered=list(form.cleaned_data["domestic_products_considered"]),
+                document=form.cleaned_data["document"],
+            )
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, _("The import justification is submitted for review."))
+            return redirect("procurement:demand-detail", pk=demand.pk)
+    return render(
+        request,
+        "procurement/import_justification_form.html",
+        {"demand": demand, "form": form, "justification": current},
+    )
+
+
+@login_required
+@require_GET
+def import_justification_queue(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_staff:
+        raise Http404
+    status = request.GET.get("status", ImportJustification.Status.SUBMITTED)
+    if status not in ImportJustification.Status.values:
+        status = ImportJustification.Status.SUBMITTED
+    queue = selectors.import_justification_queue(user=request.user, status=status)
+    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "procurement/import_justification_queue.html",
+        {
+            "page_obj": page,
+            "status": status,
+            "statuses": ImportJustification.Status.choices,
+            "query": f"status={status}",
+        },
+    )
+
+
+@login_required
+@require_POST
+def import_justification_review(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_staff:
+        raise Http404
+    justification = selectors.import_justification_queue(user=request.user).filter(pk=pk).first()
+    if justification is None:
+        raise Http404
+    try:
+        services.import_justification_review(
+            justification=justification,
+            user=request.user,
+            approve=request.POST.get("decision") == "approve",
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The review is recorded."))
+    return redirect("procurement:import-justification-queue")

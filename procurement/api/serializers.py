@@ -13,7 +13,7 @@ from rest_framework import serializers
 from accounts.models import Organization, Province
 from catalog.models import Category, Product
 from config.exceptions import ApplicationError
-from procurement.models import Demand, DemandRevision, Quote, Requirement, SharedInstrument
+from procurement.models import Demand, DemandRevision, ImportJustification, Quote, Requirement, SharedInstrument
 from procurement.requirement_rules import MAX_WEIGHT, RequirementInput
 from procurement.selectors import DemandAccess
 from procurement.services import requirements_validate
@@ -391,3 +391,41 @@ class AwardOutSerializer(serializers.Serializer):
     is_imported = serializers.BooleanField()
     note = serializers.CharField()
     created_at = serializers.DateTimeField()
+
+
+# --- import justifications ---------------------------------------------------------------------------------------
+
+
+class ImportJustificationOutSerializer(serializers.ModelSerializer):
+    imported_product_name = serializers.SerializerMethodField()
+    demand_title = serializers.CharField(source="demand.title")
+
+    class Meta:
+        model = ImportJustification
+        fields = [
+            "id",
+            "demand",
+            "demand_title",
+            "imported_product",
+            "imported_product_name",
+            "reason",
+            "domestic_products_considered",
+            "document",
+            "status",
+            "created_at",
+            "reviewed_at",
+        ]
+
+    def get_imported_product_name(self, justification: ImportJustification) -> str:
+        return str(justification.imported_product or "")
+
+
+class ImportJustificationInSerializer(serializers.Serializer):
+    imported_product = serializers.PrimaryKeyRelatedField(
+        queryset=Product.objects.select_related("category", "manufacturer")
+    )
+    reason = serializers.CharField()
+    domestic_products_considered = serializers.PrimaryKeyRelatedField(
+        queryset=Product.objects.select_related("category"), many=True, required=False
+    )
+    document = serializers.FileField(required=False, help_text="PDF evidence, up to 10 MB.")

@@ -8,10 +8,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -28,6 +28,8 @@ from procurement.api.serializers import (
     DemandReviseSerializer,
     DemandRevisionSerializer,
     DemandUpdateSerializer,
+    ImportJustificationInSerializer,
+    ImportJustificationOutSerializer,
     QuoteInSerializer,
     QuoteOutSerializer,
     SharedCheckSerializer,
@@ -36,7 +38,7 @@ from procurement.api.serializers import (
     SharedInstrumentInSerializer,
     SharedInstrumentOutSerializer,
 )
-from procurement.models import Demand, Quote, SharedInstrument
+from procurement.models import Demand, ImportJustification, Quote, SharedInstrument
 
 ERRORS = {400: OpenApiResponse(description="Invalid input: `fields` names each bad field.")}
 EDIT_ERRORS = {
@@ -236,6 +238,50 @@ class DemandViewSet(
         candidates = selectors.shared_instrument_candidates(demand=demand)
         return Response(SharedInstrumentOutSerializer(candidates, many=True).data)
 
+    @extend_schema(
+        methods=["GET"],
+        summary="The demand's import justification",
+        description="Members of the demand's institution and platform administrators only.",
+        responses={200: ImportJustificationOutSerializer, 404: OpenApiResponse(description="None filed.")},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="File or refile the import justification",
+        description="Needed before fiscal funds buy an imported product. Refiling resets it to submitted; an "
+        "approved justification cannot change.",
+        request={
+            "multipart/form-data": ImportJustificationInSerializer,
+            "application/json": ImportJustificationInSerializer,
+        },
+        responses={200: ImportJustificationOutSerializer, **EDIT_ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="import-justification",
+        parser_classes=[JSONParser, MultiPartParser, FormParser],
+    )
+    def import_justification(self, request: Request, pk: str | None = None) -> Response:
+        if request.method == "GET":
+            demand = self.get_object()
+            justification = selectors.import_justification_for(user=request.user, demand=demand)
+            if justification is None:
+                raise Http404
+            return Response(ImportJustificationOutSerializer(justification).data)
+        demand = self._editable()
+        incoming = ImportJustificationInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        justification = services.import_justification_submit(
+            demand=demand,
+            user=request.user,  # type: ignore[arg-type]
+            imported_product=data["imported_product"],
+            reason=data["reason"],
+            domestic_products_considered=data.get("domestic_products_considered", []),
+            document=data.get("document"),
+        )
+        return Response(ImportJustificationOutSerializer(justification).data)
+
 
 @extend_schema_view(
     list=extend_schema(
@@ -396,3 +442,46 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
             note=incoming.validated_data["note"],
         )
         return Response(AwardOutSerializer(award).data)
+
+
+class IsStaff(permissions.BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Import justifications to review (administrators)",
+        parameters=[OpenApiParameter("status", str, enum=ImportJustification.Status.values)],
+    ),
+    retrieve=extend_schema(summary="One import justification (administrators)"),
+)
+class ImportJustificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [IsStaff]
+    serializer_class = ImportJustificationOutSerializer
+    filter_backends: list[Any] = []
+    queryset = ImportJustification.objects.none()
+
+    def get_queryset(self) -> QuerySet[ImportJustification]:
+        status_filter = self.request.query_params.get("status")
+        if status_filter and status_filter not in ImportJustification.Status.values:
+            raise serializers.ValidationError({"status": [_("Unknown status.")]})
+        return selectors.import_justification_queue(user=self.request.user, status=status_filter)
+
+    def _review(self, approve: bool) -> Response:
+        justification = services.import_justification_review(
+            justification=self.get_object(),
+            user=self.request.user,  # type: ignore[arg-type]
+            approve=approve,
+        )
+        return Response(ImportJustificationOutSerializer(justification).data)
+
+    @extend_schema(summary="Approve", request=None, responses={200: ImportJustificationOutSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        return self._review(True)
+
+    @extend_schema(summary="Reject", request=None, responses={200: ImportJustificationOutSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        return self._review(False)

@@ -12,6 +12,11 @@ from procurement.services.demands import (
     demand_shared_check_answer,
     demand_update,
 )
+from procurement.services.import_justifications import (
+    import_justification_allows,
+    import_justification_review,
+    import_justification_submit,
+)
 from procurement.services.quotes import quote_submit, quote_withdraw
 from procurement.services.requirements import requirements_validate
 from procurement.services.shared_instruments import (
@@ -36,6 +41,9 @@ __all__ = [
     "demand_revise",
     "demand_shared_check_answer",
     "demand_update",
+    "import_justification_allows",
+    "import_justification_review",
+    "import_justification_submit",
     "quote_submit",
     "quote_withdraw",
     "requirements_validate",

@@ -24,6 +24,7 @@ from matching.services import demand_schedule_matching
 from procurement.models import Award, Demand, DemandRevision, Quote
 from procurement.requirement_rules import CleanRequirement, RequirementInput
 from procurement.selectors import category_parameters
+from procurement.services.import_justifications import import_justification_allows
 from procurement.services.requirements import requirements_replace, requirements_snapshot, requirements_validate
 from search.services import index_mark
 
@@ -351,7 +352,8 @@ def demand_award(
 ) -> Award:
     """Record the buyer's choice: a quote on the demand, or a product bought outside the platform's quotes.
 
-    Fiscal funds buy an imported product only when the demand said an imported product would be accepted.
+    Fiscal funds buy an imported product only when the demand said an imported product would be accepted and an
+    approved import justification names that product.
     """
     if quote is not None:
         if quote.demand_id != demand.pk:
@@ -365,6 +367,11 @@ def demand_award(
     if is_imported and demand.is_fiscal and not demand.accepts_imported:
         raise ApplicationError(
             _("Fiscal funds buy an imported product only when the demand accepts one and says why."),
+            field="product",
+        )
+    if is_imported and demand.is_fiscal and not import_justification_allows(demand=demand, product=product):
+        raise ApplicationError(
+            _("Fiscal funds buy an imported product only after an approved import justification names it."),
             field="product",
         )
     demand = _transition(demand, user, allowed=(Demand.Status.OPEN,), status=Demand.Status.AWARDED, stamp="awarded_at")

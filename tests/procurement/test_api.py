@@ -371,21 +371,65 @@ def test_unverified_makers_and_foreign_categories_cannot_quote(api_client, maker
     assert not Quote.objects.exists()
 
 
-def test_fiscal_demand_cannot_award_an_imported_product_unless_accepted(api_client, institution, researcher):
+def test_fiscal_demand_awards_an_imported_product_only_with_an_approved_justification(
+    api_client, institution, researcher, staff_user
+):
+    from config.exceptions import ApplicationError
     from procurement import services
+    from procurement.models import ImportJustification
     from tests.factories import ImportedProductFactory
 
     demand = DemandFactory(institution=institution, funding=Demand.Funding.FISCAL, accepts_imported=False)
     imported = ImportedProductFactory(category=demand.category)
-    from config.exceptions import ApplicationError
-
+    domestic = ProductFactory(category=demand.category)
     with pytest.raises(ApplicationError):
         services.demand_award(demand=demand, user=researcher, product=imported)
     demand.accepts_imported = True
     demand.import_reason = "No domestic product reaches 1 ppb"
     demand.save()
+    with pytest.raises(ApplicationError) as excinfo:
+        services.demand_award(demand=demand, user=researcher, product=imported)
+    assert "justification" in excinfo.value.message
+
+    api_client.force_authenticate(researcher)
+    url = f"{URL}{demand.pk}/import-justification/"
+    assert api_client.get(url).status_code == 404
+    too_short = api_client.post(url, {"imported_product": imported.pk, "reason": "better"}, format="json")
+    assert too_short.status_code == 400
+    assert "reason" in too_short.json()["fields"]
+    wrong_product = api_client.post(
+        url,
+        {"imported_product": domestic.pk, "reason": "Detection limit of 1 ppb is met by no domestic product."},
+        format="json",
+    )
+    assert "imported_product" in wrong_product.json()["fields"]
+    filed = api_client.post(
+        url,
+        {
+            "imported_product": imported.pk,
+            "reason": "Detection limit of 1 ppb is met by no domestic product.",
+            "domestic_products_considered": [domestic.pk],
+        },
+        format="json",
+    )
+    assert filed.status_code == 200, filed.json()
+    assert filed.json()["status"] == "submitted"
+    assert filed.json()["domestic_products_considered"] == [domestic.pk]
+
+    # only administrators review; the buyer and outsiders cannot
+    justification_id = filed.json()["id"]
+    assert api_client.post(f"/api/v1/import-justifications/{justification_id}/approve/").status_code == 403
+    api_client.force_authenticate(member_of(InstitutionFactory()))
+    assert api_client.get(url).status_code == 404
+    api_client.force_authenticate(staff_user)
+    assert api_client.get("/api/v1/import-justifications/", {"status": "submitted"}).json()["count"] == 1
+    approved = api_client.post(f"/api/v1/import-justifications/{justification_id}/approve/")
+    assert approved.json()["status"] == "approved"
+    assert Notification.objects.filter(user=researcher, kind=Notification.Kind.OTHER).exists()
+
     award = services.demand_award(demand=demand, user=researcher, product=imported)
     assert award.is_imported
+    assert ImportJustification.objects.get(demand=demand).status == ImportJustification.Status.APPROVED
 
 
 def test_schema_describes_the_demand_endpoints(api_client):

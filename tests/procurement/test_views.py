@@ -369,3 +369,40 @@ def test_malformed_page_input_never_fails(client, researcher, institution):
     assert client.post(reverse("procurement:demand-award", args=[999]), {"quote": "x"}).status_code == 404
     assert client.get(reverse("procurement:demand-mine"), {"status": "bogus", "page": "zz"}).status_code == 200
     assert client.get(reverse("procurement:demand-list"), {"page": "-4"}).status_code == 200
+
+
+def test_import_justification_pages(client, institution, researcher, staff_user):
+    from procurement.models import ImportJustification
+    from tests.factories import ImportedProductFactory
+
+    demand = DemandFactory(institution=institution, accepts_imported=True, import_reason="1 ppb")
+    imported = ImportedProductFactory(category=demand.category)
+    ProductFactory(category=demand.category)
+    client.force_login(researcher)
+    assert b"Justify an imported product" in client.get(reverse("procurement:demand-detail", args=[demand.pk])).content
+    bad_pdf = SimpleUploadedFile("evidence.pdf", b"not a pdf")
+    response = client.post(
+        reverse("procurement:import-justification", args=[demand.pk]),
+        {
+            "imported_product": imported.pk,
+            "reason": "No domestic product reaches the 1 ppb limit.",
+            "document": bad_pdf,
+        },
+    )
+    assert "document" in response.context["form"].errors
+    pdf = SimpleUploadedFile("evidence.pdf", b"%PDF-1.4 evidence")
+    response = client.post(
+        reverse("procurement:import-justification", args=[demand.pk]),
+        {"imported_product": imported.pk, "reason": "No domestic product reaches the 1 ppb limit.", "document": pdf},
+    )
+    assert response.status_code == 302
+    justification = ImportJustification.objects.get()
+    assert client.get(reverse("procurement:import-justification-queue")).status_code == 404
+    client.force_login(member_of(InstitutionFactory()))
+    assert client.get(reverse("procurement:import-justification", args=[demand.pk])).status_code == 404
+    client.force_login(staff_user)
+    queue = client.get(reverse("procurement:import-justification-queue"))
+    assert list(queue.context["page_obj"].object_list) == [justification]
+    client.post(reverse("procurement:import-justification-review", args=[justification.pk]), {"decision": "reject"})
+    justification.refresh_from_db()
+    assert justification.status == ImportJustification.Status.REJECTED
