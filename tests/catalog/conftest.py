@@ -40,7 +40,7 @@ def recorded(monkeypatch):
     def schedule(*, product_id):
         calls["matching"].append(product_id)
 
-    for module in ("catalog.services.products", "catalog.services.evaluations", "catalog.importing"):
+    for module in ("catalog.services.products", "catalog.services.evaluations", "catalog.importing.writer"):
         monkeypatch.setattr(f"{module}.product_schedule_matching", schedule, raising=False)
         monkeypatch.setattr(f"{module}.index_mark", index_mark, raising=False)
     monkeypatch.setattr("catalog.services.documents.index_mark", index_mark)

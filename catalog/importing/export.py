@@ -1,0 +1,104 @@
+"""Files in the import format: a category's empty template, or products exported with formula text quoted."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from catalog.importing.rows import PRODUCT_COLUMNS, Dictionary
+from catalog.models import Category, Parameter, Product
+from catalog.specvalues import neutralise_formula
+
+# --- Templates and export -----------------------------------------------------------------------------------
+
+
+def template_columns(category: Category) -> list[str]:
+    dictionary = Dictionary()
+    parameter_columns = [f"{p.key} [{p.unit}]" if p.unit else p.key for p in dictionary.parameters(category).values()]
+    return [name for name, _required in PRODUCT_COLUMNS] + parameter_columns
+
+
+def _export_cells(product: Product, parameters: list[Parameter]) -> list[Any]:
+    specs = {spec.parameter_id: spec for spec in product.specifications.all()}
+    cells: list[Any] = [
+        product.model_number,
+        product.name_zh,
+        product.name_en,
+        product.category.code,
+        str(product.country_of_origin),
+        float(product.domestic_content),
+        float(product.price_min) if product.price_min is not None else "",
+        float(product.price_max) if product.price_max is not None else "",
+        product.lead_time_days if product.lead_time_days is not None else "",
+        product.warranty_months if product.warranty_months is not None else "",
+        "; ".join(p.code for p in product.provinces_served.all()),
+        "; ".join(f"{c.get('name', '')}:{c.get('origin', '')}" for c in product.key_components or []),
+        "; ".join(str(c) for c in product.certifications or []),
+        product.description_zh,
+        product.description_en,
+    ]
+    for parameter in parameters:
+        spec = specs.get(parameter.pk)
+        if spec is None:
+            cells.append("")
+        elif parameter.value_type == "number":
+            cells.append(spec.value)
+        elif parameter.value_type == "range":
+            cells.append(f"{spec.value_min:g}-{spec.value_max:g}")
+        elif parameter.value_type == "choice":
+            cells.append(spec.value_text)
+        else:
+            cells.append("yes" if spec.value_bool else "no")
+    return [neutralise_formula(cell) for cell in cells]
+
+
+def _export_rows(category: Category, products: Iterable[Product]) -> Iterator[list[Any]]:
+    parameters = list(Dictionary().parameters(category).values())
+    yield [
+        *(name for name, _required in PRODUCT_COLUMNS),
+        *(f"{p.key} [{p.unit}]" if p.unit else p.key for p in parameters),
+    ]
+    for product in products:
+        yield _export_cells(product, parameters)
+
+
+def products_export(*, category: Category, products: Iterable[Product], fmt: str) -> bytes:
+    """A file in the import format (an empty one is the category's template); formula-like text is quoted."""
+    rows = _export_rows(category, products)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for row in rows:
+            writer.writerow(row)
+        # A BOM so Excel opens the UTF-8 file with the Chinese intact.
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("products")
+    for row in rows:
+        sheet.append(row)
+    reference = workbook.create_sheet("parameters")
+    reference.append(["key", "名称", "name", "unit", "type", "better", "min", "max", "choices"])
+    for parameter in Dictionary().parameters(category).values():
+        reference.append(
+            [
+                neutralise_formula(value)
+                for value in (
+                    parameter.key,
+                    parameter.name_zh,
+                    parameter.name_en,
+                    parameter.unit,
+                    parameter.value_type,
+                    parameter.better,
+                    parameter.min_value,
+                    parameter.max_value,
+                    " | ".join(parameter.choices or []),
+                )
+            ]
+        )
+    buffer_bytes = io.BytesIO()
+    workbook.save(buffer_bytes)
+    return buffer_bytes.getvalue()
