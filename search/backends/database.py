@@ -106,6 +106,38 @@ def _expanded_tokens(text: str) -> list[str]:
     return tokens
 
 
+def filter_lexemes(doc: SearchDocument) -> list[str]:
+    """Lexemes for the exact-value filters, so PostgreSQL answers them from the GIN index together with the
+    words instead of checking every row the words match. ``~`` never occurs in a word token."""
+    lexemes = []
+    parts = doc.category_path.split("/") if doc.category_path else []
+    # One lexeme per ancestor: a category filter then covers its whole subtree.
+    lexemes += ["~c" + "/".join(parts[: i + 1]) for i in range(len(parts))]
+    lexemes += ["~p" + code for code in doc.provinces]
+    if doc.kind == "products":
+        if doc.is_domestic is not None:
+            lexemes.append("~d1" if doc.is_domestic else "~d0")
+        if doc.organization_id is not None:
+            lexemes.append(f"~m{doc.organization_id}")
+    return lexemes
+
+
+def filter_tokens(query: SearchQuery, category_path: str | None) -> list[QueryToken]:
+    """The query's exact-value filters as lexemes (see ``filter_lexemes``)."""
+    f = query.filters
+    tokens = []
+    if f.get("category") is not None and category_path:
+        tokens.append(QueryToken("~c" + category_path))
+    if f.get("province"):
+        tokens.append(QueryToken(f"~p{f['province']}"))
+    if query.kind == "products":
+        if f.get("is_domestic") is not None:
+            tokens.append(QueryToken("~d1" if f["is_domestic"] else "~d0"))
+        if f.get("manufacturer") is not None:
+            tokens.append(QueryToken(f"~m{int(f['manufacturer'])}"))
+    return tokens
+
+
 def entry_from_document(doc: SearchDocument, *, postgres: bool) -> SearchEntry:
     title_text = " ".join((doc.title_zh, doc.title_en))
     body_text = " ".join((doc.description_zh, doc.description_en))
@@ -131,7 +163,9 @@ def entry_from_document(doc: SearchDocument, *, postgres: bool) -> SearchEntry:
     )
     if postgres:
         # The vector alone serves PostgreSQL; the token columns would only double the table.
-        entry.vector = _tsvector_literal((("A", terms_title), ("B", terms_meta), ("C", terms_body)))
+        entry.vector = _tsvector_literal(
+            (("A", terms_title), ("B", terms_meta), ("C", terms_body), ("D", filter_lexemes(doc)))
+        )
     else:
         entry.terms_title = " " + " ".join(terms_title) + " "
         entry.terms_meta = " " + " ".join(terms_meta) + " "
@@ -151,18 +185,19 @@ class DatabaseBackend(SearchBackend):
 
     # --- Searching -------------------------------------------------------------------------------------
 
-    def _filtered(self, query: SearchQuery, category_path: str | None) -> QuerySet[SearchEntry]:
+    def _filtered(self, query: SearchQuery, category_path: str | None, *, postgres: bool) -> QuerySet[SearchEntry]:
+        """Filters as column conditions; on PostgreSQL the exact-value ones are in the tsquery instead."""
         qs = SearchEntry.objects.filter(kind=query.kind)
         f = query.filters
-        if f.get("category") is not None:
+        if f.get("category") is not None and not postgres:
             qs = qs.filter(Q(category_path=category_path) | Q(category_path__startswith=f"{category_path}/"))
-        if f.get("province"):
+        if f.get("province") and not postgres:
             bit = PROVINCE_BITS[str(f["province"])]
             qs = qs.alias(province_bit=F("province_mask").bitand(1 << bit)).filter(province_bit__gt=0)
         if query.kind == "products":
-            if f.get("is_domestic") is not None:
+            if f.get("is_domestic") is not None and not postgres:
                 qs = qs.filter(is_domestic=f["is_domestic"])
-            if f.get("manufacturer") is not None:
+            if f.get("manufacturer") is not None and not postgres:
                 qs = qs.filter(manufacturer_id=f["manufacturer"])
             # A product's price range overlaps the wanted range.
             if f.get("price_min") is not None:
@@ -186,22 +221,31 @@ class DatabaseBackend(SearchBackend):
         unknown_province = bool(query.filters.get("province")) and str(query.filters["province"]) not in PROVINCE_BITS
         if unknown_category or unknown_province or (query.text.strip() and not tokens):
             return BackendResult(ids=[], total=0, facets={name: [] for name in query.facets})
-        qs = self._filtered(query, category_path)
+        postgres = _is_postgres()
+        qs = self._filtered(query, category_path, postgres=postgres)
         wanted = [name for name in query.facets if name in FACETS[query.kind]]
-        if _is_postgres():
-            ids, total, exact, facets = self._search_postgres(qs, query, tokens, wanted)
+        if postgres:
+            ids, total, exact, facets = self._search_postgres(
+                qs, query, tokens, filter_tokens(query, category_path), wanted
+            )
         else:
             (ids, total, facets), exact = self._search_portable(qs, query, tokens, wanted), True
         highlights = self._highlights(query, ids) if tokens else {}
         return BackendResult(ids=ids, total=total, facets=facets, highlights=highlights, total_is_exact=exact)
 
     def _search_postgres(
-        self, qs: QuerySet[SearchEntry], query: SearchQuery, tokens: list[QueryToken], wanted: list[str]
+        self,
+        qs: QuerySet[SearchEntry],
+        query: SearchQuery,
+        tokens: list[QueryToken],
+        filters: list[QueryToken],
+        wanted: list[str],
     ) -> tuple[list[int], int, bool, dict[str, list[tuple[str, int]]]]:
         ranked: QuerySet[SearchEntry, Any]
-        if tokens:
-            tsq = tsquery(tokens)
+        if tokens or filters:
+            tsq = tsquery([*tokens, *filters])
             qs = qs.filter(RawSQL("search_searchentry.vector @@ %s::tsquery", [tsq], output_field=BooleanField()))
+        if tokens:
             ranked = qs.annotate(
                 exact_model=Case(
                     When(model_key=model_key(query.text), then=Value(1)), default=Value(0), output_field=IntegerField()
