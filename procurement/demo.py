@@ -410,6 +410,15 @@ def seed(*, password: str, stdout: Any) -> None:
                 reason="现有共享设备机时已满，且无法满足检测指标。" if still_needed else "",
             )
             demand = services.demand_open(demand=demand, user=researcher)
+            if used == "imported" and product is not None and not product.is_domestic and serial % 4 == 2:
+                # A few buyers have filed the evidence for an import, so the review queue is not empty.
+                services.import_justification_submit(
+                    demand=demand,
+                    user=researcher,
+                    imported_product=product,
+                    reason="经调研，国产同类产品在关键指标上尚未达到实验要求，已对比国内主要厂商的最新型号，"
+                    "现阶段只能采购进口设备；国产产品达到要求后将优先采购。",
+                )
             if fate == "awarded":
                 winner = product if product is not None and product.is_domestic else None
                 if winner is not None:
