@@ -239,3 +239,23 @@ def test_pages_speak_chinese(client, lc, settings):
     response = client.get(reverse("catalog:product-list"), HTTP_ACCEPT_LANGUAGE="zh-hans")
     body = response.content.decode()
     assert "仪器产品目录" in body and "国产" in body
+
+
+def test_dashboard_queries_are_bounded(client, maker, manufacturer, lc, django_assert_max_num_queries):
+    ProductFactory.create_batch(40, manufacturer=manufacturer, category=lc)
+    client.force_login(maker)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("catalog:dashboard"))
+    assert len(response.context["products"]) == 40
+
+
+def test_detail_page_queries_are_bounded(client, lc, django_assert_max_num_queries):
+    parameter = Parameter.objects.get(category=lc, key="pressure_max")
+    imported = ImportedProductFactory(category=lc)
+    SpecificationFactory(product=imported, parameter=parameter, value=50)
+    for product in ProductFactory.create_batch(20, category=lc):
+        SpecificationFactory(product=product, parameter=parameter, value=60)
+        EvaluationFactory(product=product)
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("catalog:product-detail", args=[imported.pk]))
+    assert len(response.context["alternatives"]) == 20
