@@ -1,0 +1,57 @@
+"""Demand pages. Views read through selectors and change through services; rules live there, not here."""
+
+from procurement.views.demands import (
+    demand_cancel,
+    demand_check,
+    demand_close,
+    demand_create,
+    demand_detail,
+    demand_edit,
+    demand_for_manufacturer,
+    demand_list,
+    demand_mine,
+    demand_open,
+    demand_revise,
+    requirement_rows,
+)
+from procurement.views.offers import (
+    demand_award,
+    import_justification,
+    import_justification_queue,
+    import_justification_review,
+    quote_create,
+    quote_withdraw,
+)
+from procurement.views.shared_instruments import (
+    shared_instrument_create,
+    shared_instrument_delete,
+    shared_instrument_edit,
+    shared_instrument_import,
+    shared_instrument_list,
+)
+
+__all__ = [
+    "demand_award",
+    "demand_cancel",
+    "demand_check",
+    "demand_close",
+    "demand_create",
+    "demand_detail",
+    "demand_edit",
+    "demand_for_manufacturer",
+    "demand_list",
+    "demand_mine",
+    "demand_open",
+    "demand_revise",
+    "import_justification",
+    "import_justification_queue",
+    "import_justification_review",
+    "quote_create",
+    "quote_withdraw",
+    "requirement_rows",
+    "shared_instrument_create",
+    "shared_instrument_delete",
+    "shared_instrument_edit",
+    "shared_instrument_import",
+    "shared_instrument_list",
+]
