@@ -1,0 +1,255 @@
+"""`demands`: querysets from selectors, writes through services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from procurement import selectors, services
+from procurement.api.serializers import (
+    DemandCreateSerializer,
+    DemandFilterSerializer,
+    DemandOutSerializer,
+    DemandReviseSerializer,
+    DemandRevisionSerializer,
+    DemandUpdateSerializer,
+    ImportJustificationInSerializer,
+    ImportJustificationOutSerializer,
+    SharedCheckSerializer,
+    SharedInstrumentOutSerializer,
+)
+from procurement.api.views.common import EDIT_ERRORS, ERRORS, one_institution
+from procurement.models import Demand
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List demands",
+        description="Open, awarded, closed and expired demands for everyone; drafts and cancelled demands only to "
+        "members of their institution. Contact fields are null unless you belong to a verified manufacturer or "
+        "to the demand's institution.",
+        parameters=[DemandFilterSerializer],
+        responses={200: DemandOutSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(summary="One demand with its requirements", responses={200: DemandOutSerializer}),
+    create=extend_schema(
+        summary="Create a draft demand with its requirements",
+        request=DemandCreateSerializer,
+        responses={201: DemandOutSerializer, **ERRORS, 403: OpenApiResponse(description="Not a member.")},
+    ),
+    partial_update=extend_schema(
+        summary="Change a draft or open demand",
+        description="On an open demand, `requirements` create a new revision (the previous ones are kept) and "
+        "the category cannot change.",
+        request=DemandUpdateSerializer,
+        responses={200: DemandOutSerializer, **EDIT_ERRORS},
+    ),
+)
+class DemandViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    serializer_class = DemandOutSerializer
+    filter_backends: list[Any] = []
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    queryset = Demand.objects.none()
+
+    def get_queryset(self) -> QuerySet[Demand]:
+        filters: dict[str, Any] = {}
+        if self.action == "list":
+            parser = DemandFilterSerializer(data=self.request.query_params)
+            parser.is_valid(raise_exception=True)
+            filters = dict(parser.validated_data)
+        return selectors.demand_list(user=self.request.user, filters=filters).order_by(
+            "-opened_at", "-created_at", "id"
+        )
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        context["access"] = selectors.demand_access(self.request.user)
+        return context
+
+    def _editable(self) -> Demand:
+        demand = self.get_object()
+        if not selectors.demand_access(self.request.user).can_edit(demand):
+            raise PermissionDenied(_("Only members of the demand's institution may change it."))
+        return demand
+
+    def _out(self, demand: Demand, status_code: int = status.HTTP_200_OK) -> Response:
+        fresh = selectors.demand_get(user=self.request.user, pk=demand.pk)
+        return Response(DemandOutSerializer(fresh, context=self.get_serializer_context()).data, status=status_code)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incoming = DemandCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        institution = one_institution(request, data.pop("institution", None))
+        demand = services.demand_create(
+            user=request.user,  # type: ignore[arg-type]
+            institution=institution,
+            requirements=data.pop("requirement_inputs"),
+            **data,
+        )
+        return self._out(demand, status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        demand = self._editable()
+        incoming = DemandUpdateSerializer(data=request.data, partial=True, context={"demand": demand})
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        demand = services.demand_update(
+            demand=demand,
+            user=request.user,  # type: ignore[arg-type]
+            requirements=data.pop("requirement_inputs", None),
+            revision_reason=data.pop("revision_reason", ""),
+            **data,
+        )
+        return self._out(demand)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.partial_update(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Answer the shared-instrument check",
+        description="Required before opening. `still_needed` needs a reason; `withdrawn` cancels the demand.",
+        request=SharedCheckSerializer,
+        responses={200: DemandOutSerializer, **EDIT_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def check(self, request: Request, pk: str | None = None) -> Response:
+        demand = self._editable()
+        incoming = SharedCheckSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        demand = services.demand_shared_check_answer(
+            demand=demand,
+            user=request.user,  # type: ignore[arg-type]
+            answer=incoming.validated_data["answer"],
+            reason=incoming.validated_data["reason"],
+        )
+        return self._out(demand)
+
+    @extend_schema(
+        summary="Open a draft demand",
+        description="Refused (400, with the reason) until the shared-instrument check is answered, when the "
+        "deadline has passed, or when the demand states no requirement at all.",
+        request=None,
+        responses={200: DemandOutSerializer, **EDIT_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def open(self, request: Request, pk: str | None = None) -> Response:
+        demand = services.demand_open(demand=self._editable(), user=request.user)  # type: ignore[arg-type]
+        return self._out(demand)
+
+    @extend_schema(
+        summary="Cancel a draft or open demand", request=None, responses={200: DemandOutSerializer, **EDIT_ERRORS}
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        demand = services.demand_cancel(demand=self._editable(), user=request.user)  # type: ignore[arg-type]
+        return self._out(demand)
+
+    @extend_schema(
+        summary="Close an open demand without an award",
+        request=None,
+        responses={200: DemandOutSerializer, **EDIT_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str | None = None) -> Response:
+        demand = services.demand_close(demand=self._editable(), user=request.user)  # type: ignore[arg-type]
+        return self._out(demand)
+
+    @extend_schema(
+        summary="Revise an open demand's requirements",
+        description="The current requirements are kept as a revision; matching runs again.",
+        request=DemandReviseSerializer,
+        responses={200: DemandOutSerializer, **EDIT_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def revise(self, request: Request, pk: str | None = None) -> Response:
+        demand = self._editable()
+        incoming = DemandReviseSerializer(data=request.data, context={"demand": demand})
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        demand = services.demand_revise(
+            demand=demand,
+            user=request.user,  # type: ignore[arg-type]
+            requirements=data["requirement_inputs"],
+            free_text_requirements=data.get("free_text_requirements"),
+            reason=data["reason"],
+        )
+        return self._out(demand)
+
+    @extend_schema(summary="Earlier requirements of a demand", responses={200: DemandRevisionSerializer(many=True)})
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def revisions(self, request: Request, pk: str | None = None) -> Response:
+        demand = self.get_object()
+        return Response(DemandRevisionSerializer(selectors.demand_revisions(demand=demand), many=True).data)
+
+    @extend_schema(
+        summary="Shared instruments this demand might use instead",
+        description="Same category subtree; own institution first, then the delivery province, then the rest.",
+        responses={200: SharedInstrumentOutSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], url_path="shared-candidates", pagination_class=None)
+    def shared_candidates(self, request: Request, pk: str | None = None) -> Response:
+        demand = self.get_object()
+        candidates = selectors.shared_instrument_candidates(demand=demand)
+        return Response(SharedInstrumentOutSerializer(candidates, many=True).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The demand's import justification",
+        description="Members of the demand's institution and platform administrators only.",
+        responses={200: ImportJustificationOutSerializer, 404: OpenApiResponse(description="None filed.")},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="File or refile the import justification",
+        description="Needed before fiscal funds buy an imported product. Refiling resets it to submitted; an "
+        "approved justification cannot change.",
+        request={
+            "multipart/form-data": ImportJustificationInSerializer,
+            "application/json": ImportJustificationInSerializer,
+        },
+        responses={200: ImportJustificationOutSerializer, **EDIT_ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="import-justification",
+        parser_classes=[JSONParser, MultiPartParser, FormParser],
+    )
+    def import_justification(self, request: Request, pk: str | None = None) -> Response:
+        if request.method == "GET":
+            demand = self.get_object()
+            justification = selectors.import_justification_for(user=request.user, demand=demand)
+            if justification is None:
+                raise Http404
+            return Response(ImportJustificationOutSerializer(justification).data)
+        demand = self._editable()
+        incoming = ImportJustificationInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        justification = services.import_justification_submit(
+            demand=demand,
+            user=request.user,  # type: ignore[arg-type]
+            imported_product=data["imported_product"],
+            reason=data["reason"],
+            domestic_products_considered=data.get("domestic_products_considered", []),
+            document=data.get("document"),
+        )
+        return Response(ImportJustificationOutSerializer(justification).data)

@@ -1,0 +1,139 @@
+"""`quotes` (with award) and `import-justifications` (administrators' review)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from catalog.models import Product
+from procurement import selectors, services
+from procurement.api.serializers import (
+    AwardInSerializer,
+    AwardOutSerializer,
+    ImportJustificationOutSerializer,
+    QuoteInSerializer,
+    QuoteOutSerializer,
+)
+from procurement.api.views.common import EDIT_ERRORS, ERRORS
+from procurement.models import ImportJustification, Quote
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Quotes you wrote or received",
+        description="A quote is seen only by its manufacturer and by the buyer institution.",
+    ),
+    retrieve=extend_schema(summary="One quote"),
+    create=extend_schema(
+        summary="Quote one of your published products on an open demand",
+        request=QuoteInSerializer,
+        responses={201: QuoteOutSerializer, **ERRORS, 403: OpenApiResponse(description="Not the product's maker.")},
+    ),
+)
+class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = QuoteOutSerializer
+    filter_backends: list[Any] = []
+    queryset = Quote.objects.none()
+
+    def get_queryset(self) -> QuerySet[Quote]:
+        qs = selectors.quote_list(user=self.request.user)
+        demand = self.request.query_params.get("demand")
+        if demand:
+            if not demand.isdigit():
+                raise serializers.ValidationError({"demand": [_("Give an id.")]})
+            qs = qs.filter(demand_id=int(demand))
+        return qs
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incoming = QuoteInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        try:
+            demand = selectors.demand_get(user=request.user, pk=data.pop("demand"))
+        except Http404:
+            raise serializers.ValidationError({"demand": [_("No such demand.")]}) from None
+        product = Product.objects.select_related("manufacturer", "category").filter(pk=data.pop("product")).first()
+        if product is None:
+            raise serializers.ValidationError({"product": [_("No such product.")]})
+        quote = services.quote_submit(user=request.user, demand=demand, product=product, **data)  # type: ignore[arg-type]
+        return Response(QuoteOutSerializer(quote).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Withdraw your quote", request=None, responses={200: QuoteOutSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        quote = services.quote_withdraw(quote=self.get_object(), user=request.user)  # type: ignore[arg-type]
+        return Response(QuoteOutSerializer(quote).data)
+
+    @extend_schema(
+        summary="Award the demand to this quote (buyer only)",
+        request=AwardInSerializer,
+        responses={200: AwardOutSerializer, **EDIT_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def award(self, request: Request, pk: str | None = None) -> Response:
+        quote = self.get_object()
+        demand = selectors.demand_get(user=request.user, pk=quote.demand_id)
+        if not selectors.demand_access(request.user).can_edit(demand):
+            raise PermissionDenied(_("Only the buyer institution may award its demand."))
+        incoming = AwardInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        award = services.demand_award(
+            demand=demand,
+            user=request.user,  # type: ignore[arg-type]
+            quote=quote,
+            note=incoming.validated_data["note"],
+        )
+        return Response(AwardOutSerializer(award).data)
+
+
+class IsStaff(permissions.BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Import justifications to review (administrators)",
+        parameters=[OpenApiParameter("status", str, enum=ImportJustification.Status.values)],
+    ),
+    retrieve=extend_schema(summary="One import justification (administrators)"),
+)
+class ImportJustificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [IsStaff]
+    serializer_class = ImportJustificationOutSerializer
+    filter_backends: list[Any] = []
+    queryset = ImportJustification.objects.none()
+
+    def get_queryset(self) -> QuerySet[ImportJustification]:
+        status_filter = self.request.query_params.get("status")
+        if status_filter and status_filter not in ImportJustification.Status.values:
+            raise serializers.ValidationError({"status": [_("Unknown status.")]})
+        return selectors.import_justification_queue(user=self.request.user, status=status_filter)
+
+    def _review(self, approve: bool) -> Response:
+        justification = services.import_justification_review(
+            justification=self.get_object(),
+            user=self.request.user,  # type: ignore[arg-type]
+            approve=approve,
+        )
+        return Response(ImportJustificationOutSerializer(justification).data)
+
+    @extend_schema(summary="Approve", request=None, responses={200: ImportJustificationOutSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        return self._review(True)
+
+    @extend_schema(summary="Reject", request=None, responses={200: ImportJustificationOutSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        return self._review(False)
