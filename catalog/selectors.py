@@ -162,6 +162,7 @@ def _with_detail_relations(qs: QuerySet[Product]) -> QuerySet[Product]:
             ),
         ),
         "provinces_served",
+        Prefetch("documents", queryset=ProductDocument.objects.order_by("kind", "id")),
     )
 
 
@@ -185,7 +186,6 @@ def product_list_by_ids(*, user: AnyUser, ids: list[int], with_specifications: b
 
 def product_get(*, user: AnyUser, pk: int) -> Product | None:
     qs = _with_detail_relations(Product.objects.filter(product_visibility_q(user), pk=pk)).prefetch_related(
-        Prefetch("documents", queryset=ProductDocument.objects.order_by("kind", "id")),
         Prefetch("evaluations", queryset=Evaluation.objects.select_related("organization", "author")),
     )
     return qs.first()
@@ -202,11 +202,7 @@ def product_list_for_manager(*, user: AnyUser) -> QuerySet[Product]:
 
 def product_get_for_manager(*, user: AnyUser, pk: int) -> Product | None:
     """A product the user may change, or None (pages answer 404 so others' drafts stay invisible)."""
-    return (
-        _with_detail_relations(Product.objects.filter(manufacturer_id__in=_manufacturer_ids(user), pk=pk))
-        .prefetch_related("documents")
-        .first()
-    )
+    return _with_detail_relations(Product.objects.filter(manufacturer_id__in=_manufacturer_ids(user), pk=pk)).first()
 
 
 def user_manufacturers(*, user: AnyUser) -> QuerySet[Organization]:

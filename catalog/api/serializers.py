@@ -156,6 +156,7 @@ class ProductSerializer(serializers.ModelSerializer):
     provinces_served = serializers.SerializerMethodField()
     key_components = KeyComponentSerializer(many=True, read_only=True)
     specifications = SpecificationSerializer(many=True, read_only=True)
+    documents = ProductDocumentSerializer(many=True, read_only=True)
 
     class Meta:
         model = Product
@@ -185,6 +186,7 @@ class ProductSerializer(serializers.ModelSerializer):
             "evaluation_count",
             "evaluation_score",
             "specifications",
+            "documents",
             "created_at",
             "updated_at",
         ]
