@@ -159,13 +159,16 @@ class MatchRunChunk(models.Model):
 class Match(models.Model):
     """The current pairing of an open demand with a domestic product: a match, or a near miss with its gaps."""
 
-    # Indexes are kept to the two the reads use (the pair, and product lookups): a full run rewrites every row.
+    # Matches are derived state that every full run rewrites in bulk, so the table carries only what its reads
+    # need: the pair constraint and a product index. The links are kept by the ORM (on_delete cascades), not by
+    # database foreign keys, whose per-row checks and key-share locks on products dominated a full run's writes.
     demand = models.ForeignKey(
         "procurement.Demand",
         verbose_name=_("demand"),
         on_delete=models.CASCADE,
         related_name="matches",
         db_index=False,
+        db_constraint=False,
     )
     product = models.ForeignKey(
         "catalog.Product",
@@ -173,6 +176,7 @@ class Match(models.Model):
         on_delete=models.CASCADE,
         related_name="matches",
         db_index=False,
+        db_constraint=False,
     )
     run = models.ForeignKey(
         MatchRun,
@@ -182,6 +186,7 @@ class Match(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     is_near_miss = models.BooleanField(_("near miss"), default=False)
     rank = models.PositiveIntegerField(_("rank"))

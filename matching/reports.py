@@ -154,7 +154,7 @@ def report_snapshot(
         entries.extend((demand.pk, m.product_id, m.rank, m.score) for m in top)
 
     parameters = {p.pk: p for p in Parameter.objects.filter(pk__in={pid for _c, pid in gaps})}
-    gap_map = []
+    gap_map: list[dict[str, Any]] = []
     for (category_id, parameter_id), values in gaps.items():
         parameter = parameters.get(parameter_id)
         if parameter is None:

@@ -29,6 +29,9 @@ TEXT_TOKENS_CAP = 10
 # Near misses are ordered by their summed relative gap; one absurd gap must not swamp the others.
 GAP_NORM_CAP = 1000.0
 SCORE_DECIMALS = 9
+# Stored components and explained values are for reading, not for recomputing: short numbers keep rows small.
+COMPONENT_DECIMALS = 4
+SHOWN_DIGITS = 6
 
 
 @dataclass(frozen=True)
@@ -146,14 +149,14 @@ class RequirementResult:
         (operator, value, unit) is read back from the requirement itself; unstated values are left out."""
         out: dict[str, object] = {"r": self.requirement_id, "p": self.parameter_id, "s": self.status}
         if self.actual is not None:
-            out["a"] = self.actual
+            out["a"] = _shown(self.actual)
         if self.actual_max is not None:
-            out["x"] = self.actual_max
+            out["x"] = _shown(self.actual_max)
         if self.margin is not None:
-            out["m"] = self.margin
+            out["m"] = _shown(self.margin)
         if self.gap is not None:
-            out["g"] = self.gap
-            out["gc"] = self.gap_canonical
+            out["g"] = _shown(self.gap)
+            out["gc"] = _shown(self.gap_canonical)
         return out
 
 
@@ -437,7 +440,7 @@ def score_pair(demand: DemandFacts, product: ProductFacts, weights: Mapping[str,
         product_id=product.product_id,
         is_match=failed == 0 and unknown == 0,
         score=combine(components, weights),
-        components={k: round(v, 6) for k, v in components.items()},
+        components={k: round(v, COMPONENT_DECIMALS) for k, v in components.items()},
         results=results,
         failed_mandatory=failed,
         unknown_mandatory=unknown,
@@ -453,3 +456,9 @@ def rank(scores: list[PairScore]) -> list[PairScore]:
 def rank_near_misses(scores: list[PairScore]) -> list[PairScore]:
     """Near misses by fewest failed requirements, then smallest relative gap, then score, then product id."""
     return sorted(scores, key=lambda s: (s.failed_mandatory, s.gap_norm, -s.score, s.product_id))
+
+
+def _shown(value: float | str | None) -> float | str | None:
+    if isinstance(value, float):
+        return float(f"{value:.{SHOWN_DIGITS}g}")
+    return value

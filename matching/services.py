@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -170,7 +170,12 @@ def match_run_start_full(
             run = MatchRun.objects.create(kind=MatchRun.Kind.FULL, trigger=trigger, started_by=started_by)
             numbers = _plan_chunks(run)
             if dispatch and numbers:
-                transaction.on_commit(lambda: [_enqueue("match_chunk", run.pk, n) for n in numbers])
+
+                def dispatch_chunks() -> None:
+                    for number in numbers:
+                        _enqueue("match_chunk", run.pk, number)
+
+                transaction.on_commit(dispatch_chunks)
     except IntegrityError:
         current = MatchRun.objects.filter(kind=MatchRun.Kind.FULL, status=MatchRun.Status.RUNNING).first()
         raise ApplicationError(
@@ -187,7 +192,7 @@ def match_run_start_full(
 def _plan_chunks(run: MatchRun) -> list[int]:
     """Slice the open demands into chunks of one category each, so a chunk loads one candidate pool."""
     chunks: list[MatchRunChunk] = []
-    current_category: int | None = None
+    current_category = 0
     batch: list[int] = []
     rows = (
         Demand.objects.filter(status=Demand.Status.OPEN).order_by("category_id", "pk").values_list("pk", "category_id")
@@ -224,6 +229,10 @@ def match_run_execute_chunk(
             )
             if chunk is None:
                 return None
+            if connection.vendor == "postgresql":
+                # A chunk is redone from scratch if its commit is lost, so it need not wait for the disk flush.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
             run = MatchRun.objects.get(pk=run_id)
             outcome = engine.match_demand_ids(run=run, demand_ids=chunk.demand_ids, pool_cache=pool_cache)
             chunk.done_at = timezone.now()
@@ -264,15 +273,23 @@ def match_run_full_inline(
     last_category: int | None = None
     categories = dict(MatchRunChunk.objects.filter(run=plan.run).values_list("number", "category_id"))
     for number in plan.chunk_numbers:
-        # Pools are only reused while their category's chunks follow each other; keep memory flat.
+        # Pools are reused while their category's chunks follow each other, then handed to the warm-pool cache
+        # for the incremental runs this process will serve.
         if categories.get(number) != last_category:
-            pool_cache.clear()
+            _hand_over(pool_cache)
             last_category = categories.get(number)
         match_run_execute_chunk(run_id=plan.run.pk, number=number, pool_cache=pool_cache)
         if progress is not None:
             progress(number)
+    _hand_over(pool_cache)
     plan.run.refresh_from_db()
     return plan.run
+
+
+def _hand_over(pool_cache: dict[int, CandidatePool]) -> None:
+    for category_id, pool in pool_cache.items():
+        engine.pool_remember(category_id=category_id, pool=pool)
+    pool_cache.clear()
 
 
 def match_run_start(

@@ -14,7 +14,7 @@ from matching.models import MatchRun
 logger = logging.getLogger(__name__)
 
 # Only a lost database connection is worth retrying; any other error is a bug the run records.
-_RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_kwargs": {"max_retries": 5}}
+RETRY_ON = (OperationalError,)
 
 
 @shared_task(name="matching.full_run", acks_late=True)
@@ -28,14 +28,14 @@ def full_run() -> int | None:
     return plan.run.pk
 
 
-@shared_task(name="matching.match_chunk", acks_late=True, **_RETRY)
+@shared_task(name="matching.match_chunk", acks_late=True, autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)
 def match_chunk(run_id: int, number: int) -> int:
     """One chunk of a full run; a redelivered chunk finds itself done and changes nothing."""
     outcome = services.match_run_execute_chunk(run_id=run_id, number=number)
     return 0 if outcome is None else outcome.demands
 
 
-@shared_task(name="matching.match_demand", acks_late=True, **_RETRY)
+@shared_task(name="matching.match_demand", acks_late=True, autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)
 def match_demand(demand_id: int) -> int:
     """Re-match one demand after it opened or was revised."""
     try:
@@ -45,7 +45,7 @@ def match_demand(demand_id: int) -> int:
         return 0
 
 
-@shared_task(name="matching.match_product", acks_late=True, **_RETRY)
+@shared_task(name="matching.match_product", acks_late=True, autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)
 def match_product(product_id: int) -> int:
     """Re-rank the open demands a published, edited or withdrawn product may meet."""
     try:
@@ -55,7 +55,9 @@ def match_product(product_id: int) -> int:
         return 0
 
 
-@shared_task(name="matching.draft_weekly_report", acks_late=True, **_RETRY)
+@shared_task(
+    name="matching.draft_weekly_report", acks_late=True, autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5
+)
 def draft_weekly_report() -> int:
     """Monday morning: a draft report of the past week for an administrator to review (one per week)."""
     return reports.report_draft_weekly().pk

@@ -147,8 +147,9 @@ class CandidatePool:
         self.provinces: list[set[str]] = [set() for _ in range(n)]
         served: dict[str, list[int]] = {}
         for product_id, code in provinces:
-            i = position.get(product_id)
-            if i is not None:
+            place = position.get(product_id)
+            if place is not None:
+                i = place
                 self.provinces[i].add(code)
                 served.setdefault(code, []).append(i)
         self._served = {code: np.array(idx, dtype=np.int64) for code, idx in served.items()}
@@ -291,7 +292,7 @@ class CandidatePool:
                 product_id=int(self.ids[i]),
                 is_match=bool(is_match[i]),
                 score=float(score[j]),
-                components={name: round(float(components[name][j]), 6) for name in s.COMPONENTS},
+                components={name: round(float(components[name][j]), s.COMPONENT_DECIMALS) for name in s.COMPONENTS},
                 results=results,
                 failed_mandatory=int(failed[i]),
                 unknown_mandatory=int(unknown[i]),
@@ -333,7 +334,7 @@ class CandidatePool:
                 num += weight * credit
                 den += weight
             # Every weight zero: the plain mean of the credits, as the scalar formula does.
-            requirements = num / den if den > 0 else sum(credits) / len(credits)
+            requirements = num / den if den > 0 else np.asarray(sum(credits)) / len(credits)
         components = {
             "preferred": requirements,
             "price": _price_component(self.price[subset], demand.budget_per_unit),

@@ -61,7 +61,7 @@ class RequirementResultSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["pass", "fail", "unknown"])
     unit = serializers.CharField()
     name = serializers.CharField()
-    required = serializers.CharField()
+    required_value = serializers.CharField(source="required")
     actual = serializers.JSONField(allow_null=True)
     actual_max = serializers.FloatField(allow_null=True)
     margin = serializers.FloatField(allow_null=True)
@@ -102,7 +102,7 @@ class MatchSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     @extend_schema_field(RequirementResultSerializer(many=True))
-    def get_results(self, obj: Match) -> list[dict[str, Any]]:
+    def get_results(self, obj: Match) -> Any:
         info = self.context.get("requirements")
         if info is None:
             info = requirement_info(demand_ids=[obj.demand_id])

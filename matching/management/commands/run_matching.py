@@ -36,11 +36,13 @@ class Command(BaseCommand):
                         file=self.stderr,
                     )
 
+                def progress(_number: int) -> None:
+                    if bar is not None:
+                        bar.update(1)
+
                 try:
                     run = services.match_run_full_inline(
-                        trigger=MatchRun.Trigger.COMMAND,
-                        on_plan=on_plan,
-                        progress=lambda _n: bar.update(1) if bar is not None else None,
+                        trigger=MatchRun.Trigger.COMMAND, on_plan=on_plan, progress=progress
                     )
                 finally:
                     if bar is not None:
