@@ -200,6 +200,21 @@ def product_list_for_manager(*, user: AnyUser) -> QuerySet[Product]:
     )
 
 
+def product_list_for_export(*, user: AnyUser, category: Category) -> QuerySet[Product]:
+    """The user's manufacturers' products of exactly ``category`` (its columns fit them), with what export reads."""
+    return (
+        Product.objects.filter(manufacturer_id__in=_manufacturer_ids(user), category=category)
+        .select_related("category")
+        .prefetch_related("specifications", "provinces_served")
+        .order_by("model_number", "id")
+    )
+
+
+def user_product_categories(*, user: AnyUser) -> QuerySet[Category]:
+    """Categories the user's manufacturers list products in (for per-category exports)."""
+    return Category.objects.filter(products__manufacturer_id__in=_manufacturer_ids(user)).distinct().order_by("path")
+
+
 def product_get_for_manager(*, user: AnyUser, pk: int) -> Product | None:
     """A product the user may change, or None (pages answer 404 so others' drafts stay invisible)."""
     return _with_detail_relations(Product.objects.filter(manufacturer_id__in=_manufacturer_ids(user), pk=pk)).first()

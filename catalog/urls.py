@@ -17,5 +17,6 @@ urlpatterns = [
     path("dashboard/products/<int:pk>/documents/", views.product_documents, name="product-documents"),
     path("dashboard/specification-form/", views.specification_form, name="specification-form"),
     path("dashboard/import/", views.product_import, name="product-import"),
+    path("dashboard/export/<int:pk>.<str:fmt>", views.product_export, name="product-export"),
     path("templates/<int:pk>.<str:fmt>", views.import_template, name="import-template"),
 ]

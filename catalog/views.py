@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Organization
 from accounts.selectors import user_memberships
 from catalog import importing, selectors, services
-from catalog.api.views import acting_user, template_response
+from catalog.api.views import acting_user, file_response, template_response
 from catalog.forms import DocumentForm, EvaluationForm, ImportForm, ProductFilterForm, ProductForm, SpecificationForm
 from catalog.models import Category, Product
 from catalog.specvalues import display_value
@@ -127,7 +127,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "catalog/dashboard.html",
-        {"products": selectors.product_list_for_manager(user=request.user), "manufacturers": manufacturers},
+        {
+            "products": selectors.product_list_for_manager(user=request.user),
+            "manufacturers": manufacturers,
+            "export_categories": selectors.user_product_categories(user=request.user),
+        },
+    )
+
+
+@login_required
+@require_GET
+def product_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The user's products of one category in the import format, to edit offline and import again."""
+    category = get_object_or_404(Category, pk=pk)
+    fmt = "csv" if fmt == "csv" else "xlsx"
+    products = selectors.product_list_for_export(user=request.user, category=category)
+    return file_response(
+        importing.products_export(category=category, products=products, fmt=fmt),
+        fmt=fmt,
+        filename=f"my-products-{category.code}.{fmt}",
     )
 
 

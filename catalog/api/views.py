@@ -249,17 +249,21 @@ class ProductViewSet(
         return template_response(category, request.query_params.get("file_format", "xlsx"))
 
 
-def template_response(category: Category, fmt: str) -> HttpResponse:
-    fmt = "csv" if fmt == "csv" else "xlsx"
-    content = importing.products_export(category=category, products=[], fmt=fmt)
+def file_response(content: bytes, *, fmt: str, filename: str) -> HttpResponse:
     content_type = (
         "text/csv; charset=utf-8"
         if fmt == "csv"
         else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="products-{category.code}.{fmt}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def template_response(category: Category, fmt: str) -> HttpResponse:
+    fmt = "csv" if fmt == "csv" else "xlsx"
+    content = importing.products_export(category=category, products=[], fmt=fmt)
+    return file_response(content, fmt=fmt, filename=f"products-{category.code}.{fmt}")
 
 
 class EvaluationViewSet(

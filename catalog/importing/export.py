@@ -7,17 +7,21 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from catalog.importing.rows import PRODUCT_COLUMNS, Dictionary
+from catalog.importing.rows import PRODUCT_COLUMNS
 from catalog.models import Category, Parameter, Product
+from catalog.selectors import category_parameters
 from catalog.specvalues import neutralise_formula
 
-# --- Templates and export -----------------------------------------------------------------------------------
+
+def _header(parameters: list[Parameter]) -> list[str]:
+    return [
+        *(name for name, _required in PRODUCT_COLUMNS),
+        *(f"{p.key} [{p.unit}]" if p.unit else p.key for p in parameters),
+    ]
 
 
 def template_columns(category: Category) -> list[str]:
-    dictionary = Dictionary()
-    parameter_columns = [f"{p.key} [{p.unit}]" if p.unit else p.key for p in dictionary.parameters(category).values()]
-    return [name for name, _required in PRODUCT_COLUMNS] + parameter_columns
+    return _header(category_parameters(category))
 
 
 def _export_cells(product: Product, parameters: list[Parameter]) -> list[Any]:
@@ -43,30 +47,31 @@ def _export_cells(product: Product, parameters: list[Parameter]) -> list[Any]:
         spec = specs.get(parameter.pk)
         if spec is None:
             cells.append("")
-        elif parameter.value_type == "number":
+        elif parameter.value_type == Parameter.ValueType.NUMBER:
             cells.append(spec.value)
-        elif parameter.value_type == "range":
+        elif parameter.value_type == Parameter.ValueType.RANGE:
             cells.append(f"{spec.value_min:g}-{spec.value_max:g}")
-        elif parameter.value_type == "choice":
+        elif parameter.value_type == Parameter.ValueType.CHOICE:
             cells.append(spec.value_text)
         else:
             cells.append("yes" if spec.value_bool else "no")
+    # Text a spreadsheet would run as a formula gets a leading quote; the import takes it off again.
     return [neutralise_formula(cell) for cell in cells]
 
 
-def _export_rows(category: Category, products: Iterable[Product]) -> Iterator[list[Any]]:
-    parameters = list(Dictionary().parameters(category).values())
-    yield [
-        *(name for name, _required in PRODUCT_COLUMNS),
-        *(f"{p.key} [{p.unit}]" if p.unit else p.key for p in parameters),
-    ]
+def _rows(parameters: list[Parameter], products: Iterable[Product]) -> Iterator[list[Any]]:
+    yield _header(parameters)
     for product in products:
         yield _export_cells(product, parameters)
 
 
 def products_export(*, category: Category, products: Iterable[Product], fmt: str) -> bytes:
-    """A file in the import format (an empty one is the category's template); formula-like text is quoted."""
-    rows = _export_rows(category, products)
+    """A file in the import format (an empty one is the category's template).
+
+    ``products`` should prefetch specifications and provinces_served.
+    """
+    parameters = category_parameters(category)
+    rows = _rows(parameters, products)
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
@@ -80,25 +85,22 @@ def products_export(*, category: Category, products: Iterable[Product], fmt: str
     sheet = workbook.create_sheet("products")
     for row in rows:
         sheet.append(row)
+    # A second sheet documents the columns: names in both languages, units, types, sane bounds, choices.
     reference = workbook.create_sheet("parameters")
     reference.append(["key", "名称", "name", "unit", "type", "better", "min", "max", "choices"])
-    for parameter in Dictionary().parameters(category).values():
-        reference.append(
-            [
-                neutralise_formula(value)
-                for value in (
-                    parameter.key,
-                    parameter.name_zh,
-                    parameter.name_en,
-                    parameter.unit,
-                    parameter.value_type,
-                    parameter.better,
-                    parameter.min_value,
-                    parameter.max_value,
-                    " | ".join(parameter.choices or []),
-                )
-            ]
+    for parameter in parameters:
+        values = (
+            parameter.key,
+            parameter.name_zh,
+            parameter.name_en,
+            parameter.unit,
+            parameter.value_type,
+            parameter.better,
+            parameter.min_value,
+            parameter.max_value,
+            " | ".join(parameter.choices or []),
         )
-    buffer_bytes = io.BytesIO()
-    workbook.save(buffer_bytes)
-    return buffer_bytes.getvalue()
+        reference.append([neutralise_formula(value) for value in values])
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()

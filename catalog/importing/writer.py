@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -22,13 +20,12 @@ from catalog.importing.rows import (
     validate_rows,
 )
 from catalog.models import Category, Product, Specification
+from catalog.services.products import is_domestic
 from config.exceptions import ApplicationError
 from matching.services import product_schedule_matching
 from search.services import index_mark
 
 CHUNK_SIZE = 1000
-
-# --- Writing ------------------------------------------------------------------------------------------------
 
 _PRODUCT_UPSERT_FIELDS = [
     *(name for name, _required in PRODUCT_COLUMNS if name not in ("model_number", "provinces_served", "category")),
@@ -73,9 +70,11 @@ def _write_chunk(
             if not is_new and product.category_id != row.category.pk:
                 moved.append(product)
             product.category = row.category
-        product.is_domestic = str(product.country_of_origin) == "CN" and Decimal(
-            str(product.domestic_content)
-        ) >= dictionary.threshold(product.category)
+        product.is_domestic = is_domestic(
+            country=str(product.country_of_origin),
+            domestic_content=product.domestic_content,
+            threshold=dictionary.threshold(product.category),
+        )
         if publish and not was_published:
             product.status = Product.Status.PUBLISHED
             product.published_at = now

@@ -259,3 +259,16 @@ def test_detail_page_queries_are_bounded(client, lc, django_assert_max_num_queri
     with django_assert_max_num_queries(14):
         response = client.get(reverse("catalog:product-detail", args=[imported.pk]))
     assert len(response.context["alternatives"]) == 20
+
+
+def test_export_contains_only_own_products_and_quotes_formulas(client, maker, manufacturer, lc):
+    ProductFactory(manufacturer=manufacturer, category=lc, name_zh="=HYPERLINK(1)", model_number="MINE-1")
+    ProductFactory(category=lc, model_number="THEIRS-1")
+    client.force_login(maker)
+    assert (
+        reverse("catalog:product-export", args=[lc.pk, "csv"])
+        in client.get(reverse("catalog:dashboard")).content.decode()
+    )
+    body = client.get(reverse("catalog:product-export", args=[lc.pk, "csv"])).content.decode("utf-8-sig")
+    assert "MINE-1" in body and "THEIRS-1" not in body
+    assert "'=HYPERLINK(1)" in body
