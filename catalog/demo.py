@@ -17,7 +17,15 @@ from django.db import transaction
 
 from accounts.demo import DEMO_MANUFACTURER, demo_member, demo_organization, demo_user
 from accounts.models import Membership, Organization, Province, User
-from catalog.data.demo_catalog import MADE_IN_CHINA, MANUFACTURERS, PROFILES, REVIEW_TEXTS, REVIEWERS, Line
+from catalog.data.demo_catalog import (
+    BRAND_OTHER_LANGUAGE,
+    MADE_IN_CHINA,
+    MANUFACTURERS,
+    PROFILES,
+    REVIEW_TEXTS,
+    REVIEWERS,
+    Line,
+)
 from catalog.importing import PRODUCT_COLUMNS, products_import
 from catalog.models import Evaluation, Product
 from catalog.services.evaluations import product_evaluations_refresh
@@ -56,6 +64,8 @@ def _rows(
     header = [name for name, _required in PRODUCT_COLUMNS]
     rows = []
     domestic_maker = country == "CN"
+    other = BRAND_OTHER_LANGUAGE.get(brand, brand)
+    brand_zh, brand_en = (brand, other) if domestic_maker else (other, brand)
     for category, models, low, high in lines:
         profile = PROFILES[category]
         made_in = "CN" if (domestic_maker or (brand, category) in MADE_IN_CHINA) else country
@@ -77,8 +87,8 @@ def _rows(
             name_zh, name_en = profile["names"]
             row = {
                 "model_number": model,
-                "name_zh": f"{brand} {name_zh}",
-                "name_en": f"{brand if brand.isascii() else ''} {name_en}".strip(),
+                "name_zh": f"{brand_zh} {name_zh}",
+                "name_en": f"{brand_en} {name_en}",
                 "category": category,
                 "country_of_origin": made_in,
                 "domestic_content": f"{content}",

@@ -19,6 +19,9 @@ def test_demo_catalog_is_realistic_deterministic_and_idempotent(db):
     assert products.filter(status=Product.Status.DRAFT).exists()
     assert not products.filter(specifications__isnull=True).exists()
     assert all(p.name_zh and p.name_en for p in products)
+    # both names carry the brand in their own language
+    assert products.get(model_number="SEM5000X").name_en == "CIQTEK Scanning electron microscope"
+    assert products.get(model_number="Nexera X3").name_zh == "岛津 高效液相色谱仪"
     maker_products = products.filter(manufacturer__name_zh=demo.MANUFACTURERS[0][0])
     assert maker_products.count() >= 5
     published_with_reviews = products.filter(status=Product.Status.PUBLISHED, evaluation_count__gt=0)
