@@ -89,8 +89,8 @@ def _clean_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
                 cleaned[money] = Decimal(str(cleaned[money]))
             except InvalidOperation as exc:
                 raise ApplicationError(_("Enter a number."), field=money) from exc
-        elif money in cleaned and money != "domestic_content":
-            cleaned[money] = None
+        elif money in cleaned:
+            cleaned[money] = Decimal(0) if money == "domestic_content" else None
     for text in ("name_zh", "name_en", "model_number", "description_zh", "description_en"):
         if text in cleaned:
             cleaned[text] = (cleaned[text] or "").strip()
