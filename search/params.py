@@ -12,6 +12,7 @@ from search.selectors import SearchQuery
 MAX_PAGE_SIZE = 100
 # Deep paging is refused: the Elasticsearch window ends at 10,000 hits and nobody reads that far.
 MAX_RESULT_WINDOW = 10_000
+KIND_LABELS = {"products": _("products"), "demands": _("demands")}
 FACET_TITLES = {
     "category": _("Category"),
     "domestic": _("Origin"),
@@ -27,7 +28,7 @@ def filter_errors(data: dict[str, Any]) -> dict[str, str]:
     all_filters = {name for names in FILTERS.values() for name in names}
     for name in sorted(all_filters - set(FILTERS[kind])):
         if data.get(name) not in (None, ""):
-            errors[name] = str(_("This filter does not apply to %(kind)s.") % {"kind": kind})
+            errors[name] = str(_("This filter does not apply to %(kind)s.") % {"kind": KIND_LABELS[kind]})
     for low, high in (("price_min", "price_max"), ("budget_min", "budget_max"), ("deadline_after", "deadline_before")):
         if data.get(low) is not None and data.get(high) is not None and data[low] > data[high]:
             errors[high] = str(_("Must not be less than %(field)s.") % {"field": low})

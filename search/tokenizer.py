@@ -207,27 +207,36 @@ def highlight_terms(text: str, synonyms: Synonyms | None = None) -> list[str]:
     return [t for t in terms if t]
 
 
-def highlight(text: str, terms: Iterable[str], *, fragment_chars: int = 0) -> str | None:
+def compile_terms(terms: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern finding any of ``terms`` (longest first), for marking many fields with one scan each."""
+    alternatives = []
+    for term in sorted(set(terms), key=len, reverse=True):
+        if not term:
+            continue
+        if contains_cjk(term):
+            alternatives.append(re.escape(term))
+        else:
+            words = r"[\s\-_/.]*".join(re.escape(p) for p in term.split(" "))
+            alternatives.append(r"(?<![a-z0-9])" + words + r"(?![a-z0-9])")
+    return re.compile("|".join(alternatives)) if alternatives else None
+
+
+def highlight(text: str, terms: Iterable[str] | re.Pattern[str] | None, *, fragment_chars: int = 0) -> str | None:
     """``text`` HTML-escaped with ``terms`` wrapped in ``<mark>``; None when no term occurs.
 
-    With ``fragment_chars`` set, only a window of about that many characters around the first match is kept.
+    ``terms`` may be a pattern from ``compile_terms``. With ``fragment_chars`` set, only a window of about that
+    many characters around the first match is kept.
     """
-    if not text:
+    if not text or terms is None:
+        return None
+    pattern = terms if isinstance(terms, re.Pattern) else compile_terms(terms)
+    if pattern is None:
         return None
     folded = normalize(text)
     # NFKC can change lengths (ligatures); fall back to case folding alone when it does.
     if len(folded) != len(text):
         folded = text.lower()
-    spans: list[tuple[int, int]] = []
-    for term in sorted(set(terms), key=len, reverse=True):
-        if contains_cjk(term):
-            pattern = re.escape(term)
-        else:
-            pattern = r"(?<![a-z0-9])" + r"[\s\-_/.]*".join(re.escape(p) for p in term.split(" ")) + r"(?![a-z0-9])"
-        for found in re.finditer(pattern, folded):
-            start, end = found.span()
-            if end > start and not any(s < end and start < e for s, e in spans):
-                spans.append((start, end))
+    spans = [found.span() for found in pattern.finditer(folded) if found.end() > found.start()]
     if not spans:
         return None
     spans.sort()

@@ -35,6 +35,7 @@ from search.documents import (
 from search.models import SearchEntry
 from search.tokenizer import (
     QueryToken,
+    compile_terms,
     document_tokens,
     highlight,
     highlight_terms,
@@ -378,7 +379,7 @@ class DatabaseBackend(SearchBackend):
     def _highlights(self, query: SearchQuery, ids: list[int]) -> dict[int, dict[str, list[str]]]:
         if not ids:
             return {}
-        terms = highlight_terms(query.text, synonyms())
+        terms = compile_terms(highlight_terms(query.text, synonyms()))
         fields = _HIGHLIGHT_FIELDS[query.kind]
         highlights: dict[int, dict[str, list[str]]] = {}
         for row in display_texts(query.kind, ids):

@@ -67,3 +67,10 @@ def test_htmx_request_gets_the_results_fragment_only(client):
     index_now("products", ProductFactory(name_zh="天平"))
     html = client.get("/search/", {"q": "天平"}, headers={"HX-Request": "true"}).content.decode()
     assert 'id="search-results"' in html and "<nav" not in html.split('id="search-results"')[0]
+
+
+def test_search_page_speaks_chinese(client):
+    index_now("products", ProductFactory(name_zh="天平"))
+    html = client.get("/search/", {"q": "天平"}, headers={"accept-language": "zh-hans"}).content.decode()
+    assert "1 条结果" in html
+    assert "搜索" in html
