@@ -11,6 +11,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.regions import PROVINCES
 from search.backends import SearchUnavailable, database_backend, get_backend, index_backends
 from search.backends.base import BackendResult
 from search.documents import KINDS, searchable_count
@@ -96,7 +97,7 @@ def search(query: SearchQuery) -> SearchResult:
 
 
 def _labelled_facets(facets: dict[str, list[tuple[str, int]]]) -> dict[str, list[tuple[str, str, int]]]:
-    from accounts.models import Organization, Province
+    from accounts.models import Organization
     from catalog.models import Category
 
     def ids(name: str) -> list[int]:
@@ -112,8 +113,9 @@ def _labelled_facets(facets: dict[str, list[tuple[str, int]]]) -> dict[str, list
             for o in Organization.objects.filter(pk__in=ids("manufacturer")).only("id", "name_zh", "name_en")
         }
     if facets.get("province"):
-        codes = [v for v, _ in facets["province"]]
-        labels["province"] = {p.code: p.name for p in Province.objects.filter(code__in=codes)}
+        # GB/T 2260 names are fixed data: no query needed.
+        english = translation.get_language() == "en"
+        labels["province"] = {code: name_en if english else name_zh for code, name_zh, name_en in PROVINCES}
     if "domestic" in facets:
         labels["domestic"] = {"true": _("Domestic"), "false": _("Imported")}
     return {

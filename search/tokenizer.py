@@ -27,7 +27,7 @@ _RUN_RE = re.compile(f"(?P<cjk>[{_CJK}]+)|(?P<latin>[a-z0-9]+(?:[-_./+][a-z0-9]+
 _LATIN_SEPARATORS = re.compile(r"[-_./+]")
 # Words so common in English product text that requiring them would only lose results.
 STOP_WORDS = frozenset({"a", "an", "and", "by", "for", "in", "of", "on", "or", "the", "to", "with"})
-# Latin query words at least this long also match longer words (chromatograph -> chromatography).
+# The last Latin query word, when at least this long, also matches longer words (chromatograph -> chromatography).
 PREFIX_MIN_LENGTH = 3
 
 
@@ -81,14 +81,17 @@ class QueryToken:
 def query_tokens(text: str) -> list[QueryToken]:
     """The tokens every matching document must contain (in some field), in query order, without duplicates."""
     seen: dict[str, QueryToken] = {}
-    for match in _RUN_RE.finditer(normalize(text)):
+    matches = list(_RUN_RE.finditer(normalize(text)))
+    for position, match in enumerate(matches):
         if match.group("cjk"):
             run = match.group("cjk")
             for token in _cjk_tokens(run, for_query=True):
                 seen.setdefault(token, QueryToken(token, prefix=len(run) == 1))
         else:
+            # Only the last word may be unfinished (typed as you search); prefix scans cost index time.
+            last = position == len(matches) - 1
             for token in _latin_tokens(match.group("latin"), for_query=True):
-                seen.setdefault(token, QueryToken(token, prefix=len(token) >= PREFIX_MIN_LENGTH))
+                seen.setdefault(token, QueryToken(token, prefix=last and len(token) >= PREFIX_MIN_LENGTH))
     return list(seen.values())
 
 

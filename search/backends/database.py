@@ -270,7 +270,8 @@ class DatabaseBackend(SearchBackend):
         if tokens:
             columns += ["exact_model", "in_title", "in_classification"]
         limit = scan_limit()
-        sample = ranked.values(*columns)
+        key = model_key(query.text)
+        sample = ranked.exclude(model_key=key).values(*columns) if tokens else ranked.values(*columns)
         if not tokens:
             # Browsing: the newest rows are the ones the first pages show.
             sample = sample.order_by(F("sort_date").desc(nulls_last=True), "object_id")
@@ -278,10 +279,8 @@ class DatabaseBackend(SearchBackend):
         inner_sql = f"({inner_sql})"
         if tokens:
             # The exact model is always seen, however many other rows match before it.
-            exact_sql, exact_params = (
-                ranked.filter(model_key=model_key(query.text)).values(*columns).query.sql_with_params()
-            )
-            inner_sql = f"{inner_sql} UNION ({exact_sql})"
+            exact_sql, exact_params = ranked.filter(model_key=key).values(*columns).query.sql_with_params()
+            inner_sql = f"{inner_sql} UNION ALL ({exact_sql})"
             params = (*params, *exact_params)
         offset = (query.page - 1) * query.page_size
         parts = [
