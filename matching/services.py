@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +29,7 @@ from procurement.models import Demand
 logger = logging.getLogger(__name__)
 
 # Demands per chunk task of a full run: big enough to reuse a category's pool, small enough to retry cheaply.
-CHUNK_SIZE = 500
+CHUNK_SIZE = 1000
 # A full run still "running" after this long lost its worker; it no longer blocks a new run.
 ABANDONED_AFTER = timedelta(hours=6)
 
@@ -216,6 +216,18 @@ def _plan_chunks(run: MatchRun) -> list[int]:
     return [c.number for c in chunks]
 
 
+_WORKER_POOLS: dict[int, dict[int, CandidatePool]] = {}
+
+
+def _run_pools(run_id: int) -> dict[int, CandidatePool]:
+    """Pools a worker built for this run: its later chunks of the same category reuse them, and a new run reads
+    the catalog afresh (a full run must not inherit drift)."""
+    if run_id not in _WORKER_POOLS:
+        _WORKER_POOLS.clear()
+        _WORKER_POOLS[run_id] = {}
+    return _WORKER_POOLS[run_id]
+
+
 def match_run_execute_chunk(
     *, run_id: int, number: int, pool_cache: dict[int, CandidatePool] | None = None
 ) -> engine.MatchOutcome | None:
@@ -229,11 +241,9 @@ def match_run_execute_chunk(
             )
             if chunk is None:
                 return None
-            if connection.vendor == "postgresql":
-                # A chunk is redone from scratch if its commit is lost, so it need not wait for the disk flush.
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
             run = MatchRun.objects.get(pk=run_id)
+            if pool_cache is None:
+                pool_cache = _run_pools(run_id)
             outcome = engine.match_demand_ids(run=run, demand_ids=chunk.demand_ids, pool_cache=pool_cache)
             chunk.done_at = timezone.now()
             chunk.save(update_fields=["done_at"])
