@@ -298,7 +298,7 @@ def product_import(request: HttpRequest) -> HttpResponse:
                 manufacturer=form.cleaned_data["manufacturer"],
                 user=acting_user(request),
                 filename=upload.name,
-                data=upload.read(),
+                data=importing.read_upload(upload),
                 atomic=form.cleaned_data["atomic"],
                 publish=form.cleaned_data["publish"],
             )

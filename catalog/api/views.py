@@ -228,7 +228,7 @@ class ProductViewSet(
             manufacturer=data["manufacturer"],
             user=acting_user(request),
             filename=upload.name,
-            data=upload.read(),
+            data=importing.read_upload(upload),
             atomic=data["atomic"],
             publish=data["publish"],
         )

@@ -8,7 +8,16 @@ number (upsert).
 """
 
 from catalog.importing.export import products_export, template_columns
+from catalog.importing.files import read_upload
 from catalog.importing.rows import PRODUCT_COLUMNS, ImportReport, RowError
 from catalog.importing.writer import products_import
 
-__all__ = ["PRODUCT_COLUMNS", "ImportReport", "RowError", "products_export", "products_import", "template_columns"]
+__all__ = [
+    "PRODUCT_COLUMNS",
+    "ImportReport",
+    "RowError",
+    "products_export",
+    "products_import",
+    "read_upload",
+    "template_columns",
+]

@@ -8,6 +8,7 @@ import os
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from config.exceptions import ApplicationError
@@ -15,7 +16,14 @@ from config.exceptions import ApplicationError
 IMPORT_MAX_BYTES: int = getattr(settings, "CATALOG_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 IMPORT_MAX_ROWS: int = getattr(settings, "CATALOG_IMPORT_MAX_ROWS", 20000)
 
-# --- Reading files ------------------------------------------------------------------------------------------
+
+def read_upload(upload: UploadedFile) -> bytes:
+    """The bytes of an uploaded import file, refusing an oversized one before reading it into memory."""
+    if (upload.size or 0) > IMPORT_MAX_BYTES:
+        raise ApplicationError(
+            _("The file is too large (limit %(mb)s MB).") % {"mb": IMPORT_MAX_BYTES // (1024 * 1024)}, field="file"
+        )
+    return upload.read()
 
 
 def check_upload(name: str, data: bytes) -> str:

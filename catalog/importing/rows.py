@@ -81,9 +81,6 @@ class ValidRow:
 ProgressCallback = Callable[[str, int, int], None]
 
 
-# --- Validating rows ----------------------------------------------------------------------------------------
-
-
 class Dictionary:
     """Every category and parameter in memory, so validating 10,000 rows runs no queries."""
 

@@ -185,7 +185,7 @@ def test_document_upload_page(client, maker, manufacturer, lc):
     assert ok.status_code == 302 and product.documents.count() == 1
 
 
-def test_import_page_is_atomic_by_default_and_shows_the_report(client, maker, manufacturer):
+def test_import_page_is_atomic_by_default_and_shows_the_report(client, maker, manufacturer, monkeypatch):
     client.force_login(maker)
     data = "model_number,name_zh,category,pressure_max\nA-1,仪器,010501,40\nA-2,仪器,010501,40 kg\n".encode()
     page = client.get(reverse("catalog:product-import"))
@@ -203,6 +203,12 @@ def test_import_page_is_atomic_by_default_and_shows_the_report(client, maker, ma
         {"manufacturer": manufacturer.pk, "file": SimpleUploadedFile("p.exe", b"MZ")},
     )
     assert "CSV or XLSX" in str(refused.context["form"].errors)
+    monkeypatch.setattr("catalog.importing.files.IMPORT_MAX_BYTES", 10)
+    too_large = client.post(
+        reverse("catalog:product-import"),
+        {"manufacturer": manufacturer.pk, "file": SimpleUploadedFile("p.csv", data)},
+    )
+    assert "too large" in str(too_large.context["form"].errors)
 
 
 def test_template_download(client, lc):
