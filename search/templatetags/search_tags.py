@@ -43,34 +43,41 @@ def row_url(kind: str, row_id: int) -> str:
         return ""
 
 
-# Query-string parameter each facet filters by.
-FACET_PARAMS = {
-    "category": "category",
-    "domestic": "is_domestic",
-    "province": "province",
-    "manufacturer": "manufacturer",
-}
+# Query-string parameters each facet value sets. The domestic facet sets both spellings in use, so the same
+# include filters on the search page (is_domestic) and on the catalog list (origin).
+_ORIGIN = {"true": "domestic", "false": "imported"}
+
+
+def _facet_params(name: str, value: str) -> dict[str, str]:
+    if name == "domestic":
+        return {"is_domestic": value, "origin": _ORIGIN.get(value, value)}
+    return {name: value}
+
+
+def _is_active(params: Any, name: str, value: str) -> bool:
+    return any(params.get(key) == wanted for key, wanted in _facet_params(name, str(value)).items())
 
 
 @register.simple_tag(takes_context=True)
 def facet_url(context: template.Context, name: str, value: str) -> str:
     """The current query string with facet ``name`` set to ``value`` (or cleared when already set), page reset."""
     request = context.get("request")
-    params = request.GET.copy() if request is not None else {}
-    param = FACET_PARAMS.get(name, name)
-    if params.get(param) == str(value):
-        params.pop(param, None)
-    else:
-        params[param] = str(value)
+    if request is None:
+        return "?" + "&".join(f"{k}={v}" for k, v in _facet_params(name, str(value)).items())
+    params = request.GET.copy()
+    active = _is_active(params, name, value)
+    for key, wanted in _facet_params(name, str(value)).items():
+        params.pop(key, None)
+        if not active:
+            params[key] = wanted
     params.pop("page", None)
-    encoded = params.urlencode() if hasattr(params, "urlencode") else ""
-    return "?" + encoded
+    return "?" + params.urlencode()
 
 
 @register.simple_tag(takes_context=True)
 def facet_active(context: template.Context, name: str, value: str) -> bool:
     request = context.get("request")
-    return request is not None and request.GET.get(FACET_PARAMS.get(name, name)) == str(value)
+    return request is not None and _is_active(request.GET, name, value)
 
 
 @register.simple_tag(takes_context=True)

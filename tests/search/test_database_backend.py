@@ -232,3 +232,24 @@ def test_very_broad_match_is_sampled_with_estimated_total_and_the_exact_model_st
     assert len(broad.ids) == 3
     assert by_model.ids[0] == exact.pk
     assert exactly.total_is_exact is True and exactly.ids == [exact.pk]
+
+
+def test_demand_closed_after_indexing_is_removed_from_the_index():
+    demand = DemandFactory(title="采购原子力显微镜")
+    index_now("demands", demand)
+    assert search(SearchQuery(kind="demands", text="AFM")).ids == [demand.pk]
+    Demand.objects.filter(pk=demand.pk).update(status=Demand.Status.AWARDED)
+    index_now("demands", demand)
+    assert search(SearchQuery(kind="demands", text="AFM")).ids == []
+
+
+def test_browsing_without_text_lists_newest_first_with_filters():
+    category = CategoryFactory()
+    older = ProductFactory(category=category)
+    newer = ProductFactory(category=category)
+    Product.objects.filter(pk=older.pk).update(published_at=newer.published_at.replace(year=2020))
+    ProductFactory()
+    index_now("products", *Product.objects.all())
+    result = products("", filters={"category": category.pk}, facets=("category",))
+    assert result.ids == [newer.pk, older.pk]
+    assert result.facets["category"] == [(str(category.pk), category.name_en, 2)]

@@ -74,3 +74,13 @@ def test_search_page_speaks_chinese(client):
     html = client.get("/search/", {"q": "天平"}, headers={"accept-language": "zh-hans"}).content.decode()
     assert "1 条结果" in html
     assert "搜索" in html
+
+
+def test_domestic_facet_link_sets_both_filter_spellings_and_results_link_to_detail(client):
+    product = ProductFactory(name_zh="马弗炉")
+    index_now("products", product)
+    html = client.get("/search/", {"q": "马弗炉"}).content.decode()
+    assert 'href="?q=%E9%A9%AC%E5%BC%97%E7%82%89&amp;is_domestic=true&amp;origin=domestic"' in html
+    assert f'href="/catalog/products/{product.pk}/"' in html
+    filtered = client.get("/search/", {"q": "马弗炉", "is_domestic": "false"}).content.decode()
+    assert 'data-search-total="0"' in filtered
