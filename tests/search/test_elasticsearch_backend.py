@@ -332,7 +332,9 @@ def live_backend(settings):
     settings.SEARCH_INDEX_PREFIX = f"test-{uuid.uuid4().hex[:8]}"
     backend = ElasticsearchBackend(settings.ELASTICSEARCH_URL)
     yield backend
-    backend.client.indices.delete(index=f"{settings.SEARCH_INDEX_PREFIX}-*", ignore_unavailable=True)
+    # Wildcard deletes are refused by default (action.destructive_requires_name): delete by name.
+    for name in backend.client.indices.get(index=f"{settings.SEARCH_INDEX_PREFIX}-*").body:
+        backend.client.indices.delete(index=name)
 
 
 @live
