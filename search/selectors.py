@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core.cache import cache
@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 # After the configured backend fails, searches go straight to the database for this long instead of waiting
 # on a dead cluster's timeout again with every request.
 CIRCUIT_OPEN_SECONDS = 30
+# Internal callers (matching, list pages) may ask for long pages; the API allows 100.
+MAX_PAGE_SIZE = 1000
 _CIRCUIT_KEY = "search:backend-down:{}"
 
 
@@ -69,6 +71,10 @@ def search(query: SearchQuery) -> SearchResult:
     """Ordered ids of one page of results, with total, facets and highlights; rows are loaded by the caller."""
     if query.kind not in KINDS:
         raise ValueError(f"unknown search kind {query.kind!r}")
+    # Backends assume a sane window; callers that skipped validation get the nearest one, not a SQL error.
+    page, page_size = max(1, int(query.page)), min(max(1, int(query.page_size)), MAX_PAGE_SIZE)
+    if (page, page_size) != (query.page, query.page_size):
+        query = replace(query, page=page, page_size=page_size)
     category_path = _category_path(query.filters.get("category"))
     backend = get_backend()
     degraded = False

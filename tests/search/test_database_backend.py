@@ -253,3 +253,8 @@ def test_browsing_without_text_lists_newest_first_with_filters():
     result = products("", filters={"category": category.pk}, facets=("category",))
     assert result.ids == [newer.pk, older.pk]
     assert result.facets["category"] == [(str(category.pk), category.name_en, 2)]
+
+
+def test_out_of_range_paging_is_clamped_not_an_error():
+    index_now("products", ProductFactory(name_zh="天平"))
+    assert products("天平", page=0, page_size=0).ids != []
