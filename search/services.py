@@ -29,6 +29,8 @@ from search.models import SearchOutbox
 logger = logging.getLogger(__name__)
 
 SYNC_BATCH = 500
+# Rows that failed on an unreachable backend wait this long before a sync claims them again.
+SYNC_RETRY_DELAY = datetime.timedelta(seconds=60)
 # Outbox rows stay after indexing for this long so a rebuild can replay what changed while it ran.
 OUTBOX_RETENTION = datetime.timedelta(days=2)
 # A transaction that began before a rebuild started may commit after the rebuild read its rows; its outbox
@@ -105,11 +107,14 @@ def _claim(limit: int) -> tuple[uuid.UUID, list[tuple[int, str, int]]]:
 def outbox_sync(*, batch_size: int = SYNC_BATCH, max_batches: int | None = None) -> SyncReport:
     """Index pending outbox rows in batches until none is left.
 
-    Raises SearchUnavailable when a backend fails; the claimed rows are released (still pending, with the
-    error recorded) for the retry or the sweep.
+    Each batch goes to the database index first, then to the configured backend. When that backend is
+    unreachable the batch stays pending (error recorded, retried after ``SYNC_RETRY_DELAY``) and the sync goes
+    on with the next batch, so the database index (the fallback) is complete; SearchUnavailable is raised at
+    the end for the caller's retry.
     """
     report = SyncReport()
     batches = 0
+    failure: SearchUnavailable | None = None
     while max_batches is None or batches < max_batches:
         token, rows = _claim(batch_size)
         if not rows:
@@ -118,20 +123,29 @@ def outbox_sync(*, batch_size: int = SYNC_BATCH, max_batches: int | None = None)
         by_kind: dict[str, list[int]] = defaultdict(list)
         for _, kind, object_id in rows:
             by_kind[kind].append(object_id)
+        claimed = SearchOutbox.objects.filter(claim_token=token, indexed_at__isnull=True)
         try:
-            for kind, ids in by_kind.items():
-                search_index_objects(kind=kind, ids=ids)
-        except Exception as exc:
-            SearchOutbox.objects.filter(claim_token=token, indexed_at__isnull=True).update(
-                claim_token=None, claimed_until=None, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+            for backend in index_backends():
+                for kind, ids in by_kind.items():
+                    search_index_objects(kind=kind, ids=ids, backends=[backend])
+        except SearchUnavailable as exc:
+            claimed.update(
+                claim_token=None,
+                claimed_until=timezone.now() + SYNC_RETRY_DELAY,
+                last_error=f"{type(exc).__name__}: {exc}"[:2000],
             )
+            failure = exc
+            continue
+        except Exception as exc:
+            # A fault in our own code: release the rows at once and let it surface.
+            claimed.update(claim_token=None, claimed_until=None, last_error=f"{type(exc).__name__}: {exc}"[:2000])
             raise
-        SearchOutbox.objects.filter(claim_token=token, indexed_at__isnull=True).update(
-            indexed_at=timezone.now(), claimed_until=None, last_error=""
-        )
+        claimed.update(indexed_at=timezone.now(), claimed_until=None, last_error="")
         report.rows += len(rows)
         for kind, ids in by_kind.items():
             report.indexed[kind] = report.indexed.get(kind, 0) + len(set(ids))
+    if failure is not None:
+        raise failure
     return report
 
 

@@ -137,7 +137,8 @@ def test_backend_outage_keeps_product_and_demand_writes_and_work_pending_until_t
         result = search(SearchQuery(kind="products", text="DSC"))
         assert result.degraded and result.backend == "database"
         assert result.ids == [product.pk]
-    # when: the backend is back
+    # when: the backend is back, a minute later
+    SearchOutbox.objects.update(claimed_until=timezone.now() - datetime.timedelta(seconds=1))
     healthy = mock.Mock(spec=SearchBackend)
     healthy.name = "elasticsearch"
     with mock.patch("search.backends.get_backend", return_value=healthy):
@@ -228,3 +229,19 @@ def test_rebuild_indexes_everything_removes_strays_and_replays_changes_made_mean
         changed.pk,
     }
     assert search(SearchQuery(kind="products", text="NMR")).ids == [product.pk]
+
+
+def test_while_the_backend_is_down_every_batch_still_reaches_the_database_index(settings):
+    # given: three marked products and an unreachable Elasticsearch
+    settings.SEARCH_BACKEND = "elasticsearch"
+    settings.ELASTICSEARCH_URL = "http://127.0.0.1:9"
+    rows = [ProductFactory(name_zh=f"粒度仪 {i}") for i in range(3)]
+    index_mark(kind="products", ids=[r.pk for r in rows])
+    # when: the sync runs in batches of one
+    with mock.patch("search.backends.get_backend", return_value=BrokenBackend()), pytest.raises(SearchUnavailable):
+        outbox_sync(batch_size=1)
+    # then: all three are searchable through the fallback, and all three stay pending for Elasticsearch
+    assert SearchEntry.objects.filter(kind="products").count() == 3
+    assert pending() == sorted(r.pk for r in rows)
+    now = timezone.now()
+    assert all(r.claimed_until is not None and r.claimed_until > now for r in SearchOutbox.objects.all())
