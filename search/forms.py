@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from search.backends.base import FILTERS
 from search.params import MAX_PAGE_SIZE, filter_errors, query_from
 from search.selectors import SearchQuery
 
@@ -38,7 +39,11 @@ class SearchForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        cleaned["kind"] = cleaned.get("kind") or "products"
+        kind = cleaned["kind"] = cleaned.get("kind") or "products"
+        # Switching between products and demands keeps the facet filters in the page's hidden fields; the
+        # ones that do not apply to the new kind are dropped rather than reported.
+        for name in {n for names in FILTERS.values() for n in names} - set(FILTERS[kind]):
+            cleaned[name] = None
         for name, message in filter_errors(cleaned).items():
             self.add_error(name if name in self.fields else None, message)
         return cleaned

@@ -84,3 +84,11 @@ def test_domestic_facet_link_sets_both_filter_spellings_and_results_link_to_deta
     assert f'href="/catalog/products/{product.pk}/"' in html
     filtered = client.get("/search/", {"q": "马弗炉", "is_domestic": "false"}).content.decode()
     assert 'data-search-total="0"' in filtered
+
+
+def test_switching_kind_drops_filters_of_the_other_kind(client):
+    demand = DemandFactory(title="采购离心机")
+    index_now("demands", demand)
+    response = client.get("/search/", {"q": "离心机", "kind": "demands", "manufacturer": 5, "is_domestic": "true"})
+    assert response.status_code == 200
+    assert f'data-id="{demand.pk}"' in response.content.decode()
