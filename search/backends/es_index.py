@@ -101,7 +101,7 @@ SPEC_TEMPLATES = [
 ]
 
 
-class ProductDocument(Document):
+class ProductIndexDocument(Document):
     object_id = Long()
     name_zh = text_field()
     name_en = text_field()
@@ -127,7 +127,7 @@ class ProductDocument(Document):
         dynamic_templates = MetaField(SPEC_TEMPLATES)
 
 
-class DemandDocument(Document):
+class DemandIndexDocument(Document):
     object_id = Long()
     title = text_field()
     description = text_field()
@@ -143,7 +143,7 @@ class DemandDocument(Document):
     sort_date = Date()
 
 
-DOCUMENT_CLASSES: dict[str, type[Document]] = {"products": ProductDocument, "demands": DemandDocument}
+DOCUMENT_CLASSES: dict[str, type[Document]] = {"products": ProductIndexDocument, "demands": DemandIndexDocument}
 # Highlighted fields per kind; a hit in a sub-field (name_zh.unigram) is reported under its field.
 HIGHLIGHT_FIELDS = {
     "products": ("name_zh", "name_en", "description_zh", "description_en"),
