@@ -133,7 +133,7 @@ def match_run_product(
     demand_ids = engine.affected_demand_ids(product_id=product_id)
     if not demand_ids:
         return _finish(run, engine.MatchOutcome(), MatchRun.Status.SKIPPED)
-    return _run_guarded(run, lambda: engine.match_demand_ids(run=run, demand_ids=demand_ids, pool_cache={}))
+    return _run_guarded(run, lambda: engine.match_demand_ids(run=run, demand_ids=demand_ids, warm=True))
 
 
 # --- Full runs -------------------------------------------------------------------------------------------------

@@ -33,6 +33,8 @@ class ParameterColumn:
     raw_texts: dict[int, str] = field(default_factory=dict)
     _text_masks: dict[str, np.ndarray] = field(default_factory=dict)
     _lists: tuple[list[Any], ...] | None = None
+    # The best products come up for demand after demand; their values are built once.
+    _specs: dict[int, s.SpecValue | None] = field(default_factory=dict)
 
     def text_mask(self, text: str) -> np.ndarray:
         mask = self._text_masks.get(text)
@@ -46,6 +48,13 @@ class ParameterColumn:
         return ~self.text_mask("")
 
     def spec(self, i: int) -> s.SpecValue | None:
+        if i in self._specs:
+            return self._specs[i]
+        spec = self._make_spec(i)
+        self._specs[i] = spec
+        return spec
+
+    def _make_spec(self, i: int) -> s.SpecValue | None:
         if self._lists is None:
             self._lists = (
                 self.stated.tolist(),
