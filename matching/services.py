@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -263,6 +263,9 @@ def match_run_execute_chunk(
                 pk=run_id, status=MatchRun.Status.RUNNING, chunks_done__gte=F("chunks_total")
             ).update(status=MatchRun.Status.SUCCEEDED, finished_at=timezone.now())
             return outcome
+    except OperationalError:
+        # A lost connection: the task is retried, and the chunk, not done, runs again.
+        raise
     except Exception as exc:
         _fail(run_id, exc)
         raise

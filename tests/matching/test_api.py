@@ -29,7 +29,9 @@ def test_everyone_reads_runs_and_only_staff_start_them(api_client, user, staff_u
     assert response.json()["kind"] == "demand"
 
 
-def test_staff_start_a_full_run_and_a_second_is_refused(api_client, staff_user, scene, django_capture_on_commit_callbacks):
+def test_staff_start_a_full_run_and_a_second_is_refused(
+    api_client, staff_user, scene, django_capture_on_commit_callbacks
+):
     api_client.force_authenticate(staff_user)
     # a full run left running (its workers busy) blocks the next one
     services.match_run_start_full(dispatch=False)
@@ -70,7 +72,14 @@ def test_matches_are_seen_by_the_institution_and_the_manufacturer_only(api_clien
         (scene.weak.pk, True),
     ]
     assert body["results"][0]["results"][0]["status"] == "pass"
-    assert set(body["results"][0]["components"]) == {"preferred", "price", "text", "evaluations", "province", "lead_time"}
+    assert set(body["results"][0]["components"]) == {
+        "preferred",
+        "price",
+        "text",
+        "evaluations",
+        "province",
+        "lead_time",
+    }
     # the maker sees its own product's match only
     api_client.force_authenticate(scene.maker_member)
     assert [r["product"] for r in api_client.get(url).json()["results"]] == [scene.strong.pk]
@@ -107,7 +116,9 @@ def test_reports_api_public_drafts_staff_and_publish(api_client, user, staff_use
     start = (today - timedelta(days=7)).isoformat()
     # only staff generate
     api_client.force_authenticate(user)
-    assert api_client.post("/api/v1/reports/", {"period_start": start, "period_end": today.isoformat()}).status_code == 403
+    assert (
+        api_client.post("/api/v1/reports/", {"period_start": start, "period_end": today.isoformat()}).status_code == 403
+    )
     api_client.force_authenticate(staff_user)
     created = api_client.post("/api/v1/reports/", {"period_start": start, "period_end": today.isoformat()})
     assert created.status_code == 201

@@ -223,3 +223,25 @@ def test_run_matching_command(scene, capsys):
     out = capsys.readouterr().out
     assert "succeeded" in out
     assert MatchRun.objects.filter(trigger=MatchRun.Trigger.COMMAND).count() == 2
+
+
+def test_lost_connection_leaves_the_chunk_for_the_retry(scene, monkeypatch):
+    from django.db import OperationalError
+
+    from matching import engine
+
+    real = engine.match_demand_ids
+
+    def flaky(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    plan = services.match_run_start_full(dispatch=False)
+    monkeypatch.setattr(engine, "match_demand_ids", flaky)
+    with pytest.raises(OperationalError):
+        services.match_run_execute_chunk(run_id=plan.run.pk, number=1)
+    assert MatchRun.objects.get(pk=plan.run.pk).status == MatchRun.Status.RUNNING
+    # the retry finds the chunk still to do and completes the run
+    monkeypatch.setattr(engine, "match_demand_ids", real)
+    services.match_run_execute_chunk(run_id=plan.run.pk, number=1)
+    assert MatchRun.objects.get(pk=plan.run.pk).status == MatchRun.Status.SUCCEEDED
+    assert Match.objects.filter(demand=scene.demand, is_near_miss=False).count() == 2

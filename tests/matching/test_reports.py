@@ -157,7 +157,10 @@ def test_report_pages_downloads_and_feed_are_public(client, published, matched):
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][0] == "Demand ID"
-    assert [r[6] for r in rows[1:] if r[0] == str(matched.demand.pk)] == [str(matched.strong.pk), str(matched.middling.pk)]
+    assert [r[6] for r in rows[1:] if r[0] == str(matched.demand.pk)] == [
+        str(matched.strong.pk),
+        str(matched.middling.pk),
+    ]
     assert any(r[0] == str(matched.hard.pk) and r[5] == "" for r in rows[1:])
 
     body = json.loads(client.get(reverse("matching:report-json", args=[published.pk])).content)
@@ -175,9 +178,10 @@ def test_drafts_are_hidden_from_the_public_and_the_feed(client, matched):
     draft = reports.report_generate(period_start=start, period_end=end)
     assert client.get(reverse("matching:report-detail", args=[draft.pk])).status_code == 404
     assert client.get(reverse("matching:report-csv", args=[draft.pk])).status_code == 404
-    assert reverse("matching:report-detail", args=[draft.pk]).encode() not in client.get(
-        reverse("matching:report-feed")
-    ).content
+    assert (
+        reverse("matching:report-detail", args=[draft.pk]).encode()
+        not in client.get(reverse("matching:report-feed")).content
+    )
 
 
 def test_report_page_in_chinese(client, published):
