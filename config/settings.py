@@ -264,6 +264,11 @@ ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
 SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="elasticsearch" if ELASTICSEARCH_URL else "database")
 SEARCH_INDEX_PREFIX = env.str("SEARCH_INDEX_PREFIX", default="instruments")
 SEARCH_SYNONYMS_FILE = BASE_DIR / "search" / "data" / "synonyms.txt"
+# The database backend reads at most this many matching rows per query; broader queries report an estimated
+# total (flagged as such) so that latency stays flat however common the words are.
+SEARCH_DATABASE_SCAN_LIMIT = env.int("SEARCH_DATABASE_SCAN_LIMIT", default=4000)
+# Seconds to wait for Elasticsearch before the database backend answers instead.
+SEARCH_ES_TIMEOUT = env.float("SEARCH_ES_TIMEOUT", default=3.0)
 
 # --- Domain -----------------------------------------------------------------------------------------
 # A product made in China counts as domestic when its domestic-content ratio reaches this threshold,
