@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from config.exceptions import ApplicationError
@@ -23,14 +24,15 @@ from matching.models import MatchRun
 
 
 def component_labels() -> dict[str, str]:
-    # Evaluated per request so the labels follow the active language.
+    # Evaluated per request so the labels follow the active language; the context keeps them apart from the
+    # same words elsewhere in the platform.
     return {
-        "preferred": _("requirements and margins"),
-        "price": _("price against budget"),
-        "text": _("text relevance"),
-        "evaluations": _("evaluations"),
-        "province": _("serves the delivery province"),
-        "lead_time": _("lead time against deadline"),
+        "preferred": pgettext("score component", "requirements and margins"),
+        "price": pgettext("score component", "price against budget"),
+        "text": pgettext("score component", "text relevance"),
+        "evaluations": pgettext("score component", "evaluations"),
+        "province": pgettext("score component", "serves the delivery province"),
+        "lead_time": pgettext("score component", "lead time against deadline"),
     }
 
 
