@@ -188,13 +188,16 @@ def generate(n_products: int, n_demands: int) -> None:
     served = []
     through = Product.provinces_served.through
     for product in products:
-        for parameter, (_key, _unit, vtype, _better, base, sigma) in zip(
+        for parameter, (_key, _unit, vtype, better, base, sigma) in zip(
             parameters[product.category_id], PARAMETERS, strict=True
         ):
             if rng.random() > 0.85:
                 continue
             if vtype == "number":
-                specs.append(Specification(product=product, parameter=parameter, value=draw(base, sigma)))
+                # Imported instruments lead on performance: that gap is what the platform maps.
+                lead = 1.6 if not product.is_domestic else 1.0
+                value = draw(base * lead if better == "higher" else base / lead, sigma)
+                specs.append(Specification(product=product, parameter=parameter, value=value))
             elif vtype == "range":
                 low_nm = float(rng.choice([170, 190, 200, 220, 250]))
                 high_nm = float(rng.choice([600, 800, 900, 1000, 1100]))
@@ -229,11 +232,13 @@ def generate(n_products: int, n_demands: int) -> None:
     requirements = []
     for demand in demands:
         chosen = rng.sample(list(zip(parameters[demand.category_id], PARAMETERS, strict=True)), rng.randint(3, 5))
-        for order, (parameter, (_key, unit, vtype, better, base, sigma)) in enumerate(chosen):
+        for order, (parameter, (_key, unit, vtype, better, base, _sigma)) in enumerate(chosen):
             mandatory = order < rng.randint(1, 3)
             if vtype == "number":
-                # Ask around the catalog's spread: most asks are met by someone, the demanding tail by nobody.
-                value = draw(base, sigma * 1.2)
+                # Research buyers ask for the upper end of the market: most asks are met by a few domestic
+                # products, a demanding tail only by imported ones or by nobody.
+                ambition = rng.lognormvariate(0.9, 0.7)
+                value = float(f"{(base * ambition if better == 'higher' else base / ambition):.4g}")
                 requirements.append(
                     Requirement(
                         demand=demand,
@@ -313,6 +318,7 @@ def main() -> None:
 
     from catalog.models import Product
     from matching import engine, services
+    from matching import pools as matching_pools
     from matching.models import Match, MatchRun
     from procurement.models import Demand
 
@@ -349,8 +355,6 @@ def main() -> None:
 
     # 2. Incremental re-match of one demand: warm (the worker holds its category's pool, as after a full run or
     # an earlier demand of that category) and cold (the pool is read from the database first).
-    from matching import engine as matching_engine
-
     rng = random.Random(SEED)
     open_ids = list(Demand.objects.filter(status=Demand.Status.OPEN).values_list("pk", flat=True))
     sample = rng.sample(open_ids, args.samples)
@@ -367,7 +371,7 @@ def main() -> None:
     )
     cold = []
     for demand_id in sample[: args.cold_samples]:
-        matching_engine._POOLS.clear()
+        matching_pools._POOLS.clear()
         started = time.perf_counter()
         services.match_run_demand(demand_id=demand_id)
         cold.append((time.perf_counter() - started) * 1000)
@@ -382,12 +386,12 @@ def main() -> None:
     by_category: dict[int, list[engine.DemandRow]] = {}
     for row in rows.values():
         by_category.setdefault(row.category_id, []).append(row)
-    pools = {category_id: engine.load_pool(category_id=category_id) for category_id in by_category}
+    candidate_pools = {category_id: matching_pools.load_pool(category_id=category_id) for category_id in by_category}
     weights = dict(settings.MATCHING_WEIGHTS)
     pairs = 0
     started = time.perf_counter()
     for category_id, group in by_category.items():
-        pool = pools[category_id]
+        pool = candidate_pools[category_id]
         for row in group:
             pool.shortlist(
                 row.facts, weights=weights, top_n=settings.MATCHING_TOP_N, near_miss_n=settings.MATCHING_NEAR_MISS_N
@@ -398,7 +402,7 @@ def main() -> None:
         f"bare scoring (no database): {floor:.1f} s for {pairs:,} pairs "
         f"({pairs / floor / 1e6:.1f} M pairs/s; {floor / max(len(rows), 1) * 1000:.2f} ms per demand)"
     )
-    print(f"largest candidate pool: {max(len(p) for p in pools.values()):,} products")
+    print(f"largest candidate pool: {max(len(p) for p in candidate_pools.values()):,} products")
 
 
 if __name__ == "__main__":

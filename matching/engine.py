@@ -1,6 +1,7 @@
-"""The matching engine: read candidates and demands in bulk, score them, write matches (no business entry point).
+"""The matching engine: read demands in bulk, score them against candidate pools, write matches.
 
-Services call these functions inside their own transactions; nothing here decides when to run.
+Services call these functions inside their own transactions; nothing here decides when to run. Candidate pools
+come from ``matching.pools``; telling people of new pairs is ``matching.notifications``.
 """
 
 from __future__ import annotations
@@ -10,24 +11,20 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Max, Q
-from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
-from accounts.models import Membership, User
-from catalog.models import Category, Product, Specification
+from catalog.models import Product
 from matching import scoring as s
-from matching.models import DemandMatchSummary, Match, MatchRun, Notification
-from matching.notifications import notification_send
+from matching.models import DemandMatchSummary, Match, MatchRun
+from matching.notifications import notify_new_pairs
+from matching.pools import ancestor_category_ids, load_pool, warm_pool
 from matching.vector import CandidatePool, Shortlist
 from procurement.models import Demand, Requirement
 
@@ -48,7 +45,6 @@ class MatchOutcome:
     load_seconds: float = 0.0
     score_seconds: float = 0.0
     write_seconds: float = 0.0
-    shortlists: dict[int, Shortlist] = field(default_factory=dict)
 
     def add(self, other: MatchOutcome) -> None:
         for name in (
@@ -62,188 +58,6 @@ class MatchOutcome:
             "write_seconds",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-# --- Reading -----------------------------------------------------------------------------------------------
-
-
-def subtree_category_ids(category_id: int) -> list[int]:
-    path = Category.objects.filter(pk=category_id).values_list("path", flat=True).first()
-    if path is None:
-        return []
-    return list(Category.objects.filter(Q(path=path) | Q(path__startswith=f"{path}/")).values_list("id", flat=True))
-
-
-def ancestor_category_ids(category_id: int) -> list[int]:
-    """The category and its ancestors: the categories whose subtree holds a product of ``category_id``."""
-    path = Category.objects.filter(pk=category_id).values_list("path", flat=True).first()
-    if path is None:
-        return []
-    parts = path.split("/")
-    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-    return list(Category.objects.filter(path__in=prefixes).values_list("id", flat=True))
-
-
-def candidate_products_q(category_ids: Sequence[int], prefix: str = "") -> Q:
-    """Published domestic products in the given categories: imported products are never candidates."""
-    return Q(
-        **{
-            f"{prefix}status": Product.Status.PUBLISHED,
-            f"{prefix}is_domestic": True,
-            f"{prefix}category_id__in": list(category_ids),
-        }
-    )
-
-
-def product_facts(
-    product_filter: Q, *, spec_filter: Q, province_filter: Q, parameter_ids: Iterable[int] | None = None
-) -> list[s.ProductFacts]:
-    """Products with specifications, provinces and text tokens in three queries, whatever their number."""
-    specs: dict[int, dict[int, s.SpecValue]] = defaultdict(dict)
-    spec_qs = Specification.objects.filter(spec_filter)
-    if parameter_ids is not None:
-        spec_qs = spec_qs.filter(parameter_id__in=list(parameter_ids))
-    for product_id, parameter_id, value, low, high, text, flag in spec_qs.values_list(
-        "product_id", "parameter_id", "value", "value_min", "value_max", "value_text", "value_bool"
-    ).iterator(chunk_size=20000):
-        specs[product_id][parameter_id] = s.SpecValue(value=value, value_min=low, value_max=high, text=text, flag=flag)
-    provinces: dict[int, set[str]] = defaultdict(set)
-    for product_id, code in (
-        Product.provinces_served.through.objects.filter(province_filter)
-        .values_list("product_id", "province_id")
-        .iterator(chunk_size=20000)
-    ):
-        provinces[product_id].add(code)
-    facts = []
-    for row in (
-        Product.objects.filter(product_filter)
-        .values_list(
-            "id",
-            "name_zh",
-            "name_en",
-            "model_number",
-            "description_zh",
-            "description_en",
-            "price_min",
-            "price_max",
-            "lead_time_days",
-            "evaluation_score",
-        )
-        .iterator(chunk_size=20000)
-    ):
-        pk, name_zh, name_en, model, desc_zh, desc_en, price_min, price_max, lead, evaluation = row
-        facts.append(
-            s.ProductFacts(
-                product_id=pk,
-                specs=specs.get(pk, {}),
-                price_min=None if price_min is None else float(price_min),
-                price_max=None if price_max is None else float(price_max),
-                lead_time_days=lead,
-                evaluation_score=evaluation,
-                provinces=frozenset(provinces.get(pk, ())),
-                tokens=s.tokenize(f"{name_zh} {name_en} {model} {desc_zh} {desc_en}"),
-            )
-        )
-    return facts
-
-
-def _fetch(qs: Any) -> list[tuple[Any, ...]]:
-    """Rows of a values_list queryset straight from the cursor: the pool reads too many rows for ORM overhead."""
-    sql, params = qs.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def load_pool(*, category_id: int, parameter_ids: Iterable[int] | None = None) -> CandidatePool:
-    """The candidate pool of a demand category: its subtree's published domestic products, as column arrays."""
-    category_ids = subtree_category_ids(category_id)
-    spec_qs = Specification.objects.filter(candidate_products_q(category_ids, "product__"))
-    if parameter_ids is not None:
-        spec_qs = spec_qs.filter(parameter_id__in=list(parameter_ids))
-    specs = _fetch(
-        spec_qs.values_list("product_id", "parameter_id", "value", "value_min", "value_max", "value_text", "value_bool")
-    )
-    provinces = _fetch(
-        Product.provinces_served.through.objects.filter(candidate_products_q(category_ids, "product__")).values_list(
-            "product_id", "province_id"
-        )
-    )
-    product_rows = _fetch(
-        Product.objects.filter(candidate_products_q(category_ids)).values_list(
-            "id",
-            "name_zh",
-            "name_en",
-            "model_number",
-            "description_zh",
-            "description_en",
-            "price_min",
-            "price_max",
-            "lead_time_days",
-            "evaluation_score",
-        )
-    )
-    products = [
-        (
-            row[0],
-            f"{row[1]} {row[2]} {row[3]} {row[4]} {row[5]}",
-            None if row[6] is None else float(row[6]),
-            None if row[7] is None else float(row[7]),
-            row[8],
-            row[9],
-        )
-        for row in product_rows
-    ]
-    return CandidatePool.from_rows(products, specs, provinces)
-
-
-# --- Warm pools for incremental runs ------------------------------------------------------------------------
-# A worker keeps the pools it built; a pool is reused only while its category's version (bumped in the shared
-# cache whenever a product of the subtree changes) and its database fingerprint are unchanged.
-
-_POOLS: dict[int, tuple[tuple[Any, ...], CandidatePool]] = {}
-POOL_CACHE_SIZE = 32
-
-
-def _version_key(category_id: int) -> str:
-    return f"matching:pool-version:{category_id}"
-
-
-def pool_invalidate(*, category_ids: Iterable[int]) -> None:
-    """Called when products change: pools of these categories (and so of their ancestors' subtrees) are stale."""
-    for category_id in category_ids:
-        try:
-            cache.incr(_version_key(category_id))
-        except ValueError:
-            cache.set(_version_key(category_id), 1, timeout=None)
-        _POOLS.pop(category_id, None)
-
-
-def _pool_fingerprint(category_id: int, category_ids: list[int]) -> tuple[Any, ...]:
-    stats = Product.objects.filter(candidate_products_q(category_ids)).aggregate(n=Count("id"), last=Max("updated_at"))
-    return (cache.get(_version_key(category_id), 0), stats["n"], stats["last"])
-
-
-def warm_pool(*, category_id: int) -> CandidatePool:
-    """A full pool for the category, reused across calls in this process while nothing in it changed."""
-    category_ids = subtree_category_ids(category_id)
-    fingerprint = _pool_fingerprint(category_id, category_ids)
-    cached = _POOLS.get(category_id)
-    if cached is not None and cached[0] == fingerprint:
-        return cached[1]
-    pool = load_pool(category_id=category_id)
-    if len(_POOLS) >= POOL_CACHE_SIZE:
-        _POOLS.pop(next(iter(_POOLS)))
-    _POOLS[category_id] = (fingerprint, pool)
-    return pool
-
-
-def pool_remember(*, category_id: int, pool: CandidatePool) -> None:
-    """Keep a pool a full run just built for the incremental runs that follow in this process."""
-    category_ids = subtree_category_ids(category_id)
-    if len(_POOLS) >= POOL_CACHE_SIZE:
-        _POOLS.pop(next(iter(_POOLS)))
-    _POOLS[category_id] = (_pool_fingerprint(category_id, category_ids), pool)
 
 
 @dataclass(frozen=True)
@@ -365,7 +179,6 @@ def match_demands(
     demands: Sequence[DemandRow],
     pool: CandidatePool,
     notify: bool = True,
-    keep_shortlists: bool = False,
 ) -> MatchOutcome:
     """Score ``demands`` against ``pool`` and replace their matches; call inside a transaction."""
     outcome = MatchOutcome()
@@ -376,8 +189,6 @@ def match_demands(
     outcome.score_seconds = time.perf_counter() - started
     outcome.demands = len(demands)
     outcome.pairs = len(demands) * len(pool)
-    if keep_shortlists:
-        outcome.shortlists = {row.facts.demand_id: sl for row, sl in shortlists}
     started = time.perf_counter()
     written = write_matches(run=run, shortlists=shortlists, notify=notify)
     outcome.matches, outcome.near_misses, outcome.notifications = written
@@ -515,79 +326,6 @@ def insert_matches(rows: Sequence[tuple[Any, ...]]) -> None:
     buffer.seek(0)
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(f"COPY {Match._meta.db_table} ({', '.join(MATCH_COLUMNS)}) FROM STDIN", buffer)
-
-
-# --- Notifications ---------------------------------------------------------------------------------------------
-
-
-def _url(name: str, pk: int) -> str:
-    try:
-        return reverse(name, kwargs={"pk": pk})
-    except NoReverseMatch:
-        return ""
-
-
-def notify_new_pairs(pairs: Sequence[tuple[int, int, float]]) -> int:
-    """Tell the demand's institution and the product's manufacturer about each new pair above the threshold.
-
-    The dedupe keys make this safe to call again for the same pair: nobody hears of a pair twice.
-    """
-    demand_ids = {d for d, _p, _s in pairs}
-    product_ids = {p for _d, p, _s in pairs}
-    demands = {
-        pk: (title, institution_id)
-        for pk, title, institution_id in Demand.objects.filter(pk__in=demand_ids).values_list(
-            "pk", "title", "institution_id"
-        )
-    }
-    products = {
-        pk: (name_zh, name_en, model, manufacturer_id)
-        for pk, name_zh, name_en, model, manufacturer_id in Product.objects.filter(pk__in=product_ids).values_list(
-            "pk", "name_zh", "name_en", "model_number", "manufacturer_id"
-        )
-    }
-    org_ids = {inst for _t, inst in demands.values()} | {m for *_n, m in products.values()}
-    members: dict[int, list[User]] = defaultdict(list)
-    for membership in Membership.objects.filter(organization_id__in=org_ids).select_related("user"):
-        if membership.user.is_active:
-            members[membership.organization_id].append(membership.user)
-    if not members:
-        return 0
-    sent = 0
-    for demand_id, product_id, score in pairs:
-        title, institution_id = demands[demand_id]
-        name_zh, name_en, model, manufacturer_id = products[product_id]
-        url = _url("procurement:demand-detail", demand_id)
-        for users, kind, side in (
-            (members.get(institution_id, []), Notification.Kind.NEW_MATCH, "demand"),
-            (members.get(manufacturer_id, []), Notification.Kind.NEW_DEMAND, "product"),
-        ):
-            by_language: dict[str, list[User]] = defaultdict(list)
-            for user in users:
-                by_language[user.preferred_language or settings.LANGUAGE_CODE].append(user)
-            for language, group in sorted(by_language.items()):
-                with translation.override(language):
-                    product_name = name_en if language == "en" and name_en else name_zh
-                    values = {"product": f"{product_name} {model}", "demand": title, "score": f"{score:.2f}"}
-                    if side == "demand":
-                        subject = _("New domestic match for “%(demand)s”: %(product)s") % values
-                        body = _("%(product)s meets every mandatory requirement of “%(demand)s” (score %(score)s).") % (
-                            values
-                        )
-                    else:
-                        subject = _("Your product %(product)s matches the demand “%(demand)s”") % values
-                        body = _("“%(demand)s” is open and %(product)s meets all its mandatory requirements.") % values
-                sent += len(
-                    notification_send(
-                        users=group,
-                        kind=kind,
-                        title=subject,
-                        body=body,
-                        url=url,
-                        dedupe_key=f"match:{demand_id}:{product_id}:{side}",
-                    )
-                )
-    return sent
 
 
 # --- Whole operations used by the services ------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.utils import translation
 from accounts.models import Organization, User
 from accounts.selectors import user_organization_ids
 from catalog.models import Category, Parameter, Product
-from matching import engine
+from matching import engine, pools
 from matching import scoring as s
 from matching.models import (
     DemandMatchSummary,
@@ -214,7 +214,7 @@ def demand_matches(*, user: AnyUser, demand_id: int) -> DemandMatches:
 
 def imported_references(*, demand: Demand) -> list[tuple[Product, s.PairScore]]:
     """Imported products that meet the demand: shown as the reference being replaced, never as matches."""
-    category_ids = engine.subtree_category_ids(demand.category_id)
+    category_ids = pools.subtree_category_ids(demand.category_id)
     imported = Q(status=Product.Status.PUBLISHED, is_domestic=False, category_id__in=category_ids)
     ids = list(Product.objects.filter(imported).order_by("pk").values_list("pk", flat=True)[:REFERENCE_POOL_LIMIT])
     if not ids:
@@ -222,7 +222,7 @@ def imported_references(*, demand: Demand) -> list[tuple[Product, s.PairScore]]:
     row = engine.demand_facts([demand.pk]).get(demand.pk)
     if row is None:  # not open: the reference no longer matters
         return []
-    facts = engine.product_facts(
+    facts = pools.product_facts(
         Q(pk__in=ids),
         spec_filter=Q(product_id__in=ids),
         province_filter=Q(product_id__in=ids),

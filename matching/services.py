@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from catalog.models import Product
 from config.exceptions import ApplicationError
-from matching import engine
+from matching import engine, pools
 from matching.models import MatchRun, MatchRunChunk, Notification
 from matching.vector import CandidatePool
 from procurement.models import Demand
@@ -60,7 +60,7 @@ def product_schedule_matching(*, product_id: int) -> None:
         try:
             category_id = Product.objects.filter(pk=product_id).values_list("category_id", flat=True).first()
             if category_id is not None:
-                engine.pool_invalidate(category_ids=engine.ancestor_category_ids(category_id))
+                pools.pool_invalidate(category_ids=pools.ancestor_category_ids(category_id))
         except Exception:  # a cache outage only delays freshness: pools also carry a database fingerprint
             logger.exception("matching: could not invalidate candidate pools for product %s", product_id)
         _enqueue("match_product", product_id)
@@ -129,7 +129,7 @@ def match_run_product(
     category_id = Product.objects.filter(pk=product_id).values_list("category_id", flat=True).first()
     if category_id is not None:
         # Every subtree holding this product is stale for the warm pools of incremental runs.
-        engine.pool_invalidate(category_ids=engine.ancestor_category_ids(category_id))
+        pools.pool_invalidate(category_ids=pools.ancestor_category_ids(category_id))
     demand_ids = engine.affected_demand_ids(product_id=product_id)
     if not demand_ids:
         return _finish(run, engine.MatchOutcome(), MatchRun.Status.SKIPPED)
@@ -301,7 +301,7 @@ def match_run_full_inline(
 
 def _hand_over(pool_cache: dict[int, CandidatePool]) -> None:
     for category_id, pool in pool_cache.items():
-        engine.pool_remember(category_id=category_id, pool=pool)
+        pools.pool_remember(category_id=category_id, pool=pool)
     pool_cache.clear()
 
 
