@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import pickle
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -13,6 +16,8 @@ from django.db.models import Count, Max, Q
 from catalog.models import Category, Product, Specification
 from matching import scoring as s
 from matching.vector import CandidatePool
+
+logger = logging.getLogger(__name__)
 
 
 def subtree_category_ids(category_id: int) -> list[int]:
@@ -142,19 +147,45 @@ def load_pool(*, category_id: int, parameter_ids: Iterable[int] | None = None) -
         )
         for row in product_rows
     ]
-    return CandidatePool.from_rows(products, specs, provinces)
+    return CandidatePool.from_rows(
+        products, specs, provinces, tokens={row[0]: _tokens(row[0], row[1]) for row in products}
+    )
+
+
+# Tokens per product, reused while its text is unchanged: a pool rebuilt after one product changed, or the pool of
+# an ancestor category holding the same products, does not cut every text again.
+_TOKENS: dict[int, tuple[str, frozenset[str]]] = {}
+TOKEN_CACHE_SIZE = 300_000
+
+
+def _tokens(product_id: int, text: str) -> frozenset[str]:
+    cached = _TOKENS.get(product_id)
+    if cached is not None and cached[0] == text:
+        return cached[1]
+    tokens = s.tokenize(text)
+    if len(_TOKENS) >= TOKEN_CACHE_SIZE:
+        _TOKENS.clear()
+    _TOKENS[product_id] = (text, tokens)
+    return tokens
 
 
 # --- Warm pools for incremental runs ------------------------------------------------------------------------
-# A worker keeps the pools it built; a pool is reused only while its category's version (bumped in the shared
-# cache whenever a product of the subtree changes) and its database fingerprint are unchanged.
+# A pool is reused only while its fingerprint holds: the category's version (bumped in the shared cache whenever
+# a product of the subtree changes) and the count and latest change of its candidates. Two levels: this process
+# keeps the pools it used, and the shared cache holds them compressed for the other workers, so a worker that
+# never saw a category loads its pool in milliseconds instead of reading the catalog.
 
 _POOLS: dict[int, tuple[tuple[Any, ...], CandidatePool]] = {}
 POOL_CACHE_SIZE = 32
+SHARED_POOL_TIMEOUT = 24 * 60 * 60
 
 
 def _version_key(category_id: int) -> str:
     return f"matching:pool-version:{category_id}"
+
+
+def _shared_key(category_id: int) -> str:
+    return f"matching:pool:{category_id}"
 
 
 def pool_invalidate(*, category_ids: Iterable[int]) -> None:
@@ -172,23 +203,49 @@ def _pool_fingerprint(category_id: int, category_ids: list[int]) -> tuple[Any, .
     return (cache.get(_version_key(category_id), 0), stats["n"], stats["last"])
 
 
+def _keep(category_id: int, fingerprint: tuple[Any, ...], pool: CandidatePool) -> None:
+    if category_id not in _POOLS and len(_POOLS) >= POOL_CACHE_SIZE:
+        _POOLS.pop(next(iter(_POOLS)))
+    _POOLS[category_id] = (fingerprint, pool)
+
+
+def _share(category_id: int, fingerprint: tuple[Any, ...], pool: CandidatePool) -> None:
+    try:
+        payload = zlib.compress(pickle.dumps(pool, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        cache.set(_shared_key(category_id), (fingerprint, payload), timeout=SHARED_POOL_TIMEOUT)
+    except Exception:  # the shared copy is an optimisation: a cache outage or size limit only costs speed
+        logger.warning("matching: could not share the candidate pool of category %s", category_id, exc_info=True)
+
+
+def _shared(category_id: int, fingerprint: tuple[Any, ...]) -> CandidatePool | None:
+    try:
+        stored = cache.get(_shared_key(category_id))
+        if stored is None or stored[0] != fingerprint:
+            return None
+        pool = pickle.loads(zlib.decompress(stored[1]))
+    except Exception:
+        logger.warning("matching: could not read the shared pool of category %s", category_id, exc_info=True)
+        return None
+    return pool if isinstance(pool, CandidatePool) else None
+
+
 def warm_pool(*, category_id: int) -> CandidatePool:
-    """A full pool for the category, reused across calls in this process while nothing in it changed."""
+    """A full pool for the category: this process's copy, the shared copy, or read afresh (and then shared)."""
     category_ids = subtree_category_ids(category_id)
     fingerprint = _pool_fingerprint(category_id, category_ids)
     cached = _POOLS.get(category_id)
     if cached is not None and cached[0] == fingerprint:
         return cached[1]
-    pool = load_pool(category_id=category_id)
-    if len(_POOLS) >= POOL_CACHE_SIZE:
-        _POOLS.pop(next(iter(_POOLS)))
-    _POOLS[category_id] = (fingerprint, pool)
+    pool = _shared(category_id, fingerprint)
+    if pool is None:
+        pool = load_pool(category_id=category_id)
+        _share(category_id, fingerprint, pool)
+    _keep(category_id, fingerprint, pool)
     return pool
 
 
 def pool_remember(*, category_id: int, pool: CandidatePool) -> None:
-    """Keep a pool a full run just built for the incremental runs that follow in this process."""
-    category_ids = subtree_category_ids(category_id)
-    if len(_POOLS) >= POOL_CACHE_SIZE:
-        _POOLS.pop(next(iter(_POOLS)))
-    _POOLS[category_id] = (_pool_fingerprint(category_id, category_ids), pool)
+    """Keep and share a pool a full run just built, for the incremental runs that follow."""
+    fingerprint = _pool_fingerprint(category_id, subtree_category_ids(category_id))
+    _keep(category_id, fingerprint, pool)
+    _share(category_id, fingerprint, pool)

@@ -198,7 +198,7 @@ def tokenize(text: str) -> frozenset[str]:
         if len(run) == 1:
             tokens.add(run)
         else:
-            tokens.update(run[i : i + 2] for i in range(len(run) - 1))
+            tokens.update(map(str.__add__, run[:-1], run[1:]))
     return frozenset(tokens)
 
 

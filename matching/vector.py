@@ -29,23 +29,42 @@ class ParameterColumn:
     low: np.ndarray
     high: np.ndarray
     flag: np.ndarray  # 1.0 / 0.0 / NaN
-    texts: list[str]  # casefolded choice per product, "" when not stated
-    raw_texts: dict[int, str] = field(default_factory=dict)
+    # Choices are few: each product holds a code into ``choices`` (0 is "not stated"); ``folded`` is the
+    # casefolded form compared with requirements, ``choices`` the text as the manufacturer wrote it.
+    codes: np.ndarray
+    choices: list[str]
+    folded: list[str]
     _text_masks: dict[str, np.ndarray] = field(default_factory=dict)
     _lists: tuple[list[Any], ...] | None = None
     # The best products come up for demand after demand; their values are built once.
     _specs: dict[int, s.SpecValue | None] = field(default_factory=dict)
 
     def text_mask(self, text: str) -> np.ndarray:
+        """Products whose casefolded choice is ``text`` ("" = not stated)."""
         mask = self._text_masks.get(text)
         if mask is None:
-            mask = np.fromiter((t == text for t in self.texts), dtype=bool, count=len(self.texts))
+            wanted = [code for code, folded in enumerate(self.folded) if folded == text]
+            mask = np.isin(self.codes, wanted)
             self._text_masks[text] = mask
         return mask
 
     @property
     def has_text(self) -> np.ndarray:
-        return ~self.text_mask("")
+        return self.codes != 0
+
+    def without_caches(self) -> ParameterColumn:
+        return ParameterColumn(
+            stated=self.stated,
+            value=self.value,
+            value_min=self.value_min,
+            value_max=self.value_max,
+            low=self.low,
+            high=self.high,
+            flag=self.flag,
+            codes=self.codes,
+            choices=self.choices,
+            folded=self.folded,
+        )
 
     def spec(self, i: int) -> s.SpecValue | None:
         if i in self._specs:
@@ -71,7 +90,7 @@ class ParameterColumn:
             None if v != v else v,  # NaN is the one float unequal to itself
             None if lo != lo else lo,
             None if hi != hi else hi,
-            self.raw_texts.get(i, ""),
+            self.choices[self.codes[i]],
             None if f != f else f == 1.0,
         )
 
@@ -114,10 +133,15 @@ class CandidatePool:
 
     @classmethod
     def from_rows(
-        cls, products: Sequence[ProductRow], specs: Iterable[SpecRow], provinces: Iterable[tuple[int, str]]
+        cls,
+        products: Sequence[ProductRow],
+        specs: Iterable[SpecRow],
+        provinces: Iterable[tuple[int, str]],
+        tokens: dict[int, frozenset[str]] | None = None,
     ) -> CandidatePool:
+        """``products`` rows carry each product's text; ``tokens``, when given, are its tokens already cut."""
         pool = cls.__new__(cls)
-        pool._build(products, specs, provinces, None)
+        pool._build(products, specs, provinces, tokens)
         return pool
 
     def _build(
@@ -143,26 +167,33 @@ class CandidatePool:
         self.price = np.array([_nan(v) for v in reference], dtype=np.float64)
         self.lead = np.array([_nan(v) for v in self._lead_days], dtype=np.float64)
         self.evaluation = np.array([_nan(v) for v in self._evaluation], dtype=np.float64)
-        if tokens is None:
-            self.tokens = [s.tokenize(row[1]) for row in ordered]
-        else:
-            self.tokens = [tokens.get(row[0], frozenset()) for row in ordered]
+        # Only inverted indexes are kept (token -> products, province -> products): they are what scoring reads,
+        # and arrays keep a pool cheap to store in the shared cache and to load back.
         token_index: dict[str, list[int]] = {}
-        for i, product_tokens in enumerate(self.tokens):
+        for i, row in enumerate(ordered):
+            product_tokens = s.tokenize(row[1]) if tokens is None else tokens.get(row[0], frozenset())
             for token in product_tokens:
                 token_index.setdefault(token, []).append(i)
-        self._tokens = {token: np.array(idx, dtype=np.int64) for token, idx in token_index.items()}
+        # Stored compactly (one array of product positions, sliced per token): model numbers make most tokens
+        # unique, and one small array per token would make the pool slow to store and load.
+        self._token_slot = {token: slot for slot, token in enumerate(token_index)}
+        lengths = np.fromiter((len(idx) for idx in token_index.values()), dtype=np.int64, count=len(token_index))
+        self._token_starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        self._token_positions = (
+            np.fromiter((i for idx in token_index.values() for i in idx), dtype=np.int64, count=int(lengths.sum()))
+            if token_index
+            else np.zeros(0, dtype=np.int64)
+        )
 
-        self.provinces: list[set[str]] = [set() for _ in range(n)]
         served: dict[str, list[int]] = {}
         for product_id, code in provinces:
             place = position.get(product_id)
             if place is not None:
-                i = place
-                self.provinces[i].add(code)
-                served.setdefault(code, []).append(i)
-        self._served = {code: np.array(idx, dtype=np.int64) for code, idx in served.items()}
-        self.no_provinces = np.fromiter((not p for p in self.provinces), dtype=bool, count=n)
+                served.setdefault(code, []).append(place)
+        self._served = {code: np.unique(np.array(idx, dtype=np.int64)) for code, idx in served.items()}
+        self.no_provinces = np.ones(n, dtype=bool)
+        for idx in self._served.values():
+            self.no_provinces[idx] = False
 
         # Specifications are placed with array operations: a large pool has hundreds of thousands of them.
         self.columns: dict[int, ParameterColumn] = {}
@@ -187,13 +218,17 @@ class CandidatePool:
                 vmin[idx] = all_mins[rows]
                 vmax[idx] = all_maxs[rows]
                 flag[idx] = all_flags[rows]
-                texts = [""] * n
-                raw_texts = {}
-                for row, i in zip(rows.tolist(), idx.tolist(), strict=True):
-                    text = text_col[row]
-                    if text:
-                        texts[i] = text.strip().casefold()
-                        raw_texts[i] = text
+                choices = [""]
+                code_of: dict[str, int] = {"": 0}
+                codes = np.zeros(n, dtype=np.int32)
+                for spec_row, place in zip(rows.tolist(), idx.tolist(), strict=True):
+                    choice = text_col[spec_row]
+                    if choice:
+                        known_code = code_of.get(choice)
+                        if known_code is None:
+                            known_code = code_of[choice] = len(choices)
+                            choices.append(choice)
+                        codes[place] = known_code
                 self.columns[int(parameter_id)] = ParameterColumn(
                     stated=stated,
                     value=value,
@@ -202,8 +237,9 @@ class CandidatePool:
                     low=np.where(np.isnan(vmin), value, vmin),
                     high=np.where(np.isnan(vmax), value, vmax),
                     flag=flag,
-                    texts=texts,
-                    raw_texts=raw_texts,
+                    codes=codes,
+                    choices=choices,
+                    folded=[c.strip().casefold() for c in choices],
                 )
         self._facts: dict[int, s.ProductFacts] = {}
         self._province_cache: dict[str, np.ndarray] = {}
@@ -211,7 +247,16 @@ class CandidatePool:
             np.isnan(self.evaluation), s.NEUTRAL, np.clip((self.evaluation - 1.0) / 4.0, 0.0, 1.0)
         )
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Caches are rebuilt on demand; a stored pool carries only its data.
+        state = dict(self.__dict__)
+        state["_facts"] = {}
+        state["_province_cache"] = {}
+        state["columns"] = {pid: column.without_caches() for pid, column in self.columns.items()}
+        return state
+
     def facts(self, i: int) -> s.ProductFacts:
+        """One product's facts for the scalar rules (tests compare both paths with it; scoring never needs it)."""
         cached = self._facts.get(i)
         if cached is None:
             specs = {}
@@ -226,8 +271,8 @@ class CandidatePool:
                 price_max=self._price_max[i],
                 lead_time_days=self._lead_days[i],
                 evaluation_score=self._evaluation[i],
-                provinces=frozenset(self.provinces[i]),
-                tokens=self.tokens[i],
+                provinces=frozenset(code for code, idx in self._served.items() if bool(np.any(idx == i))),
+                tokens=frozenset(token for token in self._token_slot if self._has_token(i, token)),
             )
             self._facts[i] = cached
         return cached
@@ -245,12 +290,22 @@ class CandidatePool:
             self._province_cache[province] = comp
         return comp
 
+    def _has_token(self, i: int, token: str) -> bool:
+        products = self._token_products(token)
+        return products is not None and bool(np.any(products == i))
+
+    def _token_products(self, token: str) -> np.ndarray | None:
+        slot = self._token_slot.get(token)
+        if slot is None:
+            return None
+        return self._token_positions[self._token_starts[slot] : self._token_starts[slot + 1]]
+
     def text_component(self, demand_tokens: frozenset[str]) -> np.ndarray:
         if not demand_tokens:
             return np.zeros(self.size)
         counts = np.zeros(self.size)
         for token in demand_tokens:
-            idx = self._tokens.get(token)
+            idx = self._token_products(token)
             if idx is not None:
                 counts[idx] += 1.0
         return np.minimum(1.0, counts / min(len(demand_tokens), s.TEXT_TOKENS_CAP))

@@ -245,3 +245,39 @@ def test_lost_connection_leaves_the_chunk_for_the_retry(scene, monkeypatch):
     services.match_run_execute_chunk(run_id=plan.run.pk, number=1)
     assert MatchRun.objects.get(pk=plan.run.pk).status == MatchRun.Status.SUCCEEDED
     assert Match.objects.filter(demand=scene.demand, is_near_miss=False).count() == 2
+
+
+def test_demand_runs_reuse_pools_and_see_product_changes(scene, monkeypatch, django_capture_on_commit_callbacks):
+    from matching import pools
+
+    services.match_run_demand(demand_id=scene.demand.pk)
+    loads = []
+    real_load = pools.load_pool
+    monkeypatch.setattr(pools, "load_pool", lambda **kw: loads.append(kw) or real_load(**kw))
+    # another worker (an empty process cache) takes the pool from the shared cache instead of the catalog
+    pools._POOLS.clear()
+    services.match_run_demand(demand_id=scene.demand.pk)
+    assert loads == []
+    # a product change makes every copy stale: the next run reads the catalog and sees the change
+    with django_capture_on_commit_callbacks(execute=True):
+        scene.weak.specifications.filter(parameter=scene.pressure).update(value=200.0)
+        services.product_schedule_matching(product_id=scene.weak.pk)
+    assert loads
+    services.match_run_demand(demand_id=scene.demand.pk)
+    assert Match.objects.get(demand=scene.demand, product=scene.weak).is_near_miss is False
+
+
+def test_candidate_pool_survives_the_shared_cache(scene):
+    import pickle
+
+    from matching import pools
+
+    pool = pools.load_pool(category_id=scene.root.pk)
+    copy = pickle.loads(pickle.dumps(pool))
+    row = services.engine.demand_facts([scene.demand.pk])[scene.demand.pk]
+    weights = services.engine.weights()
+    original = pool.shortlist(row.facts, weights=weights, top_n=5, near_miss_n=5)
+    restored = copy.shortlist(row.facts, weights=weights, top_n=5, near_miss_n=5)
+    assert [p.product_id for p in restored.matches] == [p.product_id for p in original.matches]
+    assert [p.results for p in restored.near_misses] == [p.results for p in original.near_misses]
+    assert copy.facts(0) == pool.facts(0)
