@@ -32,6 +32,8 @@ AnyUser = User | AnonymousUser
 # Imported products shown beside a demand's matches as what the demand would otherwise buy.
 REFERENCE_LIMIT = 3
 REFERENCE_POOL_LIMIT = 500
+PRODUCT_MATCHES_SHOWN = 50
+PRODUCT_NEAR_MISSES_SHOWN = 20
 
 
 def _published_pair() -> Exists:
@@ -246,11 +248,14 @@ def product_matches(*, user: AnyUser, product_id: int) -> tuple[Product, list[Ex
         )
     ):
         raise PermissionDenied
-    rows = list(
-        Match.objects.filter(product=product, demand__status=Demand.Status.OPEN)
-        .select_related("demand", "demand__category", "demand__delivery_province", "demand__institution")
-        .order_by("is_near_miss", "-score", "demand_id")
+    base = Match.objects.filter(product=product, demand__status=Demand.Status.OPEN).select_related(
+        "demand", "demand__category", "demand__delivery_province", "demand__institution"
     )
+    # The best of each kind; the full list is in the API (matches?product=...).
+    rows = [
+        *base.filter(is_near_miss=False).order_by("-score", "demand_id")[:PRODUCT_MATCHES_SHOWN],
+        *base.filter(is_near_miss=True).order_by("failed_count", "-score", "demand_id")[:PRODUCT_NEAR_MISSES_SHOWN],
+    ]
     info = requirement_info(demand_ids={m.demand_id for m in rows})
     weights = engine.weights()
     explained = [_explain(m, info, weights) for m in rows]
