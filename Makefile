@@ -7,6 +7,8 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@localhost:5432/instruments
+# Tests marked `redis` talk to this real broker; database 15 keeps them apart from a development worker.
+TEST_REDIS_URL ?= redis://localhost:6379/15
 DEMO_PASSWORD ?= demo-pass-2026
 
 .PHONY: run setup install migrate messages seed serve test lint typecheck pytest worker beat makemessages bench clean
@@ -59,7 +61,10 @@ pytest: install messages
 	@pg_isready -q -h localhost -p 5432 || { \
 	  echo "PostgreSQL is not answering on localhost:5432. Start it with:"; \
 	  echo "  pg_ctlcluster --skip-systemctl-redirect \$$(ls /etc/postgresql) main start"; exit 1; }
-	DATABASE_URL=$(TEST_DATABASE_URL) DJANGO_TESTING=true $(BIN)/pytest $(PYTEST_ARGS)
+	@redis-cli -u $(TEST_REDIS_URL) ping >/dev/null 2>&1 || { \
+	  echo "Redis is not answering at $(TEST_REDIS_URL). Start it with:"; \
+	  echo "  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no"; exit 1; }
+	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) DJANGO_TESTING=true $(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

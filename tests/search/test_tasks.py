@@ -54,7 +54,7 @@ def test_sync_task_inline_leaves_rows_for_the_sweep_when_the_backend_fails():
 
 
 @pytest.mark.redis
-@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set: no Redis broker to queue on")
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL is not set: no Redis broker")
 def test_kick_queues_the_sync_task_on_the_real_broker(settings, django_capture_on_commit_callbacks):
     # given: a real Redis broker (not eager)
     import uuid
@@ -62,7 +62,7 @@ def test_kick_queues_the_sync_task_on_the_real_broker(settings, django_capture_o
     from django.db import transaction
 
     queue = f"search-test-{uuid.uuid4().hex[:8]}"
-    app.conf.update(task_always_eager=False, broker_url=os.environ["REDIS_URL"])
+    app.conf.update(task_always_eager=False, broker_url=os.environ["TEST_REDIS_URL"])
     try:
         with (
             app.connection_for_write() as connection,
