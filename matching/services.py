@@ -242,9 +242,15 @@ def match_run_execute_chunk(
             if chunk is None:
                 return None
             run = MatchRun.objects.get(pk=run_id)
+            from_worker = pool_cache is None
             if pool_cache is None:
                 pool_cache = _run_pools(run_id)
+            known = set(pool_cache)
             outcome = engine.match_demand_ids(run=run, demand_ids=chunk.demand_ids, pool_cache=pool_cache)
+            if from_worker:
+                # Pools this run just read go to the shared cache: the day's incremental runs start from them.
+                for category_id in set(pool_cache) - known:
+                    pools.pool_remember(category_id=category_id, pool=pool_cache[category_id])
             chunk.done_at = timezone.now()
             chunk.save(update_fields=["done_at"])
             MatchRun.objects.filter(pk=run_id).update(

@@ -188,6 +188,10 @@ def test_full_run_task_dispatches_chunks_which_run_eagerly(scene, django_capture
     assert run.status == MatchRun.Status.SUCCEEDED
     assert run.demands_count == 1
     assert Match.objects.filter(demand=scene.demand, is_near_miss=False).count() == 2
+    # the pools the chunks read are shared for the incremental runs of the day
+    from django.core.cache import cache
+
+    assert cache.get(f"matching:pool:{scene.root.pk}") is not None
 
 
 def test_full_run_groups_chunks_by_category(scene, monkeypatch):
