@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 CHUNK_SIZE = 1000
 # A full run still "running" after this long lost its worker; it no longer blocks a new run.
 ABANDONED_AFTER = timedelta(hours=6)
+RUN_RETENTION_DAYS = 30
 
 
 # --- Scheduling (called by catalog and procurement services inside their transactions) -------------------------
@@ -322,6 +323,18 @@ def match_run_start(
             raise ApplicationError(_("Choose the demand to match."), field="demand")
         return match_run_demand(demand_id=demand_id, trigger=trigger, started_by=started_by)
     raise ApplicationError(_("Start a full run or a demand run."), field="kind")
+
+
+def match_run_prune(*, keep_days: int = RUN_RETENTION_DAYS) -> int:
+    """Forget old one-demand and one-product runs (every change makes one); full runs are kept as history."""
+    cutoff = timezone.now() - timedelta(days=keep_days)
+    deleted, _ = (
+        MatchRun.objects.filter(created_at__lt=cutoff)
+        .exclude(kind=MatchRun.Kind.FULL)
+        .exclude(status=MatchRun.Status.RUNNING)
+        .delete()
+    )
+    return deleted
 
 
 # --- Notifications -------------------------------------------------------------------------------------------

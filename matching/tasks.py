@@ -20,6 +20,7 @@ RETRY_ON = (OperationalError,)
 @shared_task(name="matching.full_run", acks_late=True)
 def full_run() -> int | None:
     """Nightly: start a full run and fan its chunks out to workers. Skipped while another full run is running."""
+    services.match_run_prune()
     try:
         plan = services.match_run_start_full(trigger=MatchRun.Trigger.SCHEDULE)
     except ApplicationError as exc:

@@ -285,3 +285,19 @@ def test_candidate_pool_survives_the_shared_cache(scene):
     assert [p.product_id for p in restored.matches] == [p.product_id for p in original.matches]
     assert [p.results for p in restored.near_misses] == [p.results for p in original.near_misses]
     assert copy.facts(0) == pool.facts(0)
+
+
+def test_nightly_run_forgets_old_incremental_runs(scene):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    old = services.match_run_demand(demand_id=scene.demand.pk)
+    recent = services.match_run_demand(demand_id=scene.demand.pk)
+    full = services.match_run_full_inline()
+    MatchRun.objects.filter(pk__in=[old.pk, full.pk]).update(created_at=timezone.now() - timedelta(days=40))
+    tasks.full_run()
+    assert set(MatchRun.objects.filter(pk__in=[old.pk, recent.pk, full.pk]).values_list("pk", flat=True)) == {
+        recent.pk,
+        full.pk,
+    }
