@@ -257,7 +257,12 @@ def test_demand_runs_reuse_pools_and_see_product_changes(scene, monkeypatch, dja
     services.match_run_demand(demand_id=scene.demand.pk)
     loads = []
     real_load = pools.load_pool
-    monkeypatch.setattr(pools, "load_pool", lambda **kw: loads.append(kw) or real_load(**kw))
+
+    def counting_load(**kwargs):
+        loads.append(kwargs)
+        return real_load(**kwargs)
+
+    monkeypatch.setattr(pools, "load_pool", counting_load)
     # another worker (an empty process cache) takes the pool from the shared cache instead of the catalog
     pools._POOLS.clear()
     services.match_run_demand(demand_id=scene.demand.pk)
