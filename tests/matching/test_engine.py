@@ -306,3 +306,14 @@ def test_nightly_run_forgets_old_incremental_runs(scene):
         recent.pk,
         full.pk,
     }
+
+
+def test_portable_write_path_used_on_the_embedded_database(scene, monkeypatch):
+    # The embedded platform runs on SQLite: the engine then writes with the ORM instead of COPY.
+    from django.db import connection
+
+    services.match_run_demand(demand_id=scene.demand.pk)
+    expected = pairs(scene.demand)
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    services.match_run_demand(demand_id=scene.demand.pk)
+    assert pairs(scene.demand) == expected
