@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -346,13 +345,3 @@ def notification_mark_read(*, user: User, notification_ids: list[int] | None = N
     if notification_ids is not None:
         qs = qs.filter(pk__in=notification_ids)
     return qs.update(is_read=True)
-
-
-def settings_snapshot() -> dict[str, Any]:
-    """The matching settings a run used, for reports."""
-    return {
-        "top_n": settings.MATCHING_TOP_N,
-        "near_miss_n": settings.MATCHING_NEAR_MISS_N,
-        "notify_threshold": settings.MATCHING_NOTIFY_THRESHOLD,
-        "weights": dict(settings.MATCHING_WEIGHTS),
-    }
