@@ -2,8 +2,9 @@
 
 A pool holds one category subtree's published domestic products as column arrays, built once and reused for
 every demand of that subtree. For each demand the pool yields a shortlist: the best-scoring full matches and the
-closest near misses, plus how close any product gets to each mandatory requirement. The shortlist is then scored
-again, pair by pair, with ``matching.scoring`` so what is stored and explained comes from one implementation.
+closest near misses, plus how close any product gets to each mandatory requirement. For the pairs kept, each
+requirement's verdict (and its margin or gap) comes from ``matching.scoring`` itself; scores and components are
+computed here with its formulas, term by term in the same order, and the tests hold both paths equal.
 """
 
 from __future__ import annotations
@@ -15,9 +16,6 @@ from typing import Any
 import numpy as np
 
 from matching import scoring as s
-
-# Extra candidates re-scored exactly beyond those kept, so a rounding difference at the cut cannot lose one.
-SHORTLIST_SLACK = 1
 
 
 @dataclass
@@ -337,7 +335,7 @@ class CandidatePool:
         match_idx = np.flatnonzero(is_match)
         near_idx = np.flatnonzero(~is_match & (unknown == 0) & (failed > 0))
         near_key = failed * (s.GAP_NORM_CAP * (len(demand.requirements) + 1)) + np.round(gap_norm, s.SCORE_DECIMALS)
-        near_keep = _smallest(near_idx, near_key[near_idx], near_miss_n + SHORTLIST_SLACK)
+        near_keep = _smallest(near_idx, near_key[near_idx], near_miss_n)
 
         # Only the matches and the near misses still in the running need a score.
         subset = np.concatenate([match_idx, near_keep])
