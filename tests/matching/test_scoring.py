@@ -263,7 +263,7 @@ def test_expressing_a_requirement_in_another_unit_changes_nothing(required_mpa, 
         )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(demand_and_product(), min_size=3, max_size=12), st.integers(1, 4))
 def test_vectorised_shortlist_agrees_with_pair_by_pair_scoring(pairs, top_n):
     # given one demand and a pool of products (ids made unique)
