@@ -48,3 +48,35 @@ def researcher(institution):
 @pytest.fixture
 def maker(manufacturer):
     return member_of(manufacturer)
+
+
+@pytest.fixture
+def redis_celery_app():
+    """The project's Celery app pointed at the real Redis broker (TEST_REDIS_URL), queues purged.
+
+    Connection and producer pools are cached on the app by broker URL, so they are dropped on the way in and
+    out; otherwise a pool made earlier for the in-memory broker would keep being used.
+    """
+    import os
+
+    from config.celery import app
+
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip("TEST_REDIS_URL is not set: no Redis broker")
+    keys = ("broker_url", "task_always_eager", "broker_transport_options")
+    saved = {key: app.conf[key] for key in keys}
+
+    def reset_pools() -> None:
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    reset_pools()
+    app.conf.update(broker_url=url, task_always_eager=False, broker_transport_options={"visibility_timeout": 60})
+    app.control.purge()
+    try:
+        yield app
+    finally:
+        app.control.purge()
+        app.conf.update(saved)
+        reset_pools()

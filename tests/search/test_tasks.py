@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 from unittest import mock
 
 import pytest
@@ -54,28 +53,24 @@ def test_sync_task_inline_leaves_rows_for_the_sweep_when_the_backend_fails():
 
 
 @pytest.mark.redis
-@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL is not set: no Redis broker")
-def test_kick_queues_the_sync_task_on_the_real_broker(settings, django_capture_on_commit_callbacks):
+def test_kick_queues_the_sync_task_on_the_real_broker(redis_celery_app, django_capture_on_commit_callbacks):
     # given: a real Redis broker (not eager)
     import uuid
 
     from django.db import transaction
 
     queue = f"search-test-{uuid.uuid4().hex[:8]}"
-    app.conf.update(task_always_eager=False, broker_url=os.environ["TEST_REDIS_URL"])
-    try:
-        with (
-            app.connection_for_write() as connection,
-            mock.patch.object(sync_pending, "delay", lambda: sync_pending.apply_async(queue=queue)),
-        ):
-            with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-                index_mark(kind="products", ids=[ProductFactory().pk])
-            # then: the message is on the queue
-            simple = connection.SimpleQueue(queue)
-            message = simple.get(timeout=5)
-            assert message.headers["task"] == "search.sync_pending"
-            message.ack()
-            simple.queue.delete()
-            simple.close()
-    finally:
-        app.conf.update(task_always_eager=True, broker_url="memory://")
+    with (
+        redis_celery_app.connection_for_write() as connection,
+        mock.patch.object(sync_pending, "delay", lambda: sync_pending.apply_async(queue=queue)),
+    ):
+        # when: a change is recorded and its transaction commits
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            index_mark(kind="products", ids=[ProductFactory().pk])
+        # then: the sync task's message is on the queue
+        simple = connection.SimpleQueue(queue)
+        message = simple.get(timeout=5)
+        assert message.headers["task"] == "search.sync_pending"
+        message.ack()
+        simple.queue.delete()
+        simple.close()
