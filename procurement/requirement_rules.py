@@ -87,7 +87,6 @@ COMMON_UNITS: tuple[str, ...] = (
 _RATIO_UNITS = ("%", "percent", "ppm", "ppb")
 # Canonical units the dictionary spells the way pint does, and how people write them.
 _SAME_UNIT: dict[str, set[str]] = {"degC": {"°C", "℃"}, "percent": {"%"}}
-UNIT_LABELS: dict[str, str] = {"degC": "°C", "percent": "%", "": "—"}
 
 
 class ParameterLike(Protocol):

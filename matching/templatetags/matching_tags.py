@@ -8,6 +8,8 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
+from catalog.units import display_unit
+
 register = template.Library()
 
 
@@ -51,6 +53,12 @@ def localized(names: Any) -> str:
 @register.filter
 def get(mapping: Any, key: str) -> Any:
     return mapping.get(key, "") if isinstance(mapping, dict) else ""
+
+
+@register.filter
+def unit_label(unit: str) -> str:
+    """A stored unit as people write it: 'm_z' → 'm/z', 'degC' → '°C'."""
+    return display_unit(unit or "")
 
 
 @register.filter

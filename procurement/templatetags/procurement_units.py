@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from procurement.requirement_rules import UNIT_LABELS
+from catalog.units import display_unit
 
 register = template.Library()
 
@@ -14,4 +14,4 @@ def unit_label(unit: str) -> str:
     """'degC' → '°C', 'percent' → '%'; other units as they are."""
     if not unit:
         return ""
-    return UNIT_LABELS.get(unit, unit)
+    return display_unit(unit)
