@@ -49,6 +49,7 @@ def test_product_list_keyword_goes_through_the_search_layer(client, lc):
     assert response.context["products"] == [wanted]
     assert response.context["result"].total == 1
     assert "category" in response.context["result"].facets
+    assert "<mark>Chromaster</mark>" in response.content.decode()
 
 
 def test_category_tree_page_lists_the_classification(client, db):

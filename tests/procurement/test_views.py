@@ -48,6 +48,13 @@ def test_public_list_shows_open_demands_through_search_with_filters(client, dict
     assert filtered.context["result"].total == 1
 
 
+def test_public_list_keyword_highlights_the_matched_terms(client, dictionary):
+    indexed(DemandFactory(category=dictionary.leaf, title="Cryogenic probe NMR"))
+    response = client.get(reverse("procurement:demand-list"), {"q": "cryogenic"})
+    assert response.context["result"].total == 1
+    assert "<mark>Cryogenic</mark>" in response.content.decode()
+
+
 def test_public_list_queries_are_bounded(client, dictionary, django_assert_max_num_queries):
     indexed(*[DemandFactory(category=dictionary.leaf) for _ in range(15)])
     with django_assert_max_num_queries(12):
