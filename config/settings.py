@@ -36,6 +36,13 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
+    # The platform's apps come first: their translations and templates take precedence over those of
+    # django.contrib (the admin's "Filter" is 过滤器; a search form's is 筛选).
+    "accounts",
+    "catalog",
+    "procurement",
+    "search",
+    "matching",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -51,11 +58,6 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_countries",
-    "accounts",
-    "catalog",
-    "procurement",
-    "search",
-    "matching",
 ]
 
 MIDDLEWARE = [
