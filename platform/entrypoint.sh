@@ -25,11 +25,20 @@ while True:
 PY
 }
 
+ensure_search_index() {
+  # First start (or a lost cluster): build the Elasticsearch indexes and point their aliases at them; a no-op
+  # when the aliases exist, and for the database backend (its index is a table made by migrate). Not fatal:
+  # searches fall back to the database, and `manage.py search_index ensure` can be run again later.
+  python manage.py search_index ensure --wait "${SEARCH_WAIT_SECONDS:-60}" \
+    || echo "search index not ensured; searches use the database until \`search_index ensure\` succeeds" >&2
+}
+
 role="${1:-web}"
 case "$role" in
   web)
     wait_for_database
     python manage.py migrate --noinput
+    ensure_search_index
     python manage.py compilemessages --ignore .venv -v 0
     python manage.py collectstatic --noinput -v 0
     exec gunicorn --config platform/gunicorn.conf.py config.wsgi:application

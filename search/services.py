@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from config.exceptions import ApplicationError
-from search.backends import SearchUnavailable, index_backends
+from search.backends import SearchUnavailable, get_backend, index_backends
 from search.backends.base import RebuildReport, SearchBackend
 from search.documents import KINDS
 from search.models import SearchOutbox
@@ -188,12 +188,28 @@ def search_index_rebuild(
     return reports
 
 
+def search_index_ensure(*, kind: str, progress: Callable[[int], Any] | None = None) -> RebuildReport | None:
+    """Build ``kind`` in the configured backend when it has no index yet; None when it has one.
+
+    Only Elasticsearch can lack an index (first start, or a lost cluster). It is built by a full rebuild
+    rather than left empty: an empty index would answer searches with nothing instead of failing over to the
+    database, while the database may already hold rows (a restored backup). Running it again is a no-op.
+    """
+    if kind not in KINDS:
+        raise ApplicationError(f"Unknown kind {kind!r}.", field="kind")
+    backend = get_backend()
+    if backend.has_index(kind):
+        return None
+    return search_index_rebuild(kind=kind, backend=backend.name, progress=progress)[0]
+
+
 __all__ = [
     "SearchUnavailable",
     "SyncReport",
     "index_mark",
     "outbox_prune",
     "outbox_sync",
+    "search_index_ensure",
     "search_index_objects",
     "search_index_rebuild",
 ]

@@ -78,6 +78,10 @@ class SearchBackend(abc.ABC):
         """Index every searchable row from scratch; then index the ids ``replay()`` returns (changes made
         while the rebuild ran). ``cluster`` asks for a physical reordering where the backend has one."""
 
+    def has_index(self, kind: str) -> bool:
+        """Whether the index for ``kind`` exists. The database index is a table made by migrations: always."""
+        return True
+
     def top_facet_values(self, values: dict[Any, int], limit: int) -> list[tuple[str, int]]:
         ordered = sorted(values.items(), key=lambda item: (-item[1], str(item[0])))
         return [(str(value), count) for value, count in ordered[:limit] if value is not None and value != ""]

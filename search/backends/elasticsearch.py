@@ -228,6 +228,10 @@ class ElasticsearchBackend(SearchBackend):
 
     # --- Indexing --------------------------------------------------------------------------------------
 
+    def has_index(self, kind: str) -> bool:
+        """Whether the alias of ``kind`` exists (readers and writers only ever use the alias)."""
+        return bool(self._call(lambda: self.client.indices.exists_alias(name=alias_name(kind))))
+
     def ensure_index(self, kind: str) -> None:
         """Create the first versioned index and its alias when the alias does not exist yet."""
         alias = alias_name(kind)

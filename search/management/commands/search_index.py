@@ -1,20 +1,24 @@
-"""`manage.py search_index rebuild|status|sync`: maintain the search indexes."""
+"""`manage.py search_index rebuild|ensure|status|sync`: maintain the search indexes."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config.exceptions import ApplicationError
-from search.backends import SearchUnavailable
+from search.backends import SearchUnavailable, get_backend
 from search.documents import KINDS
 from search.selectors import outbox_status
-from search.services import outbox_sync, search_index_rebuild
+from search.services import outbox_sync, search_index_ensure, search_index_rebuild
 
 
 class Command(BaseCommand):
-    help = "Rebuild the search indexes, index pending changes, or show pending work and count differences."
+    help = (
+        "Rebuild the search indexes, create them when missing, index pending changes, or show pending work and "
+        "count differences."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -26,6 +30,19 @@ class Command(BaseCommand):
             action="store_true",
             help="Also rewrite the database index in category order (PostgreSQL; blocks searches meanwhile).",
         )
+        ensure = sub.add_parser(
+            "ensure",
+            help="Build the index of each kind in the configured backend only when it does not exist yet "
+            "(Elasticsearch: no alias); otherwise do nothing. Safe to run at every start.",
+        )
+        ensure.add_argument("--kind", choices=KINDS, action="append", help="Only this kind (repeatable).")
+        ensure.add_argument(
+            "--wait",
+            type=int,
+            default=0,
+            metavar="SECONDS",
+            help="Wait up to this long for the backend to answer before giving up (default 0).",
+        )
         sub.add_parser("status", help="Pending outbox rows and index versus database counts.")
         sub.add_parser("sync", help="Index every pending outbox row now.")
 
@@ -34,6 +51,8 @@ class Command(BaseCommand):
         try:
             if action == "rebuild":
                 self.rebuild(options.get("kind") or list(KINDS), options.get("backend"), options["cluster"])
+            elif action == "ensure":
+                self.ensure(options.get("kind") or list(KINDS), options["wait"])
             elif action == "sync":
                 report = outbox_sync()
                 self.stdout.write(f"indexed {report.rows} outbox rows {report.indexed}")
@@ -57,6 +76,27 @@ class Command(BaseCommand):
                         f"{report.kind}: {report.indexed} indexed into {report.index_name}, {report.replayed} replayed"
                     )
                 )
+
+    def ensure(self, kinds: list[str], wait: int) -> None:
+        self.wait_for_backend(wait)
+        for kind in kinds:
+            report = search_index_ensure(kind=kind, progress=lambda n: self.stdout.write(f"  {n} indexed"))
+            if report is None:
+                self.stdout.write(f"{kind}: index exists")
+            else:
+                self.stdout.write(self.style.SUCCESS(f"{kind}: created {report.index_name}, {report.indexed} indexed"))
+
+    def wait_for_backend(self, seconds: int) -> None:
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                get_backend().ping()
+                return
+            except SearchUnavailable:
+                if time.monotonic() >= deadline:
+                    raise
+                self.stdout.write("waiting for the search backend ...")
+                time.sleep(2)
 
     def status(self) -> None:
         problems = False
