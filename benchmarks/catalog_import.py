@@ -17,19 +17,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+from benchmarks.common import bench_database_url  # noqa: E402
+
 BENCH_DATABASE = "bench_catalog"
 
 
-def _bench_url(url: str | None) -> str:
-    """The server of DATABASE_URL (PostgreSQL), but always the benchmark's own database, never a real one."""
-    if not url or not url.startswith(("postgres://", "postgresql://")):
-        url = "postgres://postgres@localhost:5432/postgres"
-    server, _slash, name = url.rpartition("/")
-    query = name.partition("?")[2]
-    return f"{server}/{BENCH_DATABASE}" + (f"?{query}" if query else "")
-
-
-os.environ["DATABASE_URL"] = _bench_url(os.environ.get("DATABASE_URL"))
+os.environ["DATABASE_URL"] = bench_database_url(os.environ.get("DATABASE_URL"), BENCH_DATABASE)
 
 
 def _fresh_database(url: str) -> None:

@@ -24,7 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@localhost:5432/bench_matching")
+from benchmarks.common import bench_database_url
+
+os.environ["DATABASE_URL"] = bench_database_url(os.environ.get("DATABASE_URL"), "bench_matching")
 os.environ.setdefault("DJANGO_DEBUG", "False")
 os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-key-not-secret-0123456789-abcdefghijklmnop")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "False")

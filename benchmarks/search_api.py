@@ -25,7 +25,9 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@localhost:5432/bench_search")
+from benchmarks.common import bench_database_url  # noqa: E402
+
+os.environ["DATABASE_URL"] = bench_database_url(os.environ.get("DATABASE_URL"), "bench_search")
 # Production-like request handling: no debug query log; the benchmark client must not be throttled.
 os.environ.setdefault("DJANGO_DEBUG", "False")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "False")

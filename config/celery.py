@@ -13,7 +13,7 @@ app.autodiscover_tasks()
 
 # The beat schedule is declared here, once. Each entry says why it runs when it does.
 app.conf.beat_schedule = {
-    # Open demands whose deadline has passed become expired; owners are told the same morning.
+    # Open demands whose deadline has passed become expired within the hour, and their owners are told.
     "procurement-expire-demands": {
         "task": "procurement.expire_demands",
         "schedule": crontab(minute=10, hour="*"),
