@@ -162,7 +162,7 @@ def _spec_form(
 def _category_from(request: HttpRequest, form: ProductForm, product: Product | None) -> Category | None:
     raw = request.POST.get("category") if request.method == "POST" else None
     if raw:
-        return Category.objects.filter(pk=raw).first() if raw.isdigit() else None
+        return Category.objects.filter(pk=raw).first() if raw.isdecimal() else None
     return product.category if product is not None else None
 
 
@@ -231,9 +231,9 @@ def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def specification_form(request: HttpRequest) -> HttpResponse:
     """The specification fields of a category (htmx swaps them in when the category changes)."""
     raw = request.GET.get("category", "")
-    category = Category.objects.filter(pk=raw).first() if raw.isdigit() else None
+    category = Category.objects.filter(pk=raw).first() if raw.isdecimal() else None
     product = None
-    if request.GET.get("product", "").isdigit():
+    if request.GET.get("product", "").isdecimal():
         product = selectors.product_get_for_manager(user=request.user, pk=int(request.GET["product"]))
     same = product is not None and category is not None and product.category_id == category.pk
     spec_form = _spec_form(request, category, product if same else None, bound=False)

@@ -250,6 +250,13 @@ class ImportRequestSerializer(serializers.Serializer):
     publish = serializers.BooleanField(default=False)
 
 
+class ImportTemplateParamsSerializer(serializers.Serializer):
+    """Query parameters of the empty import template."""
+
+    category = serializers.IntegerField(min_value=1)
+    file_format = serializers.ChoiceField(choices=["xlsx", "csv"], default="xlsx")
+
+
 class RowErrorSerializer(serializers.Serializer):
     row = serializers.IntegerField()
     column = serializers.CharField()

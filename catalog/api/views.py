@@ -236,17 +236,20 @@ class ProductViewSet(
         return Response(body, status=status.HTTP_400_BAD_REQUEST if report.errors else status.HTTP_200_OK)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("category", OpenApiTypes.INT, required=True),
-            OpenApiParameter("file_format", OpenApiTypes.STR, enum=["xlsx", "csv"]),
-        ],
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+        parameters=[s.ImportTemplateParamsSerializer],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            400: OpenApiResponse(description="Invalid parameters."),
+            404: OpenApiResponse(description="No such category."),
+        },
     )
     @action(detail=False, methods=["get"])
     def template(self, request: Request) -> HttpResponse:
         """An empty import file for a category, with one column per parameter (units in the headers)."""
-        category = get_object_or_404(Category, pk=request.query_params.get("category") or 0)
-        return template_response(category, request.query_params.get("file_format", "xlsx"))
+        params = s.ImportTemplateParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        category = get_object_or_404(Category, pk=params.validated_data["category"])
+        return template_response(category, params.validated_data["file_format"])
 
 
 def file_response(content: bytes, *, fmt: str, filename: str) -> HttpResponse:

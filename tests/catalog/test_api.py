@@ -209,6 +209,27 @@ def test_template_endpoint_returns_xlsx(api_client, lc):
     assert "pressure_max [MPa]" in header
 
 
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"category": "null"}, "category"),
+        ({"category": "1.5"}, "category"),
+        ({"category": "\u00b2"}, "category"),  # a Unicode digit int() does not read
+        ({}, "category"),
+        ({"category": "1", "file_format": "pdf"}, "file_format"),
+    ],
+)
+def test_template_endpoint_rejects_bad_parameters_with_400(api_client, lc, params, field):
+    response = api_client.get("/api/v1/products/template/", params)
+    assert response.status_code == 400
+    assert field in response.json()["fields"]
+
+
+def test_template_endpoint_of_unknown_category_is_404(api_client, lc):
+    response = api_client.get("/api/v1/products/template/", {"category": 99999999999999999999})
+    assert response.status_code == 404
+
+
 def test_evaluations_api_create_and_list(api_client, researcher, institution, maker):
     product = ProductFactory()
     body = {

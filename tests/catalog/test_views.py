@@ -176,6 +176,24 @@ def test_specification_fragment_follows_the_category(client, maker):
     assert '<option value="degF">' in body  # a unit choice per parameter
 
 
+@pytest.mark.parametrize("params", [{"category": "\u00b2"}, {"product": "\u00b2"}, {"category": "\u0663"}])
+def test_specification_fragment_ignores_ids_that_are_not_numbers(client, maker, params):
+    # "²" passes str.isdigit() but not int(); "٣" is a decimal digit int() reads as 3.
+    client.force_login(maker)
+    response = client.get(reverse("catalog:specification-form"), params, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+
+
+def test_product_form_post_with_a_unicode_digit_category_is_a_form_error(client, maker, manufacturer):
+    client.force_login(maker)
+    response = client.post(
+        reverse("catalog:product-create"),
+        {"manufacturer": manufacturer.pk, "category": "\u00b2", "model_number": "X-1", "name_zh": "仪器"},
+    )
+    assert response.status_code == 200
+    assert "category" in response.context["form"].errors
+
+
 def test_document_upload_page(client, maker, manufacturer, lc):
     product = ProductFactory(manufacturer=manufacturer, category=lc)
     client.force_login(maker)
