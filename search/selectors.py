@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 CIRCUIT_OPEN_SECONDS = 30
 # Internal callers (matching, list pages) may ask for long pages; the API allows 100.
 MAX_PAGE_SIZE = 1000
+# No result set is this deep; the cap keeps the offset of a typed-in `?page=` inside PostgreSQL's bigint.
+MAX_PAGE = 1_000_000
 _CIRCUIT_KEY = "search:backend-down:{}"
 
 
@@ -72,7 +74,8 @@ def search(query: SearchQuery) -> SearchResult:
     if query.kind not in KINDS:
         raise ValueError(f"unknown search kind {query.kind!r}")
     # Backends assume a sane window; callers that skipped validation get the nearest one, not a SQL error.
-    page, page_size = max(1, int(query.page)), min(max(1, int(query.page_size)), MAX_PAGE_SIZE)
+    page = min(max(1, int(query.page)), MAX_PAGE)
+    page_size = min(max(1, int(query.page_size)), MAX_PAGE_SIZE)
     if (page, page_size) != (query.page, query.page_size):
         query = replace(query, page=page, page_size=page_size)
     category_path = _category_path(query.filters.get("category"))

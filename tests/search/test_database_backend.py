@@ -258,3 +258,11 @@ def test_browsing_without_text_lists_newest_first_with_filters():
 def test_out_of_range_paging_is_clamped_not_an_error():
     index_now("products", ProductFactory(name_zh="天平"))
     assert products("天平", page=0, page_size=0).ids != []
+
+
+def test_a_page_too_deep_for_a_bigint_offset_is_empty_not_an_error():
+    # given a page number typed into ?page= whose offset would overflow PostgreSQL's bigint
+    index_now("products", ProductFactory(name_zh="天平"))
+    # when searching that page, then it is simply past the results
+    result = products("天平", page=10**20, page_size=25)
+    assert result.ids == [] and result.total == 1
