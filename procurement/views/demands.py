@@ -110,7 +110,7 @@ def demand_for_manufacturer(request: HttpRequest) -> HttpResponse:
 
 
 def _rows_for(category_id: Any, data: Any = None, initial: Any = ()) -> RequirementRows:
-    category = Category.objects.filter(pk=category_id).first() if str(category_id or "").isdigit() else None
+    category = Category.objects.filter(pk=category_id).first() if str(category_id or "").isdecimal() else None
     parameters = selectors.category_parameters(category) if category else []
     return RequirementRows(parameters, data=data, initial=initial)
 

@@ -480,5 +480,12 @@ def test_malformed_filters_and_actions_are_400(api_client, researcher, instituti
     assert api_client.get(URL, {"deadline_after": "soon"}).status_code == 400
     assert api_client.get(URL, {"status": "bogus"}).status_code == 400
     assert api_client.get("/api/v1/shared-instruments/", {"category": "x"}).status_code == 400
+    # "²" passes str.isdigit() but int() cannot read it; a NUL cannot reach PostgreSQL
+    assert api_client.get("/api/v1/shared-instruments/", {"category": "\u00b2"}).status_code == 400
+    assert api_client.get("/api/v1/shared-instruments/", {"institution": "\u00b2"}).status_code == 400
+    response = api_client.get("/api/v1/shared-instruments/", {"q": "a\x00b"})
+    assert response.status_code == 400 and "q" in response.json()["fields"]
+    response = api_client.get("/api/v1/quotes/", {"demand": "\u00b2"})
+    assert response.status_code == 400 and "demand" in response.json()["fields"]
     assert api_client.post(f"{URL}{demand.pk}/check/", {"answer": "maybe"}).status_code == 400
     assert api_client.post(f"{URL}{demand.pk}/revise/", {"requirements": []}).status_code == 400

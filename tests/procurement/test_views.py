@@ -413,3 +413,15 @@ def test_import_justification_pages(client, institution, researcher, staff_user)
     client.post(reverse("procurement:import-justification-review", args=[justification.pk]), {"decision": "reject"})
     justification.refresh_from_db()
     assert justification.status == ImportJustification.Status.REJECTED
+
+
+def test_requirement_rows_of_a_unicode_digit_category_are_empty_not_an_error(client, researcher):
+    client.force_login(researcher)
+    response = client.get(reverse("procurement:requirement-rows"), {"category": "\u00b2"})
+    assert response.status_code == 200
+
+
+def test_demand_list_page_far_past_the_end_renders(client, db):
+    # ?page= beyond a bigint offset used to reach PostgreSQL as an OFFSET it cannot hold
+    response = client.get(reverse("procurement:demand-list"), {"page": "99999999999999999999"})
+    assert response.status_code == 200

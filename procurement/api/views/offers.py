@@ -49,7 +49,7 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         qs = selectors.quote_list(user=self.request.user)
         demand = self.request.query_params.get("demand")
         if demand:
-            if not demand.isdigit():
+            if not demand.isdecimal():
                 raise serializers.ValidationError({"demand": [_("Give an id.")]})
             qs = qs.filter(demand_id=int(demand))
         return qs

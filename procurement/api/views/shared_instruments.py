@@ -57,10 +57,13 @@ class SharedInstrumentViewSet(viewsets.ModelViewSet):
             key: params[key] for key in ("category", "province", "institution", "q") if params.get(key)
         }
         for key in ("category", "institution"):
-            if key in filters and not str(filters[key]).isdigit():
+            if key in filters and not str(filters[key]).isdecimal():
                 raise serializers.ValidationError({key: [_("Give an id.")]})
             if key in filters:
                 filters[key] = int(filters[key])
+        if "\x00" in filters.get("q", ""):
+            # PostgreSQL text cannot hold a NUL byte, so the query could not even be sent.
+            raise serializers.ValidationError({"q": [_("Null characters are not allowed.")]})
         if params.get("mine") in ("1", "true"):
             filters["mine"] = True
         return selectors.shared_instrument_list(user=self.request.user, filters=filters)
