@@ -28,7 +28,7 @@ def _limit_join_picker(form: forms.Form) -> None:
     field.queryset = organization_join_choices()
     shown = organization_join_search(limit=JOIN_PICKER_SIZE)
     chosen = form.data.get(form.add_prefix("organization")) if form.is_bound else None
-    if chosen and str(chosen).isdigit() and all(str(org.pk) != str(chosen) for org in shown):
+    if chosen and str(chosen).isdecimal() and all(str(org.pk) != str(chosen) for org in shown):
         shown += list(organization_join_choices().filter(pk=chosen))
     field.widget.choices = [("", "---------"), *((org.pk, org.name) for org in shown)]
 

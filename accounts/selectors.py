@@ -129,6 +129,9 @@ def organization_join_search(*, text: str = "", limit: int = 50) -> list[Organiz
     """Verified organizations whose Chinese or English name contains ``text``, for the join picker."""
     qs = organization_join_choices()
     text = text.strip()
+    if "\x00" in text:
+        # No name holds a NUL byte, and PostgreSQL refuses one in a query.
+        return []
     if text:
         qs = qs.filter(Q(name_zh__icontains=text) | Q(name_en__icontains=text))
     return list(qs[:limit])

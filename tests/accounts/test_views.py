@@ -354,3 +354,18 @@ def test_a_successful_log_in_clears_earlier_failures(client):
     client.post(reverse("accounts:logout"))
     client.post(url, {"username": "typo@example.org", "password": "wrong"})
     assert client.post(url, {"username": "typo@example.org", "password": "pass-word-123"}).status_code == 302
+
+
+def test_join_picker_search_with_a_nul_byte_finds_nothing(client, institution):
+    # PostgreSQL refuses a NUL in a query; no organization name holds one
+    response = client.get(reverse("accounts:organization-options"), {"q": "a\x00b"})
+    assert response.status_code == 200
+    assert f'value="{institution.pk}"' not in response.content.decode()
+
+
+def test_join_form_with_a_unicode_digit_organization_is_a_form_error(client, user):
+    # "²" passes str.isdigit() but is no id
+    client.force_login(user)
+    response = client.post(reverse("accounts:organization-join"), {"organization": "\u00b2", "message": "hi"})
+    assert response.status_code == 200
+    assert "organization" in response.context["form"].errors
