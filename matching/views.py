@@ -235,7 +235,7 @@ def report_json(request: HttpRequest, pk: int) -> HttpResponse:
 def notification_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         raw = request.POST.get("notification")
-        ids = [int(raw)] if raw and raw.isdigit() else None
+        ids = [int(raw)] if raw and raw.isdecimal() else None
         services.notification_mark_read(user=request.user, notification_ids=ids)  # type: ignore[arg-type]
         target = request.POST.get("next") or ""
         if target.startswith("/") and not target.startswith("//"):

@@ -140,7 +140,7 @@ class MatchReportViewSet(
     @extend_schema(request=None, responses={200: s.MatchReportSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsAdminUser])
     def publish(self, request: Request, pk: str | None = None) -> Response:
-        if pk is None or not str(pk).isdigit() or not MatchReport.objects.filter(pk=int(pk)).exists():
+        if pk is None or not str(pk).isdecimal() or not MatchReport.objects.filter(pk=int(pk)).exists():
             raise Http404
         report = reports.report_publish(report_id=int(pk), user=request.user)  # type: ignore[arg-type]
         return Response(s.MatchReportSerializer(report).data)

@@ -129,6 +129,7 @@ def test_reports_api_public_drafts_staff_and_publish(api_client, user, staff_use
     assert api_client.get(f"/api/v1/reports/{report_id}/").status_code == 404
     assert api_client.post(f"/api/v1/reports/{report_id}/publish/").status_code == 403
     api_client.force_authenticate(staff_user)
+    assert api_client.post("/api/v1/reports/%C2%B2/publish/").status_code == 404  # "²" is no id
     published = api_client.post(f"/api/v1/reports/{report_id}/publish/")
     assert published.status_code == 200
     assert published.json()["status"] == "published"

@@ -109,6 +109,14 @@ def test_notifications_page_lists_and_marks_read(client, scene, django_capture_o
     assert note.is_read
 
 
+def test_marking_a_notification_that_is_not_an_id_redirects_back(client, scene):
+    # "²" passes str.isdigit() but int() cannot read it
+    services.match_run_full_inline()
+    client.force_login(scene.institution_member)
+    response = client.post(reverse("matching:notification-list"), {"notification": "\u00b2"})
+    assert response.status_code == 302
+
+
 def test_mark_all_read_touches_only_my_notifications(client, scene):
     services.match_run_full_inline()
     client.force_login(scene.institution_member)
