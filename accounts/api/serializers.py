@@ -39,6 +39,8 @@ class OrganizationSerializer(serializers.ModelSerializer):
     country_name = serializers.CharField(source="country.name", read_only=True)
     province = serializers.CharField(source="province_id", read_only=True, allow_null=True)
     province_name = serializers.SerializerMethodField()
+    # Empty when the organization gave none, so the schema cannot promise a URI.
+    website = serializers.CharField(read_only=True)
 
     class Meta:
         model = Organization

@@ -14,7 +14,7 @@ from catalog.models import Category, Evaluation, Parameter, Product, ProductDocu
 
 class CategorySerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
-    parent = serializers.PrimaryKeyRelatedField[Category](read_only=True)  # type: ignore[assignment]
+    parent = serializers.PrimaryKeyRelatedField[Category](read_only=True, allow_null=True)  # type: ignore[assignment]
 
     class Meta:
         model = Category

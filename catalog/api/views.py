@@ -54,7 +54,7 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
         return super().list(request, *args, **kwargs)
 
     @extend_schema(responses=s.CategoryTreeSerializer(many=True))
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def tree(self, request: Request) -> Response:
         return Response(s.CategoryTreeSerializer(selectors.category_tree(), many=True).data)
 
@@ -183,7 +183,7 @@ class ProductViewSet(
         return self._output(product)
 
     @extend_schema(responses=s.ProductSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def alternatives(self, request: Request, pk: str | None = None) -> Response:
         """Domestic products in the same category that meet or beat this (imported) product's specifications."""
         products = selectors.product_domestic_alternatives(product=self.get_object())

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -171,16 +170,16 @@ class DemandOutSerializer(serializers.ModelSerializer):
             return None
         return str(getattr(demand, name))
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_contact_name(self, demand: Demand) -> str | None:
         """Null unless you belong to a verified manufacturer or to the demand's institution."""
         return self._contact(demand, "contact_name")
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_contact_phone(self, demand: Demand) -> str | None:
         return self._contact(demand, "contact_phone")
 
-    @extend_schema_field(OpenApiTypes.EMAIL)
+    @extend_schema_field(serializers.EmailField(allow_null=True))
     def get_contact_email(self, demand: Demand) -> str | None:
         return self._contact(demand, "contact_email")
 

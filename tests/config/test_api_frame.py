@@ -166,3 +166,17 @@ def test_a_django_validation_error_becomes_field_errors():
     assert response is not None
     assert response.status_code == 400
     assert response.data["fields"] == {"name_zh": ["taken"], "non_field_errors": ["no"]}
+
+
+def test_openapi_schema_describes_nulls_blanks_and_unpaginated_lists_as_served(api_client):
+    schemas = api_client.get("/api/schema/", {"format": "json"}).json()
+    components, paths = schemas["components"]["schemas"], schemas["paths"]
+    # a top-level category has no parent; contacts are hidden from most readers; a website may be blank
+    assert components["Category"]["properties"]["parent"].get("nullable") is True
+    for name in ("contact_name", "contact_phone", "contact_email"):
+        assert components["DemandOut"]["properties"][name].get("nullable") is True
+    assert "format" not in components["Organization"]["properties"]["website"]
+    # these two actions return plain lists, not pages
+    for path in ("/api/v1/categories/tree/", "/api/v1/products/{id}/alternatives/"):
+        body = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert body["type"] == "array", path
