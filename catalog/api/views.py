@@ -23,6 +23,7 @@ from catalog import importing, selectors, services
 from catalog.api import serializers as s
 from catalog.api.filters import ParameterFilterSet, ProductFilterSet
 from catalog.models import Category, Evaluation, Parameter, Product
+from config.api.schema import error_responses, report_or_error
 from search.selectors import SearchQuery, search
 
 MAX_SEARCH_IDS = 1000
@@ -207,7 +208,7 @@ class ProductViewSet(
 
     @extend_schema(
         request={"multipart/form-data": s.ImportRequestSerializer},
-        responses={200: s.ImportReportSerializer, 400: s.ImportReportSerializer},
+        responses={200: s.ImportReportSerializer, 400: report_or_error("ImportFailure", s.ImportReportSerializer)},
     )
     @action(
         detail=False,
@@ -239,8 +240,7 @@ class ProductViewSet(
         parameters=[s.ImportTemplateParamsSerializer],
         responses={
             (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
-            400: OpenApiResponse(description="Invalid parameters."),
-            404: OpenApiResponse(description="No such category."),
+            **error_responses(400, 404),
         },
     )
     @action(detail=False, methods=["get"])

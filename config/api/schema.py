@@ -6,7 +6,7 @@ Use in annotations as ``responses={200: MySerializer, **error_responses(400, 403
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, inline_serializer
 from rest_framework import serializers
 
 # Built with inline_serializer because a declared field may not be called `fields` on a Serializer class.
@@ -37,3 +37,10 @@ _DESCRIPTIONS = {
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     return {status: OpenApiResponse(response=ErrorSerializer, description=_DESCRIPTIONS[status]) for status in statuses}
+
+
+def report_or_error(name: str, report: type[serializers.Serializer]) -> PolymorphicProxySerializer:
+    """A 400 of an import: the per-row report when rows are bad, the one error shape when the request itself is."""
+    return PolymorphicProxySerializer(
+        component_name=name, serializers=[report, ErrorSerializer], resource_type_field_name=None
+    )

@@ -179,7 +179,7 @@ class DemandOutSerializer(serializers.ModelSerializer):
     def get_contact_phone(self, demand: Demand) -> str | None:
         return self._contact(demand, "contact_phone")
 
-    @extend_schema_field(serializers.EmailField(allow_null=True))
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_contact_email(self, demand: Demand) -> str | None:
         return self._contact(demand, "contact_email")
 

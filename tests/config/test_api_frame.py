@@ -176,6 +176,11 @@ def test_openapi_schema_describes_nulls_blanks_and_unpaginated_lists_as_served(a
     for name in ("contact_name", "contact_phone", "contact_email"):
         assert components["DemandOut"]["properties"][name].get("nullable") is True
     assert "format" not in components["Organization"]["properties"]["website"]
+    assert "format" not in components["DemandOut"]["properties"]["contact_email"]  # blank when none was given
+    # an import's 400 is a per-row report or, for a bad request, the one error shape
+    for path in ("/api/v1/products/import/", "/api/v1/shared-instruments/import/"):
+        bad = paths[path]["post"]["responses"]["400"]["content"]["application/json"]["schema"]
+        assert len(components[bad["$ref"].rsplit("/", 1)[1]]["oneOf"]) == 2, path
     # these two actions return plain lists, not pages
     for path in ("/api/v1/categories/tree/", "/api/v1/products/{id}/alternatives/"):
         body = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.selectors import user_organization_ids
+from config.api.schema import report_or_error
 from procurement import selectors, services
 from procurement.api.serializers import (
     SharedInstrumentImportReportSerializer,
@@ -102,7 +103,10 @@ class SharedInstrumentViewSet(viewsets.ModelViewSet):
         summary="Import shared instruments from a CSV file",
         description="All rows or none: if any row is bad, nothing is saved and every bad row is reported (400).",
         request={"multipart/form-data": SharedInstrumentImportSerializer},
-        responses={201: SharedInstrumentImportReportSerializer, 400: SharedInstrumentImportReportSerializer},
+        responses={
+            201: SharedInstrumentImportReportSerializer,
+            400: report_or_error("SharedInstrumentImportFailure", SharedInstrumentImportReportSerializer),
+        },
     )
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
     def import_csv(self, request: Request) -> Response:
