@@ -204,7 +204,8 @@ class ProductViewSet(
             user=acting_user(request),
             **serializer.validated_data,
         )
-        return Response(s.ProductDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+        body = s.ProductDocumentSerializer(document, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request={"multipart/form-data": s.ImportRequestSerializer},

@@ -179,6 +179,7 @@ def test_document_upload_through_the_api(api_client, maker, manufacturer, lc):
         format="multipart",
     )
     assert ok.status_code == 201 and ok.json()["content_type"] == "application/pdf"
+    assert ok.json()["file"].startswith("http://testserver/")  # a URI, as the schema says, like in product bodies
     bad = api_client.post(
         f"/api/v1/products/{product.pk}/documents/",
         {"file": SimpleUploadedFile("b.pdf", b"<html>"), "kind": "brochure"},
