@@ -80,6 +80,10 @@ class ParameterViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.parameter_list(category=category)
 
 
+@extend_schema_view(
+    # partial_update goes through update(); without this the schema would describe its answer as the input.
+    partial_update=extend_schema(request=s.ProductWriteSerializer, responses=s.ProductSerializer),
+)
 class ProductViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -185,3 +185,10 @@ def test_openapi_schema_describes_nulls_blanks_and_unpaginated_lists_as_served(a
     for path in ("/api/v1/categories/tree/", "/api/v1/products/{id}/alternatives/"):
         body = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
         assert body["type"] == "array", path
+
+
+def test_openapi_schema_describes_a_product_patch_answer_as_a_product(api_client):
+    paths = api_client.get("/api/schema/", {"format": "json"}).json()["paths"]
+    for method in ("put", "patch"):
+        answer = paths["/api/v1/products/{id}/"][method]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert answer["$ref"] == "#/components/schemas/Product", method
