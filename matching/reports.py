@@ -214,6 +214,9 @@ def report_generate(
         raise ApplicationError(_("A report cannot cover days that have not happened yet."), field="period_end")
     if (period_end - period_start).days > 366:
         raise ApplicationError(_("A report covers at most one year."), field="period_start")
+    if "\x00" in note:
+        # PostgreSQL text cannot hold a NUL byte; the supersede button posts its note without a form.
+        raise ApplicationError(_("Null characters are not allowed."), field="note")
     supersedes = None
     if supersedes_id is not None:
         supersedes = MatchReport.objects.filter(pk=supersedes_id).first()

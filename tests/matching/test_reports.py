@@ -208,6 +208,19 @@ def test_staff_generate_review_and_publish_from_the_pages(client, staff_user, ma
     assert MatchReport.objects.filter(supersedes=report).count() == 1
 
 
+def test_a_note_with_a_nul_byte_is_refused_not_a_500(client, staff_user, published):
+    # given a published report, when a correction is asked for with a NUL in its note
+    client.force_login(staff_user)
+    response = client.post(reverse("matching:report-supersede", args=[published.pk]), {"note": "a\x00b"})
+    # then nothing is drafted and the staff member is sent back to the report
+    assert response.status_code == 302
+    assert not MatchReport.objects.filter(supersedes=published).exists()
+    start, end = period()
+    with pytest.raises(ApplicationError) as excinfo:
+        reports.report_generate(period_start=start, period_end=end, note="a\x00b")
+    assert excinfo.value.field == "note"
+
+
 def test_generate_form_shows_errors_for_a_bad_period(client, staff_user):
     client.force_login(staff_user)
     today = timezone.localdate()
