@@ -77,6 +77,10 @@ _UPDATE_FIELDS = [
 ]
 
 
+# PostgreSQL's limit on one lexeme; nobody searches for a longer word.
+MAX_LEXEME_BYTES = 2047
+
+
 def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
@@ -90,6 +94,8 @@ def _tsvector_literal(weighted: Sequence[tuple[str, list[str]]]) -> str:
         for token in tokens:
             if token in seen:
                 continue  # the first (heaviest) weight wins
+            if len(token.encode()) > MAX_LEXEME_BYTES:
+                continue  # PostgreSQL refuses the whole row, so one pasted blob would keep it out of the index
             seen.add(token)
             position = min(position + 1, 16383)
             parts.append("'" + token.replace("\\", "\\\\").replace("'", "''") + f"':{position}{weight}")

@@ -266,3 +266,11 @@ def test_a_page_too_deep_for_a_bigint_offset_is_empty_not_an_error():
     # when searching that page, then it is simply past the results
     result = products("天平", page=10**20, page_size=25)
     assert result.ids == [] and result.total == 1
+
+
+def test_a_word_longer_than_postgresql_allows_does_not_keep_a_product_out_of_the_index():
+    # given a description holding one 3000-character "word" (a pasted blob)
+    product = ProductFactory(name_zh="天平", description_zh="x" * 3000)
+    # when it is indexed, then the row goes in and is found by its other words
+    index_now("products", product)
+    assert products("天平").ids == [product.pk]
