@@ -11,6 +11,8 @@ from functools import lru_cache
 
 import pint
 
+from catalog.vocabulary import unit_label
+
 _registry: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
 # Units instrument makers write that pint does not know, or knows under another name.
 _registry.define("m_z = [mass_to_charge] = Th = thomson")
@@ -273,19 +275,6 @@ def compatible_units(canonical: str) -> list[str]:
     return [canonical, *others]
 
 
-# How units are printed for people; stored and API values keep the symbols above.
-_DISPLAY = {
-    "percent": "%",
-    "degC": "°C",
-    "degF": "°F",
-    "degC/min": "°C/min",
-    "degree": "°",
-    "m_z": "m/z",
-    "m_z/s": "m/z per s",
-    "1/cm": "cm⁻¹",
-    "times": "×",
-}
-
-
 def display_unit(symbol: str) -> str:
-    return _DISPLAY.get(symbol, symbol)
+    """How a unit is printed for people ('degC' is °C); stored and API values keep the symbols above."""
+    return unit_label(symbol)

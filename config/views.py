@@ -1,4 +1,4 @@
-"""Project-level pages: the home page and the health check."""
+"""Project-level pages: the home page, the favicon and the health check."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -19,6 +20,12 @@ def home(request: HttpRequest) -> HttpResponse:
     from catalog.selectors import home_statistics
 
     return render(request, "home.html", {"stats": home_statistics()})
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links; send them to the static icon."""
+    return redirect(static("favicon.ico"), permanent=True)
 
 
 def _timed(check: Any) -> dict[str, Any]:

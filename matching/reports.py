@@ -14,20 +14,16 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from catalog.models import Category, Parameter, Product
 from config.exceptions import ApplicationError
-from matching.models import DemandMatchSummary, Match, MatchReport, MatchReportEntry
+from matching.models import CORRECTION_TITLE, REPORT_TITLE, DemandMatchSummary, Match, MatchReport, MatchReportEntry
 from procurement.models import Demand
 
 # How many of each demand's matches a report lists (and makes public).
 REPORT_TOP_N = 5
 SNAPSHOT_VERSION = 1
-# Titles are stored in both languages, so they are marked here and translated when a report is generated.
-REPORT_TITLE = gettext_noop("Match report %(start)s to %(end)s")
-CORRECTION_TITLE = gettext_noop("Correction of the match report %(start)s to %(end)s")
 
 
 def _bilingual(gettext_text: str, values: dict[str, Any]) -> dict[str, str]:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization, Province
 from catalog.models import Category, Parameter, Product
 from catalog.units import display_unit
+from catalog.vocabulary import choice_label
 from config.exceptions import ApplicationError
 from procurement.models import Demand, SharedInstrument
 from procurement.requirement_rules import (
@@ -133,7 +134,7 @@ class RequirementRowForm(forms.Form):
         self.fields["operator"].choices = [(op, OPERATOR_LABELS[op]) for op in operators]  # type: ignore[attr-defined]
         self.fields["unit"].choices = [(u, display_unit(u) if u else "—") for u in unit_choices(parameter.unit)]  # type: ignore[attr-defined]
         if parameter.value_type == Parameter.ValueType.CHOICE:
-            self.fields["choices"].choices = [(str(c), str(c)) for c in parameter.choices or []]  # type: ignore[attr-defined]
+            self.fields["choices"].choices = [(str(c), choice_label(c)) for c in parameter.choices or []]  # type: ignore[attr-defined]
         if parameter.value_type == Parameter.ValueType.BOOLEAN:
             self.fields["value"] = forms.ChoiceField(
                 label=_("Value"), required=False, choices=[("true", _("Yes")), ("false", _("No"))]
