@@ -232,7 +232,8 @@ class OrganizationMemberViewSet(mixins.ListModelMixin, _OrganizationScopedViewSe
         membership = services.membership_change_role(
             membership=membership, role=serializer.validated_data["role"], changed_by=_user(request)
         )
-        return Response(s.MembershipSerializer(organization_members(membership.organization_id).get(pk=membership.pk)).data)
+        updated = organization_members(membership.organization_id).get(pk=membership.pk)
+        return Response(s.MembershipSerializer(updated).data)
 
     @extend_schema(
         summary=_("Remove a member (the organization's administrators only; never the last administrator)"),
