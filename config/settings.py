@@ -38,6 +38,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 INSTALLED_APPS = [
     # The platform's apps come first: their translations and templates take precedence over those of
     # django.contrib (the admin's "Filter" is 过滤器; a search form's is 筛选).
+    "notifications",
     "accounts",
     "catalog",
     "procurement",
@@ -89,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.memberships",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -238,7 +240,6 @@ SPECTACULAR_SETTINGS = {
         "ProductStatusEnum": "catalog.models.Product.Status",
         "ProductDocumentKindEnum": "catalog.models.ProductDocument.Kind",
         "EvaluationKindEnum": "catalog.models.Evaluation.Kind",
-        "NotificationKindEnum": "matching.models.Notification.Kind",
         "MatchRunKindEnum": "matching.models.MatchRun.Kind",
         "MatchRunStatusEnum": "matching.models.MatchRun.Status",
         "MatchReportStatusEnum": "matching.models.MatchReport.Status",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("demands/", include("procurement.urls")),
     path("search/", include("search.urls")),
     path("matching/", include("matching.urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/v1/", include("config.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

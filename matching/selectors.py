@@ -1,4 +1,4 @@
-"""Reads with rules: who sees which match, report or notification, and the platform's matching statistics."""
+"""Reads with rules: who sees which match or report, and the platform's matching statistics."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from matching.models import (
     MatchReport,
     MatchReportEntry,
     MatchRun,
-    Notification,
 )
 from procurement.models import Demand, Requirement
 
@@ -265,7 +264,7 @@ def product_matches(*, user: AnyUser, product_id: int) -> tuple[Product, list[Ex
     )
 
 
-# --- Runs, reports, notifications ----------------------------------------------------------------------------
+# --- Runs and reports ---------------------------------------------------------------------------------------
 
 
 def match_run_list() -> QuerySet[MatchRun]:
@@ -296,18 +295,6 @@ def report_superseded_by(report: MatchReport) -> list[MatchReport]:
 
 def published_report_list() -> QuerySet[MatchReport]:
     return MatchReport.objects.filter(status=MatchReport.Status.PUBLISHED).order_by("-published_at", "-id")
-
-
-def notification_list(*, user: AnyUser) -> QuerySet[Notification]:
-    if not user.is_authenticated:
-        return Notification.objects.none()
-    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
-
-
-def unread_notification_count(*, user: AnyUser) -> int:
-    if not user.is_authenticated:
-        return 0
-    return Notification.objects.filter(user=user, is_read=False).count()
 
 
 def matching_stats() -> dict[str, Any]:

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import JoinRequest, Membership, Organization, User
+from notifications.selectors import unread_notification_count
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -147,6 +148,7 @@ class MyMembershipSerializer(serializers.ModelSerializer):
 
 class MeSerializer(serializers.ModelSerializer):
     memberships = serializers.SerializerMethodField()
+    unread_notifications = serializers.SerializerMethodField(help_text=_("Your unread notifications."))
 
     class Meta:
         model = User
@@ -159,8 +161,12 @@ class MeSerializer(serializers.ModelSerializer):
             "preferred_language",
             "is_staff",
             "memberships",
+            "unread_notifications",
         ]
         read_only_fields = fields
+
+    def get_unread_notifications(self, obj: User) -> int:
+        return unread_notification_count(user=obj)
 
     @extend_schema_field(MyMembershipSerializer(many=True))
     def get_memberships(self, obj: User) -> list[dict[str, Any]]:

@@ -8,7 +8,8 @@ from django.core import mail
 from catalog.models import Product
 from config.exceptions import ApplicationError
 from matching import selectors, services, tasks
-from matching.models import DemandMatchSummary, Match, MatchRun, MatchRunChunk, Notification
+from matching.models import DemandMatchSummary, Match, MatchRun, MatchRunChunk
+from notifications.models import Notification, NotificationEvent
 from procurement.models import Demand, Requirement
 from tests.factories import DemandFactory, ProductFactory, RequirementFactory, SpecificationFactory
 
@@ -138,10 +139,10 @@ def test_full_run_twice_gives_the_same_rows_and_no_duplicate_notifications(scene
     assert notes_first == 2
     assert Notification.objects.count() == notes_first
     assert len(mail.outbox) == emails_first
-    assert set(Notification.objects.filter(user=scene.institution_member).values_list("dedupe_key", flat=True)) == {
+    assert set(NotificationEvent.objects.filter(user=scene.institution_member).values_list("key", flat=True)) == {
         f"match:{scene.demand.pk}:{scene.strong.pk}:demand",
     }
-    assert Notification.objects.filter(user=scene.maker_member, kind=Notification.Kind.NEW_DEMAND).count() == 1
+    assert Notification.objects.filter(user=scene.maker_member, kind="new_demand").count() == 1
     assert second.notifications_count == 0
 
 

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from config.exceptions import ApplicationError
-from matching.models import Notification
+from notifications.models import Notification
 from procurement import services
 from procurement.models import Demand, DemandRevision, SharedInstrument
 from procurement.requirement_rules import RequirementInput
@@ -287,7 +287,7 @@ def test_expiry_task_expires_overdue_open_demands_and_tells_the_owner_once(insti
     assert overdue.expired_at is not None
     assert due_today.status == Demand.Status.OPEN
     assert draft.status == Demand.Status.DRAFT
-    notifications = Notification.objects.filter(kind=Notification.Kind.DEMAND_EXPIRED)
+    notifications = Notification.objects.filter(kind="demand_expired")
     assert [(n.user_id, n.dedupe_key) for n in notifications] == [
         (overdue.posted_by_id, f"demand-expired:{overdue.pk}")
     ]
