@@ -20,7 +20,7 @@ from catalog.api.views import acting_user, file_response, template_response
 from catalog.forms import DocumentForm, EvaluationForm, ImportForm, ProductFilterForm, ProductForm, SpecificationForm
 from catalog.models import Category, Product
 from catalog.specvalues import display_value
-from catalog.units import display_unit
+from catalog.values import display_unit
 from config.exceptions import ApplicationError
 from search.selectors import SearchQuery, search
 

@@ -10,7 +10,7 @@ from typing import Any
 from catalog.importing.rows import PRODUCT_COLUMNS
 from catalog.models import Category, Parameter, Product
 from catalog.selectors import category_parameters
-from catalog.specvalues import neutralise_formula
+from catalog.tabular import neutralise_formula
 
 
 def _header(parameters: list[Parameter]) -> list[str]:

@@ -15,7 +15,9 @@ from django_countries import countries
 from accounts.models import Province
 from catalog.importing.files import cell_text
 from catalog.models import Category, Parameter, Product
-from catalog.specvalues import CleanSpecification, SpecificationError, clean_specification, is_formula
+from catalog.specvalues import CleanSpecification, clean_specification
+from catalog.tabular import is_formula
+from catalog.values import InvalidValue
 
 # Product columns in template order; "required" ones must be filled for a new product.
 PRODUCT_COLUMNS: list[tuple[str, bool]] = [
@@ -274,7 +276,7 @@ def validate_rows(
                 try:
                     value = cell if isinstance(cell, (int, float)) and not isinstance(cell, bool) else text
                     specifications.append((parameter, clean_specification(parameter, value=value, unit=unit)))
-                except SpecificationError as exc:
+                except InvalidValue as exc:
                     errors.append(RowError(number, key, exc.reason))
         if errors:
             report.errors.extend(errors)
