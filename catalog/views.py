@@ -298,7 +298,7 @@ def product_import(request: HttpRequest) -> HttpResponse:
                 manufacturer=form.cleaned_data["manufacturer"],
                 user=acting_user(request),
                 filename=upload.name,
-                data=importing.read_upload(upload),
+                data=importing.products_upload_read(upload),
                 atomic=form.cleaned_data["atomic"],
                 publish=form.cleaned_data["publish"],
             )

@@ -346,7 +346,7 @@ class SharedInstrumentForm(forms.ModelForm):
 
 class SharedInstrumentImportForm(forms.Form):
     institution = forms.ModelChoiceField(queryset=Organization.objects.none(), label=_("Institution"), empty_label=None)
-    file = forms.FileField(label=_("CSV file"))
+    file = forms.FileField(label=_("CSV or XLSX file"))
 
     def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
