@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import statistics
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -18,6 +17,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from catalog.models import Category, Parameter, Product
+from catalog.tabular import csv_bytes
 from config.exceptions import ApplicationError
 from matching.models import DemandMatchSummary, Match, MatchReport, MatchReportEntry
 from procurement.models import Demand
@@ -309,25 +309,28 @@ def _localized(names: dict[str, str]) -> str:
     return names.get("name_zh", "")
 
 
-def report_csv(report: MatchReport) -> str:
-    """One row per reported match (and one per demand without any), in the current language."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            _("Demand ID"),
-            _("Demand"),
-            _("Institution"),
-            _("Category"),
-            _("Delivery province"),
-            _("Rank"),
-            _("Product ID"),
-            _("Product"),
-            _("Model"),
-            _("Manufacturer"),
-            _("Score"),
-        ]
-    )
+def report_csv(report: MatchReport) -> bytes:
+    """One row per reported match (and one per demand without any), in the current language.
+
+    UTF-8 with a byte-order mark; names, models and titles that a spreadsheet would run as formulas are quoted.
+    """
+    return csv_bytes(_report_rows(report))
+
+
+def _report_rows(report: MatchReport) -> Iterator[list[Any]]:
+    yield [
+        _("Demand ID"),
+        _("Demand"),
+        _("Institution"),
+        _("Category"),
+        _("Delivery province"),
+        _("Rank"),
+        _("Product ID"),
+        _("Product"),
+        _("Model"),
+        _("Manufacturer"),
+        _("Score"),
+    ]
     for row in report.snapshot.get("demands", []):
         common = [
             row["id"],
@@ -337,17 +340,14 @@ def report_csv(report: MatchReport) -> str:
             _localized(row["province"]),
         ]
         if not row["matches"]:
-            writer.writerow([*common, "", "", "", "", "", ""])
+            yield [*common, "", "", "", "", "", ""]
         for match in row["matches"]:
-            writer.writerow(
-                [
-                    *common,
-                    match["rank"],
-                    match["product"],
-                    _localized(match),
-                    match["model_number"],
-                    _localized(match["manufacturer"]),
-                    f"{match['score']:.4f}",
-                ]
-            )
-    return buffer.getvalue()
+            yield [
+                *common,
+                match["rank"],
+                match["product"],
+                _localized(match),
+                match["model_number"],
+                _localized(match["manufacturer"]),
+                f"{match['score']:.4f}",
+            ]

@@ -18,6 +18,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from config.exceptions import ApplicationError
+from config.redirects import safe_next_url
 from matching import reports, selectors, services
 from matching.forms import ReportGenerateForm, ReportNoteForm
 from matching.models import MatchRun
@@ -201,8 +202,7 @@ def report_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def report_csv(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.report_get(user=request.user, pk=pk)
-    # A byte-order mark so spreadsheet programs read the Chinese text as UTF-8.
-    response = HttpResponse("\ufeff" + reports.report_csv(report), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(reports.report_csv(report), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="match-report-{report.pk}.csv"'
     return response
 
@@ -237,10 +237,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         raw = request.POST.get("notification")
         ids = [int(raw)] if raw and raw.isdecimal() else None
         services.notification_mark_read(user=request.user, notification_ids=ids)  # type: ignore[arg-type]
-        target = request.POST.get("next") or ""
-        if target.startswith("/") and not target.startswith("//"):
-            return HttpResponseRedirect(target)
-        return redirect("matching:notification-list")
+        return HttpResponseRedirect(safe_next_url(request, fallback=reverse("matching:notification-list")))
     page = Paginator(selectors.notification_list(user=request.user), 25).get_page(request.GET.get("page"))
     return render(
         request,
