@@ -156,12 +156,18 @@ def test_report_pages_downloads_and_feed_are_public(client, published, matched):
     response = client.get(reverse("matching:report-csv", args=[published.pk]))
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0][0] == "Demand ID"
-    assert [r[6] for r in rows[1:] if r[0] == str(matched.demand.pk)] == [
+    blank = rows.index([])
+    matches, gap_map = rows[:blank], rows[blank + 1 :]
+    assert matches[0][0] == "Demand ID"
+    assert [r[6] for r in matches[1:] if r[0] == str(matched.demand.pk)] == [
         str(matched.strong.pk),
         str(matched.middling.pk),
     ]
-    assert any(r[0] == str(matched.hard.pk) and r[5] == "" for r in rows[1:])
+    assert any(r[0] == str(matched.hard.pk) and r[5] == "" for r in matches[1:])
+    # the gap map follows as a second table: the unmet 500 MPa demand, short by 400 MPa
+    assert gap_map[0] == ["Gap map"]
+    assert gap_map[1][:3] == ["Category code", "Category", "Parameter key"]
+    assert gap_map[2][2:8] == ["max_pressure", matched.pressure.name_en, "MPa", "1", "400.0", "400.0"]
 
     body = json.loads(client.get(reverse("matching:report-json", args=[published.pk])).content)
     assert body["status"] == "published"
