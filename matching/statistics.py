@@ -6,7 +6,6 @@ from the open demands, and the downloads write it with the same columns.
 
 from __future__ import annotations
 
-import csv
 import io
 import statistics
 from collections import defaultdict
@@ -22,8 +21,8 @@ from openpyxl import Workbook
 
 from catalog.models import Category, Parameter, Product
 from catalog.selectors import category_subtree_q
-from catalog.specvalues import neutralise_formula
-from catalog.units import display_unit
+from catalog.tabular import csv_text, neutralise_formula
+from catalog.values import display_unit
 from matching.models import DemandMatchSummary, Match, MatchReport
 from procurement.models import Demand
 
@@ -129,12 +128,8 @@ def gap_map_table(gap_map: list[dict[str, Any]]) -> tuple[list[str], list[list[A
 
 
 def gap_map_csv(gap_map: list[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
     header, rows = gap_map_table(gap_map)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return csv_text([header, *rows])
 
 
 def gap_map_xlsx(gap_map: list[dict[str, Any]]) -> bytes:
