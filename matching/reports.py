@@ -19,7 +19,7 @@ from accounts.models import User
 from catalog.models import Category, Product
 from config.exceptions import ApplicationError
 from matching.models import DemandMatchSummary, Match, MatchReport, MatchReportEntry
-from matching.statistics import GapValues, collect_gaps, gap_map_rows, gap_map_table, guard_row, localized, names
+from matching.stats import GapValues, collect_gaps, gap_map_rows, gap_map_table, guard_row, localized, names
 from procurement.models import Demand
 
 # How many of each demand's matches a report lists (and makes public).

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -171,8 +171,11 @@ class Coverage:
 
 
 def coverage_now() -> Coverage:
-    """Open demands, how many have a domestic match, and the published products by origin (three queries)."""
-    open_demands = Demand.objects.filter(status=Demand.Status.OPEN)
+    """Open demands, how many have a domestic match, and the published products by origin (two queries)."""
+    demands = Demand.objects.filter(status=Demand.Status.OPEN).aggregate(
+        open=Count("id"),
+        matched=Count("id", filter=Q(Exists(Match.objects.filter(demand=OuterRef("pk"), is_near_miss=False)))),
+    )
     by_origin = dict(
         Product.objects.filter(status=Product.Status.PUBLISHED)
         .values("is_domestic")
@@ -181,10 +184,8 @@ def coverage_now() -> Coverage:
         .values_list("is_domestic", "n")
     )
     return Coverage(
-        demands_open=open_demands.count(),
-        demands_matched=open_demands.filter(
-            Exists(Match.objects.filter(demand=OuterRef("pk"), is_near_miss=False))
-        ).count(),
+        demands_open=demands["open"],
+        demands_matched=demands["matched"],
         products_domestic=by_origin.get(True, 0),
         products_imported=by_origin.get(False, 0),
     )
