@@ -108,7 +108,15 @@ CACHE_URL = env.str("CACHE_URL", default="")
 if CACHE_URL:
     CACHES = {"default": env.cache("CACHE_URL")}
 elif REDIS_URL and not TESTING:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis may be lost (DESIGN.md): the cache then degrades to misses with a logged warning, never a 500, and
+    # short socket timeouts keep a request from hanging on a Redis that does not answer.
+    CACHES = {
+        "default": {
+            "BACKEND": "config.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -258,7 +266,15 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 # Redis redelivers an unacknowledged task after the visibility timeout; it must outlast the longest task
 # or a slow task would run twice in parallel.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 30 * 60}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 30 * 60,
+    # A request that queues a task must not hang on a broker that does not answer.
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+}
+# Sending a task while the broker is down fails after one quick retry; the callers log it and the change outbox's
+# periodic sweep catches up, so a write never waits long for Redis, nor fails because of it.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Search -----------------------------------------------------------------------------------------

@@ -342,3 +342,19 @@ def test_join_request_edge_cases_are_clear_errors(api_client, institution, org_a
     assert api_client.post(url, {"approve": False}).json()["status"] == JoinRequest.Status.REJECTED
     assert api_client.post(url, {"approve": True}).status_code == 404  # no longer pending
     assert not Membership.objects.filter(user=outsider, organization=institution).exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix"),
+    [("patch", "members/abc/"), ("delete", "members/abc/"), ("post", "join-requests/abc/decide/")],
+)
+def test_a_member_or_join_request_id_that_is_not_a_number_is_a_json_404(
+    api_client, institution, org_admin, method, suffix
+):
+    # given: the organization's admin
+    api_client.force_authenticate(org_admin)
+    # when: an id that is not a number is addressed
+    response = getattr(api_client, method)(org_url(institution, suffix), {"role": "member", "approve": True})
+    # then: not found, in the API's error shape
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
