@@ -306,6 +306,8 @@ MATCHING_WEIGHTS = {
     "lead_time": 0.10,
 }
 SEARCH_STALE_AFTER = timedelta(minutes=5)
+# Seconds the home page's platform figures (counts, top gaps, latest report) are cached; 0 computes them each time.
+HOME_CACHE_SECONDS = env.int("HOME_CACHE_SECONDS", default=60)
 
 # --- Logging ----------------------------------------------------------------------------------------
 LOGGING = {

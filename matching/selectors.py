@@ -14,7 +14,7 @@ from django.utils import translation
 from accounts.models import Organization, User
 from accounts.selectors import user_organization_ids
 from catalog.models import Product
-from matching import engine, pools, statistics
+from matching import engine, pools, stats
 from matching import scoring as s
 from matching.models import (
     DemandMatchSummary,
@@ -299,8 +299,8 @@ def published_report_list() -> QuerySet[MatchReport]:
 
 def matching_stats() -> dict[str, Any]:
     """Counts for dashboards and the API: open demands, products, match coverage, and the largest gaps."""
-    coverage = statistics.coverage_now()
-    top = statistics.open_gap_map()[:10]
+    coverage = stats.coverage_now()
+    top = stats.open_gap_map()[:10]
     return {
         "demands_open": coverage.demands_open,
         "demands_matched": coverage.demands_matched,
@@ -312,9 +312,9 @@ def matching_stats() -> dict[str, Any]:
         "top_gaps": [
             {
                 "category": gap["category"]["code"],
-                "category_name": statistics.localized(gap["category"]),
+                "category_name": stats.localized(gap["category"]),
                 "parameter": gap["parameter"]["key"],
-                "parameter_name": statistics.localized(gap["parameter"]),
+                "parameter_name": stats.localized(gap["parameter"]),
                 "unmet_demands": gap["unmet_demands"],
             }
             for gap in top
