@@ -42,7 +42,7 @@ def spare_redis(settings):
             celery_app.amqp._producer_pool = None
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_requests_answer_without_a_server_error_when_redis_stops_mid_run(spare_redis, manufacturer):
     # given: a maker with a published product, the app using its own Redis for throttling, cache and broker
     maker = member_of(manufacturer)

@@ -156,12 +156,18 @@ def test_report_pages_downloads_and_feed_are_public(client, published, matched):
     response = client.get(reverse("matching:report-csv", args=[published.pk]))
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0][0] == "Demand ID"
-    assert [r[6] for r in rows[1:] if r[0] == str(matched.demand.pk)] == [
+    blank = rows.index([])
+    matches, gap_map = rows[:blank], rows[blank + 1 :]
+    assert matches[0][0] == "Demand ID"
+    assert [r[6] for r in matches[1:] if r[0] == str(matched.demand.pk)] == [
         str(matched.strong.pk),
         str(matched.middling.pk),
     ]
-    assert any(r[0] == str(matched.hard.pk) and r[5] == "" for r in rows[1:])
+    assert any(r[0] == str(matched.hard.pk) and r[5] == "" for r in matches[1:])
+    # the gap map follows as a second table: the unmet 500 MPa demand, short by 400 MPa
+    assert gap_map[0] == ["Gap map"]
+    assert gap_map[1][:3] == ["Category code", "Category", "Parameter key"]
+    assert gap_map[2][2:8] == ["max_pressure", matched.pressure.name_en, "MPa", "1", "400.0", "400.0"]
 
     body = json.loads(client.get(reverse("matching:report-json", args=[published.pk])).content)
     assert body["status"] == "published"
@@ -267,3 +273,16 @@ def test_spec_with_unknown_value_does_not_break_reports(scene):
     services.match_run_full_inline()
     start, end = period()
     assert reports.report_generate(period_start=start, period_end=end).demands_count == 1
+
+
+def test_report_csv_quotes_text_a_spreadsheet_would_run(client, scene, staff_user):
+    scene.demand.title = '=HYPERLINK("http://evil.example")'
+    scene.demand.save()
+    services.match_run_full_inline()
+    start, end = period()
+    report = reports.report_publish(
+        report_id=reports.report_generate(period_start=start, period_end=end).pk, user=staff_user
+    )
+    body = client.get(reverse("matching:report-csv", args=[report.pk])).content.decode("utf-8-sig")
+    [row] = [r for r in csv.reader(io.StringIO(body)) if r and r[0] == str(scene.demand.pk)][:1]
+    assert row[1] == '\'=HYPERLINK("http://evil.example")'
