@@ -34,6 +34,10 @@ if not DEBUG and SECRET_KEY == EMBEDDED_SECRET_KEY:
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# How many reverse proxies in front of the platform append to X-Forwarded-For (0: clients connect directly).
+# The API's throttles and the log-in guard key clients on the address the outermost trusted proxy saw
+# (config.clients.client_address); with the wrong count a client can pick its own address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 INSTALLED_APPS = [
     # The platform's apps come first: their translations and templates take precedence over those of
@@ -124,7 +128,8 @@ else:
 
 # --- Authentication ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Every log-in (page, admin, API token) goes through the log-in guard (accounts.services.login_guard).
+AUTHENTICATION_BACKENDS = ["accounts.backends.GuardedModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -148,10 +153,13 @@ USE_TZ = True
 
 # --- Static and media files -------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploaded files are served by config.files.media_serve after a permission check. Behind nginx, set this to the
+# `internal` location that aliases MEDIA_ROOT (e.g. /protected-media/): Django then checks and nginx sends the bytes.
+MEDIA_ACCEL_REDIRECT_PREFIX = env.str("MEDIA_ACCEL_REDIRECT_PREFIX", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -210,8 +218,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "config.api.throttling.AnonRateThrottle",
+        "config.api.throttling.UserRateThrottle",
     ],
     # Throttling stays on in tests, but a whole test run shares one client address, so its rates are high there.
     "DEFAULT_THROTTLE_RATES": {
@@ -220,6 +228,8 @@ REST_FRAMEWORK = {
         "token": env.str("API_THROTTLE_TOKEN", default="100000/min" if TESTING else "10/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # The same trusted-proxy count as the log-in guard (see TRUSTED_PROXY_COUNT).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Instrument Supply-Demand Matching API",

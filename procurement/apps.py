@@ -7,4 +7,11 @@ class ProcurementConfig(AppConfig):
     verbose_name = _("Demands and procurement")
 
     def ready(self) -> None:
-        from procurement import notices  # noqa: F401  (registers this app's notification messages)
+        # Uploaded files are served through views that check who asks (config.files).
+        from config.files import media_resolver_register
+        from procurement import (
+            notices,  # noqa: F401  (registers this app's notification messages)
+            selectors,
+        )
+
+        media_resolver_register("justifications", selectors.import_justification_file)
