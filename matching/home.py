@@ -22,7 +22,9 @@ from accounts.models import Organization, User
 from accounts.selectors import user_organization_ids
 from catalog.models import Product
 from matching import stats
-from matching.models import Match, MatchReport, Notification
+from matching.models import Match, MatchReport
+from notifications.models import Notification
+from notifications.selectors import notification_list, notification_text, unread_notification_count
 from procurement.models import Demand
 from procurement.selectors import manufacturer_category_paths
 
@@ -143,7 +145,8 @@ def visit_since(session: Any, *, now: datetime | None = None) -> datetime:
 class WhatsNew:
     since: datetime
     unread: int = 0
-    notifications: list[Notification] = field(default_factory=list)
+    # Each notification that came since, with its title in the reader's language
+    notifications: list[tuple[Notification, str]] = field(default_factory=list)
     # New domestic matches of the open demands of the person's institutions
     new_matches: int = 0
     # Demands opened in the categories the person's manufacturers make products for
@@ -154,12 +157,10 @@ class WhatsNew:
         return not (self.unread or self.notifications or self.new_matches or self.new_demands)
 
 
-def _notifications(user: User, since: datetime) -> tuple[int, list[Notification]]:
+def _notifications(user: User, since: datetime) -> tuple[int, list[tuple[Notification, str]]]:
     """The one place the home page reads notifications: the unread count and those that came since."""
-    mine = Notification.objects.filter(user=user)
-    unread = mine.filter(is_read=False).count()
-    recent = list(mine.filter(created_at__gte=since).order_by("-created_at", "-id")[:NOTIFICATIONS_SHOWN])
-    return unread, recent
+    recent = notification_list(user=user).filter(updated_at__gte=since)[:NOTIFICATIONS_SHOWN]
+    return unread_notification_count(user=user), [(n, notification_text(n)[0]) for n in recent]
 
 
 def whats_new(*, user: User, since: datetime) -> WhatsNew:

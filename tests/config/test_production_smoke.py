@@ -134,7 +134,9 @@ def platform(tmp_path_factory) -> Iterator[Platform]:
             check = _run([python, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
             assert "no issues" in check.stdout
             setup = _run([python, "manage.py", "shell", "-c", SETUP], env)
-            _, product_id, document_url = re.search(r"SMOKE (\d+) (\S+)", setup.stdout).group(0).split()
+            found = re.search(r"SMOKE (\d+) (\S+)", setup.stdout)
+            assert found, setup.stdout
+            product_id, document_url = found.groups()
             platform.product_id, platform.document_url = int(product_id), document_url
             bin_dir = Path(python).parent
             platform.processes.append(

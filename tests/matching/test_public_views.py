@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from accounts.models import Province
 from matching import home, reports, services
-from matching.models import Match, Notification
+from matching.models import Match
+from notifications.models import Notification
 from procurement.models import Demand
 from tests.factories import (
     CategoryFactory,
@@ -133,7 +134,7 @@ def test_home_figures_are_recomputed_when_the_cache_is_off(client, gaps, setting
 def test_home_tells_a_signed_in_researcher_what_is_new_since_the_last_visit(client, gaps):
     researcher = gaps.institution_member
     Notification.objects.create(
-        user=researcher, kind=Notification.Kind.NEW_MATCH, title="3 domestic matches", url="/x/", dedupe_key="a"
+        user=researcher, kind="legacy", title="3 domestic matches", url="/x/", dedupe_key="a"
     )
     client.force_login(researcher)
     html = client.get("/").content.decode()
