@@ -133,9 +133,7 @@ def test_home_figures_are_recomputed_when_the_cache_is_off(client, gaps, setting
 
 def test_home_tells_a_signed_in_researcher_what_is_new_since_the_last_visit(client, gaps):
     researcher = gaps.institution_member
-    Notification.objects.create(
-        user=researcher, kind="legacy", title="3 domestic matches", url="/x/", dedupe_key="a"
-    )
+    Notification.objects.create(user=researcher, kind="legacy", title="3 domestic matches", url="/x/", dedupe_key="a")
     client.force_login(researcher)
     html = client.get("/").content.decode()
     news = html[html.index('id="whats-new"') :]
