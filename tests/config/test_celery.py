@@ -19,5 +19,6 @@ def test_every_beat_entry_names_a_registered_task():
         "search.sweep_pending",
         "matching.full_run",
         "matching.draft_weekly_report",
+        "notifications.sweep_email",
     }
     assert scheduled <= set(app.tasks)
