@@ -62,8 +62,7 @@ def test_production_settings_make_the_language_cookie_secure():
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
     env.update({"DJANGO_DEBUG": "False", "DJANGO_SECRET_KEY": "x" * 60, "DJANGO_ALLOWED_HOSTS": "example.org"})
     code = (
-        "from django.conf import settings as s; "
-        "print('COOKIE', s.LANGUAGE_COOKIE_SECURE, s.LANGUAGE_COOKIE_SAMESITE)"
+        "from django.conf import settings as s; print('COOKIE', s.LANGUAGE_COOKIE_SECURE, s.LANGUAGE_COOKIE_SAMESITE)"
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", code],
