@@ -19,11 +19,6 @@ from catalog.models import Category, Evaluation, Parameter, Product, ProductDocu
 AnyUser = User | AnonymousUser
 
 
-def home_statistics() -> dict[str, Any]:
-    published = Product.objects.filter(status=Product.Status.PUBLISHED)
-    return {"products": published.count(), "domestic_products": published.filter(is_domestic=True).count()}
-
-
 # --- Categories and the specification dictionary ---------------------------------------------------------
 
 

@@ -43,6 +43,7 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 INSTALLED_APPS = [
     # The platform's apps come first: their translations and templates take precedence over those of
     # django.contrib (the admin's "Filter" is 过滤器; a search form's is 筛选).
+    "notifications",
     "accounts",
     "catalog",
     "procurement",
@@ -97,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.memberships",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -268,7 +270,6 @@ SPECTACULAR_SETTINGS = {
         "ProductStatusEnum": "catalog.models.Product.Status",
         "ProductDocumentKindEnum": "catalog.models.ProductDocument.Kind",
         "EvaluationKindEnum": "catalog.models.Evaluation.Kind",
-        "NotificationKindEnum": "matching.models.Notification.Kind",
         "MatchRunKindEnum": "matching.models.MatchRun.Kind",
         "MatchRunStatusEnum": "matching.models.MatchRun.Status",
         "MatchReportStatusEnum": "matching.models.MatchReport.Status",
@@ -335,6 +336,8 @@ MATCHING_WEIGHTS = {
     "lead_time": 0.10,
 }
 SEARCH_STALE_AFTER = timedelta(minutes=5)
+# Seconds the home page's platform figures (counts, top gaps, latest report) are cached; 0 computes them each time.
+HOME_CACHE_SECONDS = env.int("HOME_CACHE_SECONDS", default=60)
 
 # --- Logging ----------------------------------------------------------------------------------------
 LOGGING = {

@@ -8,7 +8,7 @@ from config import views
 from config.files import media_serve
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("matching.public_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
@@ -18,6 +18,7 @@ urlpatterns = [
     path("demands/", include("procurement.urls")),
     path("search/", include("search.urls")),
     path("matching/", include("matching.urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/v1/", include("config.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the Content-Security-Policy needs no inline script.

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -17,9 +16,10 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from catalog.models import Category, Product
+from catalog.tabular import csv_bytes
 from config.exceptions import ApplicationError
 from matching.models import DemandMatchSummary, Match, MatchReport, MatchReportEntry
-from matching.statistics import GapValues, collect_gaps, gap_map_rows, gap_map_table, guard_row, localized, names
+from matching.stats import GapValues, collect_gaps, gap_map_rows, gap_map_table, localized, names
 from procurement.models import Demand
 
 # How many of each demand's matches a report lists (and makes public).
@@ -277,25 +277,28 @@ def report_draft_weekly(*, today: date | None = None) -> MatchReport:
 # --- Downloads ---------------------------------------------------------------------------------------------
 
 
-def report_csv(report: MatchReport) -> str:
-    """One row per reported match (and one per demand without any), then the gap map, in the current language."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            _("Demand ID"),
-            _("Demand"),
-            _("Institution"),
-            _("Category"),
-            _("Delivery province"),
-            _("Rank"),
-            _("Product ID"),
-            _("Product"),
-            _("Model"),
-            _("Manufacturer"),
-            _("Score"),
-        ]
-    )
+def report_csv(report: MatchReport) -> bytes:
+    """One row per reported match (and one per demand without any), then the gap map, in the current language.
+
+    UTF-8 with a byte-order mark; names, models and titles that a spreadsheet would run as formulas are quoted.
+    """
+    return csv_bytes(_report_rows(report))
+
+
+def _report_rows(report: MatchReport) -> Iterator[list[Any]]:
+    yield [
+        _("Demand ID"),
+        _("Demand"),
+        _("Institution"),
+        _("Category"),
+        _("Delivery province"),
+        _("Rank"),
+        _("Product ID"),
+        _("Product"),
+        _("Model"),
+        _("Manufacturer"),
+        _("Score"),
+    ]
     for row in report.snapshot.get("demands", []):
         common = [
             row["id"],
@@ -305,25 +308,20 @@ def report_csv(report: MatchReport) -> str:
             localized(row["province"]),
         ]
         if not row["matches"]:
-            writer.writerow(guard_row([*common, "", "", "", "", "", ""]))
+            yield [*common, "", "", "", "", "", ""]
         for match in row["matches"]:
-            writer.writerow(
-                guard_row(
-                    [
-                        *common,
-                        match["rank"],
-                        match["product"],
-                        localized(match),
-                        match["model_number"],
-                        localized(match["manufacturer"]),
-                        f"{match['score']:.4f}",
-                    ]
-                )
-            )
+            yield [
+                *common,
+                match["rank"],
+                match["product"],
+                localized(match),
+                match["model_number"],
+                localized(match["manufacturer"]),
+                f"{match['score']:.4f}",
+            ]
     # The gap map follows after an empty row, with its own header, as a second table of the same file.
     header, rows = gap_map_table(report.snapshot.get("gap_map", []))
-    writer.writerow([])
-    writer.writerow([_("Gap map")])
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
+    yield []
+    yield [_("Gap map")]
+    yield header
+    yield from rows

@@ -1,4 +1,4 @@
-"""Reads with rules: who sees which match, report or notification, and the platform's matching statistics."""
+"""Reads with rules: who sees which match or report, and the platform's matching statistics."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.utils import translation
 from accounts.models import Organization, User
 from accounts.selectors import user_organization_ids
 from catalog.models import Product
-from matching import engine, pools, statistics
+from matching import engine, pools, stats
 from matching import scoring as s
 from matching.models import (
     DemandMatchSummary,
@@ -22,7 +22,6 @@ from matching.models import (
     MatchReport,
     MatchReportEntry,
     MatchRun,
-    Notification,
 )
 from procurement.models import Demand, Requirement
 
@@ -265,7 +264,7 @@ def product_matches(*, user: AnyUser, product_id: int) -> tuple[Product, list[Ex
     )
 
 
-# --- Runs, reports, notifications ----------------------------------------------------------------------------
+# --- Runs and reports ---------------------------------------------------------------------------------------
 
 
 def match_run_list() -> QuerySet[MatchRun]:
@@ -298,22 +297,10 @@ def published_report_list() -> QuerySet[MatchReport]:
     return MatchReport.objects.filter(status=MatchReport.Status.PUBLISHED).order_by("-published_at", "-id")
 
 
-def notification_list(*, user: AnyUser) -> QuerySet[Notification]:
-    if not user.is_authenticated:
-        return Notification.objects.none()
-    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
-
-
-def unread_notification_count(*, user: AnyUser) -> int:
-    if not user.is_authenticated:
-        return 0
-    return Notification.objects.filter(user=user, is_read=False).count()
-
-
 def matching_stats() -> dict[str, Any]:
     """Counts for dashboards and the API: open demands, products, match coverage, and the largest gaps."""
-    coverage = statistics.coverage_now()
-    top = statistics.open_gap_map()[:10]
+    coverage = stats.coverage_now()
+    top = stats.open_gap_map()[:10]
     return {
         "demands_open": coverage.demands_open,
         "demands_matched": coverage.demands_matched,
@@ -325,9 +312,9 @@ def matching_stats() -> dict[str, Any]:
         "top_gaps": [
             {
                 "category": gap["category"]["code"],
-                "category_name": statistics.localized(gap["category"]),
+                "category_name": stats.localized(gap["category"]),
                 "parameter": gap["parameter"]["key"],
-                "parameter_name": statistics.localized(gap["parameter"]),
+                "parameter_name": stats.localized(gap["parameter"]),
                 "unmet_demands": gap["unmet_demands"],
             }
             for gap in top

@@ -9,6 +9,9 @@ class ProcurementConfig(AppConfig):
     def ready(self) -> None:
         # Uploaded files are served through views that check who asks (config.files).
         from config.files import media_resolver_register
-        from procurement import selectors
+        from procurement import (
+            notices,  # noqa: F401  (registers this app's notification messages)
+            selectors,
+        )
 
         media_resolver_register("justifications", selectors.import_justification_file)

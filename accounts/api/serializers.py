@@ -12,6 +12,7 @@ from rest_framework import exceptions, serializers
 
 from accounts.backends import login_wait_of
 from accounts.models import JoinRequest, Membership, Organization, User
+from notifications.selectors import unread_notification_count
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -152,6 +153,7 @@ class MyMembershipSerializer(serializers.ModelSerializer):
 
 class MeSerializer(serializers.ModelSerializer):
     memberships = serializers.SerializerMethodField()
+    unread_notifications = serializers.SerializerMethodField(help_text=_("Your unread notifications."))
 
     class Meta:
         model = User
@@ -164,8 +166,12 @@ class MeSerializer(serializers.ModelSerializer):
             "preferred_language",
             "is_staff",
             "memberships",
+            "unread_notifications",
         ]
         read_only_fields = fields
+
+    def get_unread_notifications(self, obj: User) -> int:
+        return unread_notification_count(user=obj)
 
     @extend_schema_field(MyMembershipSerializer(many=True))
     def get_memberships(self, obj: User) -> list[dict[str, Any]]:

@@ -3,7 +3,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from accounts.models import JoinRequest, Membership, Organization
-from matching.models import Notification
+from notifications.models import Notification
 from tests.factories import InstitutionFactory, ManufacturerFactory, UserFactory, make_uscc, member_of
 
 pytestmark = pytest.mark.django_db
@@ -199,7 +199,7 @@ def test_only_staff_verify_through_the_api(api_client, staff_user, unverified, w
     assert response.status_code == expected
     unverified.refresh_from_db()
     assert unverified.is_verified == (expected == 200)
-    notified = Notification.objects.filter(user=admin, kind=Notification.Kind.ORGANIZATION_VERIFIED).exists()
+    notified = Notification.objects.filter(user=admin, kind="organization_verified").exists()
     assert notified == (expected == 200)
     if expected == 200:
         assert unverified.verified_by == staff_user

@@ -5,7 +5,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import JoinRequest, Membership, Organization, User
-from matching.models import Notification
+from notifications.models import Notification
 from tests.factories import InstitutionFactory, UserFactory, make_uscc, member_of
 
 pytestmark = pytest.mark.django_db
@@ -242,7 +242,7 @@ def test_staff_verify_from_the_queue_page_and_admins_are_notified(client, staff_
     assert response.status_code == 302
     org.refresh_from_db()
     assert org.is_verified and org.verified_by == staff_user
-    assert Notification.objects.filter(user=admin, kind=Notification.Kind.ORGANIZATION_VERIFIED).count() == 1
+    assert Notification.objects.filter(user=admin, kind="organization_verified").count() == 1
 
 
 def test_django_admin_verify_action(client, staff_user):
@@ -259,7 +259,7 @@ def test_django_admin_verify_action(client, staff_user):
     assert (
         Organization.objects.filter(pk__in=[o.pk for o in orgs], is_verified=True, verified_by=staff_user).count() == 2
     )
-    assert Notification.objects.filter(user__in=admins, kind=Notification.Kind.ORGANIZATION_VERIFIED).count() == 2
+    assert Notification.objects.filter(user__in=admins, kind="organization_verified").count() == 2
 
 
 @pytest.mark.parametrize("model", ["user", "organization", "membership", "province", "joinrequest"])
