@@ -13,11 +13,13 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from catalog.selectors import home_statistics
+from config.celery import app
+from search.backends import get_backend
+
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    from catalog.selectors import home_statistics
-
     return render(request, "home.html", {"stats": home_statistics()})
 
 
@@ -50,16 +52,12 @@ def _check_cache() -> dict[str, Any]:
 def _check_broker() -> dict[str, Any]:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"mode": "eager"}
-    from config.celery import app
-
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
     return {"mode": "broker"}
 
 
 def _check_search() -> dict[str, Any]:
-    from search.backends import get_backend
-
     backend = get_backend()
     backend.ping()
     return {"backend": backend.name}

@@ -7,4 +7,8 @@ class ProcurementConfig(AppConfig):
     verbose_name = _("Demands and procurement")
 
     def ready(self) -> None:
-        from procurement import notices  # noqa: F401  (registers this app's notification messages)
+        # Registrations with the ground floor, importable only once models are loaded.
+        from procurement import notices, search
+
+        notices.register()
+        search.register()
