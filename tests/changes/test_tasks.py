@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from unittest import mock
 
 import pytest
@@ -73,22 +72,16 @@ def test_sweep_serves_every_consumer_even_when_one_fails():
 
 @pytest.mark.redis
 def test_kick_queues_the_consume_task_on_the_real_broker(redis_celery_app, django_capture_on_commit_callbacks):
-    # given: a real Redis broker (not eager), and the consume task routed to a queue of this test's own
-    queue = f"changes-test-{uuid.uuid4().hex[:8]}"
+    # given: a real Redis broker (not eager), its queues purged by the fixture
     with redis_celery_app.connection_for_write() as connection:
-        redis_celery_app.conf.task_routes = {"changes.consume": {"queue": queue}}
-        try:
-            # when: a change is recorded and its transaction commits
-            with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-                change_record(entity="product", ids=[ProductFactory().pk])
-        finally:
-            redis_celery_app.conf.task_routes = None
-        # then: one consume message per consumer is on the queue
-        simple = connection.SimpleQueue(queue)
+        # when: a change is recorded and its transaction commits
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            change_record(entity="product", ids=[ProductFactory().pk])
+        # then: one consume message per consumer is on the default queue
+        simple = connection.SimpleQueue(redis_celery_app.conf.task_default_queue)
         messages = [simple.get(timeout=5), simple.get(timeout=5)]
         assert sorted(m.headers["argsrepr"] for m in messages) == ["('matching',)", "('search',)"]
         assert {m.headers["task"] for m in messages} == {"changes.consume"}
         for message in messages:
             message.ack()
-        simple.queue.delete()
         simple.close()

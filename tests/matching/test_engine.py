@@ -8,7 +8,7 @@ from django.core import mail
 from catalog.models import Product
 from changes.services import change_record
 from config.exceptions import ApplicationError
-from matching import selectors, services, tasks
+from matching import runs, selectors, services, tasks
 from matching.models import DemandMatchSummary, Match, MatchRun, MatchRunChunk
 from notifications.models import Notification, NotificationEvent
 from procurement.models import Demand, Requirement
@@ -188,7 +188,7 @@ def test_full_run_task_dispatches_chunks_which_run_eagerly(scene, django_capture
 
 
 def test_full_run_groups_chunks_by_category(scene, monkeypatch):
-    monkeypatch.setattr(services, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(runs, "CHUNK_SIZE", 2)
     for _ in range(3):
         DemandFactory(category=scene.leaf)
     plan = services.match_run_start_full(dispatch=False)
@@ -276,8 +276,8 @@ def test_candidate_pool_survives_the_shared_cache(scene):
 
     pool = pools.load_pool(category_id=scene.root.pk)
     copy = pickle.loads(pickle.dumps(pool))
-    row = services.engine.demand_facts([scene.demand.pk])[scene.demand.pk]
-    weights = services.engine.weights()
+    row = runs.engine.demand_facts([scene.demand.pk])[scene.demand.pk]
+    weights = runs.engine.weights()
     original = pool.shortlist(row.facts, weights=weights, top_n=5, near_miss_n=5)
     restored = copy.shortlist(row.facts, weights=weights, top_n=5, near_miss_n=5)
     assert [p.product_id for p in restored.matches] == [p.product_id for p in original.matches]
