@@ -137,7 +137,7 @@ def open_demands(category_code: str, count: int) -> list[int]:
     poster = User.objects.create_user(email="bench-buyer@example.org", password=None)
     Membership.objects.create(user=poster, organization=institution, role=Membership.Role.ADMIN)
     category = Category.objects.get(code=category_code)
-    pressure = Parameter.objects.get(category__code="0105", key="pressure_max")
+    pressure = Parameter.objects.get(category=category, key="pressure_max")
     today = datetime.date.today()
     demands = Demand.objects.bulk_create(
         [

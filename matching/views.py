@@ -200,8 +200,7 @@ def report_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def report_csv(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.report_get(user=request.user, pk=pk)
-    # A byte-order mark so spreadsheet programs read the Chinese text as UTF-8.
-    response = HttpResponse("\ufeff" + reports.report_csv(report), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(reports.report_csv(report), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="match-report-{report.pk}.csv"'
     return response
 

@@ -12,14 +12,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Province
 from catalog.models import Category, Parameter, Product
-from catalog.units import display_unit
+from catalog.values import compatible_units, unit_choice_label
 from config.exceptions import ApplicationError
 from procurement.models import Demand, SharedInstrument
 from procurement.requirement_rules import (
     OPERATORS_BY_TYPE,
     RequirementInput,
     requirement_clean,
-    unit_choices,
 )
 
 OPERATOR_LABELS = {
@@ -131,7 +130,7 @@ class RequirementRowForm(forms.Form):
         self.parameter = parameter
         operators = OPERATORS_BY_TYPE.get(parameter.value_type, ())
         self.fields["operator"].choices = [(op, OPERATOR_LABELS[op]) for op in operators]  # type: ignore[attr-defined]
-        self.fields["unit"].choices = [(u, display_unit(u) if u else "—") for u in unit_choices(parameter.unit)]  # type: ignore[attr-defined]
+        self.fields["unit"].choices = [(u, unit_choice_label(u)) for u in compatible_units(parameter.unit)]  # type: ignore[attr-defined]
         if parameter.value_type == Parameter.ValueType.CHOICE:
             self.fields["choices"].choices = [(str(c), str(c)) for c in parameter.choices or []]  # type: ignore[attr-defined]
         if parameter.value_type == Parameter.ValueType.BOOLEAN:
@@ -347,7 +346,7 @@ class SharedInstrumentForm(forms.ModelForm):
 
 class SharedInstrumentImportForm(forms.Form):
     institution = forms.ModelChoiceField(queryset=Organization.objects.none(), label=_("Institution"), empty_label=None)
-    file = forms.FileField(label=_("CSV file"))
+    file = forms.FileField(label=_("CSV or XLSX file"))
 
     def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization, Province, User
 from accounts.selectors import user_is_member
 from catalog.models import Category, Parameter, Product, Specification
-from catalog.specvalues import SpecificationError, clean_specification
+from catalog.specvalues import clean_specification
+from catalog.values import InvalidValue
 from changes.services import change_record
 from config.exceptions import ApplicationError
 
@@ -201,7 +202,7 @@ def _write_specifications(
                 flag=item.get("bool"),
                 unit=item.get("unit"),
             )
-        except SpecificationError as exc:
+        except InvalidValue as exc:
             errors[key] = exc.reason
             continue
         rows.append(Specification(product=product, parameter=parameter, **clean.as_fields()))

@@ -306,7 +306,8 @@ def test_shared_instrument_csv_import_through_the_api(api_client, researcher, di
     )
     response = api_client.post("/api/v1/shared-instruments/import/", {"file": bad}, format="multipart")
     assert response.status_code == 400
-    assert response.json()["errors"] == [{"row": 3, "field": "category", "message": "Unknown category “NOPE”."}]
+    assert response.json()["errors"] == [{"row": 3, "column": "category", "reason": "Unknown category “NOPE”."}]
+    assert response.json()["written"] is False
     good = SimpleUploadedFile("s.csv", f"name,category,province\nA,{dictionary.leaf.code},110000\n".encode())
     response = api_client.post("/api/v1/shared-instruments/import/", {"file": good}, format="multipart")
     assert response.status_code == 201
