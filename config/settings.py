@@ -90,6 +90,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.memberships",
             ],
+            # Shared tags outside any app (the project package is not an installed app).
+            "libraries": {"ui": "config.templatetags.ui"},
         },
     },
 ]

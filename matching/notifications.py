@@ -102,6 +102,7 @@ def notify_new_pairs(pairs: Sequence[tuple[int, int, float]]) -> int:
         title, institution_id = demands[demand_id]
         name_zh, name_en, model, manufacturer_id = products[product_id]
         url = _url("procurement:demand-detail", demand_id)
+        url = f"{url}#matches" if url else url  # to the matches on the demand page, not its top
         for users, kind, side in (
             (members.get(institution_id, []), Notification.Kind.NEW_MATCH, "demand"),
             (members.get(manufacturer_id, []), Notification.Kind.NEW_DEMAND, "product"),

@@ -22,13 +22,17 @@ RANGE = "range"
 CHOICE = "choice"
 BOOLEAN = "boolean"
 
-# Operators each value type accepts; the first is the default offered on forms.
+# Operators each value type accepts; the first is the default when the parameter has no better direction.
 OPERATORS_BY_TYPE: dict[str, tuple[str, ...]] = {
     NUMBER: (">=", "<=", "="),
     RANGE: ("covers",),
     CHOICE: ("in", "="),
     BOOLEAN: ("=",),
 }
+
+# A number where lower is better (RSD, noise, detection limit) is asked for as "at most"; defaulting it to
+# "at least" would make a researcher who types "0.1 %" ask for RSD >= 0.1 % and get the wrong matches.
+_OPERATOR_BY_BETTER: dict[str, str] = {"lower": "<=", "higher": ">=", "wider": "covers"}
 
 MAX_WEIGHT = 100.0
 
@@ -93,6 +97,7 @@ class ParameterLike(Protocol):
     key: str
     unit: str
     value_type: str
+    better: str
     choices: Any
     min_value: float | None
     max_value: float | None
@@ -127,6 +132,23 @@ class CleanRequirement:
     unit: str = ""
     is_mandatory: bool = True
     weight: float = 1.0
+
+
+def default_operator(parameter: ParameterLike) -> str:
+    """The operator a requirement on this parameter means when none is given: from the better direction."""
+    allowed = OPERATORS_BY_TYPE.get(parameter.value_type, ())
+    if not allowed:
+        return ""
+    preferred = _OPERATOR_BY_BETTER.get(parameter.better or "")
+    return preferred if preferred in allowed else allowed[0]
+
+
+def operators_for(parameter: ParameterLike) -> list[str]:
+    """The operators a parameter accepts, its default first (a narrow select shows the default's label)."""
+    default = default_operator(parameter)
+    if not default:
+        return []
+    return [default, *(op for op in OPERATORS_BY_TYPE.get(parameter.value_type, ()) if op != default)]
 
 
 def unit_choices(canonical: str) -> list[str]:
@@ -204,10 +226,11 @@ def requirement_clean(parameter: ParameterLike, data: RequirementInput) -> Clean
     """Validate one requirement against its parameter; raise ApplicationError naming the offending field."""
     value_type = parameter.value_type
     allowed = OPERATORS_BY_TYPE.get(value_type, ())
-    if data.operator not in allowed:
+    operator = (data.operator or "").strip() or default_operator(parameter)
+    if operator not in allowed:
         raise ApplicationError(
             _("The operator “%(operator)s” does not fit this parameter; use one of: %(allowed)s.")
-            % {"operator": data.operator, "allowed": ", ".join(allowed)},
+            % {"operator": operator, "allowed": ", ".join(allowed)},
             field="operator",
         )
     weight = _number(data.weight if _present(data.weight) else 1.0, "weight")
@@ -219,7 +242,7 @@ def requirement_clean(parameter: ParameterLike, data: RequirementInput) -> Clean
     unit = (data.unit or "").strip()
     clean = CleanRequirement(
         parameter_key=parameter.key,
-        operator=data.operator,
+        operator=operator,
         is_mandatory=bool(data.is_mandatory),
         weight=weight,
     )
@@ -249,12 +272,12 @@ def requirement_clean(parameter: ParameterLike, data: RequirementInput) -> Clean
     elif value_type == CHOICE:
         known = [str(c) for c in (parameter.choices or [])]
         picked = [str(c).strip() for c in data.choices if str(c).strip()]
-        if data.operator == "=" and not picked and _present(data.value):
+        if operator == "=" and not picked and _present(data.value):
             picked = [str(data.value).strip()]
         picked = list(dict.fromkeys(picked))
         if not picked:
             raise ApplicationError(_("Choose at least one value."), field="choices")
-        if data.operator == "=" and len(picked) != 1:
+        if operator == "=" and len(picked) != 1:
             raise ApplicationError(_("“=” takes exactly one value; use “in” for several."), field="choices")
         unknown = [c for c in picked if c not in known]
         if unknown:

@@ -77,7 +77,8 @@ def quote_submit(
         kind=Notification.Kind.QUOTE_RECEIVED,
         title=title,
         body=body,
-        url=reverse("procurement:demand-detail", args=[demand.pk]),
+        # Straight to the quotes, which sit above the match cards on the buyer's page.
+        url=reverse("procurement:demand-detail", args=[demand.pk]) + "#quotes",
         dedupe_key=f"quote-received:{quote.pk}",
     )
     return quote
