@@ -43,7 +43,7 @@ def component_labels() -> dict[str, str]:
 @require_GET
 def demand_matches(request: HttpRequest, pk: int) -> HttpResponse:
     """The ranked matches of a demand with their explanations (an htmx fragment of the demand page)."""
-    context = selectors.demand_matches(user=request.user, demand_id=pk)
+    context = selectors.demand_matches(user=request.user, demand_id=pk, show_all=request.GET.get("all") == "1")
     return render(
         request,
         "matching/demand_matches.html",

@@ -245,3 +245,89 @@ def test_the_api_reports_every_bad_demand_field(api_client, researcher, dictiona
     )
     assert response.status_code == 400
     assert {"quantity", "budget", "deadline"} <= set(response.json()["fields"])
+
+
+# --- quotes -------------------------------------------------------------------------------------------------------
+
+
+def quote_scene(institution, researcher, manufacturer):
+    from tests.factories import DemandFactory, ProductFactory
+
+    demand = DemandFactory(institution=institution, posted_by=researcher)
+    product = ProductFactory(manufacturer=manufacturer, category=demand.category)
+    return demand, product
+
+
+def test_quote_errors_stand_beside_their_fields_with_the_typed_values_kept(
+    client, institution, researcher, manufacturer, maker
+):
+    demand, product = quote_scene(institution, researcher, manufacturer)
+    client.force_login(maker)
+    # when a manufacturer sends a quote with a price that is not a number and a negative lead time
+    response = client.post(
+        reverse("procurement:quote-create", args=[demand.pk]),
+        {"product": product.pk, "unit_price": "12万", "lead_time_days": "-5", "message": "含安装培训"},
+    )
+    # then the demand page comes back with the form as typed and each error under its field
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'value="12万"' in html
+    assert 'value="-5"' in html
+    assert "含安装培训" in html
+    form = response.context["quote_form"]
+    assert set(form.errors) == {"unit_price", "lead_time_days"}
+    summary = found(r'<div class="alert alert-danger error-summary".*?</div>', html)
+    assert 'href="#id_unit_price">Unit price (CNY)</a>' in summary
+    assert 'href="#id_lead_time_days">Lead time (days)</a>' in summary
+    assert "unit_price" not in re.sub(r'[\w-]+="[^"]*"', "", html)  # only in attributes, never as text
+    assert not demand.quotes.exists()
+
+
+def test_a_service_refusal_of_a_quote_is_shown_on_its_field_in_chinese(
+    client, settings, institution, researcher, manufacturer, maker
+):
+    settings.LANGUAGE_CODE = "zh-hans"
+    demand, product = quote_scene(institution, researcher, manufacturer)
+    client.force_login(maker)
+    response = client.post(
+        reverse("procurement:quote-create", args=[demand.pk]),
+        {"product": product.pk, "unit_price": "0"},
+        **chinese(client),
+    )
+    assert response.status_code == 400
+    assert "unit_price" in response.context["quote_form"].errors
+    html = response.content.decode()
+    summary = found(r'<div class="alert alert-danger error-summary".*?</div>', html)
+    assert 'href="#id_unit_price">单价（元）</a>: 单价必须为合理的正数。' in summary
+    assert "* unit_price" not in html
+
+
+def test_quotes_come_before_the_match_cards_and_the_buyer_is_sent_to_them(
+    client, institution, researcher, manufacturer, maker
+):
+    from matching.models import Notification
+    from procurement import services
+
+    demand, product = quote_scene(institution, researcher, manufacturer)
+    services.quote_submit(user=maker, demand=demand, product=product, unit_price=380000)
+    notification = Notification.objects.get(user=researcher, kind=Notification.Kind.QUOTE_RECEIVED)
+    assert notification.url == reverse("procurement:demand-detail", args=[demand.pk]) + "#quotes"
+    client.force_login(researcher)
+    html = client.get(reverse("procurement:demand-detail", args=[demand.pk])).content.decode()
+    assert '<section id="quotes"' in html
+    assert html.index('id="quotes"') < html.index('id="matches"')
+    assert "CNY 380,000.00" in html
+
+
+def test_demand_pages_show_budgets_in_wan_in_chinese(client, settings, dictionary):
+    from tests.factories import DemandFactory
+    from tests.procurement.test_views import indexed
+
+    settings.LANGUAGE_CODE = "zh-hans"
+    demand = DemandFactory(category=dictionary.leaf, budget=2297000)
+    indexed(demand)
+    listing = client.get(reverse("procurement:demand-list"), **chinese(client)).content.decode()
+    assert "229.7 万元" in listing
+    assert "2297000" not in listing
+    detail = client.get(reverse("procurement:demand-detail", args=[demand.pk]), **chinese(client)).content.decode()
+    assert "229.7 万元" in detail
