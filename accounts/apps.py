@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Accounts and organizations")
+
+    def ready(self) -> None:
+        from accounts import notices  # noqa: F401  (registers this app's notification messages)

@@ -85,7 +85,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         except (ValidationError, ApplicationError) as exc:
             forms.add_service_errors(form, exc, SIGNUP_ERROR_FIELDS)
         else:
-            login(request, result.user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, result.user, backend="accounts.backends.GuardedModelBackend")
             if result.join_request is not None:
                 messages.success(
                     request,

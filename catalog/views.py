@@ -21,7 +21,7 @@ from catalog.api.views import acting_user, file_response, template_response
 from catalog.forms import DocumentForm, EvaluationForm, ImportForm, ProductFilterForm, ProductForm, SpecificationForm
 from catalog.models import Category, Product
 from catalog.specvalues import display_value
-from catalog.units import display_unit
+from catalog.values import display_unit
 from config.confirm import Confirmation, confirmation_page, is_confirmed
 from config.exceptions import ApplicationError
 from search.selectors import SearchQuery, search
@@ -316,7 +316,7 @@ def product_import(request: HttpRequest) -> HttpResponse:
                 manufacturer=form.cleaned_data["manufacturer"],
                 user=acting_user(request),
                 filename=upload.name,
-                data=importing.read_upload(upload),
+                data=importing.products_upload_read(upload),
                 atomic=form.cleaned_data["atomic"],
                 publish=form.cleaned_data["publish"],
             )

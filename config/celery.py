@@ -23,6 +23,12 @@ app.conf.beat_schedule = {
         "task": "search.sweep_pending",
         "schedule": crontab(minute="*/5"),
     },
+    # Safety net for notification emails: what a lost task, a broker outage or a failing mail server left
+    # unsent goes out within minutes (a row stops being retried after a few failed attempts).
+    "notifications-sweep-email": {
+        "task": "notifications.sweep_email",
+        "schedule": crontab(minute="*/10"),
+    },
     # Nightly full matching run, after the day's product and demand changes have settled.
     "matching-nightly-full-run": {
         "task": "matching.full_run",

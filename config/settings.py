@@ -34,10 +34,15 @@ if not DEBUG and SECRET_KEY == EMBEDDED_SECRET_KEY:
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# How many reverse proxies in front of the platform append to X-Forwarded-For (0: clients connect directly).
+# The API's throttles and the log-in guard key clients on the address the outermost trusted proxy saw
+# (config.clients.client_address); with the wrong count a client can pick its own address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 INSTALLED_APPS = [
     # The platform's apps come first: their translations and templates take precedence over those of
     # django.contrib (the admin's "Filter" is 过滤器; a search form's is 筛选).
+    "notifications",
     "accounts",
     "catalog",
     "procurement",
@@ -89,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.memberships",
+                "notifications.context_processors.unread_notifications",
             ],
             # Shared tags outside any app (the project package is not an installed app).
             "libraries": {"ui": "config.templatetags.ui"},
@@ -110,13 +116,22 @@ CACHE_URL = env.str("CACHE_URL", default="")
 if CACHE_URL:
     CACHES = {"default": env.cache("CACHE_URL")}
 elif REDIS_URL and not TESTING:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis may be lost (DESIGN.md): the cache then degrades to misses with a logged warning, never a 500, and
+    # short socket timeouts keep a request from hanging on a Redis that does not answer.
+    CACHES = {
+        "default": {
+            "BACKEND": "config.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Authentication ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Every log-in (page, admin, API token) goes through the log-in guard (accounts.services.login_guard).
+AUTHENTICATION_BACKENDS = ["accounts.backends.GuardedModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -140,10 +155,13 @@ USE_TZ = True
 
 # --- Static and media files -------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploaded files are served by config.files.media_serve after a permission check. Behind nginx, set this to the
+# `internal` location that aliases MEDIA_ROOT (e.g. /protected-media/): Django then checks and nginx sends the bytes.
+MEDIA_ACCEL_REDIRECT_PREFIX = env.str("MEDIA_ACCEL_REDIRECT_PREFIX", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -202,8 +220,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "config.api.throttling.AnonRateThrottle",
+        "config.api.throttling.UserRateThrottle",
     ],
     # Throttling stays on in tests, but a whole test run shares one client address, so its rates are high there.
     "DEFAULT_THROTTLE_RATES": {
@@ -212,6 +230,8 @@ REST_FRAMEWORK = {
         "token": env.str("API_THROTTLE_TOKEN", default="100000/min" if TESTING else "10/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # The same trusted-proxy count as the log-in guard (see TRUSTED_PROXY_COUNT).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Instrument Supply-Demand Matching API",
@@ -232,7 +252,6 @@ SPECTACULAR_SETTINGS = {
         "ProductStatusEnum": "catalog.models.Product.Status",
         "ProductDocumentKindEnum": "catalog.models.ProductDocument.Kind",
         "EvaluationKindEnum": "catalog.models.Evaluation.Kind",
-        "NotificationKindEnum": "matching.models.Notification.Kind",
         "MatchRunKindEnum": "matching.models.MatchRun.Kind",
         "MatchRunStatusEnum": "matching.models.MatchRun.Status",
         "MatchReportStatusEnum": "matching.models.MatchReport.Status",
@@ -260,7 +279,15 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 # Redis redelivers an unacknowledged task after the visibility timeout; it must outlast the longest task
 # or a slow task would run twice in parallel.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 30 * 60}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 30 * 60,
+    # A request that queues a task must not hang on a broker that does not answer.
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+}
+# Sending a task while the broker is down fails after one quick retry; the callers log it and the change outbox's
+# periodic sweep catches up, so a write never waits long for Redis, nor fails because of it.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Search -----------------------------------------------------------------------------------------
@@ -291,6 +318,8 @@ MATCHING_WEIGHTS = {
     "lead_time": 0.10,
 }
 SEARCH_STALE_AFTER = timedelta(minutes=5)
+# Seconds the home page's platform figures (counts, top gaps, latest report) are cached; 0 computes them each time.
+HOME_CACHE_SECONDS = env.int("HOME_CACHE_SECONDS", default=60)
 
 # --- Logging ----------------------------------------------------------------------------------------
 LOGGING = {

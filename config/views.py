@@ -1,4 +1,4 @@
-"""Project-level pages: the home page and the health check."""
+"""Project-level views: the health check."""
 
 from __future__ import annotations
 
@@ -8,17 +8,9 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    from catalog.selectors import home_statistics
-
-    return render(request, "home.html", {"stats": home_statistics()})
 
 
 def _timed(check: Any) -> dict[str, Any]:

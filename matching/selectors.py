@@ -1,8 +1,7 @@
-"""Reads with rules: who sees which match, report or notification, and the platform's matching statistics."""
+"""Reads with rules: who sees which match or report, and the platform's matching statistics."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,8 +13,8 @@ from django.utils import translation
 
 from accounts.models import Organization, User
 from accounts.selectors import user_organization_ids
-from catalog.models import Category, Parameter, Product
-from matching import engine, pools
+from catalog.models import Product
+from matching import engine, pools, stats
 from matching import scoring as s
 from matching.models import (
     DemandMatchSummary,
@@ -23,7 +22,6 @@ from matching.models import (
     MatchReport,
     MatchReportEntry,
     MatchRun,
-    Notification,
 )
 from procurement.models import Demand, Requirement
 
@@ -305,7 +303,7 @@ def product_matches(*, user: AnyUser, product_id: int) -> tuple[Product, list[Ex
     )
 
 
-# --- Runs, reports, notifications ----------------------------------------------------------------------------
+# --- Runs and reports ---------------------------------------------------------------------------------------
 
 
 def match_run_list() -> QuerySet[MatchRun]:
@@ -338,50 +336,26 @@ def published_report_list() -> QuerySet[MatchReport]:
     return MatchReport.objects.filter(status=MatchReport.Status.PUBLISHED).order_by("-published_at", "-id")
 
 
-def notification_list(*, user: AnyUser) -> QuerySet[Notification]:
-    if not user.is_authenticated:
-        return Notification.objects.none()
-    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
-
-
-def unread_notification_count(*, user: AnyUser) -> int:
-    if not user.is_authenticated:
-        return 0
-    return Notification.objects.filter(user=user, is_read=False).count()
-
-
 def matching_stats() -> dict[str, Any]:
     """Counts for dashboards and the API: open demands, products, match coverage, and the largest gaps."""
-    open_demands = Demand.objects.filter(status=Demand.Status.OPEN)
-    demands_open = open_demands.count()
-    covered = open_demands.filter(Exists(Match.objects.filter(demand=OuterRef("pk"), is_near_miss=False))).count()
-    published = Product.objects.filter(status=Product.Status.PUBLISHED)
-    counter: Counter[tuple[int, int]] = Counter()
-    for category_id, gaps in DemandMatchSummary.objects.filter(
-        demand__status=Demand.Status.OPEN, matches_count=0
-    ).values_list("demand__category_id", "requirement_gaps"):
-        for gap in gaps:
-            if not gap.get("met"):
-                counter[(category_id, int(gap["parameter"]))] += 1
-    top = counter.most_common(10)
-    categories = Category.objects.in_bulk({c for (c, _p), _n in top})
-    parameters = Parameter.objects.in_bulk({p for (_c, p), _n in top})
+    coverage = stats.coverage_now()
+    top = stats.open_gap_map()[:10]
     return {
-        "demands_open": demands_open,
-        "demands_matched": covered,
-        "match_coverage": round(covered / demands_open, 4) if demands_open else 0.0,
-        "products_domestic": published.filter(is_domestic=True).count(),
-        "products_imported": published.filter(is_domestic=False).count(),
+        "demands_open": coverage.demands_open,
+        "demands_matched": coverage.demands_matched,
+        "match_coverage": coverage.share,
+        "products_domestic": coverage.products_domestic,
+        "products_imported": coverage.products_imported,
         "matches": Match.objects.filter(is_near_miss=False, demand__status=Demand.Status.OPEN).count(),
         "reports_published": MatchReport.objects.filter(status=MatchReport.Status.PUBLISHED).count(),
         "top_gaps": [
             {
-                "category": categories[c].code if c in categories else "",
-                "category_name": categories[c].name if c in categories else "",
-                "parameter": parameters[p].key if p in parameters else "",
-                "parameter_name": parameters[p].name if p in parameters else "",
-                "unmet_demands": n,
+                "category": gap["category"]["code"],
+                "category_name": stats.localized(gap["category"]),
+                "parameter": gap["parameter"]["key"],
+                "parameter_name": stats.localized(gap["parameter"]),
+                "unmet_demands": gap["unmet_demands"],
             }
-            for (c, p), n in top
+            for gap in top
         ],
     }

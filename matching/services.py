@@ -1,4 +1,4 @@
-"""Matching services: schedule and run the engine, keep MatchRun records, mark notifications read.
+"""Matching services: schedule and run the engine, keep MatchRun records.
 
 Reports live in ``matching.reports``. Runs are idempotent: matches are current state keyed by (demand, product),
 a full run's chunks are marked done in the transaction that writes them, and notifications are deduplicated.
@@ -21,7 +21,7 @@ from accounts.models import User
 from catalog.models import Product
 from config.exceptions import ApplicationError
 from matching import engine, pools
-from matching.models import MatchRun, MatchRunChunk, Notification
+from matching.models import MatchRun, MatchRunChunk
 from matching.vector import CandidatePool
 from procurement.models import Demand
 
@@ -334,14 +334,3 @@ def match_run_prune(*, keep_days: int = RUN_RETENTION_DAYS) -> int:
         .delete()
     )
     return deleted
-
-
-# --- Notifications -------------------------------------------------------------------------------------------
-
-
-def notification_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
-    """Mark the user's notifications read: the given ones, or all of them. Returns how many changed."""
-    qs = Notification.objects.filter(user=user, is_read=False)
-    if notification_ids is not None:
-        qs = qs.filter(pk__in=notification_ids)
-    return qs.update(is_read=True)

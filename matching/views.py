@@ -1,4 +1,4 @@
-"""Pages: match fragments for demand and product pages, match reports, notifications, runs (staff)."""
+"""Pages: match fragments for demand and product pages, match reports, runs (staff)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -251,8 +250,7 @@ def report_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def report_csv(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.report_get(user=request.user, pk=pk)
-    # A byte-order mark so spreadsheet programs read the Chinese text as UTF-8.
-    response = HttpResponse("\ufeff" + reports.report_csv(report), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(reports.report_csv(report), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="match-report-{report.pk}.csv"'
     return response
 
@@ -276,27 +274,6 @@ def report_json(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="match-report-{report.pk}.json"'
     return response
-
-
-# --- Notifications ----------------------------------------------------------------------------------------
-
-
-@login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        raw = request.POST.get("notification")
-        ids = [int(raw)] if raw and raw.isdecimal() else None
-        services.notification_mark_read(user=request.user, notification_ids=ids)  # type: ignore[arg-type]
-        target = request.POST.get("next") or ""
-        if target.startswith("/") and not target.startswith("//"):
-            return HttpResponseRedirect(target)
-        return redirect("matching:notification-list")
-    page = Paginator(selectors.notification_list(user=request.user), 25).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "matching/notification_list.html",
-        {"page": page, "unread": selectors.unread_notification_count(user=request.user)},
-    )
 
 
 # --- Runs (staff) -------------------------------------------------------------------------------------------

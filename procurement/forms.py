@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Province
 from catalog.models import Category, Parameter, Product
-from catalog.units import display_unit
+from catalog.values import compatible_units, unit_choice_label
 from config.exceptions import ApplicationError
 from config.forms import IsoDateInput, MarksInvalidFields
 from procurement.models import Demand, SharedInstrument
@@ -23,7 +23,6 @@ from procurement.requirement_rules import (
     default_operator,
     operators_for,
     requirement_clean,
-    unit_choices,
 )
 from procurement.services.demands import demand_field_errors
 
@@ -160,7 +159,7 @@ class RequirementRowForm(MarksInvalidFields, forms.Form):
         self.parameter = parameter
         self.fields["operator"].choices = [(op, OPERATOR_LABELS[op]) for op in operators_for(parameter)]  # type: ignore[attr-defined]
         self.fields["operator"].initial = default_operator(parameter)
-        self.fields["unit"].choices = [(u, display_unit(u) if u else "—") for u in unit_choices(parameter.unit)]  # type: ignore[attr-defined]
+        self.fields["unit"].choices = [(u, unit_choice_label(u)) for u in compatible_units(parameter.unit)]  # type: ignore[attr-defined]
         if parameter.value_type == Parameter.ValueType.CHOICE:
             self.fields["choices"].choices = [(str(c), str(c)) for c in parameter.choices or []]  # type: ignore[attr-defined]
         if parameter.value_type == Parameter.ValueType.BOOLEAN:
@@ -392,7 +391,7 @@ class SharedInstrumentForm(forms.ModelForm):
 
 class SharedInstrumentImportForm(forms.Form):
     institution = forms.ModelChoiceField(queryset=Organization.objects.none(), label=_("Institution"), empty_label=None)
-    file = forms.FileField(label=_("CSV file"))
+    file = forms.FileField(label=_("CSV or XLSX file"))
 
     def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

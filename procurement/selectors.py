@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
-from django.http import Http404
+from django.db.models.fields.files import FieldFile
+from django.http import Http404, HttpRequest
 
 from accounts.models import Organization
 from accounts.selectors import AnyUser, user_is_verified_manufacturer, user_organization_ids
@@ -346,6 +347,15 @@ def import_justification_for(*, user: AnyUser, demand: Demand) -> ImportJustific
         .prefetch_related("domestic_products_considered")
         .first()
     )
+
+
+def import_justification_file(request: HttpRequest, name: str) -> FieldFile | None:
+    """A justification's evidence document, for the buyer institution's members and platform administrators."""
+    justification = ImportJustification.objects.filter(document=name).select_related("demand").first()
+    if justification is None:
+        return None
+    access = demand_access(request.user)
+    return justification.document if access.is_staff or access.can_edit(justification.demand) else None
 
 
 def import_justification_queue(*, user: AnyUser, status: str | None = None) -> QuerySet[ImportJustification]:

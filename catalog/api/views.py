@@ -23,7 +23,7 @@ from catalog import importing, selectors, services
 from catalog.api import serializers as s
 from catalog.api.filters import ParameterFilterSet, ProductFilterSet
 from catalog.models import Category, Evaluation, Parameter, Product
-from config.api.schema import error_responses, report_or_error
+from config.api.schema import RowReportSerializer, error_responses, report_or_error
 from search.selectors import SearchQuery, search
 
 MAX_SEARCH_IDS = 1000
@@ -213,7 +213,7 @@ class ProductViewSet(
 
     @extend_schema(
         request={"multipart/form-data": s.ImportRequestSerializer},
-        responses={200: s.ImportReportSerializer, 400: report_or_error("ImportFailure", s.ImportReportSerializer)},
+        responses={200: RowReportSerializer, 400: report_or_error("ImportFailure", RowReportSerializer)},
     )
     @action(
         detail=False,
@@ -234,11 +234,11 @@ class ProductViewSet(
             manufacturer=data["manufacturer"],
             user=acting_user(request),
             filename=upload.name,
-            data=importing.read_upload(upload),
+            data=importing.products_upload_read(upload),
             atomic=data["atomic"],
             publish=data["publish"],
         )
-        body = s.ImportReportSerializer(report).data
+        body = RowReportSerializer(report).data
         return Response(body, status=status.HTTP_400_BAD_REQUEST if report.errors else status.HTTP_200_OK)
 
     @extend_schema(

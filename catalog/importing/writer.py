@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
 from accounts.selectors import user_is_member
-from catalog.importing import files
 from catalog.importing.rows import (
     PRODUCT_COLUMNS,
     Dictionary,
@@ -21,11 +22,14 @@ from catalog.importing.rows import (
 )
 from catalog.models import Category, Product, Specification
 from catalog.services.products import is_domestic
+from catalog.tabular import check_columns, read_table, read_upload
 from config.exceptions import ApplicationError
 from matching.services import product_schedule_matching
 from search.services import index_mark
 
 CHUNK_SIZE = 1000
+IMPORT_MAX_BYTES: int = getattr(settings, "CATALOG_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+IMPORT_MAX_ROWS: int = getattr(settings, "CATALOG_IMPORT_MAX_ROWS", 20000)
 
 _PRODUCT_UPSERT_FIELDS = [
     *(name for name, _required in PRODUCT_COLUMNS if name not in ("model_number", "provinces_served", "category")),
@@ -129,6 +133,11 @@ def _write_chunk(
     return matching_ids
 
 
+def products_upload_read(upload: UploadedFile) -> bytes:
+    """The bytes of an uploaded product file, refusing one above the import limit before reading it."""
+    return read_upload(upload, max_bytes=IMPORT_MAX_BYTES)
+
+
 def products_import(
     *,
     manufacturer: Organization,
@@ -152,29 +161,16 @@ def products_import(
         raise ApplicationError(_("Products belong to manufacturers."), field="manufacturer")
     if publish and not manufacturer.is_verified:
         raise ApplicationError(_("Only verified manufacturers can publish products."), field="publish")
-    kind = files.check_upload(filename, data)
-    rows = files.read_rows(kind, data)
-    if not rows:
-        raise ApplicationError(_("The file has no header row."), field="file")
-    columns = parse_header(rows[0])
-    names = [name for name, _unit in columns if name]
-    if "model_number" not in names:
-        raise ApplicationError(_("The header row has no model_number column."), field="file")
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise ApplicationError(
-            _("Columns appear more than once: %(names)s") % {"names": ", ".join(duplicates)}, field="file"
-        )
-    body = rows[1:]
-    if len(body) > files.IMPORT_MAX_ROWS:
-        raise ApplicationError(
-            _("The file has more than %(limit)s rows; split it.") % {"limit": files.IMPORT_MAX_ROWS}, field="file"
-        )
+    table = read_table(
+        filename=filename, data=data, max_bytes=IMPORT_MAX_BYTES, max_rows=IMPORT_MAX_ROWS, sheet="products"
+    )
+    columns = parse_header(table.header)
+    check_columns([name for name, _unit in columns], required=["model_number"])
     dictionary = Dictionary()
     existing = {p.model_number: p for p in Product.objects.filter(manufacturer=manufacturer).select_related("category")}
     report = ImportReport()
     valid = validate_rows(
-        body,
+        table.body,
         columns=columns,
         dictionary=dictionary,
         existing=existing,

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization, Province, User
 from accounts.selectors import user_is_member
 from catalog.models import Category, Parameter, Product, Specification
-from catalog.specvalues import SpecificationError, clean_specification
+from catalog.specvalues import clean_specification
+from catalog.values import InvalidValue
 from config.exceptions import ApplicationError
 from matching.services import product_schedule_matching
 from search.services import index_mark
@@ -187,7 +188,7 @@ def _write_specifications(
                 flag=item.get("bool"),
                 unit=item.get("unit"),
             )
-        except SpecificationError as exc:
+        except InvalidValue as exc:
             errors[key] = exc.reason
             continue
         rows.append(Specification(product=product, parameter=parameter, **clean.as_fields()))

@@ -337,18 +337,7 @@ class SharedInstrumentImportSerializer(serializers.Serializer):
     institution = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.filter(kind=Organization.Kind.INSTITUTION), required=False
     )
-    file = serializers.FileField(help_text="CSV: name, category (code), province (code or name), ...")
-
-
-class SharedInstrumentImportRowSerializer(serializers.Serializer):
-    row = serializers.IntegerField()
-    field = serializers.CharField()
-    message = serializers.CharField()
-
-
-class SharedInstrumentImportReportSerializer(serializers.Serializer):
-    created = serializers.IntegerField()
-    errors = SharedInstrumentImportRowSerializer(many=True)  # type: ignore[assignment]
+    file = serializers.FileField(help_text="CSV or XLSX: name, category (code), province (code or name), ...")
 
 
 # --- quotes -------------------------------------------------------------------------------------------------------

@@ -11,16 +11,16 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Province, User
 from accounts.selectors import user_organization_ids
 from catalog.models import Category, Parameter, Product
 from config.exceptions import ApplicationError
-from matching.models import Notification
-from matching.notifications import notification_send
 from matching.services import demand_schedule_matching
+from notifications.services import notify
+from procurement import notices
 from procurement.models import Award, Demand, DemandRevision, Quote
 from procurement.requirement_rules import CleanRequirement, RequirementInput
 from procurement.selectors import category_parameters
@@ -424,17 +424,10 @@ def demand_expire_overdue(*, today: datetime.date | None = None) -> ExpiryResult
 
 
 def _notify_expired(demand: Demand) -> None:
-    owner = demand.posted_by
-    with translation.override(owner.preferred_language or "zh-hans"):
-        title = _("Your demand “%(title)s” has expired") % {"title": demand.title}
-        body = _(
-            "The deadline %(deadline)s passed without an award. If you still need the instrument, post a new demand."
-        ) % {"deadline": demand.deadline.isoformat()}
-    notification_send(
-        users=[owner],
-        kind=Notification.Kind.DEMAND_EXPIRED,
-        title=title,
-        body=body,
+    notify(
+        users=[demand.posted_by],
+        kind=notices.DEMAND_EXPIRED,
+        params={"title": demand.title, "deadline": demand.deadline.isoformat()},
         url=reverse("procurement:demand-detail", args=[demand.pk]),
-        dedupe_key=f"demand-expired:{demand.pk}",
+        key=f"demand-expired:{demand.pk}",
     )

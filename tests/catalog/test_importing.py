@@ -199,7 +199,7 @@ def test_wrong_files_are_refused(manufacturer, filename, data, message):
 
 
 def test_too_large_files_are_refused(manufacturer, monkeypatch):
-    monkeypatch.setattr("catalog.importing.files.IMPORT_MAX_BYTES", 100)
+    monkeypatch.setattr("catalog.importing.writer.IMPORT_MAX_BYTES", 100)
     with pytest.raises(ApplicationError, match="too large"):
         run(manufacturer, csv_bytes(GOOD))
 

@@ -222,7 +222,7 @@ def test_import_page_is_atomic_by_default_and_shows_the_report(client, maker, ma
         {"manufacturer": manufacturer.pk, "file": SimpleUploadedFile("p.exe", b"MZ")},
     )
     assert "CSV or XLSX" in str(refused.context["form"].errors)
-    monkeypatch.setattr("catalog.importing.files.IMPORT_MAX_BYTES", 10)
+    monkeypatch.setattr("catalog.importing.writer.IMPORT_MAX_BYTES", 10)
     too_large = client.post(
         reverse("catalog:product-import"),
         {"manufacturer": manufacturer.pk, "file": SimpleUploadedFile("p.csv", data)},

@@ -24,7 +24,7 @@ def _wait_for(predicate, seconds: float = 20.0) -> bool:
     return False
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_queued_sync_task_is_run_by_a_worker_through_redis(redis_celery_app):
     # given: a product whose indexing is pending in the outbox
     product = ProductFactory()

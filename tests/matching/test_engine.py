@@ -8,7 +8,8 @@ from django.core import mail
 from catalog.models import Product
 from config.exceptions import ApplicationError
 from matching import selectors, services, tasks
-from matching.models import DemandMatchSummary, Match, MatchRun, MatchRunChunk, Notification
+from matching.models import DemandMatchSummary, Match, MatchRun, MatchRunChunk
+from notifications.models import Notification, NotificationEvent
 from procurement.models import Demand, Requirement
 from tests.factories import DemandFactory, ProductFactory, RequirementFactory, SpecificationFactory
 
@@ -138,10 +139,10 @@ def test_full_run_twice_gives_the_same_rows_and_no_duplicate_notifications(scene
     assert notes_first == 2
     assert Notification.objects.count() == notes_first
     assert len(mail.outbox) == emails_first
-    assert set(Notification.objects.filter(user=scene.institution_member).values_list("dedupe_key", flat=True)) == {
+    assert set(NotificationEvent.objects.filter(user=scene.institution_member).values_list("key", flat=True)) == {
         f"match:{scene.demand.pk}:{scene.strong.pk}:demand",
     }
-    assert Notification.objects.filter(user=scene.maker_member, kind=Notification.Kind.NEW_DEMAND).count() == 1
+    assert Notification.objects.filter(user=scene.maker_member, kind="new_demand").count() == 1
     assert second.notifications_count == 0
 
 
@@ -317,3 +318,42 @@ def test_portable_write_path_used_on_the_embedded_database(scene, monkeypatch):
     monkeypatch.setattr(connection, "vendor", "sqlite")
     services.match_run_demand(demand_id=scene.demand.pk)
     assert pairs(scene.demand) == expected
+
+
+def test_a_requirement_choice_written_in_another_case_matches_the_products_choice(scene):
+    from catalog.models import Parameter
+    from catalog.services import product_specifications_set
+    from procurement.requirement_rules import RequirementInput
+    from procurement.services import demand_update
+    from tests.factories import ParameterFactory
+
+    # given a choice parameter, and the strong product stating "DAD" through the product service
+    detector = ParameterFactory(
+        category=scene.root,
+        key="detector",
+        unit="",
+        value_type=Parameter.ValueType.CHOICE,
+        better=Parameter.Better.NONE,
+        choices=["UV", "DAD"],
+        min_value=None,
+        max_value=None,
+    )
+    product_specifications_set(
+        product=scene.strong, user=scene.maker_member, specifications=[{"parameter": "detector", "choice": "DAD"}]
+    )
+    # when the buyer requires "dad" (another case) through the demand service and the demand is matched
+    demand_update(
+        demand=scene.demand,
+        user=scene.institution_member,
+        requirements=[
+            RequirementInput("max_pressure", ">=", value=400, unit="bar"),
+            RequirementInput("detector", "in", choices=[" dad "]),
+        ],
+    )
+    services.match_run_demand(demand_id=scene.demand.pk)
+    # then the requirement is stored in the dictionary's spelling and the product passes it
+    assert Requirement.objects.get(demand=scene.demand, parameter=detector).value_choices == ["DAD"]
+    match = Match.objects.get(demand=scene.demand, product=scene.strong)
+    assert not match.is_near_miss
+    statuses = {r["key"]: r["status"] for r in explained(match)}
+    assert statuses["detector"] == "pass"

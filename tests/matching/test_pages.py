@@ -54,18 +54,6 @@ def test_the_public_is_not_offered_unpublished_matches(client, scene, settings):
     assert f'data-product="{scene.middling.pk}"' not in html
 
 
-def test_match_notifications_link_to_the_matches_on_the_demand_page(scene):
-    from matching.models import Notification
-
-    services.match_run_demand(demand_id=scene.demand.pk)
-    urls = set(
-        Notification.objects.filter(kind__in=[Notification.Kind.NEW_MATCH, Notification.Kind.NEW_DEMAND]).values_list(
-            "url", flat=True
-        )
-    )
-    assert urls == {reverse("procurement:demand-detail", args=[scene.demand.pk]) + "#matches"}
-
-
 def test_report_form_in_chinese_keeps_its_default_period(client, settings, staff_user):
     # given an administrator reading Chinese, whose locale writes dates as 2027/03/01
     settings.LANGUAGE_CODE = "zh-hans"

@@ -305,12 +305,12 @@ def test_a_service_refusal_of_a_quote_is_shown_on_its_field_in_chinese(
 def test_quotes_come_before_the_match_cards_and_the_buyer_is_sent_to_them(
     client, institution, researcher, manufacturer, maker
 ):
-    from matching.models import Notification
+    from notifications.models import Notification
     from procurement import services
 
     demand, product = quote_scene(institution, researcher, manufacturer)
     services.quote_submit(user=maker, demand=demand, product=product, unit_price=380000)
-    notification = Notification.objects.get(user=researcher, kind=Notification.Kind.QUOTE_RECEIVED)
+    notification = Notification.objects.get(user=researcher)
     assert notification.url == reverse("procurement:demand-detail", args=[demand.pk]) + "#quotes"
     client.force_login(researcher)
     html = client.get(reverse("procurement:demand-detail", args=[demand.pk])).content.decode()

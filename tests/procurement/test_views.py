@@ -282,8 +282,19 @@ def test_csv_import_page_reports_bad_rows(client, researcher, institution, dicti
         reverse("procurement:shared-instrument-import"), {"institution": institution.pk, "file": upload}
     )
     assert response.status_code == 200
-    assert [(e.row, e.field) for e in response.context["report"].errors] == [(3, "category")]
+    assert [(e.row, e.column) for e in response.context["report"].errors] == [(3, "category")]
+    assert "Unknown category" in response.content.decode()
     assert not SharedInstrument.objects.exists()
+
+
+def test_import_page_shows_a_bad_file_as_a_form_error(client, researcher, institution):
+    client.force_login(researcher)
+    upload = SimpleUploadedFile("s.csv", b"name\nx\n")
+    response = client.post(
+        reverse("procurement:shared-instrument-import"), {"institution": institution.pk, "file": upload}
+    )
+    assert response.status_code == 200
+    assert "category" in str(response.context["form"].errors["file"])
 
 
 def test_shared_instrument_list_is_bounded(client, django_assert_max_num_queries):
