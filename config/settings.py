@@ -101,6 +101,8 @@ TEMPLATES = [
                 "accounts.context_processors.memberships",
                 "notifications.context_processors.unread_notifications",
             ],
+            # Shared tags outside any app (the project package is not an installed app).
+            "libraries": {"ui": "config.templatetags.ui"},
         },
     },
 ]
