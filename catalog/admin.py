@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib import admin
@@ -10,8 +11,17 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
+from catalog.services.products import product_changes_record
 from catalog.tasks import refresh_domestic
-from search.services import index_mark
+
+logger = logging.getLogger(__name__)
+
+
+def _queue_refresh_domestic(category_id: int) -> None:
+    try:
+        refresh_domestic.delay(category_id)
+    except Exception:  # a broker outage must not fail the saved change; `manage.py refresh_domestic` catches up
+        logger.exception("catalog: could not queue refresh_domestic for category %s", category_id)
 
 
 class ParameterInline(admin.TabularInline):
@@ -36,7 +46,7 @@ class CategoryAdmin(admin.ModelAdmin):
         if "domestic_threshold" in form.changed_data:
             # Products of the subtree may change sides; re-derive them once the new threshold is committed.
             category_id = obj.pk
-            transaction.on_commit(lambda: refresh_domestic.delay(category_id))
+            transaction.on_commit(lambda: _queue_refresh_domestic(category_id))
 
 
 @admin.register(Parameter)
@@ -78,12 +88,12 @@ class ProductAdmin(admin.ModelAdmin):
 
     @transaction.atomic
     def delete_model(self, request: HttpRequest, obj: Product) -> None:
-        index_mark(kind="products", ids=[obj.pk])
+        product_changes_record(products=[obj])
         super().delete_model(request, obj)
 
     @transaction.atomic
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
-        index_mark(kind="products", ids=list(queryset.values_list("pk", flat=True)))
+        product_changes_record(products=queryset.select_related("category"))
         super().delete_queryset(request, queryset)
 
 

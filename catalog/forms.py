@@ -11,7 +11,7 @@ from django_countries import countries
 from accounts.models import Organization, Province
 from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
 from catalog.selectors import ProductFilters
-from catalog.units import compatible_units, display_unit
+from catalog.values import compatible_units, unit_choice_label
 from catalog.vocabulary import choice_label
 
 
@@ -219,7 +219,7 @@ class SpecificationForm(forms.Form):
             self.fields[f"{key}__unit"] = forms.ChoiceField(
                 label=_("Unit"),
                 required=False,
-                choices=[(u, display_unit(u)) for u in compatible_units(parameter.unit)],
+                choices=[(u, unit_choice_label(u)) for u in compatible_units(parameter.unit)],
                 initial=parameter.unit,
             )
 

@@ -1,6 +1,6 @@
-"""The names people read for the specification dictionary's stored values: choice options and units.
+"""The names people read for the specification dictionary's stored options (units are named in catalog.values).
 
-Stored values, the API, exports and import files keep the dictionary's spellings ("isocratic", "degC", "m_z/s");
+Stored values, the API, exports and import files keep the dictionary's spellings ("isocratic", "mode-locked");
 pages show these names, in the reader's language. Pure: no ORM.
 """
 
@@ -107,26 +107,3 @@ def choices_label(value: object) -> str:
     if "," not in text:
         return choice_label(text)
     return ", ".join(choice_label(part.strip()) for part in text.split(","))
-
-
-# How units are printed for people; stored and API values keep the symbols of catalog.units.
-UNIT_LABELS: dict[str, str | Promise] = {
-    "percent": "%",
-    "degC": "°C",
-    "degF": "°F",
-    "degC/min": "°C/min",
-    "degree": "°",
-    "arcsec": "″",
-    "m_z": "m/z",
-    # Mass spectrometers scan so many m/z units a second.
-    "m_z/s": _("m/z per s"),
-    "1/cm": "cm⁻¹",
-    "times": "×",
-    "gauss": "G",
-    "cps": _("counts/s"),
-}
-
-
-def unit_label(symbol: str) -> str:
-    label = UNIT_LABELS.get(symbol)
-    return symbol if label is None else str(label)

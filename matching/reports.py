@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import statistics
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -16,9 +14,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from catalog.models import Category, Parameter, Product
+from catalog.models import Category, Product
+from catalog.tabular import csv_bytes
 from config.exceptions import ApplicationError
 from matching.models import CORRECTION_TITLE, REPORT_TITLE, DemandMatchSummary, Match, MatchReport, MatchReportEntry
+from matching.stats import GapValues, collect_gaps, gap_map_rows, gap_map_table, localized, names
 from procurement.models import Demand
 
 # How many of each demand's matches a report lists (and makes public).
@@ -59,10 +59,6 @@ def _covered_demand_ids(period_start: date, period_end: date) -> list[int]:
     )
 
 
-def _names(obj_zh: str, obj_en: str) -> dict[str, str]:
-    return {"name_zh": obj_zh, "name_en": obj_en or obj_zh}
-
-
 def report_snapshot(
     *, period_start: date, period_end: date
 ) -> tuple[dict[str, Any], list[tuple[int, int, int, float]]]:
@@ -86,7 +82,7 @@ def report_snapshot(
     demand_rows = []
     by_category: dict[int, dict[str, Any]] = {}
     by_province: dict[str, dict[str, Any]] = {}
-    gaps: dict[tuple[int, int], list[float | None]] = defaultdict(list)
+    gaps: GapValues = defaultdict(list)
     categories: dict[int, Category] = {}
     for demand in demands:
         top = matches.get(demand.pk, [])
@@ -97,7 +93,7 @@ def report_snapshot(
             demand.category_id,
             {
                 "code": demand.category.code,
-                **_names(demand.category.name_zh, demand.category.name_en),
+                **names(demand.category.name_zh, demand.category.name_en),
                 "demands": 0,
                 "matched": 0,
             },
@@ -106,7 +102,7 @@ def report_snapshot(
             demand.delivery_province_id,
             {
                 "code": demand.delivery_province_id,
-                **_names(demand.delivery_province.name_zh, demand.delivery_province.name_en),
+                **names(demand.delivery_province.name_zh, demand.delivery_province.name_en),
                 "demands": 0,
                 "matched": 0,
             },
@@ -115,19 +111,17 @@ def report_snapshot(
             bucket["demands"] += 1
             bucket["matched"] += int(matched)
         if not matched and summary is not None:
-            for gap in summary.requirement_gaps:
-                if not gap.get("met"):
-                    gaps[(demand.category_id, int(gap["parameter"]))].append(gap.get("best_gap"))
+            collect_gaps([(demand.category_id, summary.requirement_gaps)], into=gaps)
         demand_rows.append(
             {
                 "id": demand.pk,
                 "title": demand.title,
                 "status": demand.status,
-                "institution": _names(demand.institution.name_zh, demand.institution.name_en),
-                "category": {"code": demand.category.code, **_names(demand.category.name_zh, demand.category.name_en)},
+                "institution": names(demand.institution.name_zh, demand.institution.name_en),
+                "category": {"code": demand.category.code, **names(demand.category.name_zh, demand.category.name_en)},
                 "province": {
                     "code": demand.delivery_province_id,
-                    **_names(demand.delivery_province.name_zh, demand.delivery_province.name_en),
+                    **names(demand.delivery_province.name_zh, demand.delivery_province.name_en),
                 },
                 "budget": None if demand.budget is None else float(demand.budget),
                 "quantity": demand.quantity,
@@ -137,9 +131,9 @@ def report_snapshot(
                     {
                         "rank": m.rank,
                         "product": m.product_id,
-                        **_names(m.product.name_zh, m.product.name_en),
+                        **names(m.product.name_zh, m.product.name_en),
                         "model_number": m.product.model_number,
-                        "manufacturer": _names(m.product.manufacturer.name_zh, m.product.manufacturer.name_en),
+                        "manufacturer": names(m.product.manufacturer.name_zh, m.product.manufacturer.name_en),
                         "score": round(m.score, 4),
                         "strongest": m.strongest_component,
                     }
@@ -149,27 +143,7 @@ def report_snapshot(
         )
         entries.extend((demand.pk, m.product_id, m.rank, m.score) for m in top)
 
-    parameters = {p.pk: p for p in Parameter.objects.filter(pk__in={pid for _c, pid in gaps})}
-    gap_map: list[dict[str, Any]] = []
-    for (category_id, parameter_id), values in gaps.items():
-        parameter = parameters.get(parameter_id)
-        if parameter is None:
-            continue
-        numbers = [v for v in values if v is not None]
-        gap_map.append(
-            {
-                "category": {
-                    "code": categories[category_id].code,
-                    **_names(categories[category_id].name_zh, categories[category_id].name_en),
-                },
-                "parameter": {"key": parameter.key, **_names(parameter.name_zh, parameter.name_en)},
-                "unit": parameter.unit,
-                "unmet_demands": len(values),
-                "median_gap": float(f"{statistics.median(numbers):.6g}") if numbers else None,
-                "max_gap": float(f"{max(numbers):.6g}") if numbers else None,
-            }
-        )
-    gap_map.sort(key=lambda g: (-g["unmet_demands"], g["category"]["code"], g["parameter"]["key"]))
+    gap_map = gap_map_rows(gaps, categories)
     matched_count = sum(1 for row in demand_rows if row["matched"])
     snapshot = {
         "version": SNAPSHOT_VERSION,
@@ -299,51 +273,51 @@ def report_draft_weekly(*, today: date | None = None) -> MatchReport:
 # --- Downloads ---------------------------------------------------------------------------------------------
 
 
-def _localized(names: dict[str, str]) -> str:
-    if translation.get_language() == "en":
-        return names.get("name_en") or names.get("name_zh", "")
-    return names.get("name_zh", "")
+def report_csv(report: MatchReport) -> bytes:
+    """One row per reported match (and one per demand without any), then the gap map, in the current language.
+
+    UTF-8 with a byte-order mark; names, models and titles that a spreadsheet would run as formulas are quoted.
+    """
+    return csv_bytes(_report_rows(report))
 
 
-def report_csv(report: MatchReport) -> str:
-    """One row per reported match (and one per demand without any), in the current language."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            _("Demand ID"),
-            _("Demand"),
-            _("Institution"),
-            _("Category"),
-            _("Delivery province"),
-            _("Rank"),
-            _("Product ID"),
-            _("Product"),
-            _("Model"),
-            _("Manufacturer"),
-            _("Score"),
-        ]
-    )
+def _report_rows(report: MatchReport) -> Iterator[list[Any]]:
+    yield [
+        _("Demand ID"),
+        _("Demand"),
+        _("Institution"),
+        _("Category"),
+        _("Delivery province"),
+        _("Rank"),
+        _("Product ID"),
+        _("Product"),
+        _("Model"),
+        _("Manufacturer"),
+        _("Score"),
+    ]
     for row in report.snapshot.get("demands", []):
         common = [
             row["id"],
             row["title"],
-            _localized(row["institution"]),
-            f"{row['category']['code']} {_localized(row['category'])}",
-            _localized(row["province"]),
+            localized(row["institution"]),
+            f"{row['category']['code']} {localized(row['category'])}",
+            localized(row["province"]),
         ]
         if not row["matches"]:
-            writer.writerow([*common, "", "", "", "", "", ""])
+            yield [*common, "", "", "", "", "", ""]
         for match in row["matches"]:
-            writer.writerow(
-                [
-                    *common,
-                    match["rank"],
-                    match["product"],
-                    _localized(match),
-                    match["model_number"],
-                    _localized(match["manufacturer"]),
-                    f"{match['score']:.4f}",
-                ]
-            )
-    return buffer.getvalue()
+            yield [
+                *common,
+                match["rank"],
+                match["product"],
+                localized(match),
+                match["model_number"],
+                localized(match["manufacturer"]),
+                f"{match['score']:.4f}",
+            ]
+    # The gap map follows after an empty row, with its own header, as a second table of the same file.
+    header, rows = gap_map_table(report.snapshot.get("gap_map", []))
+    yield []
+    yield [_("Gap map")]
+    yield header
+    yield from rows

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from catalog.units import UnitError, difference_from_canonical, from_canonical
+from catalog.values import InvalidValue, UnitError, difference_from_canonical, from_canonical, parse_yes_no
 
 PASS = "pass"
 FAIL = "fail"
@@ -255,7 +255,10 @@ def ordered_credit(margin: float, scale: float) -> float:
 def _wanted_flag(req: RequirementSpec) -> bool | None:
     if not req.choices:
         return None
-    return str(req.choices[0]).strip().casefold() in ("true", "1", "yes", "是")
+    try:
+        return parse_yes_no(req.choices[0])
+    except InvalidValue:
+        return None
 
 
 def _result(

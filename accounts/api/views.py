@@ -12,11 +12,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from accounts import services
 from accounts.api import serializers as s
@@ -30,6 +29,7 @@ from accounts.selectors import (
     user_memberships,
 )
 from config.api.schema import error_responses
+from config.api.throttling import ScopedRateThrottle
 
 ERRORS = error_responses(400, 401, 403, 404)
 
@@ -52,7 +52,7 @@ class ObtainTokenView(GenericAPIView):
     @extend_schema(
         operation_id="auth_token_create",
         request=s.TokenRequestSerializer,
-        responses={200: s.TokenResponseSerializer, 400: ERRORS[400]},
+        responses={200: s.TokenResponseSerializer, **error_responses(400, 429)},
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
@@ -168,6 +168,13 @@ class _OrganizationScopedViewSet(viewsets.GenericViewSet):
             )
         return self._organization
 
+    def object_pk(self) -> int:
+        """The id in the URL; one that is not a number names no object (404, not a server error)."""
+        raw = str(self.kwargs.get("pk", ""))
+        if not raw.isdecimal():
+            raise NotFound()
+        return int(raw)
+
     def require_admin(self) -> Organization:
         organization = self.get_organization()
         if not user_is_org_admin(self.request.user, organization):
@@ -197,7 +204,7 @@ class OrganizationMemberViewSet(mixins.ListModelMixin, _OrganizationScopedViewSe
 
     def get_membership(self) -> Membership:
         organization = self.require_admin()
-        return get_object_or_404(Membership, organization=organization, pk=self.kwargs["pk"])
+        return get_object_or_404(Membership, organization=organization, pk=self.object_pk())
 
     @extend_schema(
         summary=_("Add a registered person to the organization (its administrators only)"),
@@ -225,7 +232,8 @@ class OrganizationMemberViewSet(mixins.ListModelMixin, _OrganizationScopedViewSe
         membership = services.membership_change_role(
             membership=membership, role=serializer.validated_data["role"], changed_by=_user(request)
         )
-        return Response(s.MembershipSerializer(organization_members(membership.organization_id).get(pk=pk)).data)
+        updated = organization_members(membership.organization_id).get(pk=membership.pk)
+        return Response(s.MembershipSerializer(updated).data)
 
     @extend_schema(
         summary=_("Remove a member (the organization's administrators only; never the last administrator)"),
@@ -261,7 +269,7 @@ class OrganizationJoinRequestViewSet(mixins.ListModelMixin, _OrganizationScopedV
     )
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, organization_pk: str, pk: str) -> Response:
-        join_request = get_object_or_404(self.get_queryset(), pk=pk)
+        join_request = get_object_or_404(self.get_queryset(), pk=self.object_pk())
         serializer = s.JoinRequestDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         join_request = services.join_request_decide(

@@ -257,20 +257,6 @@ class ImportTemplateParamsSerializer(serializers.Serializer):
     file_format = serializers.ChoiceField(choices=["xlsx", "csv"], default="xlsx")
 
 
-class RowErrorSerializer(serializers.Serializer):
-    row = serializers.IntegerField()
-    column = serializers.CharField()
-    reason = serializers.CharField()
-
-
-class ImportReportSerializer(serializers.Serializer):
-    total_rows = serializers.IntegerField()
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    written = serializers.BooleanField()
-    errors = RowErrorSerializer(many=True)  # type: ignore[assignment]
-
-
 class DocumentUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     kind = serializers.ChoiceField(choices=ProductDocument.Kind.choices)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.db.models import Case, IntegerField, QuerySet, When
+from django.db.models import Case, IntegerField, Q, QuerySet, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from catalog import importing, selectors, services
 from catalog.api import serializers as s
 from catalog.api.filters import ParameterFilterSet, ProductFilterSet
 from catalog.models import Category, Evaluation, Parameter, Product
-from config.api.schema import error_responses, report_or_error
+from config.api.schema import RowReportSerializer, error_responses, report_or_error
 from search.selectors import SearchQuery, search
 
 MAX_SEARCH_IDS = 1000
@@ -117,8 +117,13 @@ class ProductViewSet(
             filterset = ProductFilterSet(self.request.query_params, queryset=queryset)
             filters = filterset.product_filters().as_search_filters() if filterset.is_valid() else {}
             result = search(SearchQuery(kind="products", text=text, filters=filters, page=1, page_size=MAX_SEARCH_IDS))
-            order = Case(*[When(pk=pk, then=pos) for pos, pk in enumerate(result.ids)], output_field=IntegerField())
-            queryset = queryset.filter(pk__in=result.ids).order_by(order) if result.ids else queryset.none()
+            # The index holds published products only; a maker's own drafts match on their names here, listed
+            # after the search results.
+            unlisted = selectors.product_unlisted_text_q(user=self.request.user, text=text)
+            queryset = queryset.filter(Q(pk__in=result.ids) | unlisted)
+            if result.ids:
+                whens = [When(pk=pk, then=pos) for pos, pk in enumerate(result.ids)]
+                queryset = queryset.order_by(Case(*whens, default=len(result.ids), output_field=IntegerField()), "id")
         return queryset
 
     def _managed(self) -> Product:
@@ -213,7 +218,7 @@ class ProductViewSet(
 
     @extend_schema(
         request={"multipart/form-data": s.ImportRequestSerializer},
-        responses={200: s.ImportReportSerializer, 400: report_or_error("ImportFailure", s.ImportReportSerializer)},
+        responses={200: RowReportSerializer, 400: report_or_error("ImportFailure", RowReportSerializer)},
     )
     @action(
         detail=False,
@@ -234,11 +239,11 @@ class ProductViewSet(
             manufacturer=data["manufacturer"],
             user=acting_user(request),
             filename=upload.name,
-            data=importing.read_upload(upload),
+            data=importing.products_upload_read(upload),
             atomic=data["atomic"],
             publish=data["publish"],
         )
-        body = s.ImportReportSerializer(report).data
+        body = RowReportSerializer(report).data
         return Response(body, status=status.HTTP_400_BAD_REQUEST if report.errors else status.HTTP_200_OK)
 
     @extend_schema(

@@ -8,9 +8,9 @@ number (upsert).
 """
 
 from catalog.importing.export import products_export, template_columns
-from catalog.importing.files import read_upload
-from catalog.importing.rows import PRODUCT_COLUMNS, ImportReport, RowError
-from catalog.importing.writer import products_import
+from catalog.importing.rows import PRODUCT_COLUMNS, ImportReport
+from catalog.importing.writer import products_import, products_upload_read
+from catalog.tabular import RowError
 
 __all__ = [
     "PRODUCT_COLUMNS",
@@ -18,6 +18,6 @@ __all__ = [
     "RowError",
     "products_export",
     "products_import",
-    "read_upload",
+    "products_upload_read",
     "template_columns",
 ]

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from catalog.importing.rows import PRODUCT_COLUMNS
 from catalog.models import Category, Parameter, Product
 from catalog.selectors import category_parameters
-from catalog.specvalues import neutralise_formula
+from catalog.tabular import csv_bytes, xlsx_bytes
 
 
 def _header(parameters: list[Parameter]) -> list[str]:
@@ -55,8 +53,9 @@ def _export_cells(product: Product, parameters: list[Parameter]) -> list[Any]:
             cells.append(spec.value_text)
         else:
             cells.append("yes" if spec.value_bool else "no")
-    # Text a spreadsheet would run as a formula gets a leading quote; the import takes it off again.
-    return [neutralise_formula(cell) for cell in cells]
+    # Text a spreadsheet would run as a formula gets a leading quote (csv_bytes, xlsx_bytes); the import takes
+    # it off again.
+    return cells
 
 
 def _rows(parameters: list[Parameter], products: Iterable[Product]) -> Iterator[list[Any]]:
@@ -73,34 +72,23 @@ def products_export(*, category: Category, products: Iterable[Product], fmt: str
     parameters = category_parameters(category)
     rows = _rows(parameters, products)
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for row in rows:
-            writer.writerow(row)
-        # A BOM so Excel opens the UTF-8 file with the Chinese intact.
-        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("products")
-    for row in rows:
-        sheet.append(row)
+        return csv_bytes(rows)
     # A second sheet documents the columns: names in both languages, units, types, sane bounds, choices.
-    reference = workbook.create_sheet("parameters")
-    reference.append(["key", "名称", "name", "unit", "type", "better", "min", "max", "choices"])
-    for parameter in parameters:
-        values = (
-            parameter.key,
-            parameter.name_zh,
-            parameter.name_en,
-            parameter.unit,
-            parameter.value_type,
-            parameter.better,
-            parameter.min_value,
-            parameter.max_value,
-            " | ".join(parameter.choices or []),
-        )
-        reference.append([neutralise_formula(value) for value in values])
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+    reference: list[list[Any]] = [
+        ["key", "名称", "name", "unit", "type", "better", "min", "max", "choices"],
+        *(
+            [
+                parameter.key,
+                parameter.name_zh,
+                parameter.name_en,
+                parameter.unit,
+                parameter.value_type,
+                parameter.better,
+                parameter.min_value,
+                parameter.max_value,
+                " | ".join(parameter.choices or []),
+            ]
+            for parameter in parameters
+        ),
+    ]
+    return xlsx_bytes([("products", rows), ("parameters", reference)])

@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from accounts.models import Province
-from catalog.importing.files import cell_text
 from catalog.models import Category, Parameter, Product
-from catalog.specvalues import CleanSpecification, SpecificationError, clean_specification, is_formula
+from catalog.specvalues import CleanSpecification, clean_specification
+from catalog.tabular import RowError, RowReport, cell_text, data_rows, is_formula
+from catalog.values import InvalidValue
 
 # Product columns in template order; "required" ones must be filled for a new product.
 PRODUCT_COLUMNS: list[tuple[str, bool]] = [
@@ -41,25 +42,11 @@ _LIST_SPLIT = re.compile(r"[;；,，、\n]+")
 _COUNTRY_CODES = {code for code, _name in countries}
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    reason: str
-
-
 @dataclass
-class ImportReport:
-    total_rows: int = 0
-    created: int = 0
-    updated: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    written: bool = False
-    product_ids: list[int] = field(default_factory=list)
+class ImportReport(RowReport):
+    """The framework's row report, with the ids of the products written."""
 
-    @property
-    def bad_rows(self) -> int:
-        return len({error.row for error in self.errors})
+    product_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -210,12 +197,9 @@ def validate_rows(
     valid: list[ValidRow] = []
     seen_models: dict[str, int] = {}
     total = len(rows)
-    for index, cells in enumerate(rows):
-        number = index + 2  # the header is row 1
+    for number, cells, texts in data_rows(rows):
+        index = number - 2
         errors: list[RowError] = []
-        texts = [cell_text(cell) for cell in cells]
-        if not any(texts):
-            continue
         report.total_rows += 1
         values: dict[str, Any] = {}
         raw_specs: list[tuple[str, str, Any, str]] = []
@@ -274,7 +258,7 @@ def validate_rows(
                 try:
                     value = cell if isinstance(cell, (int, float)) and not isinstance(cell, bool) else text
                     specifications.append((parameter, clean_specification(parameter, value=value, unit=unit)))
-                except SpecificationError as exc:
+                except InvalidValue as exc:
                     errors.append(RowError(number, key, exc.reason))
         if errors:
             report.errors.extend(errors)

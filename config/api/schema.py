@@ -44,3 +44,19 @@ def report_or_error(name: str, report: type[serializers.Serializer]) -> Polymorp
     return PolymorphicProxySerializer(
         component_name=name, serializers=[report, ErrorSerializer], resource_type_field_name=None
     )
+
+
+class RowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text=_("Line in the file; the header is row 1."))
+    column = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class RowReportSerializer(serializers.Serializer):
+    """What a CSV or XLSX import did (products, shared instruments): counts and one error per bad cell."""
+
+    total_rows = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    written = serializers.BooleanField()
+    errors = RowErrorSerializer(many=True)  # type: ignore[assignment]

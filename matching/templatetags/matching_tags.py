@@ -8,7 +8,7 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
-from catalog.units import display_unit
+from catalog.values import display_unit
 
 register = template.Library()
 

@@ -20,18 +20,15 @@ from procurement.services.import_justifications import (
 from procurement.services.quotes import quote_submit, quote_withdraw
 from procurement.services.requirements import requirements_validate
 from procurement.services.shared_instruments import (
-    ImportReport,
-    RowError,
     shared_instrument_create,
     shared_instrument_delete,
-    shared_instrument_import_csv,
+    shared_instrument_import,
     shared_instrument_update,
+    shared_instrument_upload_read,
 )
 
 __all__ = [
     "ExpiryResult",
-    "ImportReport",
-    "RowError",
     "demand_award",
     "demand_cancel",
     "demand_close",
@@ -49,6 +46,7 @@ __all__ = [
     "requirements_validate",
     "shared_instrument_create",
     "shared_instrument_delete",
-    "shared_instrument_import_csv",
+    "shared_instrument_import",
     "shared_instrument_update",
+    "shared_instrument_upload_read",
 ]

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from catalog import units
+from catalog import values
 from catalog.models import Category, Parameter
 from config.exceptions import ApplicationError
 from procurement.models import Demand, Requirement
@@ -112,12 +112,12 @@ def requirement_inputs_from_demand(demand: Demand) -> list[RequirementInput]:
         low: Any = None
         high: Any = None
         if r.parameter.value_type == Parameter.ValueType.NUMBER and r.value is not None:
-            value = _tidy(units.from_canonical(r.value, r.parameter.unit, r.unit))
+            value = _tidy(values.from_canonical(r.value, r.parameter.unit, r.unit))
         elif (
             r.parameter.value_type == Parameter.ValueType.RANGE and r.value_min is not None and r.value_max is not None
         ):
-            low = _tidy(units.from_canonical(r.value_min, r.parameter.unit, r.unit))
-            high = _tidy(units.from_canonical(r.value_max, r.parameter.unit, r.unit))
+            low = _tidy(values.from_canonical(r.value_min, r.parameter.unit, r.unit))
+            high = _tidy(values.from_canonical(r.value_max, r.parameter.unit, r.unit))
         elif r.parameter.value_type == Parameter.ValueType.BOOLEAN:
             value = (r.value_choices or ["true"])[0]
         inputs.append(

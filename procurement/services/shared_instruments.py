@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Province, User
 from accounts.selectors import user_organization_ids
+from catalog import values
 from catalog.models import Category
+from catalog.tabular import RowError, RowReport, cell_text, check_columns, data_rows, read_table, read_upload
+from catalog.values import InvalidValue
 from config.exceptions import ApplicationError
 from procurement.models import SharedInstrument
 
@@ -53,6 +54,7 @@ CSV_HEADERS: dict[str, str] = {
 }
 REQUIRED_COLUMNS = ("name", "category", "province")
 MAX_IMPORT_ROWS = 2000
+IMPORT_MAX_BYTES = 2 * 1024 * 1024
 
 
 def _require_member(user: User, institution: Organization | int) -> None:
@@ -102,73 +104,41 @@ def shared_instrument_delete(*, instrument: SharedInstrument, user: User) -> Non
     instrument.delete()
 
 
-@dataclass
-class RowError:
-    row: int  # line number in the file, header = 1
-    field: str
-    message: str
+def _open_to_external(text: str) -> bool:
+    """An empty cell (or no such column) means not open: opening an instrument to outside users is a promise
+    the institution makes in so many words, never by leaving a cell blank."""
+    return False if not text else values.parse_yes_no(text)
 
 
-@dataclass
-class ImportReport:
-    created: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+def shared_instrument_upload_read(upload: UploadedFile) -> bytes:
+    """The bytes of an uploaded instrument file, refusing one above the import limit before reading it."""
+    return read_upload(upload, max_bytes=IMPORT_MAX_BYTES)
 
 
-def _truthy(text: str) -> bool | None:
-    value = text.strip().lower()
-    if value in {"", "yes", "y", "true", "1", "是", "开放"}:
-        return True
-    if value in {"no", "n", "false", "0", "否", "不开放"}:
-        return False
-    return None
+def shared_instrument_import(*, user: User, institution: Organization, filename: str, data: bytes) -> RowReport:
+    """Import many instruments from a CSV or XLSX file. Every bad row is reported; if any is bad, nothing is saved.
 
-
-def shared_instrument_import_csv(*, user: User, institution: Organization, content: bytes | str) -> ImportReport:
-    """Import many instruments at once. Every bad row is reported; if any row is bad, nothing is saved."""
+    A problem of the whole file (not CSV or XLSX, too large, too many rows, a required column missing) is an
+    ApplicationError on ``file``.
+    """
     _require_member(user, institution)
-    if isinstance(content, bytes):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = content.decode("gb18030")
-            except UnicodeDecodeError:
-                return ImportReport(errors=[RowError(0, "file", _("The file is not UTF-8 or GB18030 text."))])
-    else:
-        text = content.lstrip("\ufeff")
-    reader = csv.DictReader(io.StringIO(text))
-    headers = {
-        h: CSV_HEADERS.get((h or "").strip().lower(), CSV_HEADERS.get((h or "").strip(), ""))
-        for h in (reader.fieldnames or [])
-    }
-    present = set(headers.values())
-    missing = [c for c in REQUIRED_COLUMNS if c not in present]
-    if missing:
-        return ImportReport(
-            errors=[RowError(1, "file", _("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})]
-        )
+    table = read_table(filename=filename, data=data, max_bytes=IMPORT_MAX_BYTES, max_rows=MAX_IMPORT_ROWS)
+    fields = [CSV_HEADERS.get(cell_text(h).lower(), CSV_HEADERS.get(cell_text(h), "")) for h in table.header]
+    check_columns(fields, required=REQUIRED_COLUMNS)
     categories = {c.code.lower(): c for c in Category.objects.all()}
     categories_by_name = {c.name_zh: c for c in categories.values()}
     provinces = {p.code: p for p in Province.objects.all()}
     provinces_by_name = {n: p for p in provinces.values() for n in (p.name_zh, p.name_en.lower())}
 
-    report = ImportReport()
+    report = RowReport()
     instruments: list[SharedInstrument] = []
-    for line, raw in enumerate(reader, start=2):
-        if line - 1 > MAX_IMPORT_ROWS:
-            report.errors.append(RowError(line, "file", _("At most %(max)d rows per file.") % {"max": MAX_IMPORT_ROWS}))
-            break
-        row = {headers.get(k, ""): (v or "").strip() for k, v in raw.items() if k is not None}
-        if not any(row.values()):
-            continue
+    for line, _cells, texts in data_rows(table.body):
+        report.total_rows += 1
+        row = {name: text for name, text in zip(fields, texts, strict=False) if name}
+        errors: list[RowError] = []
         category = categories.get(row.get("category", "").lower()) or categories_by_name.get(row.get("category", ""))
         if category is None:
-            report.errors.append(
+            errors.append(
                 RowError(line, "category", _("Unknown category “%(value)s”.") % {"value": row.get("category", "")})
             )
         province_text = row.get("province", "")
@@ -178,13 +148,13 @@ def shared_instrument_import_csv(*, user: User, institution: Organization, conte
             or provinces_by_name.get(province_text.lower())
         )
         if province is None:
-            report.errors.append(
-                RowError(line, "province", _("Unknown province “%(value)s”.") % {"value": province_text})
-            )
-        is_open = _truthy(row.get("is_open_to_external", ""))
-        if is_open is None:
-            report.errors.append(RowError(line, "is_open_to_external", _("Write yes or no.")))
-        if category is None or province is None or is_open is None:
+            errors.append(RowError(line, "province", _("Unknown province “%(value)s”.") % {"value": province_text}))
+        try:
+            is_open = _open_to_external(row.get("is_open_to_external", ""))
+        except InvalidValue as exc:
+            errors.append(RowError(line, "is_open_to_external", exc.reason))
+        if errors or category is None or province is None:
+            report.errors.extend(errors)
             continue
         instrument = SharedInstrument(
             institution=institution,
@@ -207,8 +177,9 @@ def shared_instrument_import_csv(*, user: User, institution: Organization, conte
     if report.errors:
         return report
     if not instruments:
-        return ImportReport(errors=[RowError(1, "file", _("The file has no rows."))])
+        raise ApplicationError(_("The file has no rows."), field="file")
     with transaction.atomic():
         SharedInstrument.objects.bulk_create(instruments)
     report.created = len(instruments)
+    report.written = True
     return report

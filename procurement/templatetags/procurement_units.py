@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from catalog.units import display_unit
+from catalog.values import display_unit
 
 register = template.Library()
 

@@ -110,14 +110,16 @@ def shared_instrument_import(request: HttpRequest) -> HttpResponse:
     report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > 2 * 1024 * 1024:
-            form.add_error("file", _("The file is larger than 2 MB."))
-        else:
-            report = services.shared_instrument_import_csv(
+        try:
+            report = services.shared_instrument_import(
                 user=request.user,  # type: ignore[arg-type]
                 institution=form.cleaned_data["institution"],
-                content=upload.read(),
+                filename=upload.name or "",
+                data=services.shared_instrument_upload_read(upload),
             )
+        except ApplicationError as exc:
+            form.add_error("file", exc.message)
+        else:
             if report.ok:
                 messages.success(request, _("%(count)d shared instruments imported.") % {"count": report.created})
                 return redirect("procurement:shared-instrument-list")

@@ -161,7 +161,7 @@ def test_edit_publish_and_withdraw_from_the_dashboard(client, maker, manufacture
     client.post(reverse("catalog:product-publish", args=[product.pk]))
     product.refresh_from_db()
     assert product.status == Product.Status.PUBLISHED
-    client.post(reverse("catalog:product-withdraw", args=[product.pk]))
+    client.post(reverse("catalog:product-withdraw", args=[product.pk]), {"confirmed": "yes"})
     product.refresh_from_db()
     assert product.status == Product.Status.WITHDRAWN
 
@@ -222,7 +222,7 @@ def test_import_page_is_atomic_by_default_and_shows_the_report(client, maker, ma
         {"manufacturer": manufacturer.pk, "file": SimpleUploadedFile("p.exe", b"MZ")},
     )
     assert "CSV or XLSX" in str(refused.context["form"].errors)
-    monkeypatch.setattr("catalog.importing.files.IMPORT_MAX_BYTES", 10)
+    monkeypatch.setattr("catalog.importing.writer.IMPORT_MAX_BYTES", 10)
     too_large = client.post(
         reverse("catalog:product-import"),
         {"manufacturer": manufacturer.pk, "file": SimpleUploadedFile("p.csv", data)},

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from catalog.models import Category, Parameter
-from catalog.units import COMMON_UNITS, compatible_units, display_unit
+from catalog.values import OFFERED_UNITS, compatible_units, display_unit, unit_choice_label
 from catalog.vocabulary import CHOICE_LABELS, choice_label, choices_label
 from tests.factories import ProductFactory, SpecificationFactory
 
@@ -54,17 +54,17 @@ def test_options_are_named_in_the_readers_language_and_unknown_ones_pass_through
 def test_every_unit_offered_or_canonical_has_a_display_name_in_both_languages():
     # given every unit a form offers and every canonical unit of the dictionary
     canonical = set(Parameter.objects.exclude(unit="").values_list("unit", flat=True))
-    units = set(COMMON_UNITS) | canonical | {u for c in canonical for u in compatible_units(c)}
-    # then none is shown by its internal spelling, in either language
-    for language in ("zh-hans", "en"):
-        with translation.override(language):
-            shown = {unit: display_unit(unit) for unit in units}
-        assert {unit: name for unit, name in shown.items() if INTERNAL.search(name)} == {}, language
+    units = {unit.symbol for unit in OFFERED_UNITS} | canonical | {u for c in canonical for u in compatible_units(c)}
+    # then none is shown by its internal spelling, and each is named in the reader's language where forms offer it
+    shown = {unit: display_unit(unit) for unit in units}
+    assert {unit: name for unit, name in shown.items() if INTERNAL.search(name)} == {}
+    assert display_unit("percent") == "%" and display_unit("degC") == "°C" and display_unit("m_z/s") == "m/z/s"
     with translation.override("zh-hans"):
-        assert display_unit("m_z/s") == "m/z/秒"
-        assert display_unit("percent") == "%" and display_unit("degC") == "°C"
+        assert unit_choice_label("m_z/s") == "m/z/s · 质荷比每秒"
+        assert all(CJK.search(unit_choice_label(unit)) for unit in units if unit)
     with translation.override("en"):
-        assert display_unit("m_z/s") == "m/z per s"
+        assert unit_choice_label("m_z/s") == "m/z/s · m/z per second"
+        assert not any(CJK.search(unit_choice_label(unit)) for unit in units)
 
 
 @pytest.mark.django_db

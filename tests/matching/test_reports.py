@@ -156,12 +156,18 @@ def test_report_pages_downloads_and_feed_are_public(client, published, matched):
     response = client.get(reverse("matching:report-csv", args=[published.pk]))
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0][0] == "Demand ID"
-    assert [r[6] for r in rows[1:] if r[0] == str(matched.demand.pk)] == [
+    blank = rows.index([])
+    matches, gap_map = rows[:blank], rows[blank + 1 :]
+    assert matches[0][0] == "Demand ID"
+    assert [r[6] for r in matches[1:] if r[0] == str(matched.demand.pk)] == [
         str(matched.strong.pk),
         str(matched.middling.pk),
     ]
-    assert any(r[0] == str(matched.hard.pk) and r[5] == "" for r in rows[1:])
+    assert any(r[0] == str(matched.hard.pk) and r[5] == "" for r in matches[1:])
+    # the gap map follows as a second table: the unmet 500 MPa demand, short by 400 MPa
+    assert gap_map[0] == ["Gap map"]
+    assert gap_map[1][:3] == ["Category code", "Category", "Parameter key"]
+    assert gap_map[2][2:8] == ["max_pressure", matched.pressure.name_en, "MPa", "1", "400.0", "400.0"]
 
     body = json.loads(client.get(reverse("matching:report-json", args=[published.pk])).content)
     assert body["status"] == "published"
@@ -184,6 +190,25 @@ def test_drafts_are_hidden_from_the_public_and_the_feed(client, matched):
     )
 
 
+def test_report_csv_quotes_text_a_spreadsheet_would_run_as_a_formula(client, matched, staff_user):
+    # given a demand title, product name and model number that a spreadsheet would evaluate
+    matched.demand.title = '=HYPERLINK("http://evil.example")'
+    matched.demand.save(update_fields=["title"])
+    Product.objects.filter(pk=matched.strong.pk).update(name_en="@SUM(A1)", name_zh="+cmd", model_number="-2+3")
+    start, end = period()
+    report = reports.report_generate(period_start=start, period_end=end)
+    reports.report_publish(report_id=report.pk, user=staff_user)
+    # when the report is downloaded as CSV
+    response = client.get(reverse("matching:report-csv", args=[report.pk]))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    # then each of them starts with a quote, so it is shown as text
+    strong = next(r for r in rows[1:] if r[6] == str(matched.strong.pk))
+    assert strong[1] == '\'=HYPERLINK("http://evil.example")'
+    assert strong[7] == "'@SUM(A1)"  # the English name, in an English download
+    assert strong[8] == "'-2+3"
+    assert response.content.startswith("\ufeff".encode())
+
+
 def test_report_page_in_chinese(client, published):
     client.cookies["django_language"] = "zh-hans"
     response = client.get(reverse("matching:report-detail", args=[published.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
@@ -200,7 +225,7 @@ def test_staff_generate_review_and_publish_from_the_pages(client, staff_user, ma
     report = MatchReport.objects.get()
     assert response.status_code == 302
     client.post(reverse("matching:report-note", args=[report.pk]), {"note": "Checked."})
-    client.post(reverse("matching:report-publish", args=[report.pk]))
+    client.post(reverse("matching:report-publish", args=[report.pk]), {"confirmed": "yes"})
     report.refresh_from_db()
     assert report.is_published and report.note == "Checked."
     # a correction is drafted from the published one

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalog.units import from_canonical, to_canonical
+from catalog.values import from_canonical, to_canonical
 from matching import scoring as s
 from matching.vector import CandidatePool
 

@@ -2,7 +2,7 @@ import pytest
 
 from config.exceptions import ApplicationError
 from procurement.models import Requirement
-from procurement.requirement_rules import RequirementInput, requirement_clean, unit_choices
+from procurement.requirement_rules import RequirementInput, requirement_clean
 from procurement.services import requirements_validate
 from tests.procurement.factories import make_dictionary
 
@@ -112,7 +112,19 @@ def test_every_bad_row_is_reported_with_its_index(dictionary):
     assert Requirement.objects.count() == 0
 
 
-def test_unit_choices_offer_only_convertible_units():
-    assert unit_choices("MPa")[0] == "MPa"
-    assert "bar" in unit_choices("MPa")
-    assert "nm" not in unit_choices("MPa")
+def test_choices_written_in_another_case_are_stored_in_the_dictionarys_spelling(dictionary):
+    clean = requirement_clean(dictionary.detector, RequirementInput("detector", "in", choices=["dad", " UV ", "DAD"]))
+    single = requirement_clean(dictionary.detector, RequirementInput("detector", "=", value="fld"))
+    assert clean.value_choices == ["DAD", "UV"]
+    assert single.value_choices == ["FLD"]
+
+
+@pytest.mark.parametrize(("word", "stored"), [("是", "true"), ("否", "false"), ("No", "false"), ("支持", "true")])
+def test_boolean_requirements_read_the_shared_yes_no_vocabulary(dictionary, word, stored):
+    clean = requirement_clean(dictionary.autosampler, RequirementInput("autosampler", "=", value=word))
+    assert clean.value_choices == [stored]
+
+
+def test_full_width_numbers_are_read(dictionary):
+    clean = requirement_clean(dictionary.pressure, RequirementInput("max_pressure", ">=", value="６００", unit="bar"))
+    assert clean.value == pytest.approx(60.0)

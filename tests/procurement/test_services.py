@@ -4,8 +4,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from changes.consume import changes_consume
+from changes.models import ChangeDelivery
 from config.exceptions import ApplicationError
-from matching.models import Notification
+from matching.models import MatchRun
+from notifications.models import Notification
 from procurement import services
 from procurement.models import Demand, DemandRevision, SharedInstrument
 from procurement.requirement_rules import RequirementInput
@@ -18,6 +21,15 @@ from tests.factories import (
 from tests.procurement.factories import draft_demand, in_days, make_dictionary
 
 pytestmark = pytest.mark.django_db
+
+
+def pending(consumer: str, demand: Demand) -> list[int]:
+    """The changes of ``demand`` waiting in the outbox for ``consumer``."""
+    return list(
+        ChangeDelivery.objects.filter(
+            consumer=consumer, done_at__isnull=True, change__entity="demand", change__object_id=demand.pk
+        ).values_list("change__object_id", flat=True)
+    )
 
 
 @pytest.fixture
@@ -145,10 +157,7 @@ def test_opening_is_refused_until_the_shared_instrument_check_is_answered(resear
     assert demand.status == Demand.Status.DRAFT
 
 
-def test_answered_check_lets_the_demand_open_and_schedules_matching(researcher, institution, dictionary, monkeypatch):
-    scheduled, marked = [], []
-    monkeypatch.setattr(services.demands, "demand_schedule_matching", lambda *, demand_id: scheduled.append(demand_id))
-    monkeypatch.setattr(services.demands, "index_mark", lambda *, kind, ids: marked.append((kind, list(ids))))
+def test_answered_check_lets_the_demand_open_and_it_is_matched(researcher, institution, dictionary):
     demand = create(researcher, institution, dictionary)
     services.demand_shared_check_answer(
         demand=demand, user=researcher, answer=Demand.SharedCheck.STILL_NEEDED, reason="Ours is booked out"
@@ -157,8 +166,10 @@ def test_answered_check_lets_the_demand_open_and_schedules_matching(researcher, 
     assert demand.status == Demand.Status.OPEN
     assert demand.opened_at is not None
     assert demand.shared_check_reason == "Ours is booked out"
-    assert scheduled == [demand.pk]
-    assert ("demands", [demand.pk]) in marked
+    # the changes wait in the outbox (on commit they are taken); matching takes them in one batch
+    assert demand.pk in pending("search", demand)
+    changes_consume(consumer_name="matching")
+    assert MatchRun.objects.filter(kind=MatchRun.Kind.DEMAND, demand=demand).count() == 1
 
 
 def test_still_needed_requires_a_reason(researcher, institution, dictionary):
@@ -223,9 +234,7 @@ def test_cancel_and_close_follow_the_lifecycle(researcher, institution, dictiona
 # --- revisions -------------------------------------------------------------------------------------------------
 
 
-def test_revising_an_open_demand_keeps_the_old_requirements(researcher, institution, dictionary, monkeypatch):
-    scheduled = []
-    monkeypatch.setattr(services.demands, "demand_schedule_matching", lambda *, demand_id: scheduled.append(demand_id))
+def test_revising_an_open_demand_keeps_the_old_requirements(researcher, institution, dictionary):
     demand = DemandFactory(institution=institution, category=dictionary.leaf)
     RequirementFactory(demand=demand, parameter=dictionary.pressure, value=40, entered_value="40", unit="MPa")
 
@@ -247,7 +256,7 @@ def test_revising_an_open_demand_keeps_the_old_requirements(researcher, institut
     assert revisions[0].snapshot["requirements"][0]["value"] == 40
     assert revisions[0].reason == "Higher pressure columns"
     assert revisions[1].snapshot["requirements"][0]["value"] == 50
-    assert scheduled == [demand.pk, demand.pk]
+    assert pending("matching", demand) == [demand.pk, demand.pk]
 
 
 def test_a_bad_revision_changes_nothing(researcher, institution, dictionary):
@@ -287,7 +296,7 @@ def test_expiry_task_expires_overdue_open_demands_and_tells_the_owner_once(insti
     assert overdue.expired_at is not None
     assert due_today.status == Demand.Status.OPEN
     assert draft.status == Demand.Status.DRAFT
-    notifications = Notification.objects.filter(kind=Notification.Kind.DEMAND_EXPIRED)
+    notifications = Notification.objects.filter(kind="demand_expired")
     assert [(n.user_id, n.dedupe_key) for n in notifications] == [
         (overdue.posted_by_id, f"demand-expired:{overdue.pk}")
     ]
@@ -333,13 +342,37 @@ def test_csv_import_saves_every_row_when_all_are_good(researcher, institution, d
         f"液相色谱仪,{dictionary.leaf.code},LC-20,岛津,化学楼101,110000,lab@example.org,yes\n"
         f"紫外分光光度计,{dictionary.root.code},UV-2600,岛津,化学楼102,北京市,,否\n"
     ).encode()
-    report = services.shared_instrument_import_csv(user=researcher, institution=institution, content=content)
-    assert report.ok
-    assert report.created == 2
+    report = services.shared_instrument_import(user=researcher, institution=institution, filename="s.csv", data=content)
+    assert report.ok and report.written
+    assert (report.total_rows, report.created) == (2, 2)
     assert list(SharedInstrument.objects.order_by("id").values_list("name", "is_open_to_external")) == [
         ("液相色谱仪", True),
         ("紫外分光光度计", False),
     ]
+
+
+def test_an_empty_or_missing_open_to_external_cell_means_not_open(researcher, institution, dictionary):
+    # given one file with the column left blank and one without the column at all
+    blank = f"name,category,province,open_to_external\nA,{dictionary.leaf.code},110000,\n".encode()
+    absent = f"name,category,province\nB,{dictionary.leaf.code},110000\n".encode()
+    for data in (blank, absent):
+        services.shared_instrument_import(user=researcher, institution=institution, filename="s.csv", data=data)
+    # then neither instrument is open to outside users
+    assert list(SharedInstrument.objects.order_by("name").values_list("name", "is_open_to_external")) == [
+        ("A", False),
+        ("B", False),
+    ]
+
+
+def test_xlsx_import_reads_the_same_columns(researcher, institution, dictionary):
+    from catalog.tabular import xlsx_bytes
+
+    data = xlsx_bytes(
+        [("sheet", [["名称", "类别", "省份", "对外开放"], ["质谱仪", dictionary.leaf.code, "110000", "开放"]])]
+    )
+    report = services.shared_instrument_import(user=researcher, institution=institution, filename="s.xlsx", data=data)
+    assert report.created == 1
+    assert SharedInstrument.objects.get().is_open_to_external is True
 
 
 def test_csv_import_reports_bad_rows_and_saves_nothing(researcher, institution, dictionary):
@@ -349,10 +382,10 @@ def test_csv_import_reports_bad_rows_and_saves_nothing(researcher, institution, 
         "坏类别,NOPE,110000,是,\n"
         f"坏省份,{dictionary.leaf.code},999999,maybe,\n"
         f"坏链接,{dictionary.leaf.code},110000,是,not a url\n"
-    )
-    report = services.shared_instrument_import_csv(user=researcher, institution=institution, content=content)
-    assert not report.ok
-    assert {(e.row, e.field) for e in report.errors} == {
+    ).encode()
+    report = services.shared_instrument_import(user=researcher, institution=institution, filename="s.csv", data=content)
+    assert not report.ok and not report.written
+    assert {(e.row, e.column) for e in report.errors} == {
         (3, "category"),
         (4, "province"),
         (4, "is_open_to_external"),
@@ -361,15 +394,32 @@ def test_csv_import_reports_bad_rows_and_saves_nothing(researcher, institution, 
     assert not SharedInstrument.objects.exists()
 
 
-def test_csv_import_refuses_a_file_without_required_columns(researcher, institution):
-    report = services.shared_instrument_import_csv(user=researcher, institution=institution, content="name\nx\n")
-    assert report.errors[0].field == "file"
-    assert "category" in report.errors[0].message
+@pytest.mark.parametrize(
+    ("filename", "data", "message"),
+    [
+        ("s.csv", b"name\nx\n", "category"),
+        ("s.csv", b"name,category,province,name\nx,y,z,w\n", "more than once"),
+        ("s.txt", b"name,category,province\n", "CSV or XLSX"),
+        ("s.csv", b"name,category,province\n", "no rows"),
+        ("s.csv", b"", "empty"),
+    ],
+)
+def test_import_refuses_a_bad_file_as_a_whole(researcher, institution, filename, data, message):
+    with pytest.raises(ApplicationError, match=message) as excinfo:
+        services.shared_instrument_import(user=researcher, institution=institution, filename=filename, data=data)
+    assert excinfo.value.field == "file"
+
+
+def test_import_refuses_more_rows_than_the_limit(researcher, institution, dictionary, monkeypatch):
+    monkeypatch.setattr("procurement.services.shared_instruments.MAX_IMPORT_ROWS", 2)
+    data = ("name,category,province\n" + f"A,{dictionary.leaf.code},110000\n" * 3).encode()
+    with pytest.raises(ApplicationError, match="more than 2 rows"):
+        services.shared_instrument_import(user=researcher, institution=institution, filename="s.csv", data=data)
 
 
 def test_csv_import_is_for_members_only(user, institution):
     with pytest.raises(PermissionDenied):
-        services.shared_instrument_import_csv(user=user, institution=institution, content="")
+        services.shared_instrument_import(user=user, institution=institution, filename="s.csv", data=b"")
 
 
 def test_expiry_notice_is_in_the_owners_language(institution):
@@ -384,10 +434,8 @@ def test_expiry_notice_is_in_the_owners_language(institution):
 
 
 def test_every_demand_write_marks_it_for_indexing(researcher, institution, dictionary):
-    from search.models import SearchOutbox
-
     def marks(demand):
-        return SearchOutbox.objects.filter(kind="demands", object_id=demand.pk).count()
+        return len(pending("search", demand))
 
     demand = create(researcher, institution, dictionary)
     seen = [marks(demand)]

@@ -285,8 +285,19 @@ def test_csv_import_page_reports_bad_rows(client, researcher, institution, dicti
         reverse("procurement:shared-instrument-import"), {"institution": institution.pk, "file": upload}
     )
     assert response.status_code == 200
-    assert [(e.row, e.field) for e in response.context["report"].errors] == [(3, "category")]
+    assert [(e.row, e.column) for e in response.context["report"].errors] == [(3, "category")]
+    assert "Unknown category" in response.content.decode()
     assert not SharedInstrument.objects.exists()
+
+
+def test_import_page_shows_a_bad_file_as_a_form_error(client, researcher, institution):
+    client.force_login(researcher)
+    upload = SimpleUploadedFile("s.csv", b"name\nx\n")
+    response = client.post(
+        reverse("procurement:shared-instrument-import"), {"institution": institution.pk, "file": upload}
+    )
+    assert response.status_code == 200
+    assert "category" in str(response.context["form"].errors["file"])
 
 
 def test_shared_instrument_list_is_bounded(client, django_assert_max_num_queries):
@@ -310,7 +321,7 @@ def test_quote_and_award_on_the_demand_page(client, institution, researcher, man
     assert client.get(reverse("procurement:demand-detail", args=[demand.pk])).context["quotes"] == []
     client.force_login(researcher)
     assert client.get(reverse("procurement:demand-detail", args=[demand.pk])).context["quotes"] == [quote]
-    client.post(reverse("procurement:demand-award", args=[demand.pk]), {"quote": quote.pk})
+    client.post(reverse("procurement:demand-award", args=[demand.pk]), {"quote": quote.pk, "confirmed": "yes"})
     demand.refresh_from_db()
     assert demand.status == Demand.Status.AWARDED
 
@@ -334,7 +345,7 @@ def test_only_the_buyer_awards_and_only_the_maker_withdraws_on_pages(
     client.force_login(member_of(InstitutionFactory()))
     assert client.post(reverse("procurement:quote-withdraw", args=[quote.pk])).status_code == 404
     client.force_login(maker)
-    client.post(reverse("procurement:quote-withdraw", args=[quote.pk]))
+    client.post(reverse("procurement:quote-withdraw", args=[quote.pk]), {"confirmed": "yes"})
     quote.refresh_from_db()
     demand.refresh_from_db()
     assert quote.status == Quote.Status.WITHDRAWN

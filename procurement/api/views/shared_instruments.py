@@ -15,10 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.selectors import user_organization_ids
-from config.api.schema import report_or_error
+from config.api.schema import RowReportSerializer, report_or_error
 from procurement import selectors, services
 from procurement.api.serializers import (
-    SharedInstrumentImportReportSerializer,
     SharedInstrumentImportSerializer,
     SharedInstrumentInSerializer,
     SharedInstrumentOutSerializer,
@@ -100,12 +99,12 @@ class SharedInstrumentViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        summary="Import shared instruments from a CSV file",
+        summary="Import shared instruments from a CSV or XLSX file",
         description="All rows or none: if any row is bad, nothing is saved and every bad row is reported (400).",
         request={"multipart/form-data": SharedInstrumentImportSerializer},
         responses={
-            201: SharedInstrumentImportReportSerializer,
-            400: report_or_error("SharedInstrumentImportFailure", SharedInstrumentImportReportSerializer),
+            201: RowReportSerializer,
+            400: report_or_error("SharedInstrumentImportFailure", RowReportSerializer),
         },
     )
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
@@ -114,12 +113,11 @@ class SharedInstrumentViewSet(viewsets.ModelViewSet):
         incoming.is_valid(raise_exception=True)
         institution = one_institution(request, incoming.validated_data.get("institution"))
         upload = incoming.validated_data["file"]
-        if upload.size > 2 * 1024 * 1024:
-            raise serializers.ValidationError({"file": [_("The file is larger than 2 MB.")]})
-        report = services.shared_instrument_import_csv(
+        report = services.shared_instrument_import(
             user=request.user,  # type: ignore[arg-type]
             institution=institution,
-            content=upload.read(),
+            filename=upload.name or "",
+            data=services.shared_instrument_upload_read(upload),
         )
-        body = SharedInstrumentImportReportSerializer(report).data
+        body = RowReportSerializer(report).data
         return Response(body, status=status.HTTP_201_CREATED if report.ok else status.HTTP_400_BAD_REQUEST)

@@ -1,0 +1,221 @@
+"""CSV and XLSX files the platform reads and writes (no ORM): the one import framework and the formula guard.
+
+Imports (products, shared instruments) read an upload with ``read_table``, walk its rows with ``data_rows`` and
+answer with a ``RowReport``: one ``RowError`` per bad cell, rows counted from the header as row 1. A problem of
+the whole file (not CSV or XLSX, too large, too many rows, no header) is an ``ApplicationError`` on ``file``.
+
+Every file the platform writes goes through ``csv_bytes`` or ``xlsx_bytes``, which apply the formula guard:
+text a spreadsheet would run as a formula (OWASP "CSV injection") gets a leading quote and is shown as text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+
+from config.exceptions import ApplicationError
+
+# --- The formula guard ------------------------------------------------------------------------------------------
+
+# Characters a spreadsheet treats as the start of a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBERISH = re.compile(r"^[+-]?\s*\d[\d.,eE+\-~\s]*[^=@()]*$")
+
+
+def is_formula(text: str) -> bool:
+    """Whether a spreadsheet would evaluate ``text`` as a formula; plain signed numbers are not formulas."""
+    if not text or not text.startswith(FORMULA_PREFIXES):
+        return False
+    return not (text[0] in "+-" and _PLAIN_NUMBERISH.match(text))
+
+
+def neutralise_formula(value: Any) -> Any:
+    """Prefix a quote so spreadsheet software shows the text instead of running it; numbers pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def guard_cells(cells: Iterable[Any]) -> list[Any]:
+    return [neutralise_formula(cell) for cell in cells]
+
+
+def csv_text(rows: Iterable[Iterable[Any]]) -> str:
+    """Rows as CSV text, every cell through the formula guard."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow(guard_cells(row))
+    return buffer.getvalue()
+
+
+def csv_bytes(rows: Iterable[Iterable[Any]]) -> bytes:
+    """Rows as UTF-8 CSV with a byte-order mark (so Excel keeps the Chinese intact), formula-guarded."""
+    return ("\ufeff" + csv_text(rows)).encode("utf-8")
+
+
+def xlsx_bytes(sheets: Iterable[tuple[str, Iterable[Iterable[Any]]]]) -> bytes:
+    """A workbook with one sheet per (name, rows), every cell through the formula guard."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    for name, rows in sheets:
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(guard_cells(row))
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+# --- Reading uploads ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # line in the file, the header being row 1
+    column: str
+    reason: str
+
+
+@dataclass
+class RowReport:
+    """What an import did: rows read, rows created or updated, whether anything was written, the bad cells."""
+
+    total_rows: int = 0
+    created: int = 0
+    updated: int = 0
+    written: bool = False
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def bad_rows(self) -> int:
+        return len({error.row for error in self.errors})
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[Any, ...]
+    body: list[tuple[Any, ...]]
+
+
+def _too_large(max_bytes: int) -> ApplicationError:
+    return ApplicationError(
+        _("The file is too large (limit %(mb)s MB).") % {"mb": f"{max_bytes / (1024 * 1024):g}"}, field="file"
+    )
+
+
+def read_upload(upload: UploadedFile, *, max_bytes: int) -> bytes:
+    """The bytes of an uploaded file, refusing an oversized one before reading it into memory."""
+    if (upload.size or 0) > max_bytes:
+        raise _too_large(max_bytes)
+    return upload.read()
+
+
+def check_upload(name: str, data: bytes, *, max_bytes: int) -> str:
+    """Refuse anything but a CSV or XLSX file of sensible size; return "csv" or "xlsx"."""
+    extension = os.path.splitext(name or "")[1].lower()
+    if extension not in (".csv", ".xlsx"):
+        raise ApplicationError(_("Upload a CSV or XLSX file."), field="file")
+    if len(data) > max_bytes:
+        raise _too_large(max_bytes)
+    if not data:
+        raise ApplicationError(_("The file is empty."), field="file")
+    if extension == ".xlsx":
+        if not data.startswith(b"PK\x03\x04"):
+            raise ApplicationError(_("The file is not a valid XLSX workbook."), field="file")
+        return "xlsx"
+    if b"\x00" in data[:8192] or data.startswith(b"PK\x03\x04"):
+        raise ApplicationError(_("The file is not a CSV text file."), field="file")
+    return "csv"
+
+
+def _decode(data: bytes) -> str:
+    # Excel in China saves CSV as GB18030 unless told otherwise.
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ApplicationError(_("The CSV file is neither UTF-8 nor GB18030 text."), field="file")
+
+
+def read_rows(kind: str, data: bytes, *, sheet: str | None = None) -> list[tuple[Any, ...]]:
+    """Every row of a CSV text or of an XLSX workbook's sheet ``sheet`` (else its first sheet)."""
+    if kind == "csv":
+        return [tuple(row) for row in csv.reader(io.StringIO(_decode(data)))]
+    from openpyxl import load_workbook
+
+    try:
+        # data_only=False: a formula arrives as its text ("=..."), never as a value someone else computed.
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many unrelated types for a broken archive
+        raise ApplicationError(_("The file is not a valid XLSX workbook."), field="file") from exc
+    try:
+        chosen = workbook[sheet] if sheet in workbook.sheetnames else workbook.worksheets[0]
+        return [tuple(row) for row in chosen.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def read_table(*, filename: str, data: bytes, max_bytes: int, max_rows: int, sheet: str | None = None) -> Table:
+    """The header and the rows below it of an uploaded CSV or XLSX file, or an ApplicationError on ``file``."""
+    rows = read_rows(check_upload(filename, data, max_bytes=max_bytes), data, sheet=sheet)
+    if not rows or not any(cell_text(cell) for cell in rows[0]):
+        raise ApplicationError(_("The file has no header row."), field="file")
+    body = rows[1:]
+    if len(body) > max_rows:
+        raise ApplicationError(
+            _("The file has more than %(limit)s rows; split it.") % {"limit": max_rows}, field="file"
+        )
+    return Table(header=rows[0], body=body)
+
+
+def check_columns(names: Sequence[str], *, required: Sequence[str] = ()) -> None:
+    """Refuse a header that lacks a required column or names one twice (``names`` already normalised)."""
+    present = [name for name in names if name]
+    missing = [name for name in required if name not in present]
+    if missing:
+        raise ApplicationError(
+            _("The header row lacks these columns: %(names)s") % {"names": ", ".join(missing)}, field="file"
+        )
+    twice = sorted({name for name in present if present.count(name) > 1})
+    if twice:
+        raise ApplicationError(
+            _("Columns appear more than once: %(names)s") % {"names": ", ".join(twice)}, field="file"
+        )
+
+
+def cell_text(value: Any) -> str:
+    """A cell as trimmed text; a formula our exports quoted reads as the text it was."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    text = str(value).strip()
+    # A leading quote is how our exports neutralise formulas; take it off again on the way back in.
+    if text.startswith("'") and text[1:2] in ("=", "+", "-", "@"):
+        return text[1:]
+    return text
+
+
+def data_rows(body: Sequence[tuple[Any, ...]]) -> Iterator[tuple[int, tuple[Any, ...], list[str]]]:
+    """(row number, raw cells, cell texts) of each row that is not blank; the header is row 1."""
+    for index, cells in enumerate(body):
+        texts = [cell_text(cell) for cell in cells]
+        if any(texts):
+            yield index + 2, cells, texts
