@@ -15,6 +15,11 @@ from catalog.values import compatible_units, unit_choice_label
 from catalog.vocabulary import choice_label
 
 
+def country_choices() -> list[tuple[str, str]]:
+    """Countries named and sorted in the reader's language: read when a form is shown, not once at start-up."""
+    return [(code, str(name)) for code, name in countries]
+
+
 def style_fields(form: forms.Form, *, small: bool = False) -> None:
     """Bootstrap classes on every widget, so templates can render fields as they are."""
     size = " form-control-sm" if small else ""
@@ -83,7 +88,7 @@ class ProductForm(forms.Form):
     description_en = forms.CharField(
         label=_("English description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-    country_of_origin = forms.ChoiceField(label=_("Country where made"), choices=countries, initial="CN")
+    country_of_origin = forms.ChoiceField(label=_("Country where made"), choices=country_choices, initial="CN")
     domestic_content = forms.DecimalField(
         label=_("Domestic-content ratio"),
         min_value=0,

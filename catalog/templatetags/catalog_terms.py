@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 from django_countries import countries
 
+from catalog.values import format_number
 from catalog.vocabulary import choices_label
 
 register = template.Library()
@@ -25,3 +26,14 @@ def country_name(code: Any) -> str:
     """An ISO 3166 code by the country's name in the reader's language; an unknown or empty code as '?'."""
     name = countries.name(str(code or "").upper())
     return str(name) if name else "?"
+
+
+@register.filter
+def number(value: Any) -> str:
+    """A stored float as a person writes it: 0.01, not 0.0100 or 1e-02."""
+    if value is None or value == "":
+        return ""
+    try:
+        return format_number(float(value))
+    except (TypeError, ValueError):
+        return str(value)

@@ -38,7 +38,9 @@ PHONE = {"width": 390, "height": 844}
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e]")
 # Internal spellings that must never reach a page: dictionary keys and field names (snake_case), pint's names.
 INTERNAL_KEY = re.compile(r"(?<![\w./@-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/@-])")
-INTERNAL_UNITS = re.compile(r"(?<![\w/])(?:degC|degF|delta_degC|m_z|percent|microliter|megapascal)(?![\w/])")
+INTERNAL_UNITS = re.compile(r"(?<![\w/])(?:degC|degF|delta_degC|m_z)(?![\w/])")
+# Unit names that are English words: right on an English page ("% · percent"), untranslated on a Chinese one.
+ENGLISH_UNIT_WORDS = re.compile(r"(?<![\w/])(?:percent|megapascal|microliters?|degrees?|times|gauss|arcsec)(?![\w/])")
 # A text of only lower-case English words on a Chinese page is an untranslated value ("isocratic", "mode-locked").
 LOWER_CASE_WORDS = re.compile(r"[a-z][a-z-]{3,}(?: [a-z][a-z-]+)*")
 _PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%[sd]|\{[a-z_]*\}")
@@ -220,7 +222,7 @@ def _problems_in(text: str, language: str) -> list[str]:
         msgid = english_message_in(text)
         if msgid:
             problems.append(f"English message {msgid!r} on a Chinese page")
-        elif LOWER_CASE_WORDS.fullmatch(text):
+        elif LOWER_CASE_WORDS.fullmatch(text) or ENGLISH_UNIT_WORDS.search(text):
             problems.append("untranslated English words on a Chinese page")
     return problems
 
@@ -296,7 +298,13 @@ def page_problems(page, watch: PageWatch, *, language: str, allowed: Iterable[st
     if viewport != PHONE:
         page.set_viewport_size(PHONE)
     try:
-        overflow = page.evaluate(_OVERFLOW_JS)
+        # Charts re-lay themselves out after a resize, when their observers fire: give them up to two seconds.
+        for _attempt in range(20):
+            page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+            overflow = page.evaluate(_OVERFLOW_JS)
+            if overflow["scrollWidth"] <= overflow["width"]:
+                break
+            page.wait_for_timeout(100)
     finally:
         if viewport != PHONE:
             page.set_viewport_size(viewport)

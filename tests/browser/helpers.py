@@ -12,7 +12,7 @@ def log_in_as(tab, user: User) -> None:
 
 
 def confirm(tab) -> None:
-    """Confirm an irreversible action when the platform asks on a page of its own (a dialog is accepted by Tab)."""
-    button = tab.page.locator("main form [data-confirm-submit], main form button[name=confirm]")
-    if button.count():
-        tab.submit(button.first)
+    """Confirm an irreversible action on the page that says what will happen (which works without JavaScript)."""
+    button = tab.page.locator("main .confirmation form button[type=submit]")
+    assert button.count() == 1, f"no confirmation step at {tab.path}"
+    tab.submit(button)

@@ -35,7 +35,7 @@ def test_administrator_verifies_runs_matching_and_publishes_a_report(open_tab, l
     tab.go("/accounts/verification-queue/")
     row = tab.page.locator(f"#org-{newcomer.pk}")
     assert newcomer.name_zh in row.inner_text()
-    tab.submit(row.locator("button[type=submit]"))
+    tab.submit(row.locator(f"a[href$='/verification-queue/{newcomer.pk}/verify/'], form button[type=submit]").first)
     confirm(tab)
     newcomer.refresh_from_db()
     assert newcomer.is_verified and newcomer.verified_by == staff
@@ -45,7 +45,6 @@ def test_administrator_verifies_runs_matching_and_publishes_a_report(open_tab, l
     runs = MatchRun.objects.count()
     tab.go("/matching/runs/")
     tab.submit(tab.page.locator("main form button[type=submit]").first)
-    confirm(tab)
     run = MatchRun.objects.latest("pk")
     assert MatchRun.objects.count() == runs + 1 and run.kind == MatchRun.Kind.FULL
 
@@ -63,7 +62,7 @@ def test_administrator_verifies_runs_matching_and_publishes_a_report(open_tab, l
     note = tab.page.locator("form[action$='/note/']")
     note.locator("[name=note]").fill("本期新增国产液相色谱仪匹配。")
     tab.submit(note.locator("button[type=submit]"))
-    tab.submit(tab.page.locator("form[action$='/publish/'] button[type=submit]"))
+    tab.submit(tab.page.locator(f"a[href$='/reports/{report.pk}/publish/']"))
     confirm(tab)
     report.refresh_from_db()
     assert report.status == MatchReport.Status.PUBLISHED and report.note == "本期新增国产液相色谱仪匹配。"

@@ -11,10 +11,10 @@ import pytest
 from accounts.models import User
 from catalog.models import Category, Product
 from procurement.models import Demand, Quote
-from tests.browser.helpers import confirm, log_in_as
+from tests.browser.helpers import log_in_as
 
 WORDS = {
-    "zh-hans": {"report": "导入报告", "nothing": "没有写入"},
+    "zh-hans": {"report": "导入报告", "nothing": "未写入任何数据"},
     "en": {"report": "Import report", "nothing": "Nothing was written"},
 }
 # A minimal but well-formed PDF: the upload checks the content against the extension.
@@ -84,7 +84,6 @@ def test_manufacturer_lists_publishes_imports_and_quotes(open_tab, language, tmp
     # Published from the dashboard.
     tab.go("/catalog/dashboard/")
     tab.submit(tab.page.locator(f"form[action$='/products/{product.pk}/publish/'] button"))
-    confirm(tab)
     product.refresh_from_db()
     assert product.status == Product.Status.PUBLISHED
     tab.go(f"/catalog/products/{product.pk}/")
@@ -98,8 +97,13 @@ def test_manufacturer_lists_publishes_imports_and_quotes(open_tab, language, tmp
     workbook = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes()))
     sheet = workbook.worksheets[0]
     headers = [cell.value for cell in sheet[1]]
-    good = {"model_number": f"{model}-A", "name_zh": "导入的液相色谱仪", "pressure_max": "60 MPa"}
-    bad = {"model_number": f"{model}-B", "name_zh": "指标有误的液相色谱仪", "pressure_max": "sixty MPa"}
+    good = {"category": lc.code, "model_number": f"{model}-A", "name_zh": "导入的液相色谱仪", "pressure_max": "60 MPa"}
+    bad = {
+        "category": lc.code,
+        "model_number": f"{model}-B",
+        "name_zh": "指标有误的液相色谱仪",
+        "pressure_max": "sixty",
+    }
     for row in (good, bad):
         sheet.append([row.get(_column(header), "") for header in headers])
     filled = tmp_path / "catalog.xlsx"
@@ -118,7 +122,7 @@ def test_manufacturer_lists_publishes_imports_and_quotes(open_tab, language, tmp
     assert listed.count() >= 1
     tab.submit(listed.first)
     demand = Demand.objects.get(pk=int(tab.path.strip("/").split("/")[-1]))
-    quote_form = tab.page.locator("form[action$='/quote/']")
+    quote_form = tab.page.locator("form[action*='/quote/']")
     quote_form.locator("[name=unit_price]").fill("480000")
     quote_form.locator("[name=lead_time_days]").fill("60")
     tab.submit(quote_form.locator("button[type=submit]"))
@@ -128,7 +132,7 @@ def test_manufacturer_lists_publishes_imports_and_quotes(open_tab, language, tmp
 def _column(header: object) -> str:
     """A template header ("pressure_max [MPa]", "型号 model_number") by the key it names."""
     text = str(header or "")
-    for key in ("model_number", "name_zh", "pressure_max"):
+    for key in ("model_number", "name_zh", "pressure_max", "category"):
         if key in text:
             return key
     return text

@@ -70,6 +70,7 @@ def test_visitor_searches_browses_facets_and_reads_a_report(open_tab, language):
     tab.go("/matching/reports/")
     tab.submit(tab.page.locator("main table a").first)
     assert words["charts"] in tab.page.locator("h1").inner_text()
+    tab.screenshot("report")
     drawn = tab.page.evaluate(
         "() => [...document.querySelectorAll('canvas')].map(c => Boolean(window.Chart && Chart.getChart(c)))"
     )

@@ -106,3 +106,15 @@ def test_specification_form_shows_option_names_and_no_keys(client, maker, settin
     assert '<option value="isocratic">等度泵</option>' in html
     text = re.sub(r"<[^>]+>", " ", html)  # what a person reads, attributes left out
     assert "pump_type" not in text and "flow_rate" not in text
+
+
+@pytest.mark.django_db
+def test_product_form_names_countries_in_the_readers_language(client, maker, settings):
+    # given the platform started in Chinese (its default), then an English reader
+    settings.LANGUAGE_CODE = "zh-hans"
+    client.force_login(maker)
+    chinese = client.get(reverse("catalog:product-create")).content.decode()
+    english = client.get(reverse("catalog:product-create"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # then each sees the country names in their own language
+    assert '<option value="DE">德国</option>' in chinese
+    assert '<option value="DE">Germany</option>' in english and "德国" not in english

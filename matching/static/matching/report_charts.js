@@ -10,7 +10,9 @@
     new Chart(canvas, {
       type: "bar",
       data: { labels: labels, datasets: sets },
-      options: { indexAxis: horizontal ? "y" : "x", responsive: true, scales: { x: { beginAtZero: true }, y: { beginAtZero: true } } }
+      // The box around the canvas sets the size; keeping an aspect ratio instead lets a resize (a phone turned,
+      // the page printed) shrink the chart to a sliver.
+      options: { indexAxis: horizontal ? "y" : "x", responsive: true, maintainAspectRatio: false, scales: { x: { beginAtZero: true }, y: { beginAtZero: true } } }
     });
   }
   bars("chart-categories", data.categories.labels, [

@@ -1,0 +1,59 @@
+"""The per-page checks themselves: each fails on the fault it exists for, and lets the deliberate exceptions pass."""
+
+from __future__ import annotations
+
+from tests.browser.checks import _OVERFLOW_JS, _TEXTS_JS, PHONE, english_message_in, untranslated
+
+
+def test_an_english_message_of_the_catalogs_on_a_chinese_page_is_caught():
+    # "Save draft and check shared instruments" is a msgid of the procurement catalog, "Log in" one of accounts
+    assert untranslated([("Log in", "")], language="zh-hans", allowed=[])
+    assert untranslated([("请先 Save draft and check shared instruments", "")], language="zh-hans", allowed=[])
+    assert english_message_in("12 full matches among 30 domestic candidates.")  # a plural message, numbers in it
+    assert untranslated([("登录", "")], language="zh-hans", allowed=[]) == []
+
+
+def test_chinese_on_an_english_page_is_caught_unless_people_typed_it():
+    assert untranslated([("登录", "")], language="en", allowed=[])
+    assert untranslated([("Demand: 液相色谱仪采购", "")], language="en", allowed=["液相色谱仪采购"]) == []
+
+
+def test_internal_keys_and_pint_names_are_caught_in_either_language():
+    for language in ("zh-hans", "en"):
+        assert untranslated([("脉冲宽度 pulse_width", "")], language=language, allowed=[])
+        assert untranslated([("value_min: 必须是数字", "")], language=language, allowed=[])
+        assert untranslated([("80 degC", "")], language=language, allowed=[])
+    # an English unit name is right on an English page and untranslated on a Chinese one
+    assert untranslated([("% · percent", "")], language="en", allowed=[]) == []
+    assert untranslated([("% · percent", "")], language="zh-hans", allowed=[])
+    # an option left as stored
+    assert untranslated([("isocratic", "")], language="zh-hans", allowed=[])
+
+
+def test_text_marked_with_another_language_is_deliberate():
+    assert untranslated([("English", "en")], language="zh-hans", allowed=[]) == []
+    assert untranslated([("简体中文", "zh-hans")], language="en", allowed=[]) == []
+
+
+def test_page_texts_join_highlights_skip_typed_columns_and_overflow_is_measured(browser):
+    page = browser.new_page(viewport=PHONE)
+    try:
+        page.set_content(
+            """<html lang="en"><body>
+            <p>Found: <a>沃特世 <mark>高效液相色谱仪</mark></a></p>
+            <p>Header <kbd>名称</kbd> is accepted.</p>
+            <select><option lang="zh-hans">简体中文</option></select>
+            <input placeholder="搜索">
+            <div style="width: 600px">wide</div>
+            </body></html>"""
+        )
+        texts = page.evaluate(_TEXTS_JS)
+        assert ["Found: 沃特世 高效液相色谱仪", "en"] in texts  # one block: the highlight does not split the name
+        assert ["Header is accepted.", "en"] in texts  # what is typed verbatim is left out
+        assert ["简体中文", "zh-hans"] in texts and ["搜索", "en"] in texts
+        problems = untranslated(texts, language="en", allowed=[])
+        assert len(problems) == 2 and "沃特世" in problems[0] and "搜索" in problems[1]
+        overflow = page.evaluate(_OVERFLOW_JS)
+        assert overflow["scrollWidth"] > overflow["width"] == PHONE["width"]
+    finally:
+        page.close()
