@@ -20,6 +20,5 @@ def test_every_beat_entry_names_a_registered_task():
         "notifications.sweep_email",
         "matching.full_run",
         "matching.draft_weekly_report",
-        "notifications.sweep_email",
     }
     assert scheduled <= set(app.tasks)
