@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -57,48 +57,58 @@ def _require_member(user: User, demand: Demand) -> None:
         raise PermissionDenied(_("Only members of the demand's institution may change it."))
 
 
-def _first_error(exc: ValidationError) -> ApplicationError:
-    if hasattr(exc, "error_dict"):
-        name, messages = next(iter(exc.message_dict.items()))
-        return ApplicationError(messages[0], field=None if name == "__all__" else name)
-    return ApplicationError(exc.messages[0])
+def demand_field_errors(demand: Demand, *, today: datetime.date) -> dict[str, list[str]]:
+    """Every rule a demand's own fields break, by field, so a form can show them all at once."""
+    errors: dict[str, list[str]] = {}
 
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
 
-def _check_fields(demand: Demand, *, today: datetime.date) -> None:
     if not (demand.title or "").strip():
-        raise ApplicationError(_("Give the demand a title."), field="title")
-    if demand.quantity is None or demand.quantity < 1 or demand.quantity > MAX_QUANTITY:
-        raise ApplicationError(
-            _("The quantity must be between 1 and %(max)d.") % {"max": MAX_QUANTITY}, field="quantity"
-        )
+        add("title", _("Give the demand a title."))
+    if demand.quantity is None or not 1 <= demand.quantity <= MAX_QUANTITY:
+        add("quantity", _("The quantity must be between 1 and %(max)d.") % {"max": MAX_QUANTITY})
     if demand.budget is not None:
         try:
             budget = Decimal(demand.budget)
         except (InvalidOperation, TypeError):
-            raise ApplicationError(_("Enter the budget as a number."), field="budget") from None
-        if not budget.is_finite() or budget <= 0:
-            raise ApplicationError(_("The budget must be positive."), field="budget")
-        if budget > MAX_BUDGET:
-            raise ApplicationError(
-                _("A budget above %(max)s CNY is not plausible for one demand.") % {"max": f"{MAX_BUDGET:,.0f}"},
-                field="budget",
-            )
-        demand.budget = budget.quantize(Decimal("0.01"))
+            add("budget", _("Enter the budget as a number."))
+        else:
+            if not budget.is_finite() or budget <= 0:
+                add("budget", _("The budget must be positive."))
+            elif budget > MAX_BUDGET:
+                add(
+                    "budget",
+                    _("A budget above %(max)s CNY is not plausible for one demand.") % {"max": f"{MAX_BUDGET:,.0f}"},
+                )
+            else:
+                demand.budget = budget.quantize(Decimal("0.01"))
     if demand.deadline is None:
-        raise ApplicationError(_("Set a deadline."), field="deadline")
-    if demand.deadline < today:
-        raise ApplicationError(_("The deadline is in the past."), field="deadline")
-    if demand.deadline > today + datetime.timedelta(days=MAX_DEADLINE_DAYS):
-        raise ApplicationError(_("The deadline must be within three years."), field="deadline")
+        add("deadline", _("Set a deadline."))
+    elif demand.deadline < today:
+        add("deadline", _("The deadline is in the past."))
+    elif demand.deadline > today + datetime.timedelta(days=MAX_DEADLINE_DAYS):
+        add("deadline", _("The deadline must be within three years."))
     if demand.accepts_imported and not (demand.import_reason or "").strip():
-        raise ApplicationError(
-            _("Say why an imported product would be accepted."),
-            field="import_reason",
-        )
+        add("import_reason", _("Say why an imported product would be accepted."))
     try:
-        demand.full_clean(exclude=["institution", "posted_by", "category", "delivery_province"])
+        # Constraints are left to the database: a budget the rules above refused must not be reported twice.
+        demand.full_clean(
+            exclude=["institution", "posted_by", "category", "delivery_province", *errors], validate_constraints=False
+        )
     except ValidationError as exc:
-        raise _first_error(exc) from None
+        for name, messages in exc.message_dict.items():
+            for message in messages:
+                add(name, message)
+    return errors
+
+
+def _check_fields(demand: Demand, *, today: datetime.date) -> None:
+    """Raise one ApplicationError naming the first bad field; ``extra["fields"]`` holds every field's errors."""
+    errors = demand_field_errors(demand, today=today)
+    if errors:
+        name, messages = next(iter(errors.items()))
+        raise ApplicationError(messages[0], field=None if name == NON_FIELD_ERRORS else name, extra={"fields": errors})
 
 
 def _mark_changed(demand: Demand, *, fields: Sequence[str] = ()) -> None:
