@@ -77,8 +77,8 @@ def notification_emails_send(*, notification_ids: Sequence[int]) -> EmailOutcome
         Notification.objects.filter(pk__in=outcome.sent, emailed_at__isnull=True).update(
             emailed_at=timezone.now(), email_attempts=F("email_attempts") + 1, email_error=""
         )
-        for notification_id, exc in outcome.failed.items():
-            error = f"{type(exc).__name__}: {exc}"[:2000]
+        for notification_id, cause in outcome.failed.items():
+            error = f"{type(cause).__name__}: {cause}"[:2000]
             Notification.objects.filter(pk=notification_id).update(
                 email_attempts=F("email_attempts") + 1, email_error=error
             )
