@@ -43,6 +43,7 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 INSTALLED_APPS = [
     # The platform's apps come first: their translations and templates take precedence over those of
     # django.contrib (the admin's "Filter" is 过滤器; a search form's is 筛选).
+    "changes",
     "notifications",
     "accounts",
     "catalog",
@@ -100,6 +101,8 @@ TEMPLATES = [
                 "accounts.context_processors.memberships",
                 "notifications.context_processors.unread_notifications",
             ],
+            # Shared tags outside any app (the project package is not an installed app).
+            "libraries": {"ui": "config.templatetags.ui"},
         },
     },
 ]
@@ -284,7 +287,7 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://localhost/")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL.startswith("memory://"))
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = None  # run state lives in our own tables (MatchRun, SearchOutbox)
+CELERY_RESULT_BACKEND = None  # run state lives in our own tables (MatchRun, the change outbox)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"

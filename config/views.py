@@ -16,6 +16,9 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from config.celery import app
+from search.backends import get_backend
+
 
 def _timed(check: Any) -> dict[str, Any]:
     started = time.perf_counter()
@@ -46,16 +49,12 @@ def _check_cache(backend: BaseCache) -> dict[str, Any]:
 def _check_broker() -> dict[str, Any]:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"mode": "eager"}
-    from config.celery import app
-
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=1)
     return {"mode": "broker"}
 
 
 def _check_search() -> dict[str, Any]:
-    from search.backends import get_backend
-
     backend = get_backend()
     backend.ping()
     return {"backend": backend.name}

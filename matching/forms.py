@@ -9,11 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Province
 from catalog.models import Category
+from config.forms import IsoDateInput
 
 
 class ReportGenerateForm(forms.Form):
-    period_start = forms.DateField(label=_("Period start"), widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label=_("Period end"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = forms.DateField(label=_("Period start"), widget=IsoDateInput)
+    period_end = forms.DateField(label=_("Period end"), widget=IsoDateInput)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

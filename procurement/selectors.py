@@ -320,6 +320,11 @@ def quote_list(*, user: AnyUser, demand: Demand | None = None) -> QuerySet[Quote
     ).order_by("unit_price", "id")
 
 
+def demand_submitted_quote_count(*, demand: Demand) -> int:
+    """Quotes still waiting for the buyer's answer (for the confirmation of an award, a close or a cancel)."""
+    return Quote.objects.filter(demand=demand, status=Quote.Status.SUBMITTED).count()
+
+
 def quote_get(*, user: AnyUser, pk: int) -> Quote:
     quote = quote_list(user=user).filter(pk=pk).first()
     if quote is None:

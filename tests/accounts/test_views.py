@@ -163,7 +163,7 @@ def test_profile_lists_organizations_and_admin_manages_members(client, instituti
     client.post(reverse("accounts:member-role", args=[membership.pk]), {"role": "admin"})
     membership.refresh_from_db()
     assert membership.role == Membership.Role.ADMIN
-    client.post(reverse("accounts:member-remove", args=[membership.pk]))
+    client.post(reverse("accounts:member-remove", args=[membership.pk]), {"confirmed": "yes"})
     assert not Membership.objects.filter(pk=membership.pk).exists()
 
 
@@ -172,7 +172,7 @@ def test_plain_member_cannot_manage_members_from_the_page(client, institution):
     member = member_of(institution)
     client.force_login(member)
     target = Membership.objects.get(user=admin)
-    response = client.post(reverse("accounts:member-remove", args=[target.pk]), follow=True)
+    response = client.post(reverse("accounts:member-remove", args=[target.pk]), {"confirmed": "yes"}, follow=True)
     assert "Only the administrators" in response.content.decode()
     assert Membership.objects.filter(pk=target.pk).exists()
     assert client.get(reverse("accounts:organization-edit", args=[institution.pk])).status_code == 403
@@ -182,7 +182,7 @@ def test_last_admin_removal_is_reported_not_done(client, institution):
     admin = member_of(institution, role=Membership.Role.ADMIN)
     client.force_login(admin)
     own = Membership.objects.get(user=admin)
-    response = client.post(reverse("accounts:member-remove", args=[own.pk]), follow=True)
+    response = client.post(reverse("accounts:member-remove", args=[own.pk]), {"confirmed": "yes"}, follow=True)
     assert "at least one administrator" in response.content.decode()
     assert Membership.objects.filter(pk=own.pk).exists()
 
@@ -238,7 +238,7 @@ def test_staff_verify_from_the_queue_page_and_admins_are_notified(client, staff_
     page = client.get(reverse("accounts:verification-queue"))
     assert [o.pk for o in page.context["organizations"]] == [org.pk]
     assert admin.email in page.content.decode()
-    response = client.post(reverse("accounts:organization-verify", args=[org.pk]))
+    response = client.post(reverse("accounts:organization-verify", args=[org.pk]), {"confirmed": "yes"})
     assert response.status_code == 302
     org.refresh_from_db()
     assert org.is_verified and org.verified_by == staff_user
