@@ -7,4 +7,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and organizations")
 
     def ready(self) -> None:
-        from accounts import notices  # noqa: F401  (registers this app's notification messages)
+        # Registrations with the ground floor, importable only once models are loaded.
+        from accounts import notices, search
+
+        notices.register()
+        search.register()

@@ -11,8 +11,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
+from catalog.services.products import product_changes_record
 from catalog.tasks import refresh_domestic
-from search.services import index_mark
 
 logger = logging.getLogger(__name__)
 
@@ -88,12 +88,12 @@ class ProductAdmin(admin.ModelAdmin):
 
     @transaction.atomic
     def delete_model(self, request: HttpRequest, obj: Product) -> None:
-        index_mark(kind="products", ids=[obj.pk])
+        product_changes_record(products=[obj])
         super().delete_model(request, obj)
 
     @transaction.atomic
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
-        index_mark(kind="products", ids=list(queryset.values_list("pk", flat=True)))
+        product_changes_record(products=queryset.select_related("category"))
         super().delete_queryset(request, queryset)
 
 

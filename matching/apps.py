@@ -7,4 +7,8 @@ class MatchingConfig(AppConfig):
     verbose_name = _("Matching")
 
     def ready(self) -> None:
-        from matching import notices  # noqa: F401  (registers this app's notification messages)
+        # Registrations with the ground floor, importable only once models are loaded.
+        from matching import notices, rematch
+
+        notices.register()
+        rematch.register()

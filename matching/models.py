@@ -12,12 +12,15 @@ from config.exceptions import ApplicationError
 
 
 class MatchRun(models.Model):
-    """One execution of the matching engine: a full run over all open demands, or one demand or product."""
+    """One execution of the matching engine: a full run over all open demands, one demand or product, or the
+    demands that a batch of changes in one category subtree affects."""
 
     class Kind(models.TextChoices):
         FULL = "full", _("Full run")
         DEMAND = "demand", _("One demand")
         PRODUCT = "product", _("One product")
+        # The demands a batch of changes in one category subtree affects (a bulk import: one run, not one per row).
+        CATEGORY = "category", _("Changes in a category")
 
     class Trigger(models.TextChoices):
         SCHEDULE = "schedule", _("Nightly schedule")
@@ -51,6 +54,14 @@ class MatchRun(models.Model):
         null=True,
         blank=True,
         related_name="match_runs",
+    )
+    category = models.ForeignKey(
+        "catalog.Category",
+        verbose_name=_("category"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -7,11 +7,11 @@ class ProcurementConfig(AppConfig):
     verbose_name = _("Demands and procurement")
 
     def ready(self) -> None:
-        # Uploaded files are served through views that check who asks (config.files).
+        # Registrations with the ground floor, importable only once models are loaded; uploaded files are served
+        # through views that check who asks (config.files).
         from config.files import media_resolver_register
-        from procurement import (
-            notices,  # noqa: F401  (registers this app's notification messages)
-            selectors,
-        )
+        from procurement import notices, search, selectors
 
+        notices.register()
+        search.register()
         media_resolver_register("justifications", selectors.import_justification_file)

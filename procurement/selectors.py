@@ -132,10 +132,24 @@ def demand_filter(qs: QuerySet[Demand], filters: dict[str, Any], *, user: AnyUse
     if filters.get("mine"):
         qs = qs.filter(institution_id__in=demand_access(user).org_ids)
     if filters.get("q"):
-        # Keyword search goes through the search interface (open demands only), rows come from the database.
+        # Keyword search goes through the search interface (open demands only), rows come from the database;
+        # the institution's own demands in other statuses (drafts first of all) match on their title here.
         ids = demand_search_ids(text=filters["q"], filters={})
-        qs = qs.filter(pk__in=ids)
+        qs = qs.filter(Q(pk__in=ids) | _unlisted_text_q(user=user, text=filters["q"]))
     return qs
+
+
+def _unlisted_text_q(*, user: AnyUser, text: str) -> Q:
+    words = str(text).replace("\x00", "").split()
+    access = demand_access(user)
+    if not words or not (access.is_staff or access.org_ids):
+        return Q(pk__in=[])
+    q = ~Q(status=Demand.Status.OPEN)
+    if not access.is_staff:
+        q &= Q(institution_id__in=access.org_ids)
+    for word in words[:10]:
+        q &= Q(title__icontains=word) | Q(description__icontains=word)
+    return q
 
 
 def demand_search_ids(*, text: str, filters: dict[str, Any]) -> list[int]:

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.selectors import user_is_member
 from catalog.models import Product, ProductDocument
+from catalog.services.products import product_changes_record
 from config.exceptions import ApplicationError
-from search.services import index_mark
 
 IMAGE_MAX_BYTES: int = getattr(settings, "CATALOG_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
 DOCUMENT_MAX_BYTES: int = getattr(settings, "CATALOG_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
@@ -99,7 +99,7 @@ def product_document_add(
         size=file.size or 0,
         uploaded_by=user,
     )
-    index_mark(kind="products", ids=[product.pk])
+    product_changes_record(products=[product], fields=["documents"])
     return document
 
 
@@ -121,16 +121,17 @@ def product_document_replace(*, document: ProductDocument, user: User, file: Upl
     document.save(update_fields=["file", "content_type", "size", "uploaded_by"])
     if old_name and old_name != document.file.name:
         transaction.on_commit(lambda: storage.delete(old_name))
-    index_mark(kind="products", ids=[document.product_id])
+    product_changes_record(products=[document.product], fields=["documents"])
     return document
 
 
 @transaction.atomic
 def product_document_delete(*, document: ProductDocument, user: User) -> None:
     _require_member(user, document.product, _("Only members of the manufacturer can remove documents."))
-    product_id = document.product_id
+    product = document.product
     name, storage = document.file.name, document.file.storage
     document.delete()
     if name:
+        # After commit: a rolled-back delete must not have lost the file.
         transaction.on_commit(lambda: storage.delete(name))
-    index_mark(kind="products", ids=[product_id])
+    product_changes_record(products=[product], fields=["documents"])

@@ -1,12 +1,12 @@
 """Product writes: create, update, specifications, publish, withdraw.
 
-Every write marks the product for search indexing in the same transaction, and a change that a buyer could see
-(a published product changing, being published or withdrawn) schedules re-matching after commit.
+Every write records the product's change in the change outbox in the same transaction; search re-indexes it and
+matching re-matches what it affects, after commit and in batches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,9 +23,11 @@ from accounts.selectors import user_is_member
 from catalog.models import Category, Parameter, Product, Specification
 from catalog.specvalues import clean_specification
 from catalog.values import InvalidValue
+from changes.services import change_record
 from config.exceptions import ApplicationError
-from matching.services import product_schedule_matching
-from search.services import index_mark
+
+# The change outbox's name for products.
+PRODUCT_ENTITY = "product"
 
 # Fields a manufacturer edits directly; everything else is derived (is_domestic, status, aggregates).
 EDITABLE_FIELDS = (
@@ -149,10 +151,22 @@ def _derive(product: Product) -> None:
     )
 
 
-def _after_write(product: Product, *, was_published: bool) -> None:
-    index_mark(kind="products", ids=[product.pk])
-    if was_published or product.status == Product.Status.PUBLISHED:
-        product_schedule_matching(product_id=product.pk)
+def product_changes_record(*, products: Iterable[Product], fields: Sequence[str] = ()) -> None:
+    """Record, in the caller's transaction, that these products changed (``fields`` says what; empty: anything).
+
+    Their categories should be loaded: each change carries its category path.
+    """
+    rows = list(products)
+    change_record(
+        entity=PRODUCT_ENTITY,
+        ids=[p.pk for p in rows],
+        fields=fields,
+        category_paths={p.pk: p.category.path for p in rows if p.category_id is not None},
+    )
+
+
+def _after_write(product: Product) -> None:
+    product_changes_record(products=[product])
 
 
 def _spec_errors_to_application_error(errors: dict[str, str]) -> ApplicationError:
@@ -234,7 +248,7 @@ def product_create(
     product.save()
     _set_provinces(product, provinces_served)
     _write_specifications(product, specifications, replace=True)
-    _after_write(product, was_published=False)
+    _after_write(product)
     return product
 
 
@@ -250,7 +264,6 @@ def product_update(
     """Change a product; ``specifications``, when given, replaces the whole set."""
     _check_manager(user, product.manufacturer)
     product = Product.objects.select_for_update().select_related("manufacturer", "category").get(pk=product.pk)
-    was_published = product.status == Product.Status.PUBLISHED
     cleaned = _clean_fields(fields or {})
     if "key_components" in cleaned:
         cleaned["key_components"] = _key_components(cleaned["key_components"])
@@ -267,7 +280,7 @@ def product_update(
         # Values of parameters the new category does not have would be meaningless.
         keep = [p.pk for p in category_dictionary(product.category).values()]
         product.specifications.exclude(parameter_id__in=keep).delete()
-    _after_write(product, was_published=was_published)
+    _after_write(product)
     return product
 
 
@@ -279,7 +292,7 @@ def product_specifications_set(
     _check_manager(user, product.manufacturer)
     rows = _write_specifications(product, specifications, replace=replace)
     Product.objects.filter(pk=product.pk).update(updated_at=timezone.now())
-    _after_write(product, was_published=product.status == Product.Status.PUBLISHED)
+    _after_write(product)
     return rows
 
 
@@ -296,7 +309,7 @@ def product_publish(*, product: Product, user: User) -> Product:
     product.published_at = timezone.now()
     product.withdrawn_at = None
     product.save(update_fields=["status", "published_at", "withdrawn_at", "is_domestic", "updated_at"])
-    _after_write(product, was_published=False)
+    _after_write(product)
     return product
 
 
@@ -309,7 +322,7 @@ def product_withdraw(*, product: Product, user: User) -> Product:
     product.status = Product.Status.WITHDRAWN
     product.withdrawn_at = timezone.now()
     product.save(update_fields=["status", "withdrawn_at", "updated_at"])
-    _after_write(product, was_published=True)
+    _after_write(product)
     return product
 
 
@@ -317,7 +330,7 @@ def product_withdraw(*, product: Product, user: User) -> Product:
 def products_domestic_refresh(*, category: Category | None = None) -> int:
     """Re-derive is_domestic after a threshold changed (a category's or the platform's); returns rows changed.
 
-    Only rows whose flag flips are written, marked for indexing and, when published, re-matched.
+    Only rows whose flag flips are written and recorded as changed (re-indexed and, when published, re-matched).
     """
     products = Product.objects.select_related("category").select_for_update(of=("self",))
     if category is not None:
@@ -337,8 +350,5 @@ def products_domestic_refresh(*, category: Category | None = None) -> int:
             changed.append(product)
     Product.objects.bulk_update(changed, ["is_domestic"])
     if changed:
-        index_mark(kind="products", ids=[p.pk for p in changed])
-    for product in changed:
-        if product.status == Product.Status.PUBLISHED:
-            product_schedule_matching(product_id=product.pk)
+        product_changes_record(products=changed, fields=["is_domestic"])
     return len(changed)

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization, Province, User
 from accounts.selectors import user_organization_ids
 from catalog.models import Category, Parameter, Product
+from changes.services import change_record
 from config.exceptions import ApplicationError
-from matching.services import demand_schedule_matching
 from notifications.services import notify
 from procurement import notices
 from procurement.models import Award, Demand, DemandRevision, Quote
@@ -26,8 +26,9 @@ from procurement.requirement_rules import CleanRequirement, RequirementInput
 from procurement.selectors import category_parameters
 from procurement.services.import_justifications import import_justification_allows
 from procurement.services.requirements import requirements_replace, requirements_snapshot, requirements_validate
-from search.services import index_mark
 
+# The change outbox's name for demands.
+DEMAND_ENTITY = "demand"
 MAX_BUDGET = Decimal("1000000000")  # 1 billion CNY: above this a budget is a typing error, not an instrument
 MAX_QUANTITY = 1000
 MAX_DEADLINE_DAYS = 3 * 366
@@ -110,8 +111,12 @@ def _check_fields(demand: Demand, *, today: datetime.date) -> None:
         raise ApplicationError(messages[0], field=None if name == NON_FIELD_ERRORS else name, extra={"fields": errors})
 
 
-def _mark_changed(demand: Demand) -> None:
-    index_mark(kind="demands", ids=[demand.pk])
+def _mark_changed(demand: Demand, *, fields: Sequence[str] = ()) -> None:
+    """Record the change in the outbox, in this transaction: search re-indexes the demand, and matching re-matches
+    it after commit when it is open."""
+    change_record(
+        entity=DEMAND_ENTITY, ids=[demand.pk], fields=fields, category_paths={demand.pk: demand.category.path}
+    )
 
 
 @transaction.atomic
@@ -208,8 +213,6 @@ def demand_update(
         demand.requirements.exclude(parameter__key__in=keys).delete()
     demand.save()
     _mark_changed(demand)
-    if is_open:
-        demand_schedule_matching(demand_id=demand.pk)
     return demand
 
 
@@ -265,7 +268,6 @@ def demand_open(*, demand: Demand, user: User) -> Demand:
     demand.opened_at = timezone.now()
     demand.save(update_fields=["status", "opened_at", "updated_at"])
     _mark_changed(demand)
-    demand_schedule_matching(demand_id=demand.pk)
     return demand
 
 
@@ -290,7 +292,6 @@ def demand_revise(
     _revise(demand, user, cleaned, reason, previous_text=previous_text)
     demand.save(update_fields=["revision", "free_text_requirements", "updated_at"])
     _mark_changed(demand)
-    demand_schedule_matching(demand_id=demand.pk)
     return demand
 
 
@@ -416,8 +417,8 @@ def demand_expire_overdue(*, today: datetime.date | None = None) -> ExpiryResult
             )
             if not changed:
                 continue
-            demand = Demand.objects.select_related("posted_by").get(pk=demand_id)
-            index_mark(kind="demands", ids=[demand_id])
+            demand = Demand.objects.select_related("posted_by", "category").get(pk=demand_id)
+            _mark_changed(demand, fields=["status"])
             _notify_expired(demand)
             expired.append(demand_id)
     return ExpiryResult(expired_ids=expired)

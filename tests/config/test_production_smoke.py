@@ -135,7 +135,7 @@ def platform(tmp_path_factory) -> Iterator[Platform]:
             assert "no issues" in check.stdout
             setup = _run([python, "manage.py", "shell", "-c", SETUP], env)
             found = re.search(r"SMOKE (\d+) (\S+)", setup.stdout)
-            assert found, setup.stdout
+            assert found, setup.stdout + setup.stderr
             product_id, document_url = found.groups()
             platform.product_id, platform.document_url = int(product_id), document_url
             bin_dir = Path(python).parent
@@ -154,6 +154,7 @@ def platform(tmp_path_factory) -> Iterator[Platform]:
                 )
             )
             assert wait_for_port(port, seconds=60), "gunicorn did not listen within 60 s"
+            _warm_up(platform)
             yield platform
         finally:
             for process in platform.processes:
@@ -169,10 +170,28 @@ def platform(tmp_path_factory) -> Iterator[Platform]:
             admin.close()
 
 
+def _warm_up(platform: Platform, seconds: float = 180) -> None:
+    """Wait until every gunicorn worker has loaded the project (the first requests import it), so that the
+    tests' 30 s request timeout measures the platform, not a busy machine's start-up."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            response, _ = platform.request("GET", "/healthz")
+            if response.status == 200:
+                return
+        except OSError:
+            time.sleep(1)
+    raise AssertionError(f"/healthz did not answer 200 within {seconds:.0f} s")
+
+
 def _pending_index_rows(platform: Platform) -> int:
-    with psycopg2.connect(platform.database_url) as connection, connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM search_searchoutbox WHERE indexed_at IS NULL")
-        return cursor.fetchone()[0]
+    connection = psycopg2.connect(platform.database_url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM search_searchoutbox WHERE indexed_at IS NULL")
+            return cursor.fetchone()[0]
+    finally:
+        connection.close()
 
 
 def test_home_page_and_its_static_files(platform):
@@ -228,3 +247,58 @@ def test_api_documentation_and_health(platform):
     assert health.status == 200
     checks = json.loads(body)["checks"]
     assert checks["database"]["ok"] and checks["cache"]["ok"] and checks["broker"]["ok"], checks
+
+
+def _database_name(platform: Platform) -> str:
+    return platform.database_url.rsplit("/", 1)[1]
+
+
+def _drop_connections(platform: Platform) -> int:
+    """What a PostgreSQL restart does to the platform: every open connection to its database is cut."""
+    admin = _admin_connection()
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                [_database_name(platform)],
+            )
+            return cursor.fetchone()[0]
+    finally:
+        admin.close()
+
+
+def test_requests_after_a_database_restart_succeed(platform):
+    # given: gunicorn's workers hold open database connections
+    for _ in range(4):
+        assert platform.request("GET", "/api/v1/products/")[0].status == 200
+    # when: PostgreSQL drops them all, as a restart does
+    assert _drop_connections(platform) > 0
+    # then: the next requests reconnect (the connection is checked before reuse) instead of failing
+    statuses = [platform.request("GET", "/api/v1/products/")[0].status for _ in range(6)]
+    assert statuses == [200] * 6
+
+
+def test_while_the_database_refuses_connections_the_api_is_a_json_503_and_pages_a_503(platform):
+    name = _database_name(platform)
+    admin = _admin_connection()
+    try:
+        # given: the database stops accepting connections and the open ones are cut
+        with admin.cursor() as cursor:
+            cursor.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+        _drop_connections(platform)
+        # when / then
+        api, api_body = platform.request("GET", "/api/v1/products/")
+        assert api.status == 503
+        assert api.getheader("Content-Type") == "application/json"
+        assert json.loads(api_body)["code"] == "service_unavailable"
+        page, page_body = platform.request("GET", "/catalog/")
+        assert page.status == 503 and b"<h1>" in page_body
+        health, _ = platform.request("GET", "/healthz", headers={"X-Forwarded-Proto": "http"})
+        assert health.status == 503
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
+        admin.close()
+    # and once it is back, so is the platform
+    assert platform.request("GET", "/api/v1/products/")[0].status == 200

@@ -155,3 +155,23 @@ def test_org_admin_role_does_not_change_visibility(client, scene):
     colleague = member_of(scene.demand.institution, role=Membership.Role.MEMBER)
     client.force_login(colleague)
     assert f'data-product="{scene.weak.pk}"' in fragment(client, scene.demand).content.decode()
+
+
+def test_an_outsider_reads_counts_of_what_they_may_see_not_a_contradiction(client, scene):
+    # given: a demand with full matches, none of them published in a report
+    services.match_run_demand(demand_id=scene.demand.pk)
+    from matching.models import DemandMatchSummary
+
+    total = DemandMatchSummary.objects.get(demand=scene.demand).matches_count
+    assert total > 1
+    # when: someone outside the institution and the makers reads the matches
+    client.force_login(member_of(InstitutionFactory()))
+    html = fragment(client, scene.demand).content.decode()
+    # then: no claim that nothing meets the demand, and the count says how many of all are shown
+    assert "No domestic product meets every mandatory requirement" not in html
+    assert "none of their matches is published in a match report yet" in html
+    assert f"0 of {total} full matches shown to you" in html
+    # and the institution still reads the plain count
+    client.force_login(scene.institution_member)
+    own = fragment(client, scene.demand).content.decode()
+    assert "full matches among" in own and "shown to you" not in own

@@ -490,3 +490,21 @@ def test_malformed_filters_and_actions_are_400(api_client, researcher, instituti
     assert response.status_code == 400 and "demand" in response.json()["fields"]
     assert api_client.post(f"{URL}{demand.pk}/check/", {"answer": "maybe"}).status_code == 400
     assert api_client.post(f"{URL}{demand.pk}/revise/", {"requirements": []}).status_code == 400
+
+
+def test_an_institution_finds_its_own_draft_demands_by_keyword(api_client, institution, researcher):
+    from tests.search.factories import index_now
+
+    # given: an open demand and a draft of the same institution, both about a "cryostat"
+    opened = DemandFactory(institution=institution, title="Cryostat for low-temperature work")
+    draft = DemandFactory(institution=institution, title="Second cryostat", status=Demand.Status.DRAFT)
+    index_now("demands", opened, draft)
+
+    def found(who):
+        api_client.force_authenticate(who)
+        return {row["id"] for row in api_client.get(URL, {"q": "cryostat"}).json()["results"]}
+
+    # when / then: its members find both, outsiders the open one only
+    assert found(researcher) == {opened.pk, draft.pk}
+    assert found(None) == {opened.pk}
+    assert found(member_of(InstitutionFactory())) == {opened.pk}
