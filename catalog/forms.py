@@ -12,6 +12,7 @@ from accounts.models import Organization, Province
 from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
 from catalog.selectors import ProductFilters
 from catalog.values import compatible_units, unit_choice_label
+from catalog.vocabulary import choice_label
 
 
 def style_fields(form: forms.Form, *, small: bool = False) -> None:
@@ -201,7 +202,7 @@ class SpecificationForm(forms.Form):
                 initial=f"{spec.value_max:g}" if spec and spec.value_max is not None else "",
             )
         elif parameter.value_type == Parameter.ValueType.CHOICE:
-            choices = [("", "—")] + [(c, c) for c in parameter.choices or []]
+            choices = [("", "—")] + [(c, choice_label(c)) for c in parameter.choices or []]
             self.fields[f"{key}__choice"] = forms.ChoiceField(
                 label=label, required=False, choices=choices, initial=spec.value_text if spec else ""
             )
