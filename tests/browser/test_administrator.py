@@ -46,7 +46,7 @@ def test_administrator_verifies_runs_matching_and_publishes_a_report(open_tab, l
     tab.go("/matching/runs/")
     tab.submit(tab.page.locator("main form button[type=submit]").first)
     confirm(tab)
-    run = MatchRun.objects.order_by("-pk").first()
+    run = MatchRun.objects.latest("pk")
     assert MatchRun.objects.count() == runs + 1 and run.kind == MatchRun.Kind.FULL
 
     # A draft report over the last month, annotated, then published.
@@ -56,7 +56,7 @@ def test_administrator_verifies_runs_matching_and_publishes_a_report(open_tab, l
     generate.locator("[name=period_start]").fill((today - datetime.timedelta(days=30)).isoformat())
     generate.locator("[name=period_end]").fill(today.isoformat())
     tab.submit(generate.locator("button[type=submit]"))
-    report = MatchReport.objects.order_by("-pk").first()
+    report = MatchReport.objects.latest("pk")
     assert report.status == MatchReport.Status.DRAFT
     assert tab.path == f"/matching/reports/{report.pk}/"
     assert words["report"] in tab.page.locator("h1").inner_text()
