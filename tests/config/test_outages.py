@@ -50,7 +50,6 @@ def test_search_answers_from_the_database_while_elasticsearch_hangs(api_client, 
 
     # given: a product in the database index, and an Elasticsearch that never answers
     product = ProductFactory(name_en="Fallback spectrometer")
-    # (the outbox keeps the change for a later attempt)
     with pytest.raises(RetryLater):
         index_now("products", product)
     # when
