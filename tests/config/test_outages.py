@@ -50,7 +50,7 @@ def test_search_answers_from_the_database_while_elasticsearch_hangs(api_client, 
 
     # given: a product in the database index, and an Elasticsearch that never answers
     product = ProductFactory(name_en="Fallback spectrometer")
-    with pytest.raises(RetryLater):
+    with pytest.raises(RetryLater):  # the database index is written first; Elasticsearch is retried later
         index_now("products", product)
     # when
     started = time.monotonic()
