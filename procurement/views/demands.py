@@ -22,6 +22,7 @@ from config.confirm import Confirmation, confirmation_page, is_confirmed
 from config.exceptions import ApplicationError
 from procurement import selectors, services
 from procurement.forms import (
+    OPERATOR_LABELS,
     DemandFilterForm,
     DemandForm,
     QuoteForm,
@@ -343,6 +344,22 @@ def demand_revise(request: HttpRequest, pk: int) -> HttpResponse:
 # --- detail, quotes, award -----------------------------------------------------------------------------------------
 
 
+def _revisions_shown(demand: Demand) -> list[Any]:
+    """Earlier requirements with each parameter by its name and each operator in words (snapshots keep keys)."""
+    parameters = {p.key: p for p in selectors.category_parameters(demand.category)}
+    revisions = list(selectors.demand_revisions(demand=demand))
+    for revision in revisions:
+        revision.rows = [  # type: ignore[attr-defined]
+            {
+                **row,
+                "name": getattr(parameters.get(row.get("parameter", "")), "name", row.get("parameter")),
+                "operator": OPERATOR_LABELS.get(row.get("operator", ""), row.get("operator", "")),
+            }
+            for row in (revision.snapshot or {}).get("requirements", [])
+        ]
+    return revisions
+
+
 def demand_detail_context(
     request: HttpRequest, demand: Demand, *, quote_form: QuoteForm | None = None
 ) -> dict[str, Any]:
@@ -356,7 +373,7 @@ def demand_detail_context(
     return {
         "demand": demand,
         "requirements": list(demand.requirements.all()),
-        "revisions": list(selectors.demand_revisions(demand=demand)),
+        "revisions": _revisions_shown(demand),
         "can_edit": access.can_edit(demand),
         "can_see_contact": access.can_see_contact(demand),
         "quotes": quotes,
