@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -49,18 +50,43 @@ def category_tree() -> list[CategoryNode]:
     return roots
 
 
-def category_subtree_q(category: Category, *, prefix: str = "category__") -> Q:
-    return Q(**{f"{prefix}path": category.path}) | Q(**{f"{prefix}path__startswith": category.path + "/"})
+def category_subtree_q(category: Category | int, *, prefix: str = "category__") -> Q:
+    """Rows whose category (reached through ``prefix``; "" for categories themselves) is ``category`` or below it.
+
+    The one definition of "a category and its subtree": ``path`` is the chain of codes from the root, kept by
+    ``catalog.services.categories`` alone.
+    """
+    if isinstance(category, Category):
+        path = category.path
+    else:
+        # An id that names no category matches nothing (no path is "-").
+        path = Category.objects.filter(pk=category).values_list("path", flat=True).first() or "-"
+    return Q(**{f"{prefix}path": path}) | Q(**{f"{prefix}path__startswith": path + "/"})
 
 
-def category_ancestor_codes(category: Category) -> list[str]:
-    return category.path.split("/")
+def category_is_within(category: Category, root: Category) -> bool:
+    """Whether ``category`` is ``root`` or lies in its subtree (no query)."""
+    return category.path == root.path or category.path.startswith(root.path + "/")
+
+
+def category_ancestor_codes(category: Category | str) -> list[str]:
+    """The codes from the root down to the category itself (a category or its path); no query."""
+    path = category.path if isinstance(category, Category) else category
+    return path.split("/")
+
+
+def category_ancestors(category: Category) -> list[Category]:
+    """The category and its ancestors, root first."""
+    codes = category_ancestor_codes(category)
+    by_code = {c.code: c for c in Category.objects.filter(code__in=codes)}
+    return [by_code[code] for code in codes if code in by_code]
 
 
 def category_parameters(category: Category) -> list[Parameter]:
     """The category's specification dictionary including its ancestors' entries (root first).
 
-    A key defined again lower in the tree overrides the ancestor's definition.
+    A key defined again lower in the tree overrides the ancestor's definition. The one source of the inherited
+    dictionary: forms, services, the import and the demand pages all read it here.
     """
     parameters = Parameter.objects.filter(category__code__in=category_ancestor_codes(category)).select_related(
         "category"
@@ -69,6 +95,20 @@ def category_parameters(category: Category) -> list[Parameter]:
     for parameter in sorted(parameters, key=lambda p: (p.category.depth, p.sort_order, p.key)):
         by_key[parameter.key] = parameter
     return list(by_key.values())
+
+
+def category_dictionary(category: Category) -> dict[str, Parameter]:
+    """``category_parameters`` by key."""
+    return {parameter.key: parameter for parameter in category_parameters(category)}
+
+
+def category_domestic_threshold(category: Category) -> Decimal:
+    """The domestic-content threshold in force for the category: the nearest one set on it or an ancestor, else
+    the platform's ``DOMESTIC_CONTENT_THRESHOLD``."""
+    for node in reversed(category_ancestors(category)):
+        if node.domestic_threshold is not None:
+            return Decimal(str(node.domestic_threshold))
+    return Decimal(str(settings.DOMESTIC_CONTENT_THRESHOLD))
 
 
 def parameter_list(*, category: Category | None = None) -> QuerySet[Parameter]:

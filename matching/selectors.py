@@ -14,6 +14,7 @@ from django.utils import translation
 from accounts.models import Organization, User
 from accounts.selectors import user_organization_ids
 from catalog.models import Product
+from catalog.selectors import category_subtree_q
 from matching import engine, pools, statistics
 from matching import scoring as s
 from matching.models import (
@@ -215,8 +216,7 @@ def demand_matches(*, user: AnyUser, demand_id: int) -> DemandMatches:
 
 def imported_references(*, demand: Demand) -> list[tuple[Product, s.PairScore]]:
     """Imported products that meet the demand: shown as the reference being replaced, never as matches."""
-    category_ids = pools.subtree_category_ids(demand.category_id)
-    imported = Q(status=Product.Status.PUBLISHED, is_domestic=False, category_id__in=category_ids)
+    imported = Q(status=Product.Status.PUBLISHED, is_domestic=False) & category_subtree_q(demand.category)
     ids = list(Product.objects.filter(imported).order_by("pk").values_list("pk", flat=True)[:REFERENCE_POOL_LIMIT])
     if not ids:
         return []

@@ -7,7 +7,7 @@ a full run's chunks are marked done in the transaction that writes them, and not
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -64,6 +64,23 @@ def product_schedule_matching(*, product_id: int) -> None:
         except Exception:  # a cache outage only delays freshness: pools also carry a database fingerprint
             logger.exception("matching: could not invalidate candidate pools for product %s", product_id)
         _enqueue("match_product", product_id)
+
+    transaction.on_commit(after_commit)
+
+
+def categories_invalidate_pools(*, category_ids: Iterable[int]) -> None:
+    """After the caller's transaction commits, forget the candidate pools of these categories.
+
+    For a category move: the pools of the subtrees that gained or lost products no longer hold the right
+    candidates. Demands re-ranked with the new pools at their next run (incremental or the nightly full run).
+    """
+    ids = list(dict.fromkeys(category_ids))
+
+    def after_commit() -> None:
+        try:
+            pools.pool_invalidate(category_ids=ids)
+        except Exception:  # a cache outage only delays freshness: pools also carry a database fingerprint
+            logger.exception("matching: could not invalidate candidate pools of categories %s", ids)
 
     transaction.on_commit(after_commit)
 

@@ -14,8 +14,8 @@ from django.http import Http404
 
 from accounts.models import Organization
 from accounts.selectors import AnyUser, user_is_verified_manufacturer, user_organization_ids
-from catalog import selectors as catalog_selectors
-from catalog.models import Category, Parameter, Product
+from catalog.models import Category, Product
+from catalog.selectors import category_ancestor_codes, category_subtree_q
 from procurement.models import Demand, DemandRevision, ImportJustification, Quote, Requirement, SharedInstrument
 from search.selectors import SearchQuery, SearchResult, search
 
@@ -23,20 +23,7 @@ from search.selectors import SearchQuery, SearchResult, search
 PUBLIC_STATUSES = (Demand.Status.OPEN, Demand.Status.AWARDED, Demand.Status.CLOSED, Demand.Status.EXPIRED)
 
 
-# --- categories and their dictionaries ------------------------------------------------------------------------
-
-
-def category_parameters(category: Category) -> list[Parameter]:
-    """The category's dictionary: its own parameters and those of every ancestor (a nearer category wins a key)."""
-    return catalog_selectors.category_parameters(category)
-
-
-def category_subtree_q(category: Category | int, *, prefix: str = "category") -> Q:
-    if isinstance(category, int):
-        path = Category.objects.filter(pk=category).values_list("path", flat=True).first() or "-"
-    else:
-        path = category.path
-    return Q(**{f"{prefix}__path": path}) | Q(**{f"{prefix}__path__startswith": path + "/"})
+# --- categories ------------------------------------------------------------------------------------------------
 
 
 def category_choices() -> QuerySet[Category]:
@@ -175,8 +162,8 @@ def institution_demand_list(*, user: AnyUser, status: str | None = None) -> Quer
     return qs
 
 
-def manufacturer_category_paths(*, user: AnyUser) -> set[str]:
-    """Paths of the categories the user's manufacturers publish products in, and of all their ancestors.
+def manufacturer_category_codes(*, user: AnyUser) -> set[str]:
+    """Codes of the categories the user's manufacturers publish products in, and of all their ancestors.
 
     A demand in a category is met by products in its subtree, so a maker of A/A01 products cares about demands
     posted in A/A01 and in A.
@@ -184,22 +171,18 @@ def manufacturer_category_paths(*, user: AnyUser) -> set[str]:
     org_ids = user_organization_ids(user, kind=Organization.Kind.MANUFACTURER)
     if not org_ids:
         return set()
-    paths = set(
+    paths = (
         Product.objects.filter(manufacturer_id__in=org_ids, status=Product.Status.PUBLISHED)
         .values_list("category__path", flat=True)
         .distinct()
     )
-    with_ancestors: set[str] = set()
-    for path in paths:
-        parts = path.split("/")
-        with_ancestors.update("/".join(parts[: i + 1]) for i in range(len(parts)))
-    return with_ancestors
+    return {code for path in paths for code in category_ancestor_codes(path)}
 
 
 def manufacturer_demand_list(*, user: AnyUser, filters: dict[str, Any] | None = None) -> QuerySet[Demand]:
     """Open demands in the categories the user's manufacturers make products for."""
-    paths = manufacturer_category_paths(user=user)
-    qs = _with_related(Demand.objects.filter(status=Demand.Status.OPEN, category__path__in=paths))
+    codes = manufacturer_category_codes(user=user)
+    qs = _with_related(Demand.objects.filter(status=Demand.Status.OPEN, category__code__in=codes))
     return demand_filter(qs, filters or {}, user=user).order_by("deadline", "id")
 
 
@@ -277,7 +260,7 @@ def shared_instrument_candidates(*, demand: Demand) -> list[SharedInstrument]:
     """Shared instruments a demand might use instead of buying: the category's subtree, own institution first,
     then the delivery province, then the rest. Other institutions' instruments count only when open to outsiders.
     """
-    qs = SharedInstrument.objects.filter(category_subtree_q(demand.category_id)).filter(
+    qs = SharedInstrument.objects.filter(category_subtree_q(demand.category)).filter(
         Q(institution_id=demand.institution_id) | Q(is_open_to_external=True)
     )
     qs = qs.annotate(
@@ -321,7 +304,7 @@ def quotable_products(*, user: AnyUser, demand: Demand) -> QuerySet[Product]:
             manufacturer__is_verified=True,
             status=Product.Status.PUBLISHED,
         )
-        .filter(category_subtree_q(demand.category_id))
+        .filter(category_subtree_q(demand.category))
         .select_related("manufacturer")
         .order_by("model_number", "id")
     )
@@ -358,7 +341,7 @@ def import_justification_queue(*, user: AnyUser, status: str | None = None) -> Q
 def imported_products_for(*, demand: Demand) -> QuerySet[Product]:
     return (
         Product.objects.filter(status=Product.Status.PUBLISHED, is_domestic=False)
-        .filter(category_subtree_q(demand.category_id))
+        .filter(category_subtree_q(demand.category))
         .select_related("manufacturer")
         .order_by("manufacturer__name_zh", "model_number")
     )
@@ -367,7 +350,7 @@ def imported_products_for(*, demand: Demand) -> QuerySet[Product]:
 def domestic_products_for(*, demand: Demand) -> QuerySet[Product]:
     return (
         Product.objects.filter(status=Product.Status.PUBLISHED, is_domestic=True)
-        .filter(category_subtree_q(demand.category_id))
+        .filter(category_subtree_q(demand.category))
         .select_related("manufacturer")
         .order_by("manufacturer__name_zh", "model_number")
     )

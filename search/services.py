@@ -24,7 +24,7 @@ from config.exceptions import ApplicationError
 from search.backends import SearchUnavailable, get_backend, index_backends
 from search.backends.base import RebuildReport, SearchBackend
 from search.documents import KINDS
-from search.models import SearchOutbox
+from search.models import SearchEntry, SearchOutbox
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,17 @@ def index_mark(*, kind: str, ids: Iterable[int]) -> None:
         return
     SearchOutbox.objects.bulk_create([SearchOutbox(kind=kind, object_id=i) for i in object_ids])
     _schedule_sync()
+
+
+def index_mark_category_subtree(*, path: str) -> None:
+    """Record that every indexed product and demand of the category at ``path`` and below needs re-indexing.
+
+    For a category that moved (its documents carry the old path) or was renamed. Rows that are not indexed need
+    nothing: their documents are read fresh when they are.
+    """
+    in_subtree = Q(category_path=path) | Q(category_path__startswith=f"{path}/")
+    for kind in KINDS:
+        index_mark(kind=kind, ids=SearchEntry.objects.filter(in_subtree, kind=kind).values_list("object_id", flat=True))
 
 
 def _schedule_sync() -> None:

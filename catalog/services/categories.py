@@ -1,14 +1,30 @@
-"""Changes to the classification table; ``path`` and ``depth`` are derived here and nowhere else."""
+"""Changes to the classification table; ``path`` and ``depth`` are derived here and nowhere else.
+
+Every subtree query reads ``path`` (see ``catalog.selectors.category_subtree_q``), so the admin, the data
+migrations and any future page change categories only through these services. A change that alters what a
+product's or demand's search document says (its category's path or names) marks those rows for indexing; a move
+also makes the matching candidate pools of every subtree that gained or lost products stale. Both go through one
+named call each (``index_mark_category_subtree``, ``categories_invalidate_pools``).
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from catalog.models import Category
+from catalog.selectors import category_ancestors
+from catalog.services.products import products_domestic_refresh
 from config.exceptions import ApplicationError
+from matching.services import categories_invalidate_pools
+from search.services import index_mark_category_subtree
+
+# What may change in place; code, parent and path change only by category_move (the code never).
+CATEGORY_EDITABLE_FIELDS = ("name_zh", "name_en", "cpv_code", "hs_code", "domestic_threshold", "sort_order")
+_INDEXED_FIELDS = {"name_zh", "name_en"}
 
 
 @transaction.atomic
@@ -46,10 +62,47 @@ def category_create(
 
 
 @transaction.atomic
+def category_update(*, category: Category, **fields: Any) -> Category:
+    """Change a category's names, crosswalk codes, threshold or order (not its code or place in the tree).
+
+    New names are re-indexed with the subtree's products and demands; a new threshold re-derives the domestic
+    flags of the subtree's products in the same transaction (only those that change sides are written).
+    """
+    unknown = set(fields) - set(CATEGORY_EDITABLE_FIELDS)
+    if unknown:
+        raise ApplicationError(
+            _("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
+            field=sorted(unknown)[0],
+        )
+    locked = Category.objects.select_for_update().get(pk=category.pk)
+    changed = {name for name, value in fields.items() if getattr(locked, name) != value}
+    for name in changed:
+        setattr(locked, name, fields[name])
+    locked.full_clean()
+    locked.save()
+    if changed & _INDEXED_FIELDS:
+        index_mark_category_subtree(path=locked.path)
+    if "domestic_threshold" in changed:
+        products_domestic_refresh(category=locked)
+    return locked
+
+
+@transaction.atomic
 def category_move(*, category: Category, parent: Category | None) -> Category:
-    """Re-parent a category and rewrite the paths of its whole subtree."""
-    if parent is not None and (parent.pk == category.pk or parent.path.startswith(category.path + "/")):
-        raise ApplicationError(_("A category cannot be moved under itself."), field="parent")
+    """Re-parent a category and rewrite the paths of its whole subtree.
+
+    The subtree's products and demands are re-indexed (their documents carry the path), and after commit the
+    candidate pools of the subtree, of its old ancestors (which lost products) and of its new ones (which gained
+    them) are invalidated.
+    """
+    category = Category.objects.select_for_update().get(pk=category.pk)
+    if parent is not None:
+        parent = Category.objects.get(pk=parent.pk)
+        if parent.pk == category.pk or parent.path.startswith(category.path + "/"):
+            raise ApplicationError(_("A category cannot be moved under itself."), field="parent")
+    if (parent.pk if parent is not None else None) == category.parent_id:
+        return category  # already there
+    old_ancestors = [node.pk for node in category_ancestors(category)]
     old_path = category.path
     new_path = f"{parent.path}/{category.code}" if parent else category.code
     depth_shift = (parent.depth + 1 if parent else 0) - category.depth
@@ -62,4 +115,10 @@ def category_move(*, category: Category, parent: Category | None) -> Category:
         node.path = new_path + node.path[len(old_path) :]
         node.depth += depth_shift
     Category.objects.bulk_update(descendants, ["path", "depth"])
+    # The indexed documents still carry the old path.
+    index_mark_category_subtree(path=old_path)
+    new_ancestors = [node.pk for node in category_ancestors(category)]
+    categories_invalidate_pools(
+        category_ids=[*old_ancestors, *new_ancestors, *(node.pk for node in descendants)],
+    )
     return category

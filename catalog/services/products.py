@@ -10,17 +10,16 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Province, User
 from accounts.selectors import user_is_member
-from catalog.models import Category, Parameter, Product, Specification
+from catalog.models import Category, Product, Specification
+from catalog.selectors import category_dictionary, category_domestic_threshold, category_subtree_q
 from catalog.specvalues import clean_specification
 from catalog.values import InvalidValue
 from config.exceptions import ApplicationError
@@ -49,29 +48,6 @@ EDITABLE_FIELDS = (
 def is_domestic(*, country: str, domestic_content: Decimal | float, threshold: Decimal | float) -> bool:
     """Made in China and at least ``threshold`` of the value made in China."""
     return str(country) == "CN" and Decimal(str(domestic_content)) >= Decimal(str(threshold))
-
-
-def category_domestic_threshold(category: Category) -> Decimal:
-    """The nearest threshold set on the category or an ancestor, else the platform default."""
-    codes = category.path.split("/")
-    thresholds = dict(
-        Category.objects.filter(code__in=codes, domestic_threshold__isnull=False).values_list(
-            "code", "domestic_threshold"
-        )
-    )
-    for code in reversed(codes):
-        if code in thresholds:
-            return Decimal(str(thresholds[code]))
-    return Decimal(str(settings.DOMESTIC_CONTENT_THRESHOLD))
-
-
-def category_dictionary(category: Category) -> dict[str, Parameter]:
-    """The category's parameters including inherited ones, by key; the nearest definition of a key wins."""
-    parameters = Parameter.objects.filter(category__code__in=category.path.split("/")).select_related("category")
-    by_key: dict[str, Parameter] = {}
-    for parameter in sorted(parameters, key=lambda p: p.category.depth):
-        by_key[parameter.key] = parameter
-    return by_key
 
 
 def _check_manager(user: User, manufacturer: Organization) -> None:
@@ -321,7 +297,7 @@ def products_domestic_refresh(*, category: Category | None = None) -> int:
     """
     products = Product.objects.select_related("category").select_for_update(of=("self",))
     if category is not None:
-        products = products.filter(Q(category__path=category.path) | Q(category__path__startswith=category.path + "/"))
+        products = products.filter(category_subtree_q(category))
     thresholds: dict[int, Decimal] = {}
     changed: list[Product] = []
     for product in products:

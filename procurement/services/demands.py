@@ -17,13 +17,13 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization, Province, User
 from accounts.selectors import user_organization_ids
 from catalog.models import Category, Parameter, Product
+from catalog.selectors import category_dictionary
 from config.exceptions import ApplicationError
 from matching.models import Notification
 from matching.notifications import notification_send
 from matching.services import demand_schedule_matching
 from procurement.models import Award, Demand, DemandRevision, Quote
 from procurement.requirement_rules import CleanRequirement, RequirementInput
-from procurement.selectors import category_parameters
 from procurement.services.import_justifications import import_justification_allows
 from procurement.services.requirements import requirements_replace, requirements_snapshot, requirements_validate
 from search.services import index_mark
@@ -194,7 +194,7 @@ def demand_update(
         requirements_replace(demand=demand, cleaned=requirements_validate(category=demand.category, items=requirements))
     elif category_changed:
         # Rows the new category's dictionary does not know cannot stay.
-        keys = {p.key for p in category_parameters(demand.category)}
+        keys = set(category_dictionary(demand.category))
         demand.requirements.exclude(parameter__key__in=keys).delete()
     demand.save()
     _mark_changed(demand)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization, User
 from accounts.selectors import user_organization_ids
 from catalog.models import Product
+from catalog.selectors import category_is_within
 from config.exceptions import ApplicationError
 from matching.models import Notification
 from matching.notifications import notification_send
@@ -21,11 +22,6 @@ from procurement.models import Demand, ImportJustification
 
 MIN_REASON_LENGTH = 20
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-
-
-def _in_subtree(product: Product, demand: Demand) -> bool:
-    path = demand.category.path
-    return product.category.path == path or product.category.path.startswith(path + "/")
 
 
 @transaction.atomic
@@ -45,7 +41,7 @@ def import_justification_submit(
         raise ApplicationError(_("An import is justified while the demand is open."), field="demand")
     if imported_product.is_domestic or imported_product.status != Product.Status.PUBLISHED:
         raise ApplicationError(_("Choose a published imported product."), field="imported_product")
-    if not _in_subtree(imported_product, demand):
+    if not category_is_within(imported_product.category, demand.category):
         raise ApplicationError(_("The product is not in the demand's category."), field="imported_product")
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON_LENGTH:
@@ -55,7 +51,7 @@ def import_justification_submit(
             field="reason",
         )
     for product in domestic_products_considered:
-        if not product.is_domestic or not _in_subtree(product, demand):
+        if not product.is_domestic or not category_is_within(product.category, demand.category):
             raise ApplicationError(
                 _("“%(product)s” is not a domestic product of the demand's category.") % {"product": product},
                 field="domestic_products_considered",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization, User
 from accounts.selectors import user_organization_ids
 from catalog.models import Product
+from catalog.selectors import category_is_within
 from config.exceptions import ApplicationError
 from matching.models import Notification
 from matching.notifications import notification_send
@@ -42,8 +43,7 @@ def quote_submit(
         raise ApplicationError(_("Only an open demand takes quotes."), field="demand")
     if product.status != Product.Status.PUBLISHED:
         raise ApplicationError(_("Only a published product can be quoted."), field="product")
-    demand_path = demand.category.path
-    if not (product.category.path == demand_path or product.category.path.startswith(demand_path + "/")):
+    if not category_is_within(product.category, demand.category):
         raise ApplicationError(_("The product is not in the demand's category."), field="product")
     try:
         price = Decimal(unit_price)

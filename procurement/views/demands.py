@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Organization
 from accounts.selectors import user_organization_ids
 from catalog.models import Category
+from catalog.selectors import category_parameters
 from config.exceptions import ApplicationError
 from procurement import selectors, services
 from procurement.forms import (
@@ -92,15 +93,15 @@ def demand_for_manufacturer(request: HttpRequest) -> HttpResponse:
         filters["q"] = form.text()
     demands = selectors.manufacturer_demand_list(user=request.user, filters=filters)
     page = Paginator(demands, PAGE_SIZE).get_page(request.GET.get("page"))
-    paths = selectors.manufacturer_category_paths(user=request.user)
+    codes = selectors.manufacturer_category_codes(user=request.user)
     return render(
         request,
         "procurement/demand_for_manufacturer.html",
         {
             "form": form,
             "page_obj": page,
-            "categories": Category.objects.filter(path__in=paths).order_by("path"),
-            "is_manufacturer": bool(paths) or user_organization_ids(request.user, kind=Organization.Kind.MANUFACTURER),
+            "categories": Category.objects.filter(code__in=codes).order_by("path"),
+            "is_manufacturer": bool(codes) or user_organization_ids(request.user, kind=Organization.Kind.MANUFACTURER),
             "query": query_without_page(request),
         },
     )
@@ -111,7 +112,7 @@ def demand_for_manufacturer(request: HttpRequest) -> HttpResponse:
 
 def _rows_for(category_id: Any, data: Any = None, initial: Any = ()) -> RequirementRows:
     category = Category.objects.filter(pk=category_id).first() if str(category_id or "").isdecimal() else None
-    parameters = selectors.category_parameters(category) if category else []
+    parameters = category_parameters(category) if category else []
     return RequirementRows(parameters, data=data, initial=initial)
 
 

@@ -15,26 +15,3 @@ def test_admin_lists_catalog_and_deleting_a_product_marks_the_index(client, staf
     response = client.post(reverse("admin:catalog_product_delete", args=[product.pk]), {"post": "yes"})
     assert response.status_code == 302
     assert ("products", [product.pk]) in recorded["index"]
-
-
-def test_changing_a_threshold_in_the_admin_re_derives_domestic_flags(
-    client, staff_user, lc, monkeypatch, django_capture_on_commit_callbacks
-):
-    calls = []
-    monkeypatch.setattr("catalog.admin.refresh_domestic.delay", lambda category_id: calls.append(category_id))
-    client.force_login(staff_user)
-    data = {
-        "code": lc.code,
-        "name_zh": lc.name_zh,
-        "name_en": lc.name_en,
-        "cpv_code": lc.cpv_code,
-        "hs_code": lc.hs_code,
-        "domestic_threshold": "0.700",
-        "sort_order": lc.sort_order,
-        "parameters-TOTAL_FORMS": "0",
-        "parameters-INITIAL_FORMS": "0",
-    }
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("admin:catalog_category_change", args=[lc.pk]), data)
-    assert response.status_code == 302, response.context["adminform"].errors if response.context else ""
-    assert calls == [lc.pk]
