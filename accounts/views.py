@@ -20,14 +20,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import forms, services
+from accounts import forms, policies, services
 from accounts.models import JoinRequest, Membership, Organization, User
 from accounts.selectors import (
     join_requests_for_admin,
     memberships_of_organizations,
     organization_join_search,
     organization_verification_queue,
-    user_is_org_admin,
     user_join_requests,
     user_memberships,
 )
@@ -48,7 +47,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not request.user.is_staff:
+        if not policies.is_staff(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -228,7 +227,7 @@ def organization_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
     organization = get_object_or_404(Organization, pk=pk)
-    if not user_is_org_admin(request.user, organization):
+    if not policies.can_edit_organization(request.user, organization):
         raise PermissionDenied
     form = forms.OrganizationEditForm(request.POST or None, organization=organization)
     if request.method == "POST" and form.is_valid():

@@ -13,8 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
 from catalog.selectors import category_is_within
-from catalog.services import CATEGORY_EDITABLE_FIELDS, category_move, category_update
-from search.services import index_mark
+from catalog.services import CATEGORY_EDITABLE_FIELDS, category_move, category_update, products_delete
 
 
 class ParameterInline(admin.TabularInline):
@@ -102,22 +101,18 @@ class ProductAdmin(admin.ModelAdmin):
     inlines = [SpecificationInline]
 
     # Products change through catalog.services (dashboard, API, import) so derived fields, the search index and
-    # matching stay in step; the admin only looks, and deletes with the index told.
+    # matching stay in step; the admin only looks, and deletes through catalog.services.products_delete.
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @transaction.atomic
     def delete_model(self, request: HttpRequest, obj: Product) -> None:
-        index_mark(kind="products", ids=[obj.pk])
-        super().delete_model(request, obj)
+        products_delete(product_ids=[obj.pk], user=request.user)  # type: ignore[arg-type]
 
-    @transaction.atomic
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
-        index_mark(kind="products", ids=list(queryset.values_list("pk", flat=True)))
-        super().delete_queryset(request, queryset)
+        products_delete(product_ids=list(queryset.values_list("pk", flat=True)), user=request.user)  # type: ignore[arg-type]
 
 
 @admin.register(ProductDocument)

@@ -11,9 +11,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import Organization, User
-from accounts.selectors import user_organization_ids
+from accounts.policies import user_organization_ids
 from catalog.comparison import SpecValue, compare
 from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
+from catalog.policies import product_visibility_q
 
 AnyUser = User | AnonymousUser
 
@@ -123,21 +124,6 @@ def parameter_list(*, category: Category | None = None) -> QuerySet[Parameter]:
 
 def _manufacturer_ids(user: AnyUser) -> set[int]:
     return user_organization_ids(user, kind=Organization.Kind.MANUFACTURER)
-
-
-def product_visibility_q(user: AnyUser) -> Q:
-    """Everyone sees published products; members of a manufacturer also see its drafts and withdrawn ones."""
-    if user.is_authenticated and user.is_staff:
-        return Q()
-    visible = Q(status=Product.Status.PUBLISHED)
-    own = _manufacturer_ids(user)
-    if own:
-        visible |= Q(manufacturer_id__in=own)
-    return visible
-
-
-def user_can_manage_product(user: AnyUser, product: Product) -> bool:
-    return product.manufacturer_id in _manufacturer_ids(user)
 
 
 @dataclass(frozen=True)

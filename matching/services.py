@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -20,8 +21,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from catalog.models import Product
 from config.exceptions import ApplicationError
-from matching import engine, pools
-from matching.models import MatchRun, MatchRunChunk, Notification
+from matching import engine, policies, pools
+from matching.models import Match, MatchRun, MatchRunChunk, Notification
 from matching.vector import CandidatePool
 from procurement.models import Demand
 
@@ -81,6 +82,36 @@ def categories_invalidate_pools(*, category_ids: Iterable[int]) -> None:
             pools.pool_invalidate(category_ids=ids)
         except Exception:  # a cache outage only delays freshness: pools also carry a database fingerprint
             logger.exception("matching: could not invalidate candidate pools of categories %s", ids)
+
+    transaction.on_commit(after_commit)
+
+
+def products_removal_schedule_matching(*, product_ids: Iterable[int]) -> None:
+    """Call in the transaction that deletes products, before deleting them: after commit, the pools holding them
+    are forgotten and the open demands they matched (or nearly matched) are re-ranked in one run."""
+    ids = list(product_ids)
+    category_ids = sorted(
+        {
+            ancestor
+            for category_id in Product.objects.filter(pk__in=ids).values_list("category_id", flat=True).distinct()
+            for ancestor in pools.ancestor_category_ids(category_id)
+        }
+    )
+    demand_ids = sorted(
+        set(
+            Match.objects.filter(product_id__in=ids, demand__status=Demand.Status.OPEN).values_list(
+                "demand_id", flat=True
+            )
+        )
+    )
+
+    def after_commit() -> None:
+        try:
+            pools.pool_invalidate(category_ids=category_ids)
+        except Exception:  # a cache outage only delays freshness: pools also carry a database fingerprint
+            logger.exception("matching: could not invalidate candidate pools of categories %s", category_ids)
+        if demand_ids:
+            _enqueue("match_demands", demand_ids)
 
     transaction.on_commit(after_commit)
 
@@ -151,6 +182,19 @@ def match_run_product(
     if not demand_ids:
         return _finish(run, engine.MatchOutcome(), MatchRun.Status.SKIPPED)
     return _run_guarded(run, lambda: engine.match_demand_ids(run=run, demand_ids=demand_ids, warm=True))
+
+
+def match_run_demands(*, demand_ids: Iterable[int], trigger: str = MatchRun.Trigger.PRODUCT_CHANGED) -> MatchRun:
+    """Re-rank these demands now, in one run (after the products they matched were deleted); closed ones skip."""
+    open_ids = list(
+        Demand.objects.filter(pk__in=list(demand_ids), status=Demand.Status.OPEN)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    run = MatchRun.objects.create(kind=MatchRun.Kind.PRODUCT, trigger=trigger)
+    if not open_ids:
+        return _finish(run, engine.MatchOutcome(), MatchRun.Status.SKIPPED)
+    return _run_guarded(run, lambda: engine.match_demand_ids(run=run, demand_ids=open_ids, warm=True))
 
 
 # --- Full runs -------------------------------------------------------------------------------------------------
@@ -331,7 +375,12 @@ def _hand_over(pool_cache: dict[int, CandidatePool]) -> None:
 def match_run_start(
     *, kind: str, demand_id: int | None = None, started_by: User | None = None, trigger: str = MatchRun.Trigger.STAFF
 ) -> MatchRun:
-    """What an administrator starts from the API: a full run (dispatched to workers) or one demand."""
+    """What an administrator starts from the pages or the API: a full run (dispatched to workers) or one demand.
+
+    ``started_by`` None is the platform itself; a person must be allowed to start runs.
+    """
+    if started_by is not None and not policies.can_start_match_run(started_by):
+        raise PermissionDenied(_("Only platform administrators start matching runs."))
     if kind == MatchRun.Kind.FULL:
         return match_run_start_full(trigger=trigger, started_by=started_by).run
     if kind == MatchRun.Kind.DEMAND:

@@ -56,6 +56,12 @@ def match_product(product_id: int) -> int:
         return 0
 
 
+@shared_task(name="matching.match_demands", acks_late=True, autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)
+def match_demands(demand_ids: list[int]) -> int:
+    """Re-rank the open demands that matched products which were deleted (one run for all of them)."""
+    return services.match_run_demands(demand_ids=demand_ids).pk
+
+
 @shared_task(
     name="matching.draft_weekly_report", acks_late=True, autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5
 )

@@ -6,75 +6,30 @@ Pages and the API use the same selectors, so a person sees the same rows through
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 
 from accounts.models import Organization
-from accounts.selectors import AnyUser, user_is_verified_manufacturer, user_organization_ids
+from accounts.policies import AnyUser, user_organization_ids
 from catalog.models import Category, Product
 from catalog.selectors import category_ancestor_codes, category_subtree_q
+from procurement import policies
 from procurement.models import Demand, DemandRevision, ImportJustification, Quote, Requirement, SharedInstrument
+from procurement.policies import (
+    demand_access,
+    demand_visibility_q,
+    quote_visibility_q,
+    shared_instrument_visibility_q,
+)
 from search.selectors import SearchQuery, SearchResult, search
-
-# Statuses anyone may read; drafts and cancelled demands stay with their institution.
-PUBLIC_STATUSES = (Demand.Status.OPEN, Demand.Status.AWARDED, Demand.Status.CLOSED, Demand.Status.EXPIRED)
-
 
 # --- categories ------------------------------------------------------------------------------------------------
 
 
 def category_choices() -> QuerySet[Category]:
     return Category.objects.order_by("path")
-
-
-# --- who may see and do what ---------------------------------------------------------------------------------
-
-
-@dataclass
-class DemandAccess:
-    """What one user may do with demands; computed once per request so lists stay at a fixed query count."""
-
-    user: AnyUser
-    org_ids: set[int] = field(default_factory=set)
-    is_staff: bool = False
-    is_verified_manufacturer: bool = False
-
-    def can_see_contact(self, demand: Demand) -> bool:
-        return self.is_staff or self.is_verified_manufacturer or demand.institution_id in self.org_ids
-
-    def can_edit(self, demand: Demand) -> bool:
-        return demand.institution_id in self.org_ids
-
-    def can_see(self, demand: Demand) -> bool:
-        return self.is_staff or demand.status in PUBLIC_STATUSES or demand.institution_id in self.org_ids
-
-
-def demand_access(user: AnyUser) -> DemandAccess:
-    cached: DemandAccess | None = getattr(user, "_demand_access", None)
-    if cached is not None:
-        return cached
-    access = DemandAccess(
-        user=user,
-        org_ids=user_organization_ids(user, kind=Organization.Kind.INSTITUTION),
-        is_staff=bool(user.is_authenticated and user.is_staff),
-        is_verified_manufacturer=user_is_verified_manufacturer(user),
-    )
-    if user.is_authenticated:
-        setattr(user, "_demand_access", access)  # noqa: B010 (a per-request cache on the user object)
-    return access
-
-
-def _visible_q(user: AnyUser) -> Q:
-    access = demand_access(user)
-    if access.is_staff:
-        return Q()
-    visible = Q(status__in=PUBLIC_STATUSES)
-    if access.org_ids:
-        visible |= Q(institution_id__in=access.org_ids)
-    return visible
 
 
 # --- demands ---------------------------------------------------------------------------------------------------
@@ -93,7 +48,9 @@ def demand_requirements_prefetch() -> Prefetch:
 
 def demand_list(*, user: AnyUser, filters: dict[str, Any] | None = None) -> QuerySet[Demand]:
     """Demands the user may see, filtered, with what lists and the API read."""
-    qs = _with_related(Demand.objects.filter(_visible_q(user))).prefetch_related(demand_requirements_prefetch())
+    qs = _with_related(Demand.objects.filter(demand_visibility_q(user))).prefetch_related(
+        demand_requirements_prefetch()
+    )
     return demand_filter(qs, filters or {}, user=user)
 
 
@@ -131,7 +88,7 @@ def demand_search_ids(*, text: str, filters: dict[str, Any]) -> list[int]:
 def demand_get(*, user: AnyUser, pk: int) -> Demand:
     """A demand the user may see, or 404 (drafts of other institutions do not exist for them)."""
     demand = (
-        _with_related(Demand.objects.filter(_visible_q(user)))
+        _with_related(Demand.objects.filter(demand_visibility_q(user)))
         .prefetch_related(demand_requirements_prefetch())
         .filter(pk=pk)
         .first()
@@ -144,7 +101,7 @@ def demand_get(*, user: AnyUser, pk: int) -> Demand:
 def demand_get_for_edit(*, user: AnyUser, pk: int) -> Demand:
     """A demand of one of the user's institutions, or 404 (pages do not reveal what others may not change)."""
     demand = demand_get(user=user, pk=pk)
-    if not demand_access(user).can_edit(demand):
+    if not policies.can_edit_demand(user, demand):
         raise Http404
     return demand
 
@@ -218,13 +175,7 @@ def _shared_related(qs: QuerySet[SharedInstrument]) -> QuerySet[SharedInstrument
 
 def shared_instrument_list(*, user: AnyUser, filters: dict[str, Any] | None = None) -> QuerySet[SharedInstrument]:
     """Instruments open to outside users, plus all of the user's own institutions' instruments."""
-    org_ids = user_organization_ids(user)
-    visible = Q(is_open_to_external=True)
-    if org_ids:
-        visible |= Q(institution_id__in=org_ids)
-    if user.is_authenticated and user.is_staff:
-        visible = Q()
-    qs = _shared_related(SharedInstrument.objects.filter(visible))
+    qs = _shared_related(SharedInstrument.objects.filter(shared_instrument_visibility_q(user)))
     filters = filters or {}
     if filters.get("category"):
         qs = qs.filter(category_subtree_q(filters["category"]))
@@ -233,7 +184,7 @@ def shared_instrument_list(*, user: AnyUser, filters: dict[str, Any] | None = No
     if filters.get("institution"):
         qs = qs.filter(institution_id=filters["institution"])
     if filters.get("mine"):
-        qs = qs.filter(institution_id__in=org_ids)
+        qs = qs.filter(institution_id__in=demand_access(user).org_ids)
     if filters.get("q"):
         text = filters["q"]
         qs = qs.filter(Q(name__icontains=text) | Q(model_name__icontains=text) | Q(manufacturer_name__icontains=text))
@@ -248,10 +199,8 @@ def shared_instrument_get(*, user: AnyUser, pk: int) -> SharedInstrument:
 
 
 def shared_instrument_get_for_edit(*, user: AnyUser, pk: int) -> SharedInstrument:
-    instrument = _shared_related(
-        SharedInstrument.objects.filter(pk=pk, institution_id__in=user_organization_ids(user))
-    ).first()
-    if instrument is None:
+    instrument = _shared_related(SharedInstrument.objects.filter(pk=pk)).first()
+    if instrument is None or not policies.can_edit_shared_instrument(user, instrument):
         raise Http404
     return instrument
 
@@ -279,8 +228,7 @@ def shared_instrument_candidates(*, demand: Demand) -> list[SharedInstrument]:
 
 def quote_list(*, user: AnyUser, demand: Demand | None = None) -> QuerySet[Quote]:
     """Quotes the user's organization wrote or received as the buyer; nobody else sees them."""
-    org_ids = user_organization_ids(user)
-    qs = Quote.objects.filter(Q(manufacturer_id__in=org_ids) | Q(demand__institution_id__in=org_ids))
+    qs = Quote.objects.filter(quote_visibility_q(user))
     if demand is not None:
         qs = qs.filter(demand=demand)
     return qs.select_related(
@@ -315,8 +263,7 @@ def quotable_products(*, user: AnyUser, demand: Demand) -> QuerySet[Product]:
 
 def import_justification_for(*, user: AnyUser, demand: Demand) -> ImportJustification | None:
     """The demand's justification, for members of its institution and platform administrators only."""
-    access = demand_access(user)
-    if not (access.is_staff or access.can_edit(demand)):
+    if not policies.can_see_import_justification(user, demand):
         return None
     return (
         ImportJustification.objects.filter(demand=demand)
@@ -328,7 +275,7 @@ def import_justification_for(*, user: AnyUser, demand: Demand) -> ImportJustific
 
 def import_justification_queue(*, user: AnyUser, status: str | None = None) -> QuerySet[ImportJustification]:
     """Justifications for administrators to review (all of them when no status is given)."""
-    if not (user.is_authenticated and user.is_staff):
+    if not policies.can_review_import_justifications(user):
         return ImportJustification.objects.none()
     qs = ImportJustification.objects.select_related(
         "demand", "demand__institution", "imported_product", "imported_product__manufacturer", "submitted_by"

@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import policies
 from accounts.models import JoinRequest, Membership, Organization, User
-from accounts.selectors import organization_admins, user_is_org_admin
+from accounts.selectors import organization_admins
 from accounts.services.notify import notify_in_their_language
 from config.exceptions import ApplicationError
 
@@ -55,7 +56,7 @@ def join_request_decide(*, join_request: JoinRequest, decided_by: User, approve:
     """An organization administrator approves (the person becomes a member) or rejects a pending request."""
     from matching.models import Notification
 
-    if not user_is_org_admin(decided_by, join_request.organization_id):
+    if not policies.can_decide_join_request(decided_by, join_request):
         raise PermissionDenied(_("Only the administrators of this organization can decide join requests."))
     with transaction.atomic():
         locked = JoinRequest.objects.select_for_update().select_related("organization", "user").get(pk=join_request.pk)

@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from catalog import importing, selectors, services
+from catalog import importing, policies, selectors, services
 from catalog.api import serializers as s
 from catalog.api.filters import ParameterFilterSet, ProductFilterSet
 from catalog.models import Category, Evaluation, Parameter, Product
@@ -123,7 +123,7 @@ class ProductViewSet(
 
     def _managed(self) -> Product:
         product = self.get_object()
-        if not selectors.user_can_manage_product(self.request.user, product):
+        if not policies.can_manage_product(self.request.user, product):
             raise PermissionDenied(_("Only members of the manufacturer can change this product."))
         return product
 
@@ -143,8 +143,6 @@ class ProductViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         manufacturer = data.pop("manufacturer")
-        if not selectors.user_manufacturers(user=request.user).filter(pk=manufacturer.pk).exists():
-            raise PermissionDenied(_("You can only add products for a manufacturer you belong to."))
         product = services.product_create(
             user=acting_user(request),
             manufacturer=manufacturer,
@@ -227,8 +225,6 @@ class ProductViewSet(
         serializer = s.ImportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if not selectors.user_manufacturers(user=request.user).filter(pk=data["manufacturer"].pk).exists():
-            raise PermissionDenied(_("You can only import products for a manufacturer you belong to."))
         upload = data["file"]
         report = importing.products_import(
             manufacturer=data["manufacturer"],

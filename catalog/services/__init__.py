@@ -10,6 +10,7 @@ from catalog.services.products import (
     product_specifications_set,
     product_update,
     product_withdraw,
+    products_delete,
     products_domestic_refresh,
 )
 
@@ -28,5 +29,6 @@ __all__ = [
     "product_specifications_set",
     "product_update",
     "product_withdraw",
+    "products_delete",
     "products_domestic_refresh",
 ]

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.selectors import user_is_member
+from catalog import policies
 from catalog.models import Product, ProductDocument
 from config.exceptions import ApplicationError
 from search.services import index_mark
@@ -74,7 +74,7 @@ def sniff_upload(upload: UploadedFile, *, images_only: bool = False) -> FileType
 def product_document_add(
     *, product: Product, user: User, file: UploadedFile, kind: str, title: str = ""
 ) -> ProductDocument:
-    if not (user.is_authenticated and user_is_member(user, product.manufacturer_id)):
+    if not policies.can_manage_product(user, product):
         raise PermissionDenied(_("Only members of the manufacturer can add documents."))
     if kind not in ProductDocument.Kind.values:
         raise ApplicationError(_("Unknown document kind."), field="kind")
@@ -94,7 +94,7 @@ def product_document_add(
 
 @transaction.atomic
 def product_document_delete(*, document: ProductDocument, user: User) -> None:
-    if not (user.is_authenticated and user_is_member(user, document.product.manufacturer_id)):
+    if not policies.can_manage_product(user, document.product):
         raise PermissionDenied(_("Only members of the manufacturer can remove documents."))
     product_id = document.product_id
     document.file.delete(save=False)

@@ -13,17 +13,18 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Province, User
-from accounts.selectors import user_is_member
+from catalog import policies
 from catalog.models import Category, Product, Specification
 from catalog.selectors import category_dictionary, category_domestic_threshold, category_subtree_q
 from catalog.specvalues import clean_specification
 from catalog.values import InvalidValue
 from config.exceptions import ApplicationError
-from matching.services import product_schedule_matching
+from matching.services import product_schedule_matching, products_removal_schedule_matching
 from search.services import index_mark
 
 # Fields a manufacturer edits directly; everything else is derived (is_domestic, status, aggregates).
@@ -51,7 +52,7 @@ def is_domestic(*, country: str, domestic_content: Decimal | float, threshold: D
 
 
 def _check_manager(user: User, manufacturer: Organization) -> None:
-    if not (user.is_authenticated and (user.is_staff or user_is_member(user, manufacturer))):
+    if not policies.can_manage_products_of(user, manufacturer):
         raise PermissionDenied(_("Only members of the manufacturer can change its products."))
 
 
@@ -287,6 +288,33 @@ def product_withdraw(*, product: Product, user: User) -> Product:
     product.save(update_fields=["status", "withdrawn_at", "updated_at"])
     _after_write(product, was_published=True)
     return product
+
+
+@transaction.atomic
+def products_delete(*, product_ids: Iterable[int], user: User) -> int:
+    """Delete products for good (platform staff; manufacturers withdraw theirs instead); returns how many.
+
+    They leave the search indexes, the candidate pools holding them are forgotten and the open demands they
+    matched are re-ranked after commit, in one run for the whole batch. A product that a quote, award, import
+    justification or published report names is kept, and the whole batch refused.
+    """
+    products = list(Product.objects.select_for_update().filter(pk__in=list(product_ids)).order_by("pk"))
+    for product in products:
+        if not policies.can_delete_product(user, product):
+            raise PermissionDenied(_("Only platform staff can delete products; withdraw it instead."))
+    ids = [product.pk for product in products]
+    if not ids:
+        return 0
+    index_mark(kind="products", ids=ids)
+    products_removal_schedule_matching(product_ids=ids)
+    try:
+        with transaction.atomic():
+            Product.objects.filter(pk__in=ids).delete()
+    except ProtectedError as exc:
+        raise ApplicationError(
+            _("A quote, award, import justification or published report names this product; withdraw it instead.")
+        ) from exc
+    return len(ids)
 
 
 @transaction.atomic

@@ -11,13 +11,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Organization, User
-from accounts.selectors import user_organization_ids
+from accounts.models import User
 from catalog.models import Product
 from catalog.selectors import category_is_within
 from config.exceptions import ApplicationError
 from matching.models import Notification
 from matching.notifications import notification_send
+from procurement import policies
 from procurement.models import Demand, ImportJustification
 
 MIN_REASON_LENGTH = 20
@@ -35,7 +35,7 @@ def import_justification_submit(
     document: UploadedFile | None = None,
 ) -> ImportJustification:
     """File (or refile, until approved) why no domestic product will do for an open demand."""
-    if demand.institution_id not in user_organization_ids(user, kind=Organization.Kind.INSTITUTION):
+    if not policies.can_justify_import(user, demand):
         raise PermissionDenied(_("Only members of the demand's institution may justify an import."))
     if demand.status != Demand.Status.OPEN:
         raise ApplicationError(_("An import is justified while the demand is open."), field="demand")
@@ -88,7 +88,7 @@ def import_justification_review(
     *, justification: ImportJustification, user: User, approve: bool
 ) -> ImportJustification:
     """A platform administrator approves or rejects a submitted justification; the submitter is told."""
-    if not user.is_staff:
+    if not policies.can_review_import_justifications(user):
         raise PermissionDenied(_("Only platform administrators review import justifications."))
     justification = (
         ImportJustification.objects.select_for_update()

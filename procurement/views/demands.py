@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Organization
-from accounts.selectors import user_organization_ids
+from accounts.policies import user_organization_ids
 from catalog.models import Category
 from catalog.selectors import category_parameters
 from config.exceptions import ApplicationError
-from procurement import selectors, services
+from procurement import policies, selectors, services
 from procurement.forms import (
     DemandFilterForm,
     DemandForm,
@@ -77,7 +77,7 @@ def demand_mine(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "status": status,
             "statuses": Demand.Status.choices,
-            "has_institution": bool(selectors.demand_access(request.user).org_ids),
+            "has_institution": bool(policies.demand_access(request.user).org_ids),
             "query": query_without_page(request),
         },
     )
@@ -295,7 +295,7 @@ def demand_revise(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def demand_detail(request: HttpRequest, pk: int) -> HttpResponse:
     demand = selectors.demand_get(user=request.user, pk=pk)
-    access = selectors.demand_access(request.user)
+    access = policies.demand_access(request.user)
     quotes = list(selectors.quote_list(user=request.user, demand=demand)) if request.user.is_authenticated else []
     quote_form = None
     if demand.is_open and access.is_verified_manufacturer:
@@ -314,7 +314,7 @@ def demand_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "quotes": quotes,
             "quote_form": quote_form,
             "award": getattr(demand, "award", None) if demand.status == Demand.Status.AWARDED else None,
-            "user_manufacturer_ids": user_organization_ids(request.user, kind=Organization.Kind.MANUFACTURER),
+            "withdrawable_quote_ids": {q.pk for q in quotes if policies.can_withdraw_quote(request.user, q)},
             "justification": selectors.import_justification_for(user=request.user, demand=demand),
         },
     )

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.exceptions import ApplicationError
-from procurement import selectors, services
+from procurement import policies, selectors, services
 from procurement.forms import (
     ImportJustificationForm,
     QuoteForm,
@@ -134,7 +134,7 @@ def import_justification(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def import_justification_queue(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_staff:
+    if not policies.can_review_import_justifications(request.user):
         raise Http404
     status = request.GET.get("status", ImportJustification.Status.SUBMITTED)
     if status not in ImportJustification.Status.values:
@@ -156,7 +156,7 @@ def import_justification_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def import_justification_review(request: HttpRequest, pk: int) -> HttpResponse:
-    if not request.user.is_staff:
+    if not policies.can_review_import_justifications(request.user):
         raise Http404
     justification = selectors.import_justification_queue(user=request.user).filter(pk=pk).first()
     if justification is None:
@@ -164,7 +164,7 @@ def import_justification_review(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.import_justification_review(
             justification=justification,
-            user=request.user,
+            user=request.user,  # type: ignore[arg-type]
             approve=request.POST.get("decision") == "approve",
         )
     except ApplicationError as exc:

@@ -15,7 +15,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from procurement import selectors, services
+from procurement import policies, selectors, services
 from procurement.api.serializers import (
     DemandCreateSerializer,
     DemandFilterSerializer,
@@ -80,12 +80,12 @@ class DemandViewSet(
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
-        context["access"] = selectors.demand_access(self.request.user)
+        context["access"] = policies.demand_access(self.request.user)
         return context
 
     def _editable(self) -> Demand:
         demand = self.get_object()
-        if not selectors.demand_access(self.request.user).can_edit(demand):
+        if not policies.can_edit_demand(self.request.user, demand):
             raise PermissionDenied(_("Only members of the demand's institution may change it."))
         return demand
 
