@@ -53,6 +53,7 @@ run: setup serve
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy .
@@ -75,10 +76,10 @@ beat: install
 	$(BIN)/celery -A config beat --loglevel=INFO
 
 makemessages: install
-	for app in accounts catalog procurement search matching; do \
+	for app in notifications changes accounts catalog procurement search matching; do \
 	  (cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete -v 0); done
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv' --ignore 'accounts' \
-	  --ignore 'catalog' --ignore 'procurement' --ignore 'search' --ignore 'matching' --ignore 'tests' \
+	  --ignore 'catalog' --ignore 'procurement' --ignore 'search' --ignore 'matching' --ignore 'notifications' --ignore 'changes' --ignore 'tests' \
 	  --ignore 'benchmarks' --ignore 'staticfiles' -v 0
 
 # Each benchmark works in its own PostgreSQL database (bench_catalog, bench_search, bench_matching) and prints

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import services
+from accounts.forms import AdminLoginForm
 from accounts.models import JoinRequest, Membership, Organization, Province, User
 
 
@@ -104,3 +105,7 @@ class JoinRequestAdmin(admin.ModelAdmin):
 class ProvinceAdmin(admin.ModelAdmin):
     list_display = ["code", "name_zh", "name_en"]
     search_fields = ["code", "name_zh", "name_en"]
+
+
+# The admin's log-in goes through the same guard as every other log-in (accounts.backends); this form says so.
+admin.site.login_form = AdminLoginForm

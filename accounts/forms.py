@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_countries import countries
 
+from accounts.backends import login_wait_of
 from accounts.models import Membership, Organization, Province
 from accounts.selectors import organization_join_choices, organization_join_search
-from accounts.services import login_guard
 from config.exceptions import ApplicationError
 
 # The join picker shows this many organizations; typing in its search box asks the server for others.
@@ -69,25 +73,36 @@ def add_service_errors(
             form.add_error(field if field in form.fields else None, message)
 
 
-class LoginForm(BootstrapFormMixin, AuthenticationForm):
-    username = forms.EmailField(label=_("Email address"), widget=forms.EmailInput(attrs={"autofocus": True}))
+class LoginGuardMessageMixin:
+    """Says how long to wait when the log-in guard refused the attempt, instead of "wrong password"."""
+
+    request: HttpRequest | None
 
     def clean(self) -> dict[str, Any]:
-        email = self.cleaned_data.get("username") or ""
-        client_ip = (self.request.META.get("REMOTE_ADDR") or "") if self.request else ""
-        if email and login_guard.login_is_blocked(email=email, client_ip=client_ip):
-            raise ValidationError(
-                _("Too many failed attempts for this address. Wait a quarter of an hour or reset your password."),
-                code="too_many_attempts",
-            )
         try:
-            cleaned = super().clean()
+            return super().clean()  # type: ignore[misc]
         except ValidationError:
-            if email:
-                login_guard.login_failure_record(email=email, client_ip=client_ip)
+            wait = login_wait_of(self.request)
+            if wait:
+                minutes = max(1, math.ceil(wait / 60))
+                raise ValidationError(
+                    ngettext(
+                        "Too many failed attempts. Try again in %(minutes)d minute or reset your password.",
+                        "Too many failed attempts. Try again in %(minutes)d minutes or reset your password.",
+                        minutes,
+                    ),
+                    code="too_many_attempts",
+                    params={"minutes": minutes},
+                ) from None
             raise
-        login_guard.login_failures_clear(email=email, client_ip=client_ip)
-        return cleaned
+
+
+class LoginForm(BootstrapFormMixin, LoginGuardMessageMixin, AuthenticationForm):
+    username = forms.EmailField(label=_("Email address"), widget=forms.EmailInput(attrs={"autofocus": True}))
+
+
+class AdminLoginForm(LoginGuardMessageMixin, AdminAuthenticationForm):
+    """The admin's log-in form; the guard itself is in the authentication backend."""
 
 
 def _province_field() -> forms.ModelChoiceField:

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -243,3 +243,42 @@ class JoinRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.organization} ({self.status})"
+
+
+class LoginFailure(models.Model):
+    """One failed log-in (page, admin or token), kept a day for the log-in guard (accounts.services.login_guard)."""
+
+    email = models.CharField(_("email address"), max_length=254)
+    client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    # Failures from an address the account has logged in from before do not slow the account down elsewhere.
+    from_known_address = models.BooleanField(_("from a known address"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("failed log-in")
+        verbose_name_plural = _("failed log-ins")
+        indexes = [
+            models.Index(fields=["email", "created_at"], name="accounts_loginfail_email"),
+            models.Index(fields=["client_ip", "created_at"], name="accounts_loginfail_ip"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.client_ip} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class KnownLoginAddress(models.Model):
+    """A client address an account logged in from: the guard lets its owner in while others are slowed down."""
+
+    email = models.CharField(_("email address"), max_length=254)
+    client_ip = models.GenericIPAddressField(_("client address"))
+    last_success_at = models.DateTimeField(_("last successful log-in"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("known log-in address")
+        verbose_name_plural = _("known log-in addresses")
+        constraints = [
+            models.UniqueConstraint(fields=["email", "client_ip"], name="accounts_knownloginaddress_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.client_ip}"

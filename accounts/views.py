@@ -13,9 +13,9 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -30,6 +30,7 @@ from accounts.selectors import (
     user_join_requests,
     user_memberships,
 )
+from config.confirm import Confirmation, confirmation_page, is_confirmed
 from config.exceptions import ApplicationError
 
 # Sign-up names the password fields as the form does, not as the service does.
@@ -83,7 +84,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         except (ValidationError, ApplicationError) as exc:
             forms.add_service_errors(form, exc, SIGNUP_ERROR_FIELDS)
         else:
-            login(request, result.user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, result.user, backend="accounts.backends.GuardedModelBackend")
             if result.join_request is not None:
                 messages.success(
                     request,
@@ -318,9 +319,38 @@ def member_role(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
     membership = get_object_or_404(Membership.objects.select_related("user", "organization"), pk=pk)
+    if not is_confirmed(request):
+        leaving = policies.can_leave(request.user, membership)
+        if not (leaving or policies.can_manage_members(request.user, membership.organization_id)):
+            raise Http404
+        organization = membership.organization.name
+        if leaving:
+            confirmation = Confirmation(
+                title=_("Leave this organization?"),
+                summary=_("You will no longer belong to %(name)s.") % {"name": organization},
+                consequences=[
+                    _("You lose its role: you can no longer act for it, nor see what only its members see."),
+                    _("To come back, ask to join again or be added by one of its administrators."),
+                ],
+                button=_("Leave this organization"),
+                cancel_url=reverse("accounts:profile"),
+            )
+        else:
+            confirmation = Confirmation(
+                title=_("Remove this member?"),
+                summary=_("%(person)s (%(email)s) will no longer belong to %(name)s.")
+                % {"person": membership.user, "email": membership.user.email, "name": organization},
+                consequences=[
+                    _("They can no longer act for the organization, nor see what only its members see."),
+                    _("Their past demands, products and quotes stay with the organization."),
+                ],
+                button=_("Remove"),
+                cancel_url=reverse("accounts:profile"),
+            )
+        return confirmation_page(request, confirmation)
     return _run(
         request,
         lambda: services.membership_remove(membership=membership, removed_by=_user(request)),
@@ -361,9 +391,39 @@ def verification_queue(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def organization_verify(request: HttpRequest, pk: int) -> HttpResponse:
     organization = get_object_or_404(Organization, pk=pk)
+    if not is_confirmed(request):
+        if organization.is_verified:
+            messages.info(request, _("%(name)s is already verified.") % {"name": organization.name})
+            return redirect("accounts:verification-queue")
+        if organization.kind == Organization.Kind.MANUFACTURER:
+            can = _("Its members can publish products and quote on demands.")
+        else:
+            can = _("Its members can evaluate products on behalf of it.")
+        consequences = [
+            _("Its listings become public."),
+            can,
+            _("Its administrators are told."),
+            _("Verification is not withdrawn from these pages; check the credit code and the website first."),
+        ]
+        return confirmation_page(
+            request,
+            Confirmation(
+                title=_("Verify this organization?"),
+                summary=_("%(name)s (%(kind)s, credit code %(code)s) will be marked as verified.")
+                % {
+                    "name": organization.name,
+                    "kind": organization.get_kind_display(),
+                    "code": organization.credit_code or "—",
+                },
+                consequences=consequences,
+                button=_("Verify"),
+                cancel_url=reverse("accounts:verification-queue"),
+                is_danger=False,
+            ),
+        )
     services.organization_verify(organization=organization, verified_by=_user(request))
     messages.success(request, _("%(name)s is verified; its administrators are told.") % {"name": organization.name})
     return redirect("accounts:verification-queue")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from accounts.models import Organization, Province
+from config.files import UnguessableUploadTo
 
 
 class BilingualNameMixin:
@@ -234,7 +235,7 @@ class ProductDocument(models.Model):
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=200, blank=True)
-    file = models.FileField(_("file"), upload_to="products/%Y/%m/")
+    file = models.FileField(_("file"), upload_to=UnguessableUploadTo("products"))
     content_type = models.CharField(_("content type"), max_length=100, blank=True)
     size = models.PositiveIntegerField(_("size (bytes)"), default=0)
     uploaded_by = models.ForeignKey(
@@ -275,7 +276,7 @@ class Evaluation(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     summary = models.TextField(_("summary"), blank=True)
-    document = models.FileField(_("report document"), upload_to="evaluations/%Y/%m/", blank=True)
+    document = models.FileField(_("report document"), upload_to=UnguessableUploadTo("evaluations"), blank=True)
     accuracy = models.PositiveSmallIntegerField(_("accuracy"), validators=[MinValueValidator(1), MaxValueValidator(5)])
     stability = models.PositiveSmallIntegerField(
         _("stability"), validators=[MinValueValidator(1), MaxValueValidator(5)]

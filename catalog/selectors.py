@@ -9,6 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.fields.files import FieldFile
+from django.http import HttpRequest
 
 from accounts.models import Organization, User
 from accounts.policies import user_organization_ids
@@ -17,11 +19,6 @@ from catalog.models import Category, Evaluation, Parameter, Product, ProductDocu
 from catalog.policies import product_visibility_q
 
 AnyUser = User | AnonymousUser
-
-
-def home_statistics() -> dict[str, Any]:
-    published = Product.objects.filter(status=Product.Status.PUBLISHED)
-    return {"products": published.count(), "domestic_products": published.filter(is_domestic=True).count()}
 
 
 # --- Categories and the specification dictionary ---------------------------------------------------------
@@ -124,6 +121,18 @@ def parameter_list(*, category: Category | None = None) -> QuerySet[Parameter]:
 
 def _manufacturer_ids(user: AnyUser) -> set[int]:
     return user_organization_ids(user, kind=Organization.Kind.MANUFACTURER)
+
+
+def product_unlisted_text_q(*, user: AnyUser, text: str) -> Q:
+    """Products the search index does not hold (drafts, withdrawn) whose names or model number hold every word,
+    among those the person may see (their manufacturers' own; staff: all). Their owners find them by keyword too."""
+    words = text.replace("\x00", "").split()
+    if not words or not user.is_authenticated:
+        return Q(pk__in=[])
+    q = ~Q(status=Product.Status.PUBLISHED) & product_visibility_q(user)
+    for word in words[:10]:
+        q &= Q(name_zh__icontains=word) | Q(name_en__icontains=word) | Q(model_number__icontains=word)
+    return q
 
 
 @dataclass(frozen=True)
@@ -257,6 +266,23 @@ def evaluation_list(*, product: Product | None = None) -> QuerySet[Evaluation]:
     if product is not None:
         qs = qs.filter(product=product)
     return qs.order_by("-created_at", "id")
+
+
+# --- Uploaded files ------------------------------------------------------------------------------------------
+
+
+def product_document_file(request: HttpRequest, name: str) -> FieldFile | None:
+    """A product document, for whoever may see its product (published: everyone; drafts: the maker, staff)."""
+    visible = Product.objects.filter(product_visibility_q(request.user))
+    document = ProductDocument.objects.filter(file=name, product__in=visible).first()
+    return document.file if document else None
+
+
+def evaluation_document_file(request: HttpRequest, name: str) -> FieldFile | None:
+    """An evaluation's report document, for whoever may see the evaluated product."""
+    visible = Product.objects.filter(product_visibility_q(request.user))
+    evaluation = Evaluation.objects.filter(document=name, product__in=visible).first()
+    return evaluation.document if evaluation else None
 
 
 # --- Domestic alternatives -----------------------------------------------------------------------------------

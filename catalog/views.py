@@ -10,8 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Organization
 from catalog import importing, policies, selectors, services
@@ -20,6 +21,7 @@ from catalog.forms import DocumentForm, EvaluationForm, ImportForm, ProductFilte
 from catalog.models import Category, Product
 from catalog.specvalues import display_value
 from catalog.values import display_unit
+from config.confirm import Confirmation, confirmation_page, is_confirmed
 from config.exceptions import ApplicationError
 from search.selectors import SearchQuery, search
 
@@ -248,9 +250,25 @@ def product_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def product_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     product = _managed_product(request, pk)
+    if not is_confirmed(request):
+        return confirmation_page(
+            request,
+            Confirmation(
+                title=_("Withdraw this product?"),
+                summary=_("%(product)s will be withdrawn from the catalog.")
+                % {"product": f"{product.name} {product.model_number}"},
+                consequences=[
+                    _("It leaves the catalog and search, and no longer matches open demands."),
+                    _("Researchers who were shown it as a match no longer see it; quotes already sent stay."),
+                    _("You can publish it again later; it is then matched again."),
+                ],
+                button=_("Withdraw the product"),
+                cancel_url=reverse("catalog:dashboard"),
+            ),
+        )
     try:
         services.product_withdraw(product=product, user=acting_user(request))
         messages.success(request, _("The product is withdrawn."))

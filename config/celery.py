@@ -18,10 +18,17 @@ app.conf.beat_schedule = {
         "task": "procurement.expire_demands",
         "schedule": crontab(minute=10, hour="*"),
     },
-    # Safety net for the search outbox: anything a lost sync task left pending is indexed within minutes.
-    "search-sweep-pending": {
-        "task": "search.sweep_pending",
-        "schedule": crontab(minute="*/5"),
+    # Safety net for the change outbox: whatever a lost kick, a broker outage or an unreachable search backend
+    # left pending is indexed and re-matched within minutes, not at the nightly run; old changes are pruned.
+    "changes-sweep": {
+        "task": "changes.sweep",
+        "schedule": crontab(minute="*/3"),
+    },
+    # Safety net for notification emails: what a lost task, a broker outage or a failing mail server left
+    # unsent goes out within minutes (a row stops being retried after a few failed attempts).
+    "notifications-sweep-email": {
+        "task": "notifications.sweep_email",
+        "schedule": crontab(minute="*/10"),
     },
     # Nightly full matching run, after the day's product and demand changes have settled.
     "matching-nightly-full-run": {

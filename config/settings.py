@@ -7,6 +7,7 @@ SQLite, Celery tasks executed inline, database search, local-memory cache. See .
 import warnings
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 import django_stubs_ext
 import environ
@@ -34,10 +35,16 @@ if not DEBUG and SECRET_KEY == EMBEDDED_SECRET_KEY:
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# How many reverse proxies in front of the platform append to X-Forwarded-For (0: clients connect directly).
+# The API's throttles and the log-in guard key clients on the address the outermost trusted proxy saw
+# (config.clients.client_address); with the wrong count a client can pick its own address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 INSTALLED_APPS = [
     # The platform's apps come first: their translations and templates take precedence over those of
     # django.contrib (the admin's "Filter" is 过滤器; a search form's is 筛选).
+    "changes",
+    "notifications",
     "accounts",
     "catalog",
     "procurement",
@@ -62,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -71,6 +79,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so it sees the exceptions of every view: a database outage is a 503, not a 500.
+    "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -89,7 +99,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.memberships",
+                "notifications.context_processors.unread_notifications",
             ],
+            # Shared tags outside any app (the project package is not an installed app).
+            "libraries": {"ui": "config.templatetags.ui"},
         },
     },
 ]
@@ -99,6 +112,8 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+# A reused connection is checked before each request, so a restarted PostgreSQL costs no failed request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
@@ -122,7 +137,8 @@ else:
 
 # --- Authentication ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Every log-in (page, admin, API token) goes through the log-in guard (accounts.services.login_guard).
+AUTHENTICATION_BACKENDS = ["accounts.backends.GuardedModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -146,10 +162,13 @@ USE_TZ = True
 
 # --- Static and media files -------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploaded files are served by config.files.media_serve after a permission check. Behind nginx, set this to the
+# `internal` location that aliases MEDIA_ROOT (e.g. /protected-media/): Django then checks and nginx sends the bytes.
+MEDIA_ACCEL_REDIRECT_PREFIX = env.str("MEDIA_ACCEL_REDIRECT_PREFIX", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -180,6 +199,19 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Everything is served by the platform itself (no CDN), and no page runs an inline script. Inline styles stay
+# allowed: Bootstrap components, htmx and the Swagger UI set them, and they cannot run code.
+CONTENT_SECURITY_POLICY = env.str(
+    "DJANGO_CONTENT_SECURITY_POLICY",
+    default=(
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+)
+# The language cookie is read by the server only; it travels like the session cookie.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE: Literal["Lax"] = "Lax"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
@@ -188,6 +220,7 @@ if not DEBUG:
     # Only a plain-HTTP trial of the production images turns these off; `check --deploy` then says so.
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
@@ -208,8 +241,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "config.api.throttling.AnonRateThrottle",
+        "config.api.throttling.UserRateThrottle",
     ],
     # Throttling stays on in tests, but a whole test run shares one client address, so its rates are high there.
     "DEFAULT_THROTTLE_RATES": {
@@ -218,6 +251,8 @@ REST_FRAMEWORK = {
         "token": env.str("API_THROTTLE_TOKEN", default="100000/min" if TESTING else "10/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # The same trusted-proxy count as the log-in guard (see TRUSTED_PROXY_COUNT).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Instrument Supply-Demand Matching API",
@@ -238,7 +273,6 @@ SPECTACULAR_SETTINGS = {
         "ProductStatusEnum": "catalog.models.Product.Status",
         "ProductDocumentKindEnum": "catalog.models.ProductDocument.Kind",
         "EvaluationKindEnum": "catalog.models.Evaluation.Kind",
-        "NotificationKindEnum": "matching.models.Notification.Kind",
         "MatchRunKindEnum": "matching.models.MatchRun.Kind",
         "MatchRunStatusEnum": "matching.models.MatchRun.Status",
         "MatchReportStatusEnum": "matching.models.MatchReport.Status",
@@ -253,7 +287,7 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://localhost/")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL.startswith("memory://"))
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = None  # run state lives in our own tables (MatchRun, SearchOutbox)
+CELERY_RESULT_BACKEND = None  # run state lives in our own tables (MatchRun, the change outbox)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
@@ -305,6 +339,8 @@ MATCHING_WEIGHTS = {
     "lead_time": 0.10,
 }
 SEARCH_STALE_AFTER = timedelta(minutes=5)
+# Seconds the home page's platform figures (counts, top gaps, latest report) are cached; 0 computes them each time.
+HOME_CACHE_SECONDS = env.int("HOME_CACHE_SECONDS", default=60)
 
 # --- Logging ----------------------------------------------------------------------------------------
 LOGGING = {

@@ -1,14 +1,14 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config import views
+from config.files import media_serve
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("matching.public_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
@@ -18,10 +18,14 @@ urlpatterns = [
     path("demands/", include("procurement.urls")),
     path("search/", include("search.urls")),
     path("matching/", include("matching.urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/v1/", include("config.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves its start-up script as a file, so the Content-Security-Policy needs no inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    # Uploaded files, each after a check of who may see it (never the folder as it is).
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", media_serve, name="media"),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# A database outage is a 503 (JSON under /api/), not a 500; other server errors keep the usual page.
+handler500 = "config.middleware.server_error"

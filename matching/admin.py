@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from matching.models import DemandMatchSummary, Match, MatchReport, MatchRun, Notification
+from matching.models import DemandMatchSummary, Match, MatchReport, MatchRun
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -48,11 +48,3 @@ class MatchReportAdmin(ReadOnlyAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: MatchReport | None = None) -> bool:
         # Published reports are permanent.
         return obj is None or not obj.is_published
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["id", "user", "kind", "title", "is_read", "created_at", "emailed_at"]
-    list_filter = ["kind", "is_read"]
-    raw_id_fields = ["user"]
-    search_fields = ["title", "dedupe_key", "user__email"]

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class MatchingConfig(AppConfig):
     name = "matching"
     verbose_name = _("Matching")
+
+    def ready(self) -> None:
+        # Registrations with the ground floor, importable only once models are loaded.
+        from matching import notices, rematch
+
+        notices.register()
+        rematch.register()

@@ -1,7 +1,7 @@
 """The matching engine: read demands in bulk, score them against candidate pools, write matches.
 
 Services call these functions inside their own transactions; nothing here decides when to run. Candidate pools
-come from ``matching.pools``; telling people of new pairs is ``matching.notifications``.
+come from ``matching.pools``; telling people of new pairs is ``matching.new_pairs``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from django.utils import timezone
 from catalog.models import Product
 from matching import scoring as s
 from matching.models import DemandMatchSummary, Match, MatchRun
-from matching.notifications import notify_new_pairs
+from matching.new_pairs import notify_new_pairs
 from matching.pools import ancestor_category_ids, load_pool, warm_pool
 from matching.vector import CandidatePool, Shortlist
 from procurement.models import Demand, Requirement

@@ -21,7 +21,7 @@ from catalog.tabular import csv_bytes
 from config.exceptions import ApplicationError
 from matching import policies
 from matching.models import DemandMatchSummary, Match, MatchReport, MatchReportEntry
-from matching.statistics import GapValues, collect_gaps, gap_map_rows, gap_map_table, localized, names
+from matching.stats import GapValues, collect_gaps, gap_map_rows, gap_map_table, localized, names
 from procurement.models import Demand
 
 # How many of each demand's matches a report lists (and makes public).

@@ -1,4 +1,4 @@
-"""Reads with rules: who sees which match, report or notification, and the platform's matching statistics."""
+"""Reads with rules: who sees which match or report, and the platform's matching statistics."""
 
 from __future__ import annotations
 
@@ -14,14 +14,13 @@ from django.utils import translation
 from accounts.models import User
 from catalog.models import Product
 from catalog.selectors import category_subtree_q
-from matching import engine, policies, pools, statistics
+from matching import engine, policies, pools, stats
 from matching import scoring as s
 from matching.models import (
     DemandMatchSummary,
     Match,
     MatchReport,
     MatchRun,
-    Notification,
 )
 from procurement.models import Demand, Requirement
 
@@ -30,6 +29,7 @@ AnyUser = User | AnonymousUser
 # Imported products shown beside a demand's matches as what the demand would otherwise buy.
 REFERENCE_LIMIT = 3
 REFERENCE_POOL_LIMIT = 500
+MORE_MATCHES_LIMIT = 200  # ranks shown past the kept matches when a reader asks for all of them
 PRODUCT_MATCHES_SHOWN = 50
 PRODUCT_NEAR_MISSES_SHOWN = 20
 
@@ -68,6 +68,20 @@ class DemandMatches:
     references: list[tuple[Product, s.PairScore]] = field(default_factory=list)
     summary: DemandMatchSummary | None = None
     sees_all: bool = False
+    # Full matches ranked below the kept ones (only MATCHING_TOP_N are stored), scored when asked for.
+    more: list[RankedProduct] = field(default_factory=list)
+
+    @property
+    def has_more(self) -> bool:
+        """More full matches exist than are kept, and this reader may see them all."""
+        return bool(self.sees_all and self.summary and self.summary.matches_count > len(self.matches))
+
+
+@dataclass(frozen=True)
+class RankedProduct:
+    rank: int
+    product: Product
+    score: float
 
 
 @dataclass(frozen=True)
@@ -165,8 +179,11 @@ def _explain(match: Match, info: dict[int, RequirementInfo], weights: dict[str, 
     )
 
 
-def demand_matches(*, user: AnyUser, demand_id: int) -> DemandMatches:
-    """A demand's ranked matches and near misses as ``user`` may see them, each with its explanation."""
+def demand_matches(*, user: AnyUser, demand_id: int, show_all: bool = False) -> DemandMatches:
+    """A demand's ranked matches and near misses as ``user`` may see them, each with its explanation.
+
+    ``show_all`` adds the full matches ranked below the kept ones, for those who see every match.
+    """
     demand = Demand.objects.select_related("category", "delivery_province", "institution").filter(pk=demand_id).first()
     if demand is None or not policies.can_see_demand_matches(user, demand):
         raise Http404
@@ -175,7 +192,7 @@ def demand_matches(*, user: AnyUser, demand_id: int) -> DemandMatches:
     info = requirement_info(demand_ids=[demand.pk])
     weights = engine.weights()
     explained = [_explain(m, info, weights) for m in rows]
-    return DemandMatches(
+    data = DemandMatches(
         demand=demand,
         matches=[e for e in explained if not e.match.is_near_miss],
         near_misses=[e for e in explained if e.match.is_near_miss],
@@ -183,6 +200,27 @@ def demand_matches(*, user: AnyUser, demand_id: int) -> DemandMatches:
         summary=DemandMatchSummary.objects.filter(demand=demand).first(),
         sees_all=sees_all,
     )
+    if show_all and data.has_more:
+        data.more = matches_beyond_kept(demand=demand, kept=len(data.matches))
+    return data
+
+
+def matches_beyond_kept(*, demand: Demand, kept: int) -> list[RankedProduct]:
+    """The full matches ranked after the ``kept`` stored ones, scored now exactly as the engine scores them."""
+    row = engine.demand_facts([demand.pk]).get(demand.pk)
+    if row is None:  # not open any more: its stored matches are all there is
+        return []
+    pool = pools.load_pool(
+        category_id=demand.category_id, parameter_ids={r.parameter_id for r in row.facts.requirements}
+    )
+    shortlist = pool.shortlist(row.facts, weights=engine.weights(), top_n=kept + MORE_MATCHES_LIMIT, near_miss_n=0)
+    extra = shortlist.matches[kept:]
+    products = Product.objects.select_related("manufacturer").in_bulk([p.product_id for p in extra])
+    return [
+        RankedProduct(rank=kept + i + 1, product=products[p.product_id], score=p.score)
+        for i, p in enumerate(extra)
+        if p.product_id in products
+    ]
 
 
 def imported_references(*, demand: Demand) -> list[tuple[Product, s.PairScore]]:
@@ -231,7 +269,7 @@ def product_matches(*, user: AnyUser, product_id: int) -> tuple[Product, list[Ex
     )
 
 
-# --- Runs, reports, notifications ----------------------------------------------------------------------------
+# --- Runs and reports ---------------------------------------------------------------------------------------
 
 
 def match_run_list() -> QuerySet[MatchRun]:
@@ -260,22 +298,10 @@ def published_report_list() -> QuerySet[MatchReport]:
     return MatchReport.objects.filter(status=MatchReport.Status.PUBLISHED).order_by("-published_at", "-id")
 
 
-def notification_list(*, user: AnyUser) -> QuerySet[Notification]:
-    if not user.is_authenticated:
-        return Notification.objects.none()
-    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
-
-
-def unread_notification_count(*, user: AnyUser) -> int:
-    if not user.is_authenticated:
-        return 0
-    return Notification.objects.filter(user=user, is_read=False).count()
-
-
 def matching_stats() -> dict[str, Any]:
     """Counts for dashboards and the API: open demands, products, match coverage, and the largest gaps."""
-    coverage = statistics.coverage_now()
-    top = statistics.open_gap_map()[:10]
+    coverage = stats.coverage_now()
+    top = stats.open_gap_map()[:10]
     return {
         "demands_open": coverage.demands_open,
         "demands_matched": coverage.demands_matched,
@@ -287,9 +313,9 @@ def matching_stats() -> dict[str, Any]:
         "top_gaps": [
             {
                 "category": gap["category"]["code"],
-                "category_name": statistics.localized(gap["category"]),
+                "category_name": stats.localized(gap["category"]),
                 "parameter": gap["parameter"]["key"],
-                "parameter_name": statistics.localized(gap["parameter"]),
+                "parameter_name": stats.localized(gap["parameter"]),
                 "unmet_demands": gap["unmet_demands"],
             }
             for gap in top

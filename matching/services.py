@@ -1,375 +1,56 @@
-"""Matching services: schedule and run the engine, keep MatchRun records, mark notifications read.
+"""Matching services for pages, the API and the command line: the runs of ``matching.runs``, and starting a full
+run whose chunks go to Celery workers.
 
-Reports live in ``matching.reports``. Runs are idempotent: matches are current state keyed by (demand, product),
-a full run's chunks are marked done in the transaction that writes them, and notifications are deduplicated.
+Re-matching after a product or demand changes is not called from here: catalog and procurement record their
+changes in the change outbox, and ``matching.rematch`` consumes them in batches.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
-
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from catalog.models import Product
 from config.exceptions import ApplicationError
-from matching import engine, policies, pools
-from matching.models import Match, MatchRun, MatchRunChunk, Notification
-from matching.vector import CandidatePool
-from procurement.models import Demand
+from config.queue import enqueue
+from matching import policies, tasks
+from matching.models import MatchRun
+from matching.runs import (
+    FullRunPlan,
+    match_run_demand,
+    match_run_demands,
+    match_run_execute_chunk,
+    match_run_full_inline,
+    match_run_product,
+    match_run_prune,
+)
+from matching.runs import match_run_start_full as _start_full
 
-logger = logging.getLogger(__name__)
-
-# Demands per chunk task of a full run: big enough to reuse a category's pool, small enough to retry cheaply.
-CHUNK_SIZE = 1000
-# A full run still "running" after this long lost its worker; it no longer blocks a new run.
-ABANDONED_AFTER = timedelta(hours=6)
-RUN_RETENTION_DAYS = 30
-
-
-# --- Scheduling (called by catalog and procurement services inside their transactions) -------------------------
-
-
-def _enqueue(task_name: str, *args: Any) -> None:
-    """Send a task; a broker outage is logged, never raised: the nightly full run catches up."""
-    from matching import tasks
-
-    task = getattr(tasks, task_name)
-    try:
-        task.delay(*args)
-    except Exception:  # any broker or inline failure must not undo the caller's committed change
-        logger.exception("matching: could not run %s%r; the nightly full run will catch up", task_name, args)
-
-
-def demand_schedule_matching(*, demand_id: int) -> None:
-    """After the caller's transaction commits, re-match one demand (opened or revised)."""
-    transaction.on_commit(lambda: _enqueue("match_demand", demand_id))
+__all__ = [
+    "FullRunPlan",
+    "match_run_demand",
+    "match_run_demands",
+    "match_run_execute_chunk",
+    "match_run_full_inline",
+    "match_run_product",
+    "match_run_prune",
+    "match_run_start",
+    "match_run_start_full",
+]
 
 
-def product_schedule_matching(*, product_id: int) -> None:
-    """After the caller's transaction commits, re-match the open demands a changed product may meet."""
-
-    def after_commit() -> None:
-        try:
-            category_id = Product.objects.filter(pk=product_id).values_list("category_id", flat=True).first()
-            if category_id is not None:
-                pools.pool_invalidate(category_ids=pools.ancestor_category_ids(category_id))
-        except Exception:  # a cache outage only delays freshness: pools also carry a database fingerprint
-            logger.exception("matching: could not invalidate candidate pools for product %s", product_id)
-        _enqueue("match_product", product_id)
-
-    transaction.on_commit(after_commit)
-
-
-def categories_invalidate_pools(*, category_ids: Iterable[int]) -> None:
-    """After the caller's transaction commits, forget the candidate pools of these categories.
-
-    For a category move: the pools of the subtrees that gained or lost products no longer hold the right
-    candidates. Demands re-ranked with the new pools at their next run (incremental or the nightly full run).
-    """
-    ids = list(dict.fromkeys(category_ids))
-
-    def after_commit() -> None:
-        try:
-            pools.pool_invalidate(category_ids=ids)
-        except Exception:  # a cache outage only delays freshness: pools also carry a database fingerprint
-            logger.exception("matching: could not invalidate candidate pools of categories %s", ids)
-
-    transaction.on_commit(after_commit)
-
-
-def products_removal_schedule_matching(*, product_ids: Iterable[int]) -> None:
-    """Call in the transaction that deletes products, before deleting them: after commit, the pools holding them
-    are forgotten and the open demands they matched (or nearly matched) are re-ranked in one run."""
-    ids = list(product_ids)
-    category_ids = sorted(
-        {
-            ancestor
-            for category_id in Product.objects.filter(pk__in=ids).values_list("category_id", flat=True).distinct()
-            for ancestor in pools.ancestor_category_ids(category_id)
-        }
-    )
-    demand_ids = sorted(
-        set(
-            Match.objects.filter(product_id__in=ids, demand__status=Demand.Status.OPEN).values_list(
-                "demand_id", flat=True
-            )
-        )
-    )
-
-    def after_commit() -> None:
-        try:
-            pools.pool_invalidate(category_ids=category_ids)
-        except Exception:  # a cache outage only delays freshness: pools also carry a database fingerprint
-            logger.exception("matching: could not invalidate candidate pools of categories %s", category_ids)
-        if demand_ids:
-            _enqueue("match_demands", demand_ids)
-
-    transaction.on_commit(after_commit)
-
-
-# --- Incremental runs ------------------------------------------------------------------------------------------
-
-
-def _finish(run: MatchRun, outcome: engine.MatchOutcome, status: str = MatchRun.Status.SUCCEEDED) -> MatchRun:
-    run.status = status
-    run.demands_count = outcome.demands
-    run.pairs_count = outcome.pairs
-    run.matches_count = outcome.matches
-    run.near_misses_count = outcome.near_misses
-    run.notifications_count = outcome.notifications
-    run.load_seconds = round(outcome.load_seconds, 4)
-    run.score_seconds = round(outcome.score_seconds, 4)
-    run.write_seconds = round(outcome.write_seconds, 4)
-    run.finished_at = timezone.now()
-    run.save()
-    return run
-
-
-def _fail(run_id: int, exc: BaseException) -> None:
-    MatchRun.objects.filter(pk=run_id, status=MatchRun.Status.RUNNING).update(
-        status=MatchRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
-    )
-
-
-def _run_guarded(run: MatchRun, work: Callable[[], engine.MatchOutcome]) -> MatchRun:
-    try:
-        with transaction.atomic():
-            outcome = work()
-            return _finish(run, outcome)
-    except Exception as exc:
-        _fail(run.pk, exc)
-        raise
-
-
-def match_run_demand(
-    *, demand_id: int, trigger: str = MatchRun.Trigger.DEMAND_CHANGED, started_by: User | None = None
-) -> MatchRun:
-    """Re-match one demand now. A demand that is not open keeps its matches as they are (a skipped run)."""
-    demand = Demand.objects.filter(pk=demand_id).only("pk", "status").first()
-    if demand is None:
-        raise ApplicationError(_("No such demand."), field="demand")
-    run = MatchRun.objects.create(
-        kind=MatchRun.Kind.DEMAND, trigger=trigger, demand_id=demand_id, started_by=started_by
-    )
-    if not demand.is_open:
-        return _finish(run, engine.MatchOutcome(), MatchRun.Status.SKIPPED)
-    return _run_guarded(run, lambda: engine.match_demand_ids(run=run, demand_ids=[demand_id], warm=True))
-
-
-def match_run_product(
-    *, product_id: int, trigger: str = MatchRun.Trigger.PRODUCT_CHANGED, started_by: User | None = None
-) -> MatchRun:
-    """Re-rank every open demand a changed (published, edited, withdrawn) product may meet or have met."""
-    if not Product.objects.filter(pk=product_id).exists():
-        raise ApplicationError(_("No such product."), field="product")
-    run = MatchRun.objects.create(
-        kind=MatchRun.Kind.PRODUCT, trigger=trigger, product_id=product_id, started_by=started_by
-    )
-    category_id = Product.objects.filter(pk=product_id).values_list("category_id", flat=True).first()
-    if category_id is not None:
-        # Every subtree holding this product is stale for the warm pools of incremental runs.
-        pools.pool_invalidate(category_ids=pools.ancestor_category_ids(category_id))
-    demand_ids = engine.affected_demand_ids(product_id=product_id)
-    if not demand_ids:
-        return _finish(run, engine.MatchOutcome(), MatchRun.Status.SKIPPED)
-    return _run_guarded(run, lambda: engine.match_demand_ids(run=run, demand_ids=demand_ids, warm=True))
-
-
-def match_run_demands(*, demand_ids: Iterable[int], trigger: str = MatchRun.Trigger.PRODUCT_CHANGED) -> MatchRun:
-    """Re-rank these demands now, in one run (after the products they matched were deleted); closed ones skip."""
-    open_ids = list(
-        Demand.objects.filter(pk__in=list(demand_ids), status=Demand.Status.OPEN)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    run = MatchRun.objects.create(kind=MatchRun.Kind.PRODUCT, trigger=trigger)
-    if not open_ids:
-        return _finish(run, engine.MatchOutcome(), MatchRun.Status.SKIPPED)
-    return _run_guarded(run, lambda: engine.match_demand_ids(run=run, demand_ids=open_ids, warm=True))
-
-
-# --- Full runs -------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FullRunPlan:
-    run: MatchRun
-    chunk_numbers: list[int]
-
-
-def _release_abandoned_full_runs() -> None:
-    MatchRun.objects.filter(
-        kind=MatchRun.Kind.FULL, status=MatchRun.Status.RUNNING, created_at__lt=timezone.now() - ABANDONED_AFTER
-    ).update(
-        status=MatchRun.Status.FAILED,
-        error="Abandoned: no progress before the time limit.",
-        finished_at=timezone.now(),
-    )
+def _send_chunk(run_id: int, number: int) -> None:
+    # A chunk that cannot be queued stays undone; the run is released after its time limit and the next
+    # nightly run covers its demands.
+    enqueue(tasks.match_chunk, run_id, number)
 
 
 def match_run_start_full(
     *, trigger: str = MatchRun.Trigger.STAFF, started_by: User | None = None, dispatch: bool = True
 ) -> FullRunPlan:
-    """Start a full run: every open demand, in chunks grouped by category.
-
-    Only one full run may be running: the database refuses a second (a partial unique constraint), and the
-    refusal is raised as ApplicationError. With ``dispatch`` the chunks are sent to Celery after commit; without
-    it the caller runs them (``match_run_execute_chunk``), as the command line does.
-    """
-    _release_abandoned_full_runs()
-    try:
-        with transaction.atomic():
-            run = MatchRun.objects.create(kind=MatchRun.Kind.FULL, trigger=trigger, started_by=started_by)
-            numbers = _plan_chunks(run)
-            if dispatch and numbers:
-
-                def dispatch_chunks() -> None:
-                    for number in numbers:
-                        _enqueue("match_chunk", run.pk, number)
-
-                transaction.on_commit(dispatch_chunks)
-    except IntegrityError:
-        current = MatchRun.objects.filter(kind=MatchRun.Kind.FULL, status=MatchRun.Status.RUNNING).first()
-        raise ApplicationError(
-            _("A full matching run is already running (run #%(id)s, started %(started)s); wait for it to finish.")
-            % {
-                "id": current.pk if current else "?",
-                "started": timezone.localtime(current.created_at).strftime("%Y-%m-%d %H:%M") if current else "",
-            },
-            field="kind",
-        ) from None
-    return FullRunPlan(run=run, chunk_numbers=numbers)
-
-
-def _plan_chunks(run: MatchRun) -> list[int]:
-    """Slice the open demands into chunks of one category each, so a chunk loads one candidate pool."""
-    chunks: list[MatchRunChunk] = []
-    current_category = 0
-    batch: list[int] = []
-    rows = (
-        Demand.objects.filter(status=Demand.Status.OPEN).order_by("category_id", "pk").values_list("pk", "category_id")
-    )
-    for demand_id, category_id in rows:
-        if batch and (category_id != current_category or len(batch) >= CHUNK_SIZE):
-            chunks.append(
-                MatchRunChunk(run=run, number=len(chunks) + 1, category_id=current_category, demand_ids=batch)
-            )
-            batch = []
-        current_category = category_id
-        batch.append(demand_id)
-    if batch:
-        chunks.append(MatchRunChunk(run=run, number=len(chunks) + 1, category_id=current_category, demand_ids=batch))
-    MatchRunChunk.objects.bulk_create(chunks)
-    run.chunks_total = len(chunks)
-    if not chunks:
-        run.status = MatchRun.Status.SUCCEEDED
-        run.finished_at = timezone.now()
-    run.save()
-    return [c.number for c in chunks]
-
-
-_WORKER_POOLS: dict[int, dict[int, CandidatePool]] = {}
-
-
-def _run_pools(run_id: int) -> dict[int, CandidatePool]:
-    """Pools a worker built for this run: its later chunks of the same category reuse them, and a new run reads
-    the catalog afresh (a full run must not inherit drift)."""
-    if run_id not in _WORKER_POOLS:
-        _WORKER_POOLS.clear()
-        _WORKER_POOLS[run_id] = {}
-    return _WORKER_POOLS[run_id]
-
-
-def match_run_execute_chunk(
-    *, run_id: int, number: int, pool_cache: dict[int, CandidatePool] | None = None
-) -> engine.MatchOutcome | None:
-    """Match one chunk of a full run. A chunk already done (a redelivered task) or of a stopped run is a no-op."""
-    try:
-        with transaction.atomic():
-            chunk = (
-                MatchRunChunk.objects.select_for_update()
-                .filter(run_id=run_id, number=number, done_at__isnull=True, run__status=MatchRun.Status.RUNNING)
-                .first()
-            )
-            if chunk is None:
-                return None
-            run = MatchRun.objects.get(pk=run_id)
-            from_worker = pool_cache is None
-            if pool_cache is None:
-                pool_cache = _run_pools(run_id)
-            known = set(pool_cache)
-            outcome = engine.match_demand_ids(run=run, demand_ids=chunk.demand_ids, pool_cache=pool_cache)
-            if from_worker:
-                # Pools this run just read go to the shared cache: the day's incremental runs start from them.
-                for category_id in set(pool_cache) - known:
-                    pools.pool_remember(category_id=category_id, pool=pool_cache[category_id])
-            chunk.done_at = timezone.now()
-            chunk.save(update_fields=["done_at"])
-            MatchRun.objects.filter(pk=run_id).update(
-                chunks_done=F("chunks_done") + 1,
-                demands_count=F("demands_count") + outcome.demands,
-                pairs_count=F("pairs_count") + outcome.pairs,
-                matches_count=F("matches_count") + outcome.matches,
-                near_misses_count=F("near_misses_count") + outcome.near_misses,
-                notifications_count=F("notifications_count") + outcome.notifications,
-                load_seconds=F("load_seconds") + outcome.load_seconds,
-                score_seconds=F("score_seconds") + outcome.score_seconds,
-                write_seconds=F("write_seconds") + outcome.write_seconds,
-            )
-            # The chunk that completes the count finishes the run; the row lock above orders the increments.
-            MatchRun.objects.filter(
-                pk=run_id, status=MatchRun.Status.RUNNING, chunks_done__gte=F("chunks_total")
-            ).update(status=MatchRun.Status.SUCCEEDED, finished_at=timezone.now())
-            return outcome
-    except OperationalError:
-        # A lost connection: the task is retried, and the chunk, not done, runs again.
-        raise
-    except Exception as exc:
-        _fail(run_id, exc)
-        raise
-
-
-def match_run_full_inline(
-    *,
-    trigger: str = MatchRun.Trigger.COMMAND,
-    started_by: User | None = None,
-    progress: Callable[[int], None] | None = None,
-    on_plan: Callable[[FullRunPlan], None] | None = None,
-) -> MatchRun:
-    """A full run executed here, chunk after chunk, reusing each category's pool (the command line and demo)."""
-    plan = match_run_start_full(trigger=trigger, started_by=started_by, dispatch=False)
-    if on_plan is not None:
-        on_plan(plan)
-    pool_cache: dict[int, CandidatePool] = {}
-    last_category: int | None = None
-    categories = dict(MatchRunChunk.objects.filter(run=plan.run).values_list("number", "category_id"))
-    for number in plan.chunk_numbers:
-        # Pools are reused while their category's chunks follow each other, then handed to the warm-pool cache
-        # for the incremental runs this process will serve.
-        if categories.get(number) != last_category:
-            _hand_over(pool_cache)
-            last_category = categories.get(number)
-        match_run_execute_chunk(run_id=plan.run.pk, number=number, pool_cache=pool_cache)
-        if progress is not None:
-            progress(number)
-    _hand_over(pool_cache)
-    plan.run.refresh_from_db()
-    return plan.run
-
-
-def _hand_over(pool_cache: dict[int, CandidatePool]) -> None:
-    for category_id, pool in pool_cache.items():
-        pools.pool_remember(category_id=category_id, pool=pool)
-    pool_cache.clear()
+    """Start a full run; with ``dispatch`` its chunks are queued for workers after commit, else the caller runs
+    them (``match_run_execute_chunk``)."""
+    return _start_full(trigger=trigger, started_by=started_by, dispatch=_send_chunk if dispatch else None)
 
 
 def match_run_start(
@@ -388,26 +69,3 @@ def match_run_start(
             raise ApplicationError(_("Choose the demand to match."), field="demand")
         return match_run_demand(demand_id=demand_id, trigger=trigger, started_by=started_by)
     raise ApplicationError(_("Start a full run or a demand run."), field="kind")
-
-
-def match_run_prune(*, keep_days: int = RUN_RETENTION_DAYS) -> int:
-    """Forget old one-demand and one-product runs (every change makes one); full runs are kept as history."""
-    cutoff = timezone.now() - timedelta(days=keep_days)
-    deleted, _ = (
-        MatchRun.objects.filter(created_at__lt=cutoff)
-        .exclude(kind=MatchRun.Kind.FULL)
-        .exclude(status=MatchRun.Status.RUNNING)
-        .delete()
-    )
-    return deleted
-
-
-# --- Notifications -------------------------------------------------------------------------------------------
-
-
-def notification_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
-    """Mark the user's notifications read: the given ones, or all of them. Returns how many changed."""
-    qs = Notification.objects.filter(user=user, is_read=False)
-    if notification_ids is not None:
-        qs = qs.filter(pk__in=notification_ids)
-    return qs.update(is_read=True)

@@ -8,7 +8,8 @@ from celery import shared_task
 from django.db import OperationalError
 
 from config.exceptions import ApplicationError
-from matching import reports, services
+from config.queue import enqueue
+from matching import reports, runs
 from matching.models import MatchRun
 
 logger = logging.getLogger(__name__)
@@ -20,9 +21,11 @@ RETRY_ON = (OperationalError,)
 @shared_task(name="matching.full_run", acks_late=True)
 def full_run() -> int | None:
     """Nightly: start a full run and fan its chunks out to workers. Skipped while another full run is running."""
-    services.match_run_prune()
+    runs.match_run_prune()
     try:
-        plan = services.match_run_start_full(trigger=MatchRun.Trigger.SCHEDULE)
+        plan = runs.match_run_start_full(
+            trigger=MatchRun.Trigger.SCHEDULE, dispatch=lambda run_id, number: enqueue(match_chunk, run_id, number)
+        )
     except ApplicationError as exc:
         logger.warning("matching.full_run skipped: %s", exc.message)
         return None
@@ -32,34 +35,8 @@ def full_run() -> int | None:
 @shared_task(name="matching.match_chunk", acks_late=True, autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)
 def match_chunk(run_id: int, number: int) -> int:
     """One chunk of a full run; a redelivered chunk finds itself done and changes nothing."""
-    outcome = services.match_run_execute_chunk(run_id=run_id, number=number)
+    outcome = runs.match_run_execute_chunk(run_id=run_id, number=number)
     return 0 if outcome is None else outcome.demands
-
-
-@shared_task(name="matching.match_demand", acks_late=True, autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)
-def match_demand(demand_id: int) -> int:
-    """Re-match one demand after it opened or was revised."""
-    try:
-        return services.match_run_demand(demand_id=demand_id).pk
-    except ApplicationError as exc:  # the demand was deleted before the task ran
-        logger.info("matching.match_demand(%s): %s", demand_id, exc.message)
-        return 0
-
-
-@shared_task(name="matching.match_product", acks_late=True, autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)
-def match_product(product_id: int) -> int:
-    """Re-rank the open demands a published, edited or withdrawn product may meet."""
-    try:
-        return services.match_run_product(product_id=product_id).pk
-    except ApplicationError as exc:
-        logger.info("matching.match_product(%s): %s", product_id, exc.message)
-        return 0
-
-
-@shared_task(name="matching.match_demands", acks_late=True, autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)
-def match_demands(demand_ids: list[int]) -> int:
-    """Re-rank the open demands that matched products which were deleted (one run for all of them)."""
-    return services.match_run_demands(demand_ids=demand_ids).pk
 
 
 @shared_task(

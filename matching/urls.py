@@ -15,7 +15,6 @@ urlpatterns = [
     path("reports/<int:pk>/delete/", views.report_delete, name="report-delete"),
     path("reports/<int:pk>/report.csv", views.report_csv, name="report-csv"),
     path("reports/<int:pk>/report.json", views.report_json, name="report-json"),
-    path("notifications/", views.notification_list, name="notification-list"),
     path("runs/", views.run_list, name="run-list"),
     path("demands/<int:pk>/matches/", views.demand_matches, name="demand-matches"),
     path("products/<int:pk>/matches/", views.product_matches, name="product-matches"),

@@ -1,4 +1,4 @@
-"""Pages: match fragments for demand and product pages, match reports, notifications, runs (staff)."""
+"""Pages: match fragments for demand and product pages, match reports, runs (staff)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.confirm import Confirmation, confirmation_page, is_confirmed
 from config.exceptions import ApplicationError
-from config.redirects import safe_next_url
 from matching import policies, reports, selectors, services
 from matching.forms import ReportGenerateForm, ReportNoteForm
 from matching.models import MatchRun
@@ -43,7 +42,7 @@ def component_labels() -> dict[str, str]:
 @require_GET
 def demand_matches(request: HttpRequest, pk: int) -> HttpResponse:
     """The ranked matches of a demand with their explanations (an htmx fragment of the demand page)."""
-    context = selectors.demand_matches(user=request.user, demand_id=pk)
+    context = selectors.demand_matches(user=request.user, demand_id=pk, show_all=request.GET.get("all") == "1")
     return render(
         request,
         "matching/demand_matches.html",
@@ -122,19 +121,23 @@ def _chart_data(snapshot: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _report_title(report: Any) -> str:
+    language = "en" if translation.get_language() == "en" else "zh-hans"
+    return str(((report.snapshot or {}).get("title") or {}).get(language, report.title))
+
+
 @require_GET
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.report_get(user=request.user, pk=pk)
     snapshot = report.snapshot or {}
-    language = "en" if translation.get_language() == "en" else "zh-hans"
     return render(
         request,
         "matching/report_detail.html",
         {
             "report": report,
-            "title": (snapshot.get("title") or {}).get(language, report.title),
+            "title": _report_title(report),
             "snapshot": snapshot,
-            "english": language == "en",
+            "english": translation.get_language() == "en",
             "charts": _chart_data(snapshot),
             "superseded_by": selectors.report_superseded_by(report),
             "note_form": ReportNoteForm(initial={"note": report.note}) if not report.is_published else None,
@@ -144,8 +147,38 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_member_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def report_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    if not is_confirmed(request):
+        report = selectors.report_get(user=request.user, pk=pk)
+        if report.is_published:
+            messages.error(request, _("This report is already published."))
+            return redirect("matching:report-detail", pk=pk)
+        totals = (report.snapshot or {}).get("totals", {})
+        consequences = [
+            _("Everyone can read and download it, and it appears in the reports feed."),
+            _("It can no longer be changed or deleted; a mistake is fixed by a correction that supersedes it."),
+        ]
+        if totals.get("matched"):
+            consequences.append(
+                _("The matches of its %(count)s matched demands become public.") % {"count": totals["matched"]}
+            )
+        if report.supersedes_id:
+            consequences.append(
+                _("It supersedes “%(title)s”, which is then marked as corrected.")
+                % {"title": _report_title(report.supersedes)}
+            )
+        return confirmation_page(
+            request,
+            Confirmation(
+                title=_("Publish this report?"),
+                summary=_("“%(title)s” will be published.") % {"title": _report_title(report)},
+                consequences=consequences,
+                button=_("Publish"),
+                cancel_url=reverse("matching:report-detail", args=[pk]),
+                is_danger=False,
+            ),
+        )
     try:
         reports.report_publish(report_id=pk, user=request.user)  # type: ignore[arg-type]
         messages.success(request, _("The report is published. It can no longer be changed."))
@@ -188,8 +221,23 @@ def report_supersede(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_member_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def report_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    if not is_confirmed(request):
+        report = selectors.report_get(user=request.user, pk=pk)
+        if report.is_published:
+            messages.error(request, _("A published match report cannot be deleted."))
+            return redirect("matching:report-detail", pk=pk)
+        return confirmation_page(
+            request,
+            Confirmation(
+                title=_("Delete this draft?"),
+                summary=_("The draft “%(title)s” will be deleted.") % {"title": _report_title(report)},
+                consequences=[_("Its frozen matches and statistics are lost; a new draft can be generated.")],
+                button=_("Delete draft"),
+                cancel_url=reverse("matching:report-detail", args=[pk]),
+            ),
+        )
     try:
         reports.report_delete_draft(report_id=pk, user=request.user)  # type: ignore[arg-type]
         messages.success(request, _("Draft deleted."))
@@ -226,24 +274,6 @@ def report_json(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="match-report-{report.pk}.json"'
     return response
-
-
-# --- Notifications ----------------------------------------------------------------------------------------
-
-
-@login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        raw = request.POST.get("notification")
-        ids = [int(raw)] if raw and raw.isdecimal() else None
-        services.notification_mark_read(user=request.user, notification_ids=ids)  # type: ignore[arg-type]
-        return HttpResponseRedirect(safe_next_url(request, fallback=reverse("matching:notification-list")))
-    page = Paginator(selectors.notification_list(user=request.user), 25).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "matching/notification_list.html",
-        {"page": page, "unread": selectors.unread_notification_count(user=request.user)},
-    )
 
 
 # --- Runs (staff) -------------------------------------------------------------------------------------------

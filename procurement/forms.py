@@ -8,25 +8,31 @@ from typing import Any
 
 from django import forms
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Province
 from catalog.models import Category, Parameter, Product
 from catalog.values import compatible_units, unit_choice_label
 from config.exceptions import ApplicationError
+from config.forms import IsoDateInput, MarksInvalidFields
 from procurement.models import Demand, SharedInstrument
 from procurement.requirement_rules import (
-    OPERATORS_BY_TYPE,
     RequirementInput,
+    default_operator,
+    operators_for,
     requirement_clean,
 )
+from procurement.services.demands import demand_field_errors
 
+# The symbol first: a select narrowed to a phone's width still shows which operator is chosen.
 OPERATOR_LABELS = {
-    ">=": _("at least (≥)"),
-    "<=": _("at most (≤)"),
-    "=": _("equal to (=)"),
-    "covers": _("covers the range"),
-    "in": _("one of"),
+    ">=": format_lazy("≥ {}", _("at least")),
+    "<=": format_lazy("≤ {}", _("at most")),
+    "=": format_lazy("= {}", _("equal to")),
+    "covers": format_lazy("↔ {}", _("covers the range")),
+    "in": format_lazy("∈ {}", _("one of")),
 }
 
 
@@ -49,22 +55,18 @@ class CategoryChoiceField(forms.ModelChoiceField):
         return f"{'— ' * obj.depth}{obj.code} {obj.name}"
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
 def institution_queryset(org_ids: Iterable[int]) -> Any:
     return Organization.objects.filter(pk__in=list(org_ids), kind=Organization.Kind.INSTITUTION).order_by("name_zh")
 
 
-class DemandForm(forms.Form):
+class DemandForm(MarksInvalidFields, forms.Form):
     institution = forms.ModelChoiceField(queryset=Organization.objects.none(), label=_("Institution"))
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
     category = CategoryChoiceField(queryset=Category.objects.order_by("path"), label=_("Category"))
     quantity = forms.IntegerField(label=_("Quantity"), initial=1)
     budget = forms.DecimalField(label=_("Budget (CNY)"), required=False, max_digits=14, decimal_places=2)
-    deadline = forms.DateField(label=_("Deadline"), widget=DateInput)
+    deadline = forms.DateField(label=_("Deadline"), widget=IsoDateInput)
     delivery_province = forms.ModelChoiceField(queryset=Province.objects.order_by("code"), label=_("Delivery province"))
     funding = forms.ChoiceField(label=_("Funding"), choices=Demand.Funding.choices, initial=Demand.Funding.FISCAL)
     accepts_imported = forms.BooleanField(label=_("An imported product would be accepted"), required=False)
@@ -101,13 +103,40 @@ class DemandForm(forms.Form):
             self.fields["institution"].disabled = True
         style(self)
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # The service's own field rules, checked now so every error shows on the first submit.
+        probe = Demand(**{name: data.get(name) for name in DEMAND_RULE_FIELDS})
+        for name, messages in demand_field_errors(probe, today=timezone.localdate()).items():
+            if name in self.fields and name not in self.errors:
+                for message in messages:
+                    self.add_error(name, message)
+        return data
+
     def service_fields(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         data.pop("institution", None)
         return data
 
 
-class RequirementRowForm(forms.Form):
+# The demand fields the service's rules read (see demand_field_errors).
+DEMAND_RULE_FIELDS = (
+    "title",
+    "description",
+    "quantity",
+    "budget",
+    "deadline",
+    "funding",
+    "accepts_imported",
+    "import_reason",
+    "free_text_requirements",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+)
+
+
+class RequirementRowForm(MarksInvalidFields, forms.Form):
     """One row of the requirements table: a parameter of the category's dictionary, left empty when not needed."""
 
     include = forms.BooleanField(label=_("Required"), required=False)
@@ -128,8 +157,8 @@ class RequirementRowForm(forms.Form):
     def __init__(self, *args: Any, parameter: Parameter, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.parameter = parameter
-        operators = OPERATORS_BY_TYPE.get(parameter.value_type, ())
-        self.fields["operator"].choices = [(op, OPERATOR_LABELS[op]) for op in operators]  # type: ignore[attr-defined]
+        self.fields["operator"].choices = [(op, OPERATOR_LABELS[op]) for op in operators_for(parameter)]  # type: ignore[attr-defined]
+        self.fields["operator"].initial = default_operator(parameter)
         self.fields["unit"].choices = [(u, unit_choice_label(u)) for u in compatible_units(parameter.unit)]  # type: ignore[attr-defined]
         if parameter.value_type == Parameter.ValueType.CHOICE:
             self.fields["choices"].choices = [(str(c), str(c)) for c in parameter.choices or []]  # type: ignore[attr-defined]
@@ -142,6 +171,14 @@ class RequirementRowForm(forms.Form):
     @property
     def value_type(self) -> str:
         return self.parameter.value_type
+
+    @property
+    def error_label(self) -> str:
+        return str(self.parameter.name)
+
+    @property
+    def error_anchor(self) -> str:
+        return f"row-{self.parameter.key}"
 
     def to_input(self) -> RequirementInput | None:
         data = self.cleaned_data
@@ -204,7 +241,9 @@ class RequirementRows:
             )
 
     def is_valid(self) -> bool:
-        return all(form.is_valid() for form in self.forms)
+        # Every row is validated (no short-circuit), so all their errors show at once.
+        results = [form.is_valid() for form in self.forms]
+        return all(results)
 
     def inputs(self) -> list[RequirementInput]:
         return [r for r in (form.to_input() for form in self.forms) if r is not None]
@@ -223,11 +262,17 @@ class RequirementRows:
 
 
 def apply_error(form: forms.BaseForm, exc: ApplicationError) -> None:
-    """Show a service error on the field it names, or above the form."""
+    """Show a service error on the field it names, or above the form; every field's when the service lists them."""
+    by_field = exc.extra.get("fields")
+    if isinstance(by_field, dict) and by_field:
+        for name, messages in by_field.items():
+            for message in messages:
+                form.add_error(name if name in form.fields else None, message)
+        return
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
-class StyledForm(forms.Form):
+class StyledForm(MarksInvalidFields, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         style(self)
@@ -265,8 +310,8 @@ class DemandFilterForm(StyledForm):
     )
     budget_min = forms.DecimalField(label=_("Budget from (CNY)"), required=False, min_value=0)
     budget_max = forms.DecimalField(label=_("Budget up to (CNY)"), required=False, min_value=0)
-    deadline_after = forms.DateField(label=_("Deadline from"), required=False, widget=DateInput)
-    deadline_before = forms.DateField(label=_("Deadline until"), required=False, widget=DateInput)
+    deadline_after = forms.DateField(label=_("Deadline from"), required=False, widget=IsoDateInput)
+    deadline_before = forms.DateField(label=_("Deadline until"), required=False, widget=IsoDateInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -354,7 +399,7 @@ class SharedInstrumentImportForm(forms.Form):
         style(self)
 
 
-class QuoteForm(forms.Form):
+class QuoteForm(MarksInvalidFields, forms.Form):
     product = forms.ModelChoiceField(queryset=Product.objects.none(), label=_("Product"), empty_label=None)
     unit_price = forms.DecimalField(label=_("Unit price (CNY)"), max_digits=14, decimal_places=2, min_value=0)
     lead_time_days = forms.IntegerField(label=_("Lead time (days)"), required=False, min_value=0)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Province
 from catalog.models import Category, Parameter, Product
+from config.files import UnguessableUploadTo
 
 
 class Demand(models.Model):
@@ -313,7 +314,7 @@ class ImportJustification(models.Model):
     domestic_products_considered = models.ManyToManyField(
         Product, verbose_name=_("domestic products considered"), blank=True, related_name="+"
     )
-    document = models.FileField(_("evidence document"), upload_to="justifications/%Y/%m/", blank=True)
+    document = models.FileField(_("evidence document"), upload_to=UnguessableUploadTo("justifications"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), on_delete=models.PROTECT, related_name="+"

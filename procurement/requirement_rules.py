@@ -17,13 +17,17 @@ from catalog import values
 from catalog.values import BOOLEAN, CHOICE, NUMBER, RANGE, InvalidValue, ParameterLike
 from config.exceptions import ApplicationError
 
-# Operators each value type accepts; the first is the default offered on forms.
+# Operators each value type accepts; the first is the default when the parameter has no better direction.
 OPERATORS_BY_TYPE: dict[str, tuple[str, ...]] = {
     NUMBER: (">=", "<=", "="),
     RANGE: ("covers",),
     CHOICE: ("in", "="),
     BOOLEAN: ("=",),
 }
+
+# A number where lower is better (RSD, noise, detection limit) is asked for as "at most"; defaulting it to
+# "at least" would make a researcher who types "0.1 %" ask for RSD >= 0.1 % and get the wrong matches.
+_OPERATOR_BY_BETTER: dict[str, str] = {"lower": "<=", "higher": ">=", "wider": "covers"}
 
 MAX_WEIGHT = 100.0
 
@@ -59,6 +63,23 @@ class CleanRequirement:
     weight: float = 1.0
 
 
+def default_operator(parameter: ParameterLike) -> str:
+    """The operator a requirement on this parameter means when none is given: from the better direction."""
+    allowed = OPERATORS_BY_TYPE.get(parameter.value_type, ())
+    if not allowed:
+        return ""
+    preferred = _OPERATOR_BY_BETTER.get(getattr(parameter, "better", "") or "")
+    return preferred if preferred in allowed else allowed[0]
+
+
+def operators_for(parameter: ParameterLike) -> list[str]:
+    """The operators a parameter accepts, its default first (a narrow select shows the default's label)."""
+    default = default_operator(parameter)
+    if not default:
+        return []
+    return [default, *(op for op in OPERATORS_BY_TYPE.get(parameter.value_type, ()) if op != default)]
+
+
 def _number(raw: Any, field_name: str) -> float:
     try:
         return values.parse_number(raw)
@@ -77,10 +98,11 @@ def requirement_clean(parameter: ParameterLike, data: RequirementInput) -> Clean
     """Validate one requirement against its parameter; raise ApplicationError naming the offending field."""
     value_type = parameter.value_type
     allowed = OPERATORS_BY_TYPE.get(value_type, ())
-    if data.operator not in allowed:
+    operator = (data.operator or "").strip() or default_operator(parameter)
+    if operator not in allowed:
         raise ApplicationError(
             _("The operator “%(operator)s” does not fit this parameter; use one of: %(allowed)s.")
-            % {"operator": data.operator, "allowed": ", ".join(allowed)},
+            % {"operator": operator, "allowed": ", ".join(allowed)},
             field="operator",
         )
     weight = _number(1.0 if values.is_blank(data.weight) else data.weight, "weight")
@@ -92,7 +114,7 @@ def requirement_clean(parameter: ParameterLike, data: RequirementInput) -> Clean
     unit = (data.unit or "").strip()
     clean = CleanRequirement(
         parameter_key=parameter.key,
-        operator=data.operator,
+        operator=operator,
         is_mandatory=bool(data.is_mandatory),
         weight=weight,
     )
@@ -118,7 +140,7 @@ def requirement_clean(parameter: ParameterLike, data: RequirementInput) -> Clean
         clean.unit = unit or parameter.unit
     elif value_type == CHOICE:
         written = [c for c in data.choices if not values.is_blank(c)]
-        if data.operator == "=" and not written and not values.is_blank(data.value):
+        if operator == "=" and not written and not values.is_blank(data.value):
             written = [data.value]
         if not written:
             raise ApplicationError(_("Choose at least one value."), field="choices")
@@ -138,7 +160,7 @@ def requirement_clean(parameter: ParameterLike, data: RequirementInput) -> Clean
             )
         # Stored in the dictionary's spelling, so "dad" and "DAD" are one choice.
         picked = list(dict.fromkeys(picked))
-        if data.operator == "=" and len(picked) != 1:
+        if operator == "=" and len(picked) != 1:
             raise ApplicationError(_("“=” takes exactly one value; use “in” for several."), field="choices")
         clean.value_choices = picked
         clean.entered_value = ", ".join(picked)[:100]

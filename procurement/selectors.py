@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
-from django.http import Http404
+from django.db.models.fields.files import FieldFile
+from django.http import Http404, HttpRequest
 
 from accounts.models import Organization
 from accounts.policies import AnyUser, user_organization_ids
@@ -75,10 +76,24 @@ def demand_filter(qs: QuerySet[Demand], filters: dict[str, Any], *, user: AnyUse
     if filters.get("mine"):
         qs = qs.filter(institution_id__in=demand_access(user).org_ids)
     if filters.get("q"):
-        # Keyword search goes through the search interface (open demands only), rows come from the database.
+        # Keyword search goes through the search interface (open demands only), rows come from the database;
+        # the institution's own demands in other statuses (drafts first of all) match on their title here.
         ids = demand_search_ids(text=filters["q"], filters={})
-        qs = qs.filter(pk__in=ids)
+        qs = qs.filter(Q(pk__in=ids) | _unlisted_text_q(user=user, text=filters["q"]))
     return qs
+
+
+def _unlisted_text_q(*, user: AnyUser, text: str) -> Q:
+    words = str(text).replace("\x00", "").split()
+    access = demand_access(user)
+    if not words or not (access.is_staff or access.org_ids):
+        return Q(pk__in=[])
+    q = ~Q(status=Demand.Status.OPEN)
+    if not access.is_staff:
+        q &= Q(institution_id__in=access.org_ids)
+    for word in words[:10]:
+        q &= Q(title__icontains=word) | Q(description__icontains=word)
+    return q
 
 
 def demand_search_ids(*, text: str, filters: dict[str, Any]) -> list[int]:
@@ -236,6 +251,11 @@ def quote_list(*, user: AnyUser, demand: Demand | None = None) -> QuerySet[Quote
     ).order_by("unit_price", "id")
 
 
+def demand_submitted_quote_count(*, demand: Demand) -> int:
+    """Quotes still waiting for the buyer's answer (for the confirmation of an award, a close or a cancel)."""
+    return Quote.objects.filter(demand=demand, status=Quote.Status.SUBMITTED).count()
+
+
 def quote_get(*, user: AnyUser, pk: int) -> Quote:
     quote = quote_list(user=user).filter(pk=pk).first()
     if quote is None:
@@ -271,6 +291,14 @@ def import_justification_for(*, user: AnyUser, demand: Demand) -> ImportJustific
         .prefetch_related("domestic_products_considered")
         .first()
     )
+
+
+def import_justification_file(request: HttpRequest, name: str) -> FieldFile | None:
+    """A justification's evidence document, for the buyer institution's members and platform administrators."""
+    justification = ImportJustification.objects.filter(document=name).select_related("demand").first()
+    if justification is None:
+        return None
+    return justification.document if policies.can_see_import_justification(request.user, justification.demand) else None
 
 
 def import_justification_queue(*, user: AnyUser, status: str | None = None) -> QuerySet[ImportJustification]:

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import IsoDateInput
 from search.backends.base import FILTERS
 from search.params import MAX_PAGE_SIZE, filter_errors, query_from
 from search.selectors import SearchQuery
@@ -27,8 +28,8 @@ class SearchForm(forms.Form):
     price_max = forms.DecimalField(label=_("Highest price"), required=False, min_value=0, max_digits=14)
     budget_min = forms.DecimalField(label=_("Lowest budget"), required=False, min_value=0, max_digits=14)
     budget_max = forms.DecimalField(label=_("Highest budget"), required=False, min_value=0, max_digits=14)
-    deadline_after = forms.DateField(label=_("Deadline from"), required=False)
-    deadline_before = forms.DateField(label=_("Deadline until"), required=False)
+    deadline_after = forms.DateField(label=_("Deadline from"), required=False, widget=IsoDateInput)
+    deadline_before = forms.DateField(label=_("Deadline until"), required=False, widget=IsoDateInput)
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     page_size = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE, widget=forms.HiddenInput)
 

@@ -2,47 +2,12 @@ from __future__ import annotations
 
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
 class Kind(models.TextChoices):
     PRODUCTS = "products", _("Products")
     DEMANDS = "demands", _("Demands")
-
-
-class SearchOutbox(models.Model):
-    """One recorded change of a product or demand that the search indexes must pick up.
-
-    Rows are written in the same transaction as the change (so a change is never committed without its row)
-    and claimed by the sync with a compare-and-set lease, so two workers never index the same row at once and a
-    crashed worker's rows are picked up again when the lease runs out. Indexed rows are kept for a while: a
-    rebuild replays the ones recorded while it ran.
-    """
-
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    object_id = models.BigIntegerField(_("object id"))
-    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True, db_index=True)
-    claim_token = models.UUIDField(_("claim token"), null=True, blank=True)
-    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    indexed_at = models.DateTimeField(_("indexed at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["id"]
-        verbose_name = _("search outbox entry")
-        verbose_name_plural = _("search outbox entries")
-        indexes = [
-            models.Index(fields=["id"], condition=Q(indexed_at__isnull=True), name="search_outbox_pending"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind}:{self.object_id}"
-
-    @property
-    def is_pending(self) -> bool:
-        return self.indexed_at is None
 
 
 class SearchEntry(models.Model):

@@ -8,14 +8,15 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Min, Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.regions import PROVINCES
+from changes.models import ChangeDelivery
 from search.backends import SearchUnavailable, database_backend, get_backend, index_backends
 from search.backends.base import BackendResult
 from search.documents import KINDS, searchable_count
-from search.models import SearchOutbox
+from search.registry import CONSUMER, facet_labels, source
+from search.registry import category_path as registered_category_path
 
 logger = logging.getLogger(__name__)
 
@@ -61,14 +62,6 @@ class SearchResult:
     total_is_exact: bool = True
 
 
-def _category_path(category_id: Any) -> str | None:
-    from catalog.models import Category
-
-    if category_id in (None, ""):
-        return None
-    return Category.objects.filter(pk=category_id).values_list("path", flat=True).first()
-
-
 def search(query: SearchQuery) -> SearchResult:
     """Ordered ids of one page of results, with total, facets and highlights; rows are loaded by the caller."""
     if query.kind not in KINDS:
@@ -78,7 +71,7 @@ def search(query: SearchQuery) -> SearchResult:
     page_size = min(max(1, int(query.page_size)), MAX_PAGE_SIZE)
     if (page, page_size) != (query.page, query.page_size):
         query = replace(query, page=page, page_size=page_size)
-    category_path = _category_path(query.filters.get("category"))
+    category_path = registered_category_path(query.filters.get("category"))
     backend = get_backend()
     degraded = False
     raw: BackendResult | None = None
@@ -106,25 +99,10 @@ def search(query: SearchQuery) -> SearchResult:
 
 
 def _labelled_facets(facets: dict[str, list[tuple[str, int]]]) -> dict[str, list[tuple[str, str, int]]]:
-    from accounts.models import Organization
-    from catalog.models import Category
-
-    def ids(name: str) -> list[int]:
-        return [int(v) for v, _ in facets.get(name, []) if v.lstrip("-").isdigit()]
-
-    labels: dict[str, dict[str, str]] = {name: {} for name in facets}
-    if facets.get("category"):
-        labels["category"] = {str(c.pk): c.name for c in Category.objects.filter(pk__in=ids("category"))}
-    if facets.get("manufacturer"):
-        english = translation.get_language() == "en"
-        labels["manufacturer"] = {
-            str(o.pk): (o.name_en or o.name_zh) if english else o.name_zh
-            for o in Organization.objects.filter(pk__in=ids("manufacturer")).only("id", "name_zh", "name_en")
-        }
-    if facets.get("province"):
-        # GB/T 2260 names are fixed data: no query needed.
-        english = translation.get_language() == "en"
-        labels["province"] = {code: name_en if english else name_zh for code, name_zh, name_en in PROVINCES}
+    labels: dict[str, dict[str, str]] = {}
+    for name, values in facets.items():
+        resolve = facet_labels(name)
+        labels[name] = resolve([v for v, _count in values]) if resolve is not None and values else {}
     if "domestic" in facets:
         labels["domestic"] = {"true": _("Domestic"), "false": _("Imported")}
     return {
@@ -135,16 +113,7 @@ def _labelled_facets(facets: dict[str, list[tuple[str, int]]]) -> dict[str, list
 
 def search_rows(kind: str, ids: list[int]) -> list[Any]:
     """The rows for ``ids`` in that order, with what result lists show already joined."""
-    if kind == "products":
-        from catalog.models import Product
-
-        rows: dict[int, Any] = Product.objects.select_related("category", "manufacturer").in_bulk(ids)
-    elif kind == "demands":
-        from procurement.models import Demand
-
-        rows = Demand.objects.select_related("category", "institution", "delivery_province").in_bulk(ids)
-    else:
-        raise ValueError(f"unknown search kind {kind!r}")
+    rows = source(kind).rows(ids)
     return [rows[i] for i in ids if i in rows]
 
 
@@ -169,14 +138,14 @@ class KindStatus:
 def outbox_status() -> list[KindStatus]:
     """Pending work and index-versus-database counts, per kind."""
     now = timezone.now()
-    pending = SearchOutbox.objects.filter(indexed_at__isnull=True)
+    pending = ChangeDelivery.objects.filter(consumer=CONSUMER, done_at__isnull=True)
     stats = {
-        row["kind"]: row
-        for row in pending.values("kind").annotate(
+        row["change__entity"]: row
+        for row in pending.values("change__entity").annotate(
             pending=Count("id"),
             stale=Count("id", filter=Q(claimed_until__lt=now)),
             failing=Count("id", filter=~Q(last_error="")),
-            oldest=Min("created_at"),
+            oldest=Min("change__created_at"),
         )
     }
     backends = index_backends()
@@ -188,7 +157,7 @@ def outbox_status() -> list[KindStatus]:
                 counts[backend.name] = backend.count(kind)
             except SearchUnavailable:
                 counts[backend.name] = None
-        row = stats.get(kind, {})
+        row = stats.get(source(kind).entity, {})
         result.append(
             KindStatus(
                 kind=kind,

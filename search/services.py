@@ -1,90 +1,35 @@
-"""Keeping the search indexes fresh: the outbox, its sync, rebuilds.
+"""Keeping the search indexes fresh: the consumer of the change outbox, rebuilds.
 
-Other apps call ``index_mark`` inside the transaction that changes a product or demand. The outbox row commits
-with the change or not at all; a sync task is kicked after commit, and the periodic sweep indexes whatever a
-lost task or an unreachable backend left pending. Nothing depends on the broker or Elasticsearch being up.
+Other apps record their changes with ``changes.services.change_record`` inside the transaction that makes them.
+Search is one consumer of that outbox: it is kicked after commit, takes the changed products and demands in
+batches and indexes them; the outbox's periodic sweep takes whatever a lost task or an unreachable backend left
+pending. Nothing depends on the broker or Elasticsearch being up.
 """
 
 from __future__ import annotations
 
 import datetime
-import logging
-import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
+from changes.consume import ConsumeReport, changes_consume
+from changes.models import Change
+from changes.registry import RetryLater
 from config.exceptions import ApplicationError
 from search.backends import SearchUnavailable, get_backend, index_backends
 from search.backends.base import RebuildReport, SearchBackend
 from search.documents import KINDS
-from search.models import SearchEntry, SearchOutbox
-
-logger = logging.getLogger(__name__)
+from search.models import SearchEntry
+from search.registry import CATEGORY_ENTITY, CONSUMER, source, source_for_entity
 
 SYNC_BATCH = 500
-# Rows that failed on an unreachable backend wait this long before a sync claims them again.
-SYNC_RETRY_DELAY = datetime.timedelta(seconds=60)
-# Outbox rows stay after indexing for this long so a rebuild can replay what changed while it ran.
-OUTBOX_RETENTION = datetime.timedelta(days=2)
 # A transaction that began before a rebuild started may commit after the rebuild read its rows; its outbox
 # rows then carry a creation time slightly before the start. Replaying this much earlier covers it.
 REPLAY_MARGIN = datetime.timedelta(minutes=10)
-
-
-def _lease() -> datetime.timedelta:
-    return getattr(settings, "SEARCH_STALE_AFTER", datetime.timedelta(minutes=5))
-
-
-def index_mark(*, kind: str, ids: Iterable[int]) -> None:
-    """Record, in the caller's transaction, that rows of ``kind`` ("products" or "demands") need (re)indexing."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown search kind {kind!r}")
-    object_ids = list(dict.fromkeys(int(i) for i in ids))
-    if not object_ids:
-        return
-    SearchOutbox.objects.bulk_create([SearchOutbox(kind=kind, object_id=i) for i in object_ids])
-    _schedule_sync()
-
-
-def index_mark_category_subtree(*, path: str) -> None:
-    """Record that every indexed product and demand of the category at ``path`` and below needs re-indexing.
-
-    For a category that moved (its documents carry the old path) or was renamed. Rows that are not indexed need
-    nothing: their documents are read fresh when they are.
-    """
-    in_subtree = Q(category_path=path) | Q(category_path__startswith=f"{path}/")
-    for kind in KINDS:
-        index_mark(kind=kind, ids=SearchEntry.objects.filter(in_subtree, kind=kind).values_list("object_id", flat=True))
-
-
-def _schedule_sync() -> None:
-    connection = transaction.get_connection()
-    # One kick per transaction is enough: the sync takes every pending row.
-    if connection.in_atomic_block and any(func is _kick_sync for _, func, _ in connection.run_on_commit):
-        return
-    transaction.on_commit(_kick_sync)
-
-
-def _kick_sync() -> None:
-    from search.tasks import sync_pending
-
-    try:
-        sync_pending.delay()
-    except Exception:  # the broker being down (any error type) must never fail the caller's committed write
-        logger.warning("search: could not queue search.sync_pending; the periodic sweep will index", exc_info=True)
-
-
-@dataclass
-class SyncReport:
-    indexed: dict[str, int] = field(default_factory=dict)
-    rows: int = 0
 
 
 def search_index_objects(*, kind: str, ids: Iterable[int], backends: list[SearchBackend] | None = None) -> None:
@@ -94,83 +39,51 @@ def search_index_objects(*, kind: str, ids: Iterable[int], backends: list[Search
         backend.index(kind, object_ids)
 
 
-def _claim(limit: int) -> tuple[uuid.UUID, list[tuple[int, str, int]]]:
-    """Claim up to ``limit`` pending rows with a lease; rows claimed by a live worker are skipped."""
-    now = timezone.now()
-    token = uuid.uuid4()
-    claimable = Q(indexed_at__isnull=True) & (Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-    with transaction.atomic():
-        candidates = list(
-            SearchOutbox.objects.select_for_update(skip_locked=True)
-            .filter(claimable)
-            .order_by("id")
-            .values_list("id", flat=True)[:limit]
-        )
-        if candidates:
-            # Compare-and-set: only rows still claimable get our token, whatever happened since the select.
-            SearchOutbox.objects.filter(claimable, id__in=candidates).update(
-                claim_token=token, claimed_until=now + _lease(), attempts=F("attempts") + 1
-            )
-    rows = list(SearchOutbox.objects.filter(claim_token=token).values_list("id", "kind", "object_id"))
-    return token, rows
+def search_consume(changes: Sequence[Change]) -> None:
+    """The outbox consumer: index one batch of changed rows, the database index first, then the configured backend.
 
+    A moved or renamed category brings every row indexed at or below its former path.
 
-def outbox_sync(*, batch_size: int = SYNC_BATCH, max_batches: int | None = None) -> SyncReport:
-    """Index pending outbox rows in batches until none is left.
-
-    Each batch goes to the database index first, then to the configured backend. When that backend is
-    unreachable the batch stays pending (error recorded, retried after ``SYNC_RETRY_DELAY``) and the sync goes
-    on with the next batch, so the database index (the fallback) is complete; SearchUnavailable is raised at
-    the end for the caller's retry.
+    An unreachable backend raises RetryLater: the batch stays pending (the database index, the fallback, already
+    has it) and is retried.
     """
-    report = SyncReport()
-    batches = 0
-    failure: SearchUnavailable | None = None
-    while max_batches is None or batches < max_batches:
-        token, rows = _claim(batch_size)
-        if not rows:
-            break
-        batches += 1
-        by_kind: dict[str, list[int]] = defaultdict(list)
-        for _, kind, object_id in rows:
-            by_kind[kind].append(object_id)
-        claimed = SearchOutbox.objects.filter(claim_token=token, indexed_at__isnull=True)
-        try:
-            for backend in index_backends():
-                for kind, ids in by_kind.items():
-                    search_index_objects(kind=kind, ids=ids, backends=[backend])
-        except SearchUnavailable as exc:
-            claimed.update(
-                claim_token=None,
-                claimed_until=timezone.now() + SYNC_RETRY_DELAY,
-                last_error=f"{type(exc).__name__}: {exc}"[:2000],
-            )
-            failure = exc
-            continue
-        except Exception as exc:
-            # A fault in our own code: release the rows at once and let it surface.
-            claimed.update(claim_token=None, claimed_until=None, last_error=f"{type(exc).__name__}: {exc}"[:2000])
-            raise
-        claimed.update(indexed_at=timezone.now(), claimed_until=None, last_error="")
-        report.rows += len(rows)
-        for kind, ids in by_kind.items():
-            report.indexed[kind] = report.indexed.get(kind, 0) + len(set(ids))
-    if failure is not None:
-        raise failure
-    return report
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    moved_paths: list[str] = []
+    for change in changes:
+        found = source_for_entity(change.entity)
+        if found is not None:
+            by_kind[found.kind].append(change.object_id)
+        elif change.entity == CATEGORY_ENTITY and change.category_path:
+            moved_paths.append(change.category_path)
+    for kind, object_id in _indexed_below(moved_paths):
+        by_kind[kind].append(object_id)
+    try:
+        for backend in index_backends():
+            for kind, ids in by_kind.items():
+                search_index_objects(kind=kind, ids=ids, backends=[backend])
+    except SearchUnavailable as exc:
+        raise RetryLater(f"{type(exc).__name__}: {exc}") from exc
 
 
-def outbox_prune(*, older_than: datetime.timedelta = OUTBOX_RETENTION) -> int:
-    """Delete indexed rows past the retention; returns how many."""
-    deleted, _ = SearchOutbox.objects.filter(
-        indexed_at__isnull=False, indexed_at__lt=timezone.now() - older_than
-    ).delete()
-    return deleted
+def _indexed_below(paths: Sequence[str]) -> list[tuple[str, int]]:
+    """The indexed rows at or below these category paths (the database index holds every indexed row)."""
+    if not paths:
+        return []
+    below = Q()
+    for path in paths:
+        below |= Q(category_path=path) | Q(category_path__startswith=f"{path}/")
+    return list(SearchEntry.objects.filter(below).values_list("kind", "object_id"))
+
+
+def search_sync(*, max_batches: int | None = None, batch_size: int | None = None) -> ConsumeReport:
+    """Index every pending change now (the command line); raises RetryLater when a backend is unreachable."""
+    return changes_consume(consumer_name=CONSUMER, max_batches=max_batches, batch_size=batch_size)
 
 
 def _changed_since(kind: str, since: datetime.datetime) -> list[int]:
+    pending = Q(deliveries__consumer=CONSUMER, deliveries__done_at__isnull=True)
     return list(
-        SearchOutbox.objects.filter(Q(created_at__gte=since) | Q(indexed_at__isnull=True), kind=kind)
+        Change.objects.filter(Q(created_at__gte=since) | pending, entity=source(kind).entity)
         .values_list("object_id", flat=True)
         .distinct()
     )
@@ -215,12 +128,11 @@ def search_index_ensure(*, kind: str, progress: Callable[[int], Any] | None = No
 
 
 __all__ = [
+    "CONSUMER",
     "SearchUnavailable",
-    "SyncReport",
-    "index_mark",
-    "outbox_prune",
-    "outbox_sync",
+    "search_consume",
     "search_index_ensure",
     "search_index_objects",
     "search_index_rebuild",
+    "search_sync",
 ]

@@ -114,3 +114,30 @@ def people(db):
 def allowed(people, rule) -> set[str]:
     """The roles for which ``rule(user)`` holds."""
     return {role for role, user in people.users.items() if rule(user)}
+
+
+@pytest.fixture
+def unreachable_broker():
+    """The project's Celery app pointed at a broker that refuses connections: a real Redis URL on a closed port
+    of this machine, not eager, so queueing a task fails as it does when Redis is down."""
+    from config.celery import app
+
+    keys = ("broker_url", "task_always_eager", "broker_transport_options", "broker_connection_timeout")
+    saved = {key: app.conf[key] for key in keys}
+
+    def reset_pools() -> None:
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    reset_pools()
+    app.conf.update(
+        broker_url="redis://127.0.0.1:1/0",
+        task_always_eager=False,
+        broker_transport_options={"max_retries": 0},
+        broker_connection_timeout=1,
+    )
+    try:
+        yield app
+    finally:
+        app.conf.update(saved)
+        reset_pools()

@@ -8,9 +8,11 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 
+from accounts.backends import login_wait_of
 from accounts.models import JoinRequest, Membership, Organization, User
+from notifications.selectors import unread_notification_count
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -22,7 +24,11 @@ class TokenRequestSerializer(serializers.Serializer):
         login = (attrs.get("email") or attrs.get("username") or "").strip()
         if not login:
             raise serializers.ValidationError({"email": [_("Give your email address as email or username.")]})
-        user = authenticate(self.context.get("request"), username=login, password=attrs["password"])
+        request = self.context.get("request")
+        user = authenticate(request, username=login, password=attrs["password"])
+        wait = login_wait_of(request)
+        if user is None and wait:
+            raise exceptions.Throttled(wait=wait, detail=str(_("Too many failed attempts; try again later.")))
         if user is None:
             raise serializers.ValidationError(_("Unable to log in with the email address and password given."))
         attrs["user"] = user
@@ -147,6 +153,7 @@ class MyMembershipSerializer(serializers.ModelSerializer):
 
 class MeSerializer(serializers.ModelSerializer):
     memberships = serializers.SerializerMethodField()
+    unread_notifications = serializers.SerializerMethodField(help_text=_("Your unread notifications."))
 
     class Meta:
         model = User
@@ -159,8 +166,12 @@ class MeSerializer(serializers.ModelSerializer):
             "preferred_language",
             "is_staff",
             "memberships",
+            "unread_notifications",
         ]
         read_only_fields = fields
+
+    def get_unread_notifications(self, obj: User) -> int:
+        return unread_notification_count(user=obj)
 
     @extend_schema_field(MyMembershipSerializer(many=True))
     def get_memberships(self, obj: User) -> list[dict[str, Any]]:

@@ -16,7 +16,6 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from accounts import policies, services
 from accounts.api import serializers as s
@@ -28,6 +27,7 @@ from accounts.selectors import (
     user_memberships,
 )
 from config.api.schema import error_responses
+from config.api.throttling import ScopedRateThrottle
 
 ERRORS = error_responses(400, 401, 403, 404)
 
@@ -50,7 +50,7 @@ class ObtainTokenView(GenericAPIView):
     @extend_schema(
         operation_id="auth_token_create",
         request=s.TokenRequestSerializer,
-        responses={200: s.TokenResponseSerializer, 400: ERRORS[400]},
+        responses={200: s.TokenResponseSerializer, **error_responses(400, 429)},
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:

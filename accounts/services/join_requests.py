@@ -8,17 +8,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import policies
+from accounts import notices, policies
 from accounts.models import JoinRequest, Membership, Organization, User
 from accounts.selectors import organization_admins
-from accounts.services.notify import notify_in_their_language
 from config.exceptions import ApplicationError
+from notifications.messages import localized
+from notifications.services import notify
 
 
 def join_request_create(*, user: User, organization: Organization, message: str = "") -> JoinRequest:
     """Ask to join a verified organization; its administrators are notified."""
-    from matching.models import Notification
-
     if not organization.is_verified:
         raise ApplicationError(_("Only verified organizations accept join requests."), field="organization")
     if Membership.objects.filter(user=user, organization=organization).exists():
@@ -39,23 +38,22 @@ def join_request_create(*, user: User, organization: Organization, message: str 
                 _("You have already asked to join this organization; its administrators will decide."),
                 field="organization",
             ) from exc
-        notify_in_their_language(
+        notify(
             users=organization_admins(organization),
-            kind=Notification.Kind.OTHER,
-            title=lambda: (
-                _("%(person)s asks to join %(name)s") % {"person": user.get_full_name(), "name": organization.name}
-            ),
-            body=lambda: join_request.message,
-            url=reverse("accounts:profile"),
-            dedupe_key=f"join-request:{join_request.pk}",
+            kind=notices.JOIN_REQUESTED,
+            params={
+                "person": user.get_full_name(),
+                "organization": localized(organization.name_zh, organization.name_en),
+                "message": join_request.message,
+            },
+            url=reverse("accounts:profile") + f"#organization-{organization.pk}",
+            key=f"join-request:{join_request.pk}",
         )
     return join_request
 
 
 def join_request_decide(*, join_request: JoinRequest, decided_by: User, approve: bool) -> JoinRequest:
     """An organization administrator approves (the person becomes a member) or rejects a pending request."""
-    from matching.models import Notification
-
     if not policies.can_decide_join_request(decided_by, join_request):
         raise PermissionDenied(_("Only the administrators of this organization can decide join requests."))
     with transaction.atomic():
@@ -70,14 +68,11 @@ def join_request_decide(*, join_request: JoinRequest, decided_by: User, approve:
             Membership.objects.get_or_create(
                 user=locked.user, organization=locked.organization, defaults={"role": Membership.Role.MEMBER}
             )
-        notify_in_their_language(
+        notify(
             users=[locked.user],
-            kind=Notification.Kind.OTHER,
-            title=lambda: (
-                (_("You are now a member of %(name)s") if approve else _("Your request to join %(name)s was declined"))
-                % {"name": locked.organization.name}
-            ),
-            url=reverse("accounts:profile"),
-            dedupe_key=f"join-request-decided:{locked.pk}",
+            kind=notices.JOIN_APPROVED if approve else notices.JOIN_DECLINED,
+            params={"organization": localized(locked.organization.name_zh, locked.organization.name_en)},
+            url=reverse("accounts:profile") + (f"#organization-{locked.organization_id}" if approve else ""),
+            key=f"join-request-decided:{locked.pk}",
         )
     return locked

@@ -11,11 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import policies
+from accounts import notices, policies
 from accounts.models import Membership, Organization, Province, User
 from accounts.selectors import organization_admins
-from accounts.services.notify import notify_in_their_language
 from config.exceptions import ApplicationError
+from notifications.messages import localized
+from notifications.services import notify
 
 ORGANIZATION_EDITABLE_FIELDS = (
     "name_zh",
@@ -170,8 +171,6 @@ def organization_verify(*, organization: Organization, verified_by: User) -> Org
     """Staff confirm an organization is who it says; its administrators are told. Verifying twice changes nothing."""
     if not policies.can_verify_organization(verified_by):
         raise PermissionDenied(_("Only platform staff can verify organizations."))
-    from matching.models import Notification
-
     with transaction.atomic():
         locked = Organization.objects.select_for_update().get(pk=organization.pk)
         if locked.is_verified:
@@ -180,13 +179,12 @@ def organization_verify(*, organization: Organization, verified_by: User) -> Org
         locked.verified_by = verified_by
         locked.verified_at = timezone.now()
         locked.save(update_fields=["is_verified", "verified_by", "verified_at", "updated_at"])
-        notify_in_their_language(
+        notify(
             users=organization_admins(locked),
-            kind=Notification.Kind.ORGANIZATION_VERIFIED,
-            title=lambda: _("%(name)s is now verified") % {"name": locked.name},
-            body=lambda: _("Your organization has been verified by the platform staff; its listings are now public."),
-            url=reverse("accounts:profile"),
-            dedupe_key=f"organization-verified:{locked.pk}",
+            kind=notices.ORGANIZATION_VERIFIED,
+            params={"organization": localized(locked.name_zh, locked.name_en)},
+            url=reverse("accounts:profile") + f"#organization-{locked.pk}",
+            key=f"organization-verified:{locked.pk}",
         )
     organization.refresh_from_db()
     return locked

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.db.models import Case, IntegerField, QuerySet, When
+from django.db.models import Case, IntegerField, Q, QuerySet, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -117,8 +117,13 @@ class ProductViewSet(
             filterset = ProductFilterSet(self.request.query_params, queryset=queryset)
             filters = filterset.product_filters().as_search_filters() if filterset.is_valid() else {}
             result = search(SearchQuery(kind="products", text=text, filters=filters, page=1, page_size=MAX_SEARCH_IDS))
-            order = Case(*[When(pk=pk, then=pos) for pos, pk in enumerate(result.ids)], output_field=IntegerField())
-            queryset = queryset.filter(pk__in=result.ids).order_by(order) if result.ids else queryset.none()
+            # The index holds published products only; a maker's own drafts match on their names here, listed
+            # after the search results.
+            unlisted = selectors.product_unlisted_text_q(user=self.request.user, text=text)
+            queryset = queryset.filter(Q(pk__in=result.ids) | unlisted)
+            if result.ids:
+                whens = [When(pk=pk, then=pos) for pos, pk in enumerate(result.ids)]
+                queryset = queryset.order_by(Case(*whens, default=len(result.ids), output_field=IntegerField()), "id")
         return queryset
 
     def _managed(self) -> Product:

@@ -21,11 +21,9 @@ from catalog.importing.rows import (
     validate_rows,
 )
 from catalog.models import Category, Product, Specification
-from catalog.services.products import is_domestic
+from catalog.services.products import is_domestic, product_changes_record
 from catalog.tabular import check_columns, read_table, read_upload
 from config.exceptions import ApplicationError
-from matching.services import product_schedule_matching
-from search.services import index_mark
 
 CHUNK_SIZE = 1000
 IMPORT_MAX_BYTES: int = getattr(settings, "CATALOG_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
@@ -51,8 +49,8 @@ def _write_chunk(
     dictionary: Dictionary,
     publish: bool,
     report: ImportReport,
-) -> list[int]:
-    """Upsert one chunk: a few queries whatever its size. Returns the ids of published products touched."""
+) -> None:
+    """Upsert one chunk: a few queries whatever its size, its changes recorded in the outbox."""
     now = timezone.now()
     existing = {
         p.model_number: p
@@ -60,7 +58,6 @@ def _write_chunk(
     }
     new: list[Product] = []
     changed: list[Product] = []
-    matching_ids: list[int] = []
     moved: list[Product] = []
     for row in chunk:
         product = existing.get(row.model_number)
@@ -86,8 +83,6 @@ def _write_chunk(
         product.updated_at = now
         (new if is_new else changed).append(product)
         row.product = product
-        if not is_new and (was_published or publish):
-            matching_ids.append(product.pk)
     # One INSERT ... ON CONFLICT for new and existing rows alike: far cheaper than bulk_update's CASE chains.
     # The existing rows were loaded whole above, so every written column carries its current or new value.
     Product.objects.bulk_create(
@@ -98,8 +93,6 @@ def _write_chunk(
     )
     report.created += len(new)
     report.updated += len(changed)
-    if publish:
-        matching_ids.extend(p.pk for p in new)
     specifications = [
         Specification(product_id=row.saved.pk, parameter_id=parameter.pk, **clean.as_fields())
         for row in chunk
@@ -127,10 +120,10 @@ def _write_chunk(
                 for code in row.provinces or []
             ]
         )
-    ids = [row.saved.pk for row in chunk]
-    report.product_ids.extend(ids)
-    index_mark(kind="products", ids=ids)
-    return matching_ids
+    report.product_ids.extend(row.saved.pk for row in chunk)
+    # One change per product, all in the import's transaction: search and matching each take them as one batch
+    # after commit (matching: one run per category subtree for the whole import, not one per product).
+    product_changes_record(products=[row.saved for row in chunk])
 
 
 def products_upload_read(upload: UploadedFile) -> bytes:
@@ -180,10 +173,9 @@ def products_import(
     )
     if report.errors and atomic:
         return report
-    matching_ids: list[int] = []
     with transaction.atomic():
         for start in range(0, len(valid), CHUNK_SIZE):
-            matching_ids += _write_chunk(
+            _write_chunk(
                 valid[start : start + CHUNK_SIZE],
                 manufacturer=manufacturer,
                 user=user,
@@ -193,7 +185,5 @@ def products_import(
             )
             if progress is not None:
                 progress("write", min(start + CHUNK_SIZE, len(valid)), len(valid))
-        for product_id in matching_ids:
-            product_schedule_matching(product_id=product_id)
     report.written = True
     return report

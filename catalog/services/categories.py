@@ -1,10 +1,10 @@
 """Changes to the classification table; ``path`` and ``depth`` are derived here and nowhere else.
 
 Every subtree query reads ``path`` (see ``catalog.selectors.category_subtree_q``), so the admin, the data
-migrations and any future page change categories only through these services. A change that alters what a
-product's or demand's search document says (its category's path or names) marks those rows for indexing; a move
-also makes the matching candidate pools of every subtree that gained or lost products stale. Both go through one
-named call each (``index_mark_category_subtree``, ``categories_invalidate_pools``).
+migrations and any future page change categories only through these services. A move or a new name is
+recorded in the change outbox (entity ``category``, with the path the category had before): search indexes again
+every product and demand at or below it, whose documents carry the path and names, and matching forgets the
+candidate pools of the subtrees that gained or lost products and re-matches their open demands.
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from catalog.models import Category
-from catalog.selectors import category_ancestors
 from catalog.services.products import products_domestic_refresh
+from changes.services import change_record
 from config.exceptions import ApplicationError
-from matching.services import categories_invalidate_pools
-from search.services import index_mark_category_subtree
+from search.registry import CATEGORY_ENTITY
 
 # What may change in place; code, parent and path change only by category_move (the code never).
 CATEGORY_EDITABLE_FIELDS = ("name_zh", "name_en", "cpv_code", "hs_code", "domestic_threshold", "sort_order")
@@ -81,7 +80,9 @@ def category_update(*, category: Category, **fields: Any) -> Category:
     locked.full_clean()
     locked.save()
     if changed & _INDEXED_FIELDS:
-        index_mark_category_subtree(path=locked.path)
+        change_record(
+            entity=CATEGORY_ENTITY, ids=[locked.pk], fields=["names"], category_paths={locked.pk: locked.path}
+        )
     if "domestic_threshold" in changed:
         products_domestic_refresh(category=locked)
     return locked
@@ -91,9 +92,9 @@ def category_update(*, category: Category, **fields: Any) -> Category:
 def category_move(*, category: Category, parent: Category | None) -> Category:
     """Re-parent a category and rewrite the paths of its whole subtree.
 
-    The subtree's products and demands are re-indexed (their documents carry the path), and after commit the
-    candidate pools of the subtree, of its old ancestors (which lost products) and of its new ones (which gained
-    them) are invalidated.
+    The move is recorded in the change outbox: the subtree's products and demands are indexed again (their
+    documents carry the path), and the candidate pools of the old ancestors (which lost products) and of the new
+    ones (which gained them) are forgotten and their open demands re-matched.
     """
     category = Category.objects.select_for_update().get(pk=category.pk)
     if parent is not None:
@@ -102,7 +103,6 @@ def category_move(*, category: Category, parent: Category | None) -> Category:
             raise ApplicationError(_("A category cannot be moved under itself."), field="parent")
     if (parent.pk if parent is not None else None) == category.parent_id:
         return category  # already there
-    old_ancestors = [node.pk for node in category_ancestors(category)]
     old_path = category.path
     new_path = f"{parent.path}/{category.code}" if parent else category.code
     depth_shift = (parent.depth + 1 if parent else 0) - category.depth
@@ -115,10 +115,6 @@ def category_move(*, category: Category, parent: Category | None) -> Category:
         node.path = new_path + node.path[len(old_path) :]
         node.depth += depth_shift
     Category.objects.bulk_update(descendants, ["path", "depth"])
-    # The indexed documents still carry the old path.
-    index_mark_category_subtree(path=old_path)
-    new_ancestors = [node.pk for node in category_ancestors(category)]
-    categories_invalidate_pools(
-        category_ids=[*old_ancestors, *new_ancestors, *(node.pk for node in descendants)],
-    )
+    # The change carries the old path: the indexed documents and the pools of the old ancestors are found by it.
+    change_record(entity=CATEGORY_ENTITY, ids=[category.pk], fields=["path"], category_paths={category.pk: old_path})
     return category

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from catalog import policies
 from catalog.models import Product, ProductDocument
+from catalog.services.products import product_changes_record
 from config.exceptions import ApplicationError
-from search.services import index_mark
 
 IMAGE_MAX_BYTES: int = getattr(settings, "CATALOG_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
 DOCUMENT_MAX_BYTES: int = getattr(settings, "CATALOG_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
@@ -88,7 +88,7 @@ def product_document_add(
         size=file.size or 0,
         uploaded_by=user,
     )
-    index_mark(kind="products", ids=[product.pk])
+    product_changes_record(products=[product], fields=["documents"])
     return document
 
 
@@ -96,7 +96,7 @@ def product_document_add(
 def product_document_delete(*, document: ProductDocument, user: User) -> None:
     if not policies.can_manage_product(user, document.product):
         raise PermissionDenied(_("Only members of the manufacturer can remove documents."))
-    product_id = document.product_id
+    product = document.product
     document.file.delete(save=False)
     document.delete()
-    index_mark(kind="products", ids=[product_id])
+    product_changes_record(products=[product], fields=["documents"])

@@ -13,9 +13,8 @@ from accounts.models import Organization, User
 from catalog import policies
 from catalog.models import Evaluation, Product
 from catalog.services.documents import sniff_upload
+from catalog.services.products import product_changes_record
 from config.exceptions import ApplicationError
-from matching.services import product_schedule_matching
-from search.services import index_mark
 
 
 def product_evaluations_refresh(*, product: Product) -> Product:
@@ -94,6 +93,5 @@ def evaluation_create(
     except IntegrityError as exc:
         raise ApplicationError(_("You have already reviewed this product."), field="kind") from exc
     product_evaluations_refresh(product=product)
-    index_mark(kind="products", ids=[product.pk])
-    product_schedule_matching(product_id=product.pk)
+    product_changes_record(products=[product], fields=["evaluations"])
     return evaluation

@@ -1,12 +1,12 @@
 """Product writes: create, update, specifications, publish, withdraw.
 
-Every write marks the product for search indexing in the same transaction, and a change that a buyer could see
-(a published product changing, being published or withdrawn) schedules re-matching after commit.
+Every write records the product's change in the change outbox in the same transaction; search re-indexes it and
+matching re-matches what it affects, after commit and in batches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,9 +23,11 @@ from catalog.models import Category, Product, Specification
 from catalog.selectors import category_dictionary, category_domestic_threshold, category_subtree_q
 from catalog.specvalues import clean_specification
 from catalog.values import InvalidValue
+from changes.services import change_record
 from config.exceptions import ApplicationError
-from matching.services import product_schedule_matching, products_removal_schedule_matching
-from search.services import index_mark
+
+# The change outbox's name for products.
+PRODUCT_ENTITY = "product"
 
 # Fields a manufacturer edits directly; everything else is derived (is_domestic, status, aggregates).
 EDITABLE_FIELDS = (
@@ -126,10 +128,22 @@ def _derive(product: Product) -> None:
     )
 
 
-def _after_write(product: Product, *, was_published: bool) -> None:
-    index_mark(kind="products", ids=[product.pk])
-    if was_published or product.status == Product.Status.PUBLISHED:
-        product_schedule_matching(product_id=product.pk)
+def product_changes_record(*, products: Iterable[Product], fields: Sequence[str] = ()) -> None:
+    """Record, in the caller's transaction, that these products changed (``fields`` says what; empty: anything).
+
+    Their categories should be loaded: each change carries its category path.
+    """
+    rows = list(products)
+    change_record(
+        entity=PRODUCT_ENTITY,
+        ids=[p.pk for p in rows],
+        fields=fields,
+        category_paths={p.pk: p.category.path for p in rows if p.category_id is not None},
+    )
+
+
+def _after_write(product: Product) -> None:
+    product_changes_record(products=[product])
 
 
 def _spec_errors_to_application_error(errors: dict[str, str]) -> ApplicationError:
@@ -211,7 +225,7 @@ def product_create(
     product.save()
     _set_provinces(product, provinces_served)
     _write_specifications(product, specifications, replace=True)
-    _after_write(product, was_published=False)
+    _after_write(product)
     return product
 
 
@@ -227,7 +241,6 @@ def product_update(
     """Change a product; ``specifications``, when given, replaces the whole set."""
     _check_manager(user, product.manufacturer)
     product = Product.objects.select_for_update().select_related("manufacturer", "category").get(pk=product.pk)
-    was_published = product.status == Product.Status.PUBLISHED
     cleaned = _clean_fields(fields or {})
     if "key_components" in cleaned:
         cleaned["key_components"] = _key_components(cleaned["key_components"])
@@ -244,7 +257,7 @@ def product_update(
         # Values of parameters the new category does not have would be meaningless.
         keep = [p.pk for p in category_dictionary(product.category).values()]
         product.specifications.exclude(parameter_id__in=keep).delete()
-    _after_write(product, was_published=was_published)
+    _after_write(product)
     return product
 
 
@@ -256,7 +269,7 @@ def product_specifications_set(
     _check_manager(user, product.manufacturer)
     rows = _write_specifications(product, specifications, replace=replace)
     Product.objects.filter(pk=product.pk).update(updated_at=timezone.now())
-    _after_write(product, was_published=product.status == Product.Status.PUBLISHED)
+    _after_write(product)
     return rows
 
 
@@ -273,7 +286,7 @@ def product_publish(*, product: Product, user: User) -> Product:
     product.published_at = timezone.now()
     product.withdrawn_at = None
     product.save(update_fields=["status", "published_at", "withdrawn_at", "is_domestic", "updated_at"])
-    _after_write(product, was_published=False)
+    _after_write(product)
     return product
 
 
@@ -286,7 +299,7 @@ def product_withdraw(*, product: Product, user: User) -> Product:
     product.status = Product.Status.WITHDRAWN
     product.withdrawn_at = timezone.now()
     product.save(update_fields=["status", "withdrawn_at", "updated_at"])
-    _after_write(product, was_published=True)
+    _after_write(product)
     return product
 
 
@@ -294,19 +307,25 @@ def product_withdraw(*, product: Product, user: User) -> Product:
 def products_delete(*, product_ids: Iterable[int], user: User) -> int:
     """Delete products for good (platform staff; manufacturers withdraw theirs instead); returns how many.
 
-    They leave the search indexes, the candidate pools holding them are forgotten and the open demands they
-    matched are re-ranked after commit, in one run for the whole batch. A product that a quote, award, import
-    justification or published report names is kept, and the whole batch refused.
+    Their changes go to the outbox like any other: search removes them from the indexes, and matching forgets the
+    candidate pools holding them and re-ranks the open demands of their subtrees, one run per subtree. A product
+    that a quote, award, import justification or published report names is kept, and the whole batch refused.
     """
-    products = list(Product.objects.select_for_update().filter(pk__in=list(product_ids)).order_by("pk"))
+    products = list(
+        Product.objects.select_for_update(of=("self",))
+        .select_related("category")
+        .filter(pk__in=list(product_ids))
+        .order_by("pk")
+    )
     for product in products:
         if not policies.can_delete_product(user, product):
             raise PermissionDenied(_("Only platform staff can delete products; withdraw it instead."))
     ids = [product.pk for product in products]
     if not ids:
         return 0
-    index_mark(kind="products", ids=ids)
-    products_removal_schedule_matching(product_ids=ids)
+    # Recorded before the rows go: each change keeps its product's category path, by which matching finds the
+    # subtrees and demands the product leaves.
+    product_changes_record(products=products)
     try:
         with transaction.atomic():
             Product.objects.filter(pk__in=ids).delete()
@@ -321,7 +340,7 @@ def products_delete(*, product_ids: Iterable[int], user: User) -> int:
 def products_domestic_refresh(*, category: Category | None = None) -> int:
     """Re-derive is_domestic after a threshold changed (a category's or the platform's); returns rows changed.
 
-    Only rows whose flag flips are written, marked for indexing and, when published, re-matched.
+    Only rows whose flag flips are written and recorded as changed (re-indexed and, when published, re-matched).
     """
     products = Product.objects.select_related("category").select_for_update(of=("self",))
     if category is not None:
@@ -341,8 +360,5 @@ def products_domestic_refresh(*, category: Category | None = None) -> int:
             changed.append(product)
     Product.objects.bulk_update(changed, ["is_domestic"])
     if changed:
-        index_mark(kind="products", ids=[p.pk for p in changed])
-    for product in changed:
-        if product.status == Product.Status.PUBLISHED:
-            product_schedule_matching(product_id=product.pk)
+        product_changes_record(products=changed, fields=["is_domestic"])
     return len(changed)

@@ -42,6 +42,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body: dict[str, Any] = {"code": "invalid", "detail": exc.message}
         if exc.field:
             body["fields"] = {exc.field: [exc.message]}
+        if isinstance(exc.extra.get("fields"), dict):
+            # A service that checks every field reports them all, the way a serializer does.
+            body["fields"] = {
+                ("non_field_errors" if name == "__all__" else name): messages
+                for name, messages in exc.extra["fields"].items()
+            }
         if exc.extra:
             body["extra"] = exc.extra
         return Response(body, status=status.HTTP_400_BAD_REQUEST)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("procurement.api.urls")),
     path("", include("search.api.urls")),
     path("", include("matching.api.urls")),
+    path("", include("notifications.api.urls")),
 ]

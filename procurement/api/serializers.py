@@ -37,7 +37,14 @@ class ScalarField(serializers.JSONField):
 
 class RequirementInSerializer(serializers.Serializer):
     parameter = serializers.CharField(max_length=64, help_text="The parameter's key in the category's dictionary.")
-    operator = serializers.ChoiceField(choices=Requirement.Operator.choices)
+    operator = serializers.ChoiceField(
+        choices=Requirement.Operator.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Left out: from the parameter's better direction (lower: `<=`, higher: `>=`, a range: `covers`, "
+        "a choice: `in`).",
+    )
     value = ScalarField(required=False, allow_null=True)
     value_min = serializers.FloatField(required=False, allow_null=True, help_text="Lower end for `covers`.")
     value_max = serializers.FloatField(required=False, allow_null=True, help_text="Upper end for `covers`.")
@@ -55,7 +62,7 @@ class RequirementInSerializer(serializers.Serializer):
 def requirement_input(data: dict[str, Any]) -> RequirementInput:
     return RequirementInput(
         parameter_key=data["parameter"],
-        operator=data["operator"],
+        operator=data.get("operator") or "",
         value=data.get("value"),
         value_min=data.get("value_min"),
         value_max=data.get("value_max"),

@@ -8,26 +8,26 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Province, User
 from catalog.models import Category, Parameter, Product
 from catalog.selectors import category_dictionary
+from changes.services import change_record
 from config.exceptions import ApplicationError
-from matching.models import Notification
-from matching.notifications import notification_send
-from matching.services import demand_schedule_matching
-from procurement import policies
+from notifications.services import notify
+from procurement import notices, policies
 from procurement.models import Award, Demand, DemandRevision, Quote
 from procurement.requirement_rules import CleanRequirement, RequirementInput
 from procurement.services.import_justifications import import_justification_allows
 from procurement.services.requirements import requirements_replace, requirements_snapshot, requirements_validate
-from search.services import index_mark
 
+# The change outbox's name for demands.
+DEMAND_ENTITY = "demand"
 MAX_BUDGET = Decimal("1000000000")  # 1 billion CNY: above this a budget is a typing error, not an instrument
 MAX_QUANTITY = 1000
 MAX_DEADLINE_DAYS = 3 * 366
@@ -56,52 +56,66 @@ def _require_member(user: User, demand: Demand) -> None:
         raise PermissionDenied(_("Only members of the demand's institution may change it."))
 
 
-def _first_error(exc: ValidationError) -> ApplicationError:
-    if hasattr(exc, "error_dict"):
-        name, messages = next(iter(exc.message_dict.items()))
-        return ApplicationError(messages[0], field=None if name == "__all__" else name)
-    return ApplicationError(exc.messages[0])
+def demand_field_errors(demand: Demand, *, today: datetime.date) -> dict[str, list[str]]:
+    """Every rule a demand's own fields break, by field, so a form can show them all at once."""
+    errors: dict[str, list[str]] = {}
 
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
 
-def _check_fields(demand: Demand, *, today: datetime.date) -> None:
     if not (demand.title or "").strip():
-        raise ApplicationError(_("Give the demand a title."), field="title")
-    if demand.quantity is None or demand.quantity < 1 or demand.quantity > MAX_QUANTITY:
-        raise ApplicationError(
-            _("The quantity must be between 1 and %(max)d.") % {"max": MAX_QUANTITY}, field="quantity"
-        )
+        add("title", _("Give the demand a title."))
+    if demand.quantity is None or not 1 <= demand.quantity <= MAX_QUANTITY:
+        add("quantity", _("The quantity must be between 1 and %(max)d.") % {"max": MAX_QUANTITY})
     if demand.budget is not None:
         try:
             budget = Decimal(demand.budget)
         except (InvalidOperation, TypeError):
-            raise ApplicationError(_("Enter the budget as a number."), field="budget") from None
-        if not budget.is_finite() or budget <= 0:
-            raise ApplicationError(_("The budget must be positive."), field="budget")
-        if budget > MAX_BUDGET:
-            raise ApplicationError(
-                _("A budget above %(max)s CNY is not plausible for one demand.") % {"max": f"{MAX_BUDGET:,.0f}"},
-                field="budget",
-            )
-        demand.budget = budget.quantize(Decimal("0.01"))
+            add("budget", _("Enter the budget as a number."))
+        else:
+            if not budget.is_finite() or budget <= 0:
+                add("budget", _("The budget must be positive."))
+            elif budget > MAX_BUDGET:
+                add(
+                    "budget",
+                    _("A budget above %(max)s CNY is not plausible for one demand.") % {"max": f"{MAX_BUDGET:,.0f}"},
+                )
+            else:
+                demand.budget = budget.quantize(Decimal("0.01"))
     if demand.deadline is None:
-        raise ApplicationError(_("Set a deadline."), field="deadline")
-    if demand.deadline < today:
-        raise ApplicationError(_("The deadline is in the past."), field="deadline")
-    if demand.deadline > today + datetime.timedelta(days=MAX_DEADLINE_DAYS):
-        raise ApplicationError(_("The deadline must be within three years."), field="deadline")
+        add("deadline", _("Set a deadline."))
+    elif demand.deadline < today:
+        add("deadline", _("The deadline is in the past."))
+    elif demand.deadline > today + datetime.timedelta(days=MAX_DEADLINE_DAYS):
+        add("deadline", _("The deadline must be within three years."))
     if demand.accepts_imported and not (demand.import_reason or "").strip():
-        raise ApplicationError(
-            _("Say why an imported product would be accepted."),
-            field="import_reason",
-        )
+        add("import_reason", _("Say why an imported product would be accepted."))
     try:
-        demand.full_clean(exclude=["institution", "posted_by", "category", "delivery_province"])
+        # Constraints are left to the database: a budget the rules above refused must not be reported twice.
+        demand.full_clean(
+            exclude=["institution", "posted_by", "category", "delivery_province", *errors], validate_constraints=False
+        )
     except ValidationError as exc:
-        raise _first_error(exc) from None
+        for name, messages in exc.message_dict.items():
+            for message in messages:
+                add(name, message)
+    return errors
 
 
-def _mark_changed(demand: Demand) -> None:
-    index_mark(kind="demands", ids=[demand.pk])
+def _check_fields(demand: Demand, *, today: datetime.date) -> None:
+    """Raise one ApplicationError naming the first bad field; ``extra["fields"]`` holds every field's errors."""
+    errors = demand_field_errors(demand, today=today)
+    if errors:
+        name, messages = next(iter(errors.items()))
+        raise ApplicationError(messages[0], field=None if name == NON_FIELD_ERRORS else name, extra={"fields": errors})
+
+
+def _mark_changed(demand: Demand, *, fields: Sequence[str] = ()) -> None:
+    """Record the change in the outbox, in this transaction: search re-indexes the demand, and matching re-matches
+    it after commit when it is open."""
+    change_record(
+        entity=DEMAND_ENTITY, ids=[demand.pk], fields=fields, category_paths={demand.pk: demand.category.path}
+    )
 
 
 @transaction.atomic
@@ -198,8 +212,6 @@ def demand_update(
         demand.requirements.exclude(parameter__key__in=keys).delete()
     demand.save()
     _mark_changed(demand)
-    if is_open:
-        demand_schedule_matching(demand_id=demand.pk)
     return demand
 
 
@@ -255,7 +267,6 @@ def demand_open(*, demand: Demand, user: User) -> Demand:
     demand.opened_at = timezone.now()
     demand.save(update_fields=["status", "opened_at", "updated_at"])
     _mark_changed(demand)
-    demand_schedule_matching(demand_id=demand.pk)
     return demand
 
 
@@ -280,7 +291,6 @@ def demand_revise(
     _revise(demand, user, cleaned, reason, previous_text=previous_text)
     demand.save(update_fields=["revision", "free_text_requirements", "updated_at"])
     _mark_changed(demand)
-    demand_schedule_matching(demand_id=demand.pk)
     return demand
 
 
@@ -407,25 +417,18 @@ def demand_expire_overdue(*, today: datetime.date | None = None) -> ExpiryResult
             )
             if not changed:
                 continue
-            demand = Demand.objects.select_related("posted_by").get(pk=demand_id)
-            index_mark(kind="demands", ids=[demand_id])
+            demand = Demand.objects.select_related("posted_by", "category").get(pk=demand_id)
+            _mark_changed(demand, fields=["status"])
             _notify_expired(demand)
             expired.append(demand_id)
     return ExpiryResult(expired_ids=expired)
 
 
 def _notify_expired(demand: Demand) -> None:
-    owner = demand.posted_by
-    with translation.override(owner.preferred_language or "zh-hans"):
-        title = _("Your demand “%(title)s” has expired") % {"title": demand.title}
-        body = _(
-            "The deadline %(deadline)s passed without an award. If you still need the instrument, post a new demand."
-        ) % {"deadline": demand.deadline.isoformat()}
-    notification_send(
-        users=[owner],
-        kind=Notification.Kind.DEMAND_EXPIRED,
-        title=title,
-        body=body,
+    notify(
+        users=[demand.posted_by],
+        kind=notices.DEMAND_EXPIRED,
+        params={"title": demand.title, "deadline": demand.deadline.isoformat()},
         url=reverse("procurement:demand-detail", args=[demand.pk]),
-        dedupe_key=f"demand-expired:{demand.pk}",
+        key=f"demand-expired:{demand.pk}",
     )

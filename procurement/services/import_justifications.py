@@ -8,16 +8,15 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalog.models import Product
 from catalog.selectors import category_is_within
 from config.exceptions import ApplicationError
-from matching.models import Notification
-from matching.notifications import notification_send
-from procurement import policies
+from notifications.services import notify
+from procurement import notices, policies
 from procurement.models import Demand, ImportJustification
 
 MIN_REASON_LENGTH = 20
@@ -101,17 +100,12 @@ def import_justification_review(
     justification.reviewed_by = user
     justification.reviewed_at = timezone.now()
     justification.save(update_fields=["status", "reviewed_by", "reviewed_at"])
-    submitter = justification.submitted_by
-    with translation.override(submitter.preferred_language or "zh-hans"):
-        title = (
-            _("Import justification approved: %(title)s") if approve else _("Import justification rejected: %(title)s")
-        ) % {"title": justification.demand.title}
-    notification_send(
-        users=[submitter],
-        kind=Notification.Kind.OTHER,
-        title=title,
-        url=reverse("procurement:demand-detail", args=[justification.demand_id]),
-        dedupe_key=f"import-justification:{justification.pk}:{justification.status}:{justification.reviewed_at:%s}",
+    notify(
+        users=[justification.submitted_by],
+        kind=notices.IMPORT_JUSTIFICATION_APPROVED if approve else notices.IMPORT_JUSTIFICATION_REJECTED,
+        params={"title": justification.demand.title},
+        url=reverse("procurement:demand-detail", args=[justification.demand_id]) + "#import-justification",
+        key=f"import-justification:{justification.pk}:{justification.status}:{justification.reviewed_at:%s}",
     )
     return justification
 

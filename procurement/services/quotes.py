@@ -7,16 +7,15 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalog.models import Product
 from catalog.selectors import category_is_within
 from config.exceptions import ApplicationError
-from matching.models import Notification
-from matching.notifications import notification_send
-from procurement import policies
+from notifications.messages import localized
+from notifications.services import notify
+from procurement import notices, policies
 from procurement.models import Demand, Quote
 
 MAX_UNIT_PRICE = Decimal("1000000000")
@@ -68,17 +67,20 @@ def quote_submit(
             )
     except IntegrityError:
         raise ApplicationError(_("This product already has a live quote on this demand."), field="product") from None
-    buyer = demand.posted_by
-    with translation.override(buyer.preferred_language or "zh-hans"):
-        title = _("%(manufacturer)s quoted on “%(title)s”") % {"manufacturer": manufacturer.name, "title": demand.title}
-        body = _("%(product)s at %(price)s CNY per unit.") % {"product": product, "price": f"{quote.unit_price:,.2f}"}
-    notification_send(
-        users=[buyer],
-        kind=Notification.Kind.QUOTE_RECEIVED,
-        title=title,
-        body=body,
-        url=reverse("procurement:demand-detail", args=[demand.pk]),
-        dedupe_key=f"quote-received:{quote.pk}",
+    notify(
+        users=[demand.posted_by],
+        kind=notices.QUOTE_RECEIVED,
+        params={
+            "manufacturer": localized(manufacturer.name_zh, manufacturer.name_en),
+            "title": demand.title,
+            "product": localized(
+                f"{product.name_zh} {product.model_number}",
+                f"{product.name_en} {product.model_number}" if product.name_en else "",
+            ),
+            "price": f"{quote.unit_price:,.2f}",
+        },
+        url=reverse("procurement:demand-detail", args=[demand.pk]) + "#quotes",
+        key=f"quote-received:{quote.pk}",
     )
     return quote
 

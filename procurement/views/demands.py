@@ -10,13 +10,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Organization
 from accounts.policies import user_organization_ids
 from catalog.models import Category
 from catalog.selectors import category_parameters
+from config.confirm import Confirmation, confirmation_page, is_confirmed
 from config.exceptions import ApplicationError
 from procurement import policies, selectors, services
 from procurement.forms import (
@@ -124,6 +127,13 @@ def requirement_rows(request: HttpRequest) -> HttpResponse:
     return render(request, "procurement/_requirement_rows.html", {"rows": rows})
 
 
+def _all_valid(form: Any, rows: RequirementRows | None) -> bool:
+    """Validate the form and every requirement row (no short-circuit), so all errors show on one submit."""
+    form_ok = form.is_valid()
+    rows_ok = rows is None or rows.is_valid()
+    return form_ok and rows_ok
+
+
 def _service_error(form: DemandForm, rows: RequirementRows | None, exc: ApplicationError) -> None:
     if rows is not None and rows.apply_service_errors(exc):
         return
@@ -139,7 +149,7 @@ def demand_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = DemandForm(request.POST, institutions=institutions)
         rows = _rows_for(request.POST.get("category"), data=request.POST)
-        if form.is_valid() and rows.is_valid():
+        if _all_valid(form, rows):
             try:
                 demand = services.demand_create(
                     user=request.user,  # type: ignore[arg-type]
@@ -175,7 +185,7 @@ def demand_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = DemandForm(request.POST, institutions=institutions, initial=initial, lock_category=not is_draft)
         if is_draft:
             rows = _rows_for(request.POST.get("category"), data=request.POST)
-        if form.is_valid() and (rows is None or rows.is_valid()):
+        if _all_valid(form, rows):
             try:
                 services.demand_update(
                     demand=demand,
@@ -246,14 +256,56 @@ def demand_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def demand_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    if not is_confirmed(request):
+        demand = selectors.demand_get_for_edit(user=request.user, pk=pk)
+        consequences = [
+            _("The demand is withdrawn: it leaves the list of open demands and takes no more quotes."),
+            _("A cancelled demand cannot be opened again; to buy later, post a new demand."),
+        ]
+        pending = selectors.demand_submitted_quote_count(demand=demand)
+        if pending:
+            consequences.append(
+                ngettext(
+                    "The %(count)d quote received stays on record, unanswered.",
+                    "The %(count)d quotes received stay on record, unanswered.",
+                    pending,
+                )
+                % {"count": pending}
+            )
+        return confirmation_page(
+            request,
+            Confirmation(
+                title=_("Cancel this demand?"),
+                summary=_("“%(title)s” will be cancelled.") % {"title": demand.title},
+                consequences=consequences,
+                button=_("Cancel the demand"),
+                cancel_url=reverse("procurement:demand-detail", args=[demand.pk]),
+            ),
+        )
     return _transition_view(request, pk, services.demand_cancel, _("The demand is cancelled."))
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def demand_close(request: HttpRequest, pk: int) -> HttpResponse:
+    if not is_confirmed(request):
+        demand = selectors.demand_get_for_edit(user=request.user, pk=pk)
+        return confirmation_page(
+            request,
+            Confirmation(
+                title=_("Close this demand without an award?"),
+                summary=_("“%(title)s” will stop taking quotes, and nothing will be awarded.")
+                % {"title": demand.title},
+                consequences=[
+                    _("Manufacturers can no longer quote on it, and its matches are no longer sent to them."),
+                    _("A closed demand cannot be opened again or awarded; to buy later, post a new demand."),
+                ],
+                button=_("Close the demand"),
+                cancel_url=reverse("procurement:demand-detail", args=[demand.pk]),
+            ),
+        )
     return _transition_view(request, pk, services.demand_close, _("The demand is closed."))
 
 
@@ -268,7 +320,7 @@ def demand_revise(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = RevisionForm(request.POST)
         rows = _rows_for(demand.category_id, data=request.POST)
-        if form.is_valid() and rows.is_valid():
+        if _all_valid(form, rows):
             try:
                 services.demand_revise(
                     demand=demand,
@@ -292,29 +344,31 @@ def demand_revise(request: HttpRequest, pk: int) -> HttpResponse:
 # --- detail, quotes, award -----------------------------------------------------------------------------------------
 
 
-@require_GET
-def demand_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    demand = selectors.demand_get(user=request.user, pk=pk)
+def demand_detail_context(
+    request: HttpRequest, demand: Demand, *, quote_form: QuoteForm | None = None
+) -> dict[str, Any]:
+    """What the demand page shows; a quote form sent back with errors is shown in place of a blank one."""
     access = policies.demand_access(request.user)
     quotes = list(selectors.quote_list(user=request.user, demand=demand)) if request.user.is_authenticated else []
-    quote_form = None
-    if demand.is_open and access.is_verified_manufacturer:
+    if quote_form is None and demand.is_open and access.is_verified_manufacturer:
         products = selectors.quotable_products(user=request.user, demand=demand)
         if products.exists():
             quote_form = QuoteForm(products=products)
-    return render(
-        request,
-        "procurement/demand_detail.html",
-        {
-            "demand": demand,
-            "requirements": list(demand.requirements.all()),
-            "revisions": list(selectors.demand_revisions(demand=demand)),
-            "can_edit": access.can_edit(demand),
-            "can_see_contact": access.can_see_contact(demand),
-            "quotes": quotes,
-            "quote_form": quote_form,
-            "award": getattr(demand, "award", None) if demand.status == Demand.Status.AWARDED else None,
-            "withdrawable_quote_ids": {q.pk for q in quotes if policies.can_withdraw_quote(request.user, q)},
-            "justification": selectors.import_justification_for(user=request.user, demand=demand),
-        },
-    )
+    return {
+        "demand": demand,
+        "requirements": list(demand.requirements.all()),
+        "revisions": list(selectors.demand_revisions(demand=demand)),
+        "can_edit": access.can_edit(demand),
+        "can_see_contact": access.can_see_contact(demand),
+        "quotes": quotes,
+        "quote_form": quote_form,
+        "award": getattr(demand, "award", None) if demand.status == Demand.Status.AWARDED else None,
+        "withdrawable_quote_ids": {q.pk for q in quotes if policies.can_withdraw_quote(request.user, q)},
+        "justification": selectors.import_justification_for(user=request.user, demand=demand),
+    }
+
+
+@require_GET
+def demand_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    demand = selectors.demand_get(user=request.user, pk=pk)
+    return render(request, "procurement/demand_detail.html", demand_detail_context(request, demand))

@@ -8,18 +8,23 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.confirm import Confirmation, confirmation_page, is_confirmed
 from config.exceptions import ApplicationError
+from config.formatting import amount_cny
 from procurement import policies, selectors, services
 from procurement.forms import (
     ImportJustificationForm,
     QuoteForm,
     apply_error,
 )
-from procurement.models import ImportJustification, Quote
+from procurement.models import ImportJustification
 from procurement.views.common import PAGE_SIZE
+from procurement.views.demands import demand_detail_context
 
 
 @login_required
@@ -38,19 +43,39 @@ def quote_create(request: HttpRequest, pk: int) -> HttpResponse:
                 lead_time_days=form.cleaned_data["lead_time_days"],
                 message=form.cleaned_data["message"],
             )
-        except (ApplicationError, PermissionDenied) as exc:
-            messages.error(request, getattr(exc, "message", None) or _("You may not quote on this demand."))
+        except PermissionDenied:
+            form.add_error(None, _("You may not quote on this demand."))
+        except ApplicationError as exc:
+            apply_error(form, exc)
         else:
             messages.success(request, _("Your quote is sent to the buyer."))
-    else:
-        messages.error(request, _("The quote is incomplete: %(errors)s") % {"errors": form.errors.as_text()})
-    return redirect("procurement:demand-detail", pk=demand.pk)
+            return redirect(reverse("procurement:demand-detail", args=[demand.pk]) + "#quotes")
+    # The page again with the quote form as sent: every error beside its field, the typed values kept.
+    context = demand_detail_context(request, demand, quote_form=form)
+    return render(request, "procurement/demand_detail.html", context, status=400)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def quote_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_get(user=request.user, pk=pk)
+    if not is_confirmed(request):
+        if not policies.can_withdraw_quote(request.user, quote):
+            raise Http404
+        return confirmation_page(
+            request,
+            Confirmation(
+                title=_("Withdraw this quote?"),
+                summary=_("Your quote of %(product)s on “%(title)s” will be withdrawn.")
+                % {"product": f"{quote.product.name} {quote.product.model_number}", "title": quote.demand.title},
+                consequences=[
+                    _("The buyer can no longer award it."),
+                    _("A withdrawn quote cannot be restored; you may send a new one while the demand is open."),
+                ],
+                button=_("Withdraw the quote"),
+                cancel_url=reverse("procurement:demand-detail", args=[quote.demand_id]) + "#quotes",
+            ),
+        )
     try:
         services.quote_withdraw(quote=quote, user=request.user)  # type: ignore[arg-type]
     except PermissionDenied:
@@ -63,15 +88,46 @@ def quote_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def demand_award(request: HttpRequest, pk: int) -> HttpResponse:
+    """Award a quote: GET (or a POST not yet confirmed) says what the award does; the confirmed POST awards."""
     demand = selectors.demand_get_for_edit(user=request.user, pk=pk)
-    quote: Quote | None = None
-    try:
-        quote = selectors.quote_get(user=request.user, pk=int(request.POST.get("quote", "0")))
-    except (ValueError, Http404):
+    raw = (request.POST if request.method == "POST" else request.GET).get("quote", "")
+    quote = selectors.quote_list(user=request.user, demand=demand).filter(pk=raw).first() if raw.isdecimal() else None
+    if quote is None:
         messages.error(request, _("Choose a quote to award."))
         return redirect("procurement:demand-detail", pk=demand.pk)
+    if not is_confirmed(request):
+        others = max(0, selectors.demand_submitted_quote_count(demand=demand) - 1)
+        consequences = [_("The demand becomes awarded and takes no more quotes; an award cannot be undone.")]
+        if others:
+            consequences.append(
+                ngettext(
+                    "The %(count)d other submitted quote is declined.",
+                    "The %(count)d other submitted quotes are declined.",
+                    others,
+                )
+                % {"count": others}
+            )
+        return confirmation_page(
+            request,
+            Confirmation(
+                title=_("Award this quote?"),
+                summary=_("“%(title)s” will be awarded to %(product)s of %(manufacturer)s at %(price)s per unit.")
+                % {
+                    "title": demand.title,
+                    "product": f"{quote.product.name} {quote.product.model_number}",
+                    "manufacturer": quote.manufacturer.name,
+                    "price": amount_cny(quote.unit_price, exact=True),
+                },
+                consequences=consequences,
+                button=_("Award"),
+                cancel_url=reverse("procurement:demand-detail", args=[demand.pk]) + "#quotes",
+                is_danger=False,
+                hidden={"quote": quote.pk},
+                note_label=_("Note on the award (optional)"),
+            ),
+        )
     try:
         services.demand_award(
             demand=demand,

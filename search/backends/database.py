@@ -23,11 +23,11 @@ from django.db.models.expressions import RawSQL
 
 from search.backends.base import FACETS, BackendResult, RebuildReport, SearchBackend
 from search.documents import (
-    PROVINCE_BITS,
-    PROVINCE_CODES,
     SearchDocument,
     display_texts,
     documents_for,
+    province_bits,
+    province_codes,
     province_mask,
     searchable_ids,
     synonyms,
@@ -199,7 +199,7 @@ class DatabaseBackend(SearchBackend):
         if f.get("category") is not None and not postgres:
             qs = qs.filter(Q(category_path=category_path) | Q(category_path__startswith=f"{category_path}/"))
         if f.get("province") and not postgres:
-            bit = PROVINCE_BITS[str(f["province"])]
+            bit = province_bits()[str(f["province"])]
             qs = qs.alias(province_bit=F("province_mask").bitand(1 << bit)).filter(province_bit__gt=0)
         if query.kind == "products":
             if f.get("is_domestic") is not None and not postgres:
@@ -225,7 +225,7 @@ class DatabaseBackend(SearchBackend):
     def search(self, query: SearchQuery, *, category_path: str | None = None) -> BackendResult:
         tokens = query_tokens(query.text)
         unknown_category = query.filters.get("category") is not None and not category_path
-        unknown_province = bool(query.filters.get("province")) and str(query.filters["province"]) not in PROVINCE_BITS
+        unknown_province = bool(query.filters.get("province")) and str(query.filters["province"]) not in province_bits()
         if unknown_category or unknown_province or (query.text.strip() and not tokens):
             return BackendResult(ids=[], total=0, facets={name: [] for name in query.facets})
         postgres = _is_postgres()
@@ -299,7 +299,7 @@ class DatabaseBackend(SearchBackend):
         for name in wanted:
             if name == "province":
                 sums = ", ".join(
-                    f"COUNT(*) FILTER (WHERE province_mask & {1 << bit} <> 0)" for bit in range(len(PROVINCE_CODES))
+                    f"COUNT(*) FILTER (WHERE province_mask & {1 << bit} <> 0)" for bit in range(len(province_codes()))
                 )
                 parts.append(f"SELECT 'province', array_to_string(ARRAY[{sums}], ','), NULL FROM m")
             else:
@@ -320,7 +320,7 @@ class DatabaseBackend(SearchBackend):
                     total = number
                 elif part == "province":
                     if value:
-                        for code, count in zip(PROVINCE_CODES, value.split(","), strict=True):
+                        for code, count in zip(province_codes(), value.split(","), strict=True):
                             if count and count != "0":
                                 counts["province"][code] = int(count)
                 else:
@@ -368,6 +368,7 @@ class DatabaseBackend(SearchBackend):
         ids = list(page_qs.values_list("object_id", flat=True)[offset : offset + query.page_size])
         counters: dict[str, Counter[str]] = {name: Counter() for name in wanted}
         total = 0
+        codes = province_codes()
         # The embedded database holds a demo-sized catalog: counting in Python keeps this path simple.
         for category_id, is_domestic, manufacturer_id, mask in qs.values_list(
             "category_id", "is_domestic", "manufacturer_id", "province_mask"
@@ -376,7 +377,7 @@ class DatabaseBackend(SearchBackend):
             row = {"category": category_id, "domestic": is_domestic, "manufacturer": manufacturer_id}
             for name in wanted:
                 if name == "province":
-                    counters[name].update(code for bit, code in enumerate(PROVINCE_CODES) if mask >> bit & 1)
+                    counters[name].update(code for bit, code in enumerate(codes) if mask >> bit & 1)
                 elif row[name] is not None:
                     counters[name][_facet_value(name, row[name])] += 1
         return ids, total, {name: self.top_facet_values(dict(c), FACET_LIMIT) for name, c in counters.items()}

@@ -3,7 +3,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from accounts.models import JoinRequest, Membership, Organization
-from matching.models import Notification
+from notifications.models import Notification
 from tests.factories import InstitutionFactory, ManufacturerFactory, UserFactory, make_uscc, member_of
 
 pytestmark = pytest.mark.django_db
@@ -199,7 +199,7 @@ def test_only_staff_verify_through_the_api(api_client, staff_user, unverified, w
     assert response.status_code == expected
     unverified.refresh_from_db()
     assert unverified.is_verified == (expected == 200)
-    notified = Notification.objects.filter(user=admin, kind=Notification.Kind.ORGANIZATION_VERIFIED).exists()
+    notified = Notification.objects.filter(user=admin, kind="organization_verified").exists()
     assert notified == (expected == 200)
     if expected == 200:
         assert unverified.verified_by == staff_user
@@ -358,3 +358,50 @@ def test_a_member_or_join_request_id_that_is_not_a_number_is_a_json_404(
     # then: not found, in the API's error shape
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+# --- the log-in guard on the token endpoint ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_rotating_x_forwarded_for_does_not_evade_the_token_guard(api_client, settings, user, proxies):
+    from accounts.services.login_guard import ACCOUNT_FREE_FAILURES
+
+    # given: the platform directly reachable (0) or behind one proxy (1), and a guesser rotating X-Forwarded-For
+    settings.TRUSTED_PROXY_COUNT = proxies
+    statuses = []
+    for i in range(ACCOUNT_FREE_FAILURES + 3):
+        forwarded = f"192.0.2.{i}, 203.0.113.5" if proxies else f"192.0.2.{i}"
+        response = api_client.post(
+            "/api/v1/auth/token/", {"email": user.email, "password": f"guess-{i}"}, HTTP_X_FORWARDED_FOR=forwarded
+        )
+        statuses.append(response.status_code)
+    # when: the right password is sent
+    right = api_client.post("/api/v1/auth/token/", {"email": user.email, "password": "pass-word-123"})
+    # then: the guesses were cut off with 429 and a Retry-After, and the right password waits too
+    assert statuses[:ACCOUNT_FREE_FAILURES] == [400] * ACCOUNT_FREE_FAILURES
+    assert set(statuses[ACCOUNT_FREE_FAILURES:]) == {429}
+    assert right.status_code == 429
+    assert int(right["Retry-After"]) > 0
+    assert right.json()["code"] == "throttled"
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "192.0.2.1", "127.0.0.1"),
+        (1, "192.0.2.1, 203.0.113.5", "203.0.113.5"),
+        (2, "192.0.2.1, 203.0.113.5", "192.0.2.1"),
+        (2, "198.51.100.9, 192.0.2.1, 203.0.113.5", "192.0.2.1"),
+    ],
+)
+def test_throttles_and_the_guard_key_on_the_same_client_address(rf, settings, proxies, forwarded, expected):
+    from rest_framework.request import Request
+
+    from config.api.throttling import AnonRateThrottle
+    from config.clients import client_address
+
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = rf.get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="127.0.0.1")
+    assert client_address(request) == expected
+    assert AnonRateThrottle().get_ident(Request(request)) == expected

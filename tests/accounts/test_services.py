@@ -17,7 +17,7 @@ from accounts.services import (
     user_update_profile,
 )
 from config.exceptions import ApplicationError
-from matching.models import Notification
+from notifications.models import Notification
 from tests.factories import ForeignManufacturerFactory, InstitutionFactory, UserFactory, make_uscc, member_of
 
 pytestmark = pytest.mark.django_db
@@ -213,7 +213,7 @@ def test_organization_verify_records_who_and_when_and_notifies_admins_once(staff
     verified = organization_verify(organization=org, verified_by=staff_user)
     assert verified.is_verified and verified.verified_by == staff_user and verified.verified_at is not None
     assert org.is_verified  # the caller's object is refreshed
-    notes = Notification.objects.filter(user=result.user, kind=Notification.Kind.ORGANIZATION_VERIFIED)
+    notes = Notification.objects.filter(user=result.user, kind="organization_verified")
     assert notes.count() == 1
     # verifying again changes nothing and tells no one again
     organization_verify(organization=org, verified_by=staff_user)

@@ -5,7 +5,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import JoinRequest, Membership, Organization, User
-from matching.models import Notification
+from notifications.models import Notification
 from tests.factories import InstitutionFactory, UserFactory, make_uscc, member_of
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +163,7 @@ def test_profile_lists_organizations_and_admin_manages_members(client, instituti
     client.post(reverse("accounts:member-role", args=[membership.pk]), {"role": "admin"})
     membership.refresh_from_db()
     assert membership.role == Membership.Role.ADMIN
-    client.post(reverse("accounts:member-remove", args=[membership.pk]))
+    client.post(reverse("accounts:member-remove", args=[membership.pk]), {"confirmed": "yes"})
     assert not Membership.objects.filter(pk=membership.pk).exists()
 
 
@@ -172,7 +172,7 @@ def test_plain_member_cannot_manage_members_from_the_page(client, institution):
     member = member_of(institution)
     client.force_login(member)
     target = Membership.objects.get(user=admin)
-    response = client.post(reverse("accounts:member-remove", args=[target.pk]), follow=True)
+    response = client.post(reverse("accounts:member-remove", args=[target.pk]), {"confirmed": "yes"}, follow=True)
     assert "Only the administrators" in response.content.decode()
     assert Membership.objects.filter(pk=target.pk).exists()
     assert client.get(reverse("accounts:organization-edit", args=[institution.pk])).status_code == 403
@@ -182,7 +182,7 @@ def test_last_admin_removal_is_reported_not_done(client, institution):
     admin = member_of(institution, role=Membership.Role.ADMIN)
     client.force_login(admin)
     own = Membership.objects.get(user=admin)
-    response = client.post(reverse("accounts:member-remove", args=[own.pk]), follow=True)
+    response = client.post(reverse("accounts:member-remove", args=[own.pk]), {"confirmed": "yes"}, follow=True)
     assert "at least one administrator" in response.content.decode()
     assert Membership.objects.filter(pk=own.pk).exists()
 
@@ -238,11 +238,11 @@ def test_staff_verify_from_the_queue_page_and_admins_are_notified(client, staff_
     page = client.get(reverse("accounts:verification-queue"))
     assert [o.pk for o in page.context["organizations"]] == [org.pk]
     assert admin.email in page.content.decode()
-    response = client.post(reverse("accounts:organization-verify", args=[org.pk]))
+    response = client.post(reverse("accounts:organization-verify", args=[org.pk]), {"confirmed": "yes"})
     assert response.status_code == 302
     org.refresh_from_db()
     assert org.is_verified and org.verified_by == staff_user
-    assert Notification.objects.filter(user=admin, kind=Notification.Kind.ORGANIZATION_VERIFIED).count() == 1
+    assert Notification.objects.filter(user=admin, kind="organization_verified").count() == 1
 
 
 def test_django_admin_verify_action(client, staff_user):
@@ -259,7 +259,7 @@ def test_django_admin_verify_action(client, staff_user):
     assert (
         Organization.objects.filter(pk__in=[o.pk for o in orgs], is_verified=True, verified_by=staff_user).count() == 2
     )
-    assert Notification.objects.filter(user__in=admins, kind=Notification.Kind.ORGANIZATION_VERIFIED).count() == 2
+    assert Notification.objects.filter(user__in=admins, kind="organization_verified").count() == 2
 
 
 @pytest.mark.parametrize("model", ["user", "organization", "membership", "province", "joinrequest"])
@@ -328,34 +328,6 @@ def test_join_picker_renders_a_first_page_and_searches_the_rest(client, settings
     assert f'value="{last.pk}" selected' in response.content.decode()
 
 
-def test_repeated_failed_log_ins_are_slowed_down(client):
-    from accounts.services.login_guard import MAX_FAILURES
-
-    UserFactory(email="guess@example.org")
-    UserFactory(email="other@example.org")
-    url = reverse("accounts:login")
-    for _ in range(MAX_FAILURES):
-        assert client.post(url, {"username": "guess@example.org", "password": "wrong"}).status_code == 200
-    # even the right password waits now, for this address only
-    blocked = client.post(url, {"username": "GUESS@example.org", "password": "pass-word-123"})
-    assert blocked.status_code == 200
-    assert "Too many failed attempts" in blocked.content.decode()
-    assert client.post(url, {"username": "other@example.org", "password": "pass-word-123"}).status_code == 302
-
-
-def test_a_successful_log_in_clears_earlier_failures(client):
-    from accounts.services.login_guard import MAX_FAILURES
-
-    UserFactory(email="typo@example.org")
-    url = reverse("accounts:login")
-    for _ in range(MAX_FAILURES - 1):
-        client.post(url, {"username": "typo@example.org", "password": "wrong"})
-    assert client.post(url, {"username": "typo@example.org", "password": "pass-word-123"}).status_code == 302
-    client.post(reverse("accounts:logout"))
-    client.post(url, {"username": "typo@example.org", "password": "wrong"})
-    assert client.post(url, {"username": "typo@example.org", "password": "pass-word-123"}).status_code == 302
-
-
 def test_join_picker_search_with_a_nul_byte_finds_nothing(client, institution):
     # PostgreSQL refuses a NUL in a query; no organization name holds one
     response = client.get(reverse("accounts:organization-options"), {"q": "a\x00b"})
@@ -369,3 +341,130 @@ def test_join_form_with_a_unicode_digit_organization_is_a_form_error(client, use
     response = client.post(reverse("accounts:organization-join"), {"organization": "\u00b2", "message": "hi"})
     assert response.status_code == 200
     assert "organization" in response.context["form"].errors
+
+
+# --- the log-in guard --------------------------------------------------------------------------------------------
+
+
+def _fail(client, url, email, **extra):
+    return client.post(url, {"username": email, "password": "wrong"}, **extra)
+
+
+def _blocked(response) -> bool:
+    """The log-in form refused the attempt for too many failures (whatever the page's language)."""
+    return response.status_code == 200 and response.context["form"].has_error("__all__", code="too_many_attempts")
+
+
+def _age_failures(email, seconds):
+    """Move an account's recorded failures back in time (instead of waiting)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import LoginFailure
+
+    LoginFailure.objects.filter(email=email).update(created_at=timezone.now() - timedelta(seconds=seconds))
+
+
+def test_repeated_failed_log_ins_make_the_account_wait_whatever_the_address(client):
+    from accounts.services.login_guard import ACCOUNT_FREE_FAILURES
+
+    # given: an account, and someone guessing its password from ever new addresses
+    UserFactory(email="guess@example.org")
+    UserFactory(email="other@example.org")
+    url = reverse("accounts:login")
+    for i in range(ACCOUNT_FREE_FAILURES):
+        assert _fail(client, url, "guess@example.org", REMOTE_ADDR=f"198.51.100.{i}").status_code == 200
+    # when: even the right password is tried from yet another address
+    blocked = client.post(
+        url, {"username": "GUESS@example.org", "password": "pass-word-123"}, REMOTE_ADDR="198.51.100.99"
+    )
+    # then: it waits, and says so; other accounts are not affected
+    assert blocked.status_code == 200
+    assert _blocked(blocked)
+    assert "_auth_user_id" not in client.session
+    other = client.post(
+        url, {"username": "other@example.org", "password": "pass-word-123"}, REMOTE_ADDR="198.51.100.99"
+    )
+    assert other.status_code == 302
+
+
+def test_the_owner_still_logs_in_from_a_known_address_while_others_guess(client):
+    from accounts.services.login_guard import ACCOUNT_FREE_FAILURES
+
+    # given: the owner logged in once from their office
+    UserFactory(email="victim@example.org")
+    url = reverse("accounts:login")
+    office = {"REMOTE_ADDR": "203.0.113.10"}
+    assert (
+        client.post(url, {"username": "victim@example.org", "password": "pass-word-123"}, **office).status_code == 302
+    )
+    client.post(reverse("accounts:logout"))
+    # and: an attacker elsewhere makes many failed attempts
+    for i in range(ACCOUNT_FREE_FAILURES + 5):
+        _fail(client, url, "victim@example.org", REMOTE_ADDR=f"198.51.100.{i}")
+    assert _blocked(_fail(client, url, "victim@example.org", REMOTE_ADDR="198.51.100.1"))
+    # when: the owner logs in from the office
+    response = client.post(url, {"username": "victim@example.org", "password": "pass-word-123"}, **office)
+    # then: they get in
+    assert response.status_code == 302
+
+
+def test_the_account_backoff_doubles_and_ends(client):
+    from accounts.services import login_guard
+
+    # given: an account with free failures used up
+    UserFactory(email="slow@example.org")
+    url = reverse("accounts:login")
+    for _ in range(login_guard.ACCOUNT_FREE_FAILURES):
+        _fail(client, url, "slow@example.org")
+    assert (
+        login_guard.account_backoff_seconds(login_guard.ACCOUNT_FREE_FAILURES + 1)
+        == 2 * login_guard.ACCOUNT_BACKOFF_START
+    )
+    assert login_guard.account_backoff_seconds(1000) == login_guard.ACCOUNT_BACKOFF_MAX
+    wait = login_guard.login_wait_seconds(email="slow@example.org", client_ip="127.0.0.1")
+    assert 0 < wait <= login_guard.ACCOUNT_BACKOFF_START
+    # when: the backoff has passed
+    _age_failures("slow@example.org", login_guard.ACCOUNT_BACKOFF_START + 1)
+    # then: the right password works again (and a success forgets this address's failures)
+    assert client.post(url, {"username": "slow@example.org", "password": "pass-word-123"}).status_code == 302
+
+
+def test_even_a_known_address_cannot_guess_without_limit(client):
+    from accounts.services.login_guard import PAIR_MAX_FAILURES
+
+    UserFactory(email="typo@example.org")
+    url = reverse("accounts:login")
+    assert client.post(url, {"username": "typo@example.org", "password": "pass-word-123"}).status_code == 302
+    client.post(reverse("accounts:logout"))
+    for _ in range(PAIR_MAX_FAILURES):
+        assert not _blocked(_fail(client, url, "typo@example.org"))
+    assert _blocked(_fail(client, url, "typo@example.org"))
+
+
+def test_one_address_spraying_many_accounts_is_stopped(client):
+    from accounts.services.login_guard import ADDRESS_MAX_FAILURES
+
+    UserFactory(email="target@example.org")
+    url = reverse("accounts:login")
+    for i in range(ADDRESS_MAX_FAILURES):
+        _fail(client, url, f"spray{i}@example.org")
+    response = client.post(url, {"username": "target@example.org", "password": "pass-word-123"})
+    assert _blocked(response)
+    # another client is not affected
+    other = client.post(url, {"username": "target@example.org", "password": "pass-word-123"}, REMOTE_ADDR="10.9.8.7")
+    assert other.status_code == 302
+
+
+def test_the_admin_log_in_is_guarded_too(client, staff_user):
+    from accounts.services.login_guard import ACCOUNT_FREE_FAILURES
+
+    url = reverse("admin:login")
+    for i in range(ACCOUNT_FREE_FAILURES):
+        response = client.post(url, {"username": staff_user.email, "password": "wrong"}, REMOTE_ADDR=f"198.51.100.{i}")
+        assert response.status_code == 200
+    blocked = client.post(url, {"username": staff_user.email, "password": "pass-word-123"}, REMOTE_ADDR="198.51.100.50")
+    assert blocked.status_code == 200
+    assert _blocked(blocked)
+    assert "_auth_user_id" not in client.session

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Organization
 from catalog.models import Category, Product
+from changes.models import ChangeDelivery
 from tests.factories import ImportedProductFactory, InstitutionFactory, ManufacturerFactory, ProductFactory
 
 
@@ -29,19 +31,20 @@ def lc(db) -> Category:
     return Category.objects.get(code="010501")
 
 
+class Outbox:
+    """The product changes catalog code recorded in the change outbox, as each consumer will receive them."""
+
+    def pending(self, consumer: str) -> list[int]:
+        return list(
+            ChangeDelivery.objects.filter(consumer=consumer, done_at__isnull=True, change__entity="product")
+            .order_by("id")
+            .values_list("change__object_id", flat=True)
+        )
+
+    def clear(self) -> None:
+        ChangeDelivery.objects.update(done_at=timezone.now())
+
+
 @pytest.fixture
-def recorded(monkeypatch):
-    """Calls to the search outbox and the matching scheduler made by catalog code."""
-    calls: dict[str, list] = {"index": [], "matching": []}
-
-    def index_mark(*, kind, ids):
-        calls["index"].append((kind, list(ids)))
-
-    def schedule(*, product_id):
-        calls["matching"].append(product_id)
-
-    for module in ("catalog.services.products", "catalog.services.evaluations", "catalog.importing.writer"):
-        monkeypatch.setattr(f"{module}.product_schedule_matching", schedule, raising=False)
-        monkeypatch.setattr(f"{module}.index_mark", index_mark, raising=False)
-    monkeypatch.setattr("catalog.services.documents.index_mark", index_mark)
-    return calls
+def outbox(db) -> Outbox:
+    return Outbox()

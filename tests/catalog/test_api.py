@@ -260,3 +260,23 @@ def test_schema_includes_catalog_paths(api_client, db):
     assert response.status_code == 200
     text = response.content.decode()
     assert "/api/v1/products/{id}/publish/" in text and "/api/v1/categories/tree/" in text
+
+
+def test_owners_find_their_own_drafts_by_keyword_and_nobody_else_does(api_client, maker, manufacturer, lc):
+    # given: a published product and a draft of the same maker, both named "Quasar"
+    from tests.search.factories import index_now
+
+    published = ProductFactory(manufacturer=manufacturer, category=lc, name_en="Quasar analyser")
+    draft = ProductFactory(
+        manufacturer=manufacturer, category=lc, name_en="Quasar analyser Mk II", status=Product.Status.DRAFT
+    )
+    index_now("products", published, draft)
+
+    def found(who):
+        api_client.force_authenticate(who)
+        return [row["id"] for row in api_client.get("/api/v1/products/", {"q": "Quasar"}).json()["results"]]
+
+    # when / then: the maker finds both (search results first), everyone else the published one only
+    assert found(maker) == [published.pk, draft.pk]
+    assert found(None) == [published.pk]
+    assert found(member_of(new_manufacturer())) == [published.pk]

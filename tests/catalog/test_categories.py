@@ -15,8 +15,15 @@ from config.exceptions import ApplicationError
 from matching import pools
 from search.models import SearchEntry
 from search.selectors import SearchQuery, search
-from search.services import outbox_sync, search_index_objects
-from tests.factories import CategoryFactory, DemandFactory, ProductFactory
+from search.services import search_index_objects, search_sync
+from tests.factories import (
+    CategoryFactory,
+    DemandFactory,
+    ParameterFactory,
+    ProductFactory,
+    RequirementFactory,
+    SpecificationFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +56,7 @@ def test_moving_a_category_rewrites_the_subtree_and_re_indexes_its_products_and_
     # when A1 moves under B
     with django_capture_on_commit_callbacks(execute=True):
         services.category_move(category=a1, parent=b)
-    outbox_sync()
+    search_sync()
     # then the paths of the whole subtree follow, and search finds the product and the demand under B only
     a11.refresh_from_db()
     assert (a11.path, a11.depth) == ("B/A1/A11", 2)
@@ -59,18 +66,29 @@ def test_moving_a_category_rewrites_the_subtree_and_re_indexes_its_products_and_
     assert Product.objects.filter(selectors.category_subtree_q(b)).get() == product
 
 
-def test_moving_a_category_invalidates_the_pools_that_gained_or_lost_products(tree, django_capture_on_commit_callbacks):
-    a, a1, a11, b, product, _demand = tree
-    other: Category = CategoryFactory(code="C")
-    before = {c.pk: pools._pool_fingerprint(c.pk, [c.pk])[0] for c in (a, a1, a11, b, other)}
+def test_moving_a_category_re_matches_the_demands_of_the_subtrees_that_lost_or_gained_it(
+    tree, django_capture_on_commit_callbacks
+):
+    from matching import services as matching
+    from matching.models import Match
+
+    a, a1, _a11, b, product, _demand = tree
+    pressure = ParameterFactory(category=a, key="pressure_max", unit="MPa")
+    SpecificationFactory(product=product, parameter=pressure, value=60.0)
+    in_a, in_b = DemandFactory(category=a), DemandFactory(category=b)
+    for demand in (in_a, in_b):
+        RequirementFactory(demand=demand, parameter=pressure, operator=">=", value=40.0)
+        matching.match_run_demand(demand_id=demand.pk)  # warms the pools of A and B
+    assert Match.objects.filter(demand=in_a, product=product).exists()
+    assert not Match.objects.filter(demand=in_b, product=product).exists()
+    version_before = {c.pk: pools._pool_fingerprint(c.pk, [c.pk])[0] for c in (a, b)}
+    # when A1 (holding the product) moves under B
     with django_capture_on_commit_callbacks(execute=True):
         services.category_move(category=a1, parent=b)
-    after = {c.pk: pools._pool_fingerprint(c.pk, [c.pk])[0] for c in (a, a1, a11, b, other)}
-    # the old ancestor A lost the product, B gained it, the moved subtree's own pools are rebuilt too
-    assert {pk for pk in before if after[pk] != before[pk]} == {a.pk, a1.pk, a11.pk, b.pk}
-    # and a pool read afterwards holds the product under B, not under A
-    assert product.pk in set(pools.warm_pool(category_id=b.pk).ids.tolist())
-    assert product.pk not in set(pools.warm_pool(category_id=a.pk).ids.tolist())
+    # then the pools of A and B are forgotten, the demand in A loses the match and the demand in B gains it
+    assert all(pools._pool_fingerprint(pk, [pk])[0] != version for pk, version in version_before.items())
+    assert not Match.objects.filter(demand=in_a, product=product).exists()
+    assert Match.objects.filter(demand=in_b, product=product, is_near_miss=False).exists()
 
 
 def test_a_category_cannot_move_under_itself_or_its_subtree(tree):
@@ -95,7 +113,7 @@ def test_renaming_a_category_re_indexes_its_documents(tree, django_capture_on_co
     _a, a1, _a11, _b, _product, demand = tree
     with django_capture_on_commit_callbacks(execute=True):
         services.category_update(category=a1, name_zh="高效液相色谱", name_en="HPLC")
-    outbox_sync()
+    search_sync()
     # the demand's document carries its category's new name
     assert search(SearchQuery(kind="demands", text="高效液相色谱")).ids == [demand.pk]
 
@@ -152,7 +170,7 @@ def test_the_admin_moves_a_category_through_the_service(client, staff_user, tree
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("admin:catalog_category_change", args=[a1.pk]), admin_data(a1, move_under=b.pk))
     assert response.status_code == 302
-    outbox_sync()
+    search_sync()
     a11.refresh_from_db()
     assert a11.path == "B/A1/A11"
     assert found("products", b) == [product.pk]

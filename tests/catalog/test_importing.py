@@ -88,7 +88,7 @@ def run(manufacturer, data, filename="products.csv", **options):
 
 
 @pytest.mark.parametrize(("make", "filename"), [(csv_bytes, "p.csv"), (xlsx_bytes, "p.xlsx")])
-def test_good_file_creates_products_with_canonical_specifications(manufacturer, make, filename, recorded):
+def test_good_file_creates_products_with_canonical_specifications(manufacturer, make, filename, outbox):
     report = run(manufacturer, make(GOOD), filename)
     assert report.errors == [] and report.written
     assert (report.created, report.updated, report.total_rows) == (2, 0, 2)
@@ -101,7 +101,7 @@ def test_good_file_creates_products_with_canonical_specifications(manufacturer, 
     assert specs["pump_type"].value_text == "quaternary"
     first = Product.objects.get(model_number="LC-1")
     assert sorted(first.provinces_served.values_list("code", flat=True)) == ["110000", "310000"]
-    assert sorted(recorded["index"][0][1]) == sorted(report.product_ids)
+    assert sorted(outbox.pending("search")) == sorted(report.product_ids)
 
 
 def test_bad_rows_are_reported_with_row_column_and_reason_and_atomic_writes_nothing(manufacturer):
@@ -156,10 +156,10 @@ def test_duplicate_model_numbers_in_one_file_are_reported(manufacturer):
     assert [(e.row, e.column) for e in report.errors] == [(3, "model_number")]
 
 
-def test_publish_option_publishes_and_schedules_matching(manufacturer, recorded):
+def test_publish_option_publishes_and_records_the_changes_for_matching(manufacturer, outbox):
     report = run(manufacturer, xlsx_bytes(GOOD), "p.xlsx", publish=True)
     assert Product.objects.filter(status=Product.Status.PUBLISHED).count() == 2
-    assert sorted(recorded["matching"]) == sorted(report.product_ids)
+    assert sorted(outbox.pending("matching")) == sorted(report.product_ids)
 
 
 def test_formula_cells_are_text_not_values(manufacturer):

@@ -9,7 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.models import Organization
 from catalog import services
 from catalog.models import Category, Evaluation, Product, Specification
+from changes.consume import changes_consume
 from config.exceptions import ApplicationError
+from matching.models import MatchRun
 from tests.catalog.conftest import new_institution, new_manufacturer
 from tests.factories import (
     EvaluationFactory,
@@ -39,7 +41,7 @@ def create(maker, manufacturer, category, **overrides):
 # --- specifications -------------------------------------------------------------------------------------
 
 
-def test_product_create_stores_specifications_canonically(maker, manufacturer, lc, recorded):
+def test_product_create_stores_specifications_canonically(maker, manufacturer, lc, outbox):
     # given values in non-canonical units
     specs = [
         {"parameter": "pressure_max", "value": 600, "unit": "bar"},
@@ -61,8 +63,10 @@ def test_product_create_stores_specifications_canonically(maker, manufacturer, l
     assert stored["detector_type"].value_text == "DAD"  # inherited from chromatographs
     assert stored["retention_time_rsd"].value == pytest.approx(0.08)
     assert product.status == Product.Status.DRAFT
-    assert recorded["index"] == [("products", [product.pk])]
-    assert recorded["matching"] == []  # a draft matches nothing
+    assert outbox.pending("search") == [product.pk]
+    # matching receives the change too; a draft that was never published matches nothing
+    assert changes_consume(consumer_name="matching").changes == 1
+    assert not MatchRun.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -163,23 +167,24 @@ def test_is_domestic_false_when_made_abroad(maker, manufacturer, lc):
 # --- publish / withdraw ------------------------------------------------------------------------------------
 
 
-def test_publish_and_withdraw_set_timestamps_and_schedule_matching(maker, manufacturer, lc, recorded):
+def test_publish_and_withdraw_set_timestamps_and_record_changes(maker, manufacturer, lc, outbox):
     product = create(maker, manufacturer, lc)
+    outbox.clear()
     product = services.product_publish(product=product, user=maker)
     assert product.status == Product.Status.PUBLISHED and product.published_at is not None
-    assert recorded["matching"] == [product.pk]
+    assert outbox.pending("matching") == [product.pk]
     product = services.product_withdraw(product=product, user=maker)
     assert product.status == Product.Status.WITHDRAWN and product.withdrawn_at is not None
-    assert recorded["matching"] == [product.pk, product.pk]
+    assert outbox.pending("matching") == [product.pk, product.pk]
     with pytest.raises(ApplicationError):
         services.product_withdraw(product=product, user=maker)
 
 
-def test_changing_a_published_product_schedules_matching(maker, manufacturer, lc, recorded):
+def test_changing_a_published_product_records_the_change(maker, manufacturer, lc, outbox):
     product = services.product_publish(product=create(maker, manufacturer, lc), user=maker)
-    recorded["matching"].clear()
+    outbox.clear()
     services.product_update(product=product, user=maker, fields={"lead_time_days": 30})
-    assert recorded["matching"] == [product.pk]
+    assert outbox.pending("matching") == [product.pk]
 
 
 def test_unverified_manufacturer_cannot_publish(lc):
@@ -233,14 +238,14 @@ def evaluate(user, product, organization, **overrides):
     return services.evaluation_create(**data)
 
 
-def test_evaluation_updates_the_product_aggregates(researcher, institution, recorded):
+def test_evaluation_updates_the_product_aggregates(researcher, institution, outbox):
     product = ProductFactory()
     EvaluationFactory(product=product, accuracy=2, stability=2, reliability=2, service=2)
     evaluate(researcher, product, institution)
     product.refresh_from_db()
     assert product.evaluation_count == 2
     assert product.evaluation_score == pytest.approx((2 + 4) / 2)
-    assert recorded["matching"] == [product.pk]
+    assert outbox.pending("matching") == [product.pk]
 
 
 def test_third_party_evaluation_needs_its_report(researcher, institution):
@@ -312,17 +317,17 @@ def test_specifications_table_is_not_touched_by_failed_writes(maker, manufacture
     assert Specification.objects.get(product_id=product.pk).value == 40
 
 
-def test_domestic_refresh_follows_a_changed_threshold(maker, manufacturer, lc, recorded):
+def test_domestic_refresh_follows_a_changed_threshold(maker, manufacturer, lc, outbox):
     product = services.product_publish(
         product=create(maker, manufacturer, lc, domestic_content=Decimal("0.55")), user=maker
     )
     assert product.is_domestic
-    recorded["matching"].clear()
+    outbox.clear()
     Category.objects.filter(code="0105").update(domestic_threshold=Decimal("0.6"))
     from catalog.tasks import refresh_domestic
 
     assert refresh_domestic.delay(Category.objects.get(code="01").pk).get() == 1
     product.refresh_from_db()
     assert not product.is_domestic
-    assert recorded["matching"] == [product.pk]
+    assert outbox.pending("matching") == [product.pk]
     assert refresh_domestic(None) == 0  # nothing flips twice

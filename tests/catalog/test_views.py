@@ -161,7 +161,7 @@ def test_edit_publish_and_withdraw_from_the_dashboard(client, maker, manufacture
     client.post(reverse("catalog:product-publish", args=[product.pk]))
     product.refresh_from_db()
     assert product.status == Product.Status.PUBLISHED
-    client.post(reverse("catalog:product-withdraw", args=[product.pk]))
+    client.post(reverse("catalog:product-withdraw", args=[product.pk]), {"confirmed": "yes"})
     product.refresh_from_db()
     assert product.status == Product.Status.WITHDRAWN
 

@@ -81,8 +81,8 @@ def test_page_number_pagination_with_page_size(api_client):
 
 def test_throttling_for_anonymous_and_authenticated_clients_is_configured():
     rest: dict = settings.REST_FRAMEWORK
-    assert "rest_framework.throttling.AnonRateThrottle" in rest["DEFAULT_THROTTLE_CLASSES"]
-    assert "rest_framework.throttling.UserRateThrottle" in rest["DEFAULT_THROTTLE_CLASSES"]
+    assert "config.api.throttling.AnonRateThrottle" in rest["DEFAULT_THROTTLE_CLASSES"]
+    assert "config.api.throttling.UserRateThrottle" in rest["DEFAULT_THROTTLE_CLASSES"]
     assert {"anon", "user", "token"} <= set(rest["DEFAULT_THROTTLE_RATES"])
 
 

@@ -16,7 +16,8 @@ def test_every_beat_entry_names_a_registered_task():
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert scheduled == {
         "procurement.expire_demands",
-        "search.sweep_pending",
+        "changes.sweep",
+        "notifications.sweep_email",
         "matching.full_run",
         "matching.draft_weekly_report",
     }

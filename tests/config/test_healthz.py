@@ -29,7 +29,9 @@ def test_healthz_reports_a_failing_dependency_but_stays_200(client, check):
 
 
 def test_healthz_reports_a_broken_cache_that_loses_writes(client):
-    with mock.patch("config.views.cache.get", return_value=None):
+    from django.core.cache import caches
+
+    with mock.patch.object(caches["default"], "get", return_value=None):
         response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["checks"]["cache"]["ok"] is False
@@ -56,3 +58,34 @@ def test_healthz_checks_a_real_broker_when_one_is_configured(client, settings):
 
 def test_healthz_accepts_only_get(client):
     assert client.post("/healthz").status_code == 405
+
+
+class _Hang:
+    """Stands in for a service that accepts the connection and then never answers."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+
+    def __call__(self, *args, **kwargs):
+        import time
+
+        time.sleep(self.seconds)
+        return {}
+
+
+@pytest.mark.parametrize("check", ["_check_cache", "_check_broker", "_check_search"])
+def test_healthz_answers_within_about_a_second_when_a_service_hangs(client, settings, check):
+    import time
+
+    # given: the search backend is Elasticsearch (checked beside the others), and one service hangs for 3 s
+    settings.SEARCH_BACKEND = "elasticsearch"
+    with mock.patch(f"config.views.{check}", _Hang(3)):
+        # when
+        started = time.monotonic()
+        response = client.get("/healthz")
+        elapsed = time.monotonic() - started
+    # then: the probe hears within ~1 s, the hanging one is reported, the database decides the status
+    assert elapsed < 1.6, f"healthz took {elapsed:.2f} s"
+    body = response.json()
+    assert response.status_code == 200 and body["status"] == "ok"
+    assert body["checks"][check.removeprefix("_check_")] == {"ok": False, "error": "no answer within 1 s"}

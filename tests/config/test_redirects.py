@@ -26,14 +26,14 @@ def test_safe_next_url_follows_addresses_on_this_site(target):
 @pytest.mark.parametrize("target", OFF_SITE)
 def test_marking_notifications_read_never_redirects_off_site(client, user, target):
     client.force_login(user)
-    response = client.post(reverse("matching:notification-list"), {"next": target})
+    response = client.post(reverse("notifications:list"), {"next": target})
     assert response.status_code == 302
-    assert response["Location"] == reverse("matching:notification-list")
+    assert response["Location"] == reverse("notifications:list")
 
 
 def test_marking_notifications_read_returns_to_the_page_it_came_from(client, user):
     client.force_login(user)
-    response = client.post(reverse("matching:notification-list"), {"next": "/demands/?page=2"})
+    response = client.post(reverse("notifications:list"), {"next": "/demands/?page=2"})
     assert response["Location"] == "/demands/?page=2"
 
 

@@ -6,9 +6,11 @@ import pytest
 from django.core import mail
 
 from catalog.models import Product
+from changes.services import change_record
 from config.exceptions import ApplicationError
-from matching import selectors, services, tasks
-from matching.models import DemandMatchSummary, Match, MatchRun, MatchRunChunk, Notification
+from matching import runs, selectors, services, tasks
+from matching.models import DemandMatchSummary, Match, MatchRun, MatchRunChunk
+from notifications.models import Notification, NotificationEvent
 from procurement.models import Demand, Requirement
 from tests.factories import DemandFactory, ProductFactory, RequirementFactory, SpecificationFactory
 
@@ -67,10 +69,10 @@ def test_products_outside_the_category_subtree_are_not_candidates(scene):
 
 def test_revising_a_demand_rematches_it_on_commit(scene, django_capture_on_commit_callbacks):
     services.match_run_demand(demand_id=scene.demand.pk)
-    # when the demand is revised to require 90 MPa and the procurement service schedules matching
+    # when the demand is revised to require 90 MPa and the change is recorded in the outbox
     with django_capture_on_commit_callbacks(execute=True):
         Requirement.objects.filter(demand=scene.demand, parameter=scene.pressure).update(value=90.0, unit="MPa")
-        services.demand_schedule_matching(demand_id=scene.demand.pk)
+        change_record(entity="demand", ids=[scene.demand.pk])
     # then only the strong product still matches, the middling one became a near miss short by 30 MPa
     assert [p for p, near, *_ in pairs(scene.demand) if not near] == [scene.strong.pk]
     near = Match.objects.get(demand=scene.demand, product=scene.middling)
@@ -86,11 +88,12 @@ def test_changing_a_product_reranks_the_demands_of_its_ancestor_categories(scene
     # when the weak product is upgraded to 200 MPa
     with django_capture_on_commit_callbacks(execute=True):
         scene.weak.specifications.filter(parameter=scene.pressure).update(value=200.0)
-        services.product_schedule_matching(product_id=scene.weak.pk)
+        change_record(entity="product", ids=[scene.weak.pk])
     # then it matches the demand of the parent category and the leaf demand
     assert Match.objects.get(demand=scene.demand, product=scene.weak).is_near_miss is False
     assert Match.objects.filter(demand=leaf_demand, product=scene.weak, is_near_miss=False).exists()
-    run = MatchRun.objects.get(kind=MatchRun.Kind.PRODUCT)
+    run = MatchRun.objects.get(kind=MatchRun.Kind.CATEGORY)
+    assert run.category_id == scene.weak.category_id
     assert run.demands_count == 2
 
 
@@ -98,7 +101,7 @@ def test_withdrawing_a_product_removes_its_matches(scene, django_capture_on_comm
     services.match_run_demand(demand_id=scene.demand.pk)
     with django_capture_on_commit_callbacks(execute=True):
         Product.objects.filter(pk=scene.strong.pk).update(status=Product.Status.WITHDRAWN)
-        services.product_schedule_matching(product_id=scene.strong.pk)
+        change_record(entity="product", ids=[scene.strong.pk])
     assert not Match.objects.filter(product=scene.strong).exists()
     assert Match.objects.get(demand=scene.demand, is_near_miss=False).product_id == scene.middling.pk
 
@@ -109,16 +112,6 @@ def test_closed_demand_is_skipped_and_keeps_its_matches(scene):
     run = services.match_run_demand(demand_id=scene.demand.pk)
     assert run.status == MatchRun.Status.SKIPPED
     assert Match.objects.filter(demand=scene.demand).count() == 3
-
-
-def test_schedule_never_raises_when_the_broker_is_down(scene, django_capture_on_commit_callbacks, monkeypatch):
-    def broken(*args, **kwargs):
-        raise ConnectionError("broker unreachable")
-
-    monkeypatch.setattr(tasks.match_demand, "delay", broken)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.demand_schedule_matching(demand_id=scene.demand.pk)
-    assert not Match.objects.filter(demand=scene.demand).exists()
 
 
 def test_full_run_twice_gives_the_same_rows_and_no_duplicate_notifications(scene, django_capture_on_commit_callbacks):
@@ -138,10 +131,10 @@ def test_full_run_twice_gives_the_same_rows_and_no_duplicate_notifications(scene
     assert notes_first == 2
     assert Notification.objects.count() == notes_first
     assert len(mail.outbox) == emails_first
-    assert set(Notification.objects.filter(user=scene.institution_member).values_list("dedupe_key", flat=True)) == {
+    assert set(NotificationEvent.objects.filter(user=scene.institution_member).values_list("key", flat=True)) == {
         f"match:{scene.demand.pk}:{scene.strong.pk}:demand",
     }
-    assert Notification.objects.filter(user=scene.maker_member, kind=Notification.Kind.NEW_DEMAND).count() == 1
+    assert Notification.objects.filter(user=scene.maker_member, kind="new_demand").count() == 1
     assert second.notifications_count == 0
 
 
@@ -195,7 +188,7 @@ def test_full_run_task_dispatches_chunks_which_run_eagerly(scene, django_capture
 
 
 def test_full_run_groups_chunks_by_category(scene, monkeypatch):
-    monkeypatch.setattr(services, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(runs, "CHUNK_SIZE", 2)
     for _ in range(3):
         DemandFactory(category=scene.leaf)
     plan = services.match_run_start_full(dispatch=False)
@@ -270,7 +263,7 @@ def test_demand_runs_reuse_pools_and_see_product_changes(scene, monkeypatch, dja
     # a product change makes every copy stale: the next run reads the catalog and sees the change
     with django_capture_on_commit_callbacks(execute=True):
         scene.weak.specifications.filter(parameter=scene.pressure).update(value=200.0)
-        services.product_schedule_matching(product_id=scene.weak.pk)
+        change_record(entity="product", ids=[scene.weak.pk])
     assert loads
     services.match_run_demand(demand_id=scene.demand.pk)
     assert Match.objects.get(demand=scene.demand, product=scene.weak).is_near_miss is False
@@ -283,8 +276,8 @@ def test_candidate_pool_survives_the_shared_cache(scene):
 
     pool = pools.load_pool(category_id=scene.root.pk)
     copy = pickle.loads(pickle.dumps(pool))
-    row = services.engine.demand_facts([scene.demand.pk])[scene.demand.pk]
-    weights = services.engine.weights()
+    row = runs.engine.demand_facts([scene.demand.pk])[scene.demand.pk]
+    weights = runs.engine.weights()
     original = pool.shortlist(row.facts, weights=weights, top_n=5, near_miss_n=5)
     restored = copy.shortlist(row.facts, weights=weights, top_n=5, near_miss_n=5)
     assert [p.product_id for p in restored.matches] == [p.product_id for p in original.matches]

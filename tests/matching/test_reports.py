@@ -225,7 +225,7 @@ def test_staff_generate_review_and_publish_from_the_pages(client, staff_user, ma
     report = MatchReport.objects.get()
     assert response.status_code == 302
     client.post(reverse("matching:report-note", args=[report.pk]), {"note": "Checked."})
-    client.post(reverse("matching:report-publish", args=[report.pk]))
+    client.post(reverse("matching:report-publish", args=[report.pk]), {"confirmed": "yes"})
     report.refresh_from_db()
     assert report.is_published and report.note == "Checked."
     # a correction is drafted from the published one

@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from accounts.models import Membership
 from matching import services
-from matching.models import MatchRun, Notification
+from matching.models import MatchRun
+from notifications.models import Notification
 from procurement.models import Demand
 from tests.factories import InstitutionFactory, ManufacturerFactory, UserFactory, member_of
 
@@ -99,12 +100,12 @@ def test_product_fragment_lists_near_missed_demands_with_gaps(client, scene):
 def test_notifications_page_lists_and_marks_read(client, scene, django_capture_on_commit_callbacks):
     services.match_run_full_inline()
     client.force_login(scene.institution_member)
-    response = client.get(reverse("matching:notification-list"))
+    response = client.get(reverse("notifications:list"))
     assert response.status_code == 200
-    assert scene.strong.name_zh in response.content.decode()
+    assert scene.strong.model_number in response.content.decode()
     note = Notification.objects.get(user=scene.institution_member)
     assert not note.is_read
-    client.post(reverse("matching:notification-list"), {"notification": note.pk})
+    client.post(reverse("notifications:list"), {"notification": note.pk})
     note.refresh_from_db()
     assert note.is_read
 
@@ -113,20 +114,20 @@ def test_marking_a_notification_that_is_not_an_id_redirects_back(client, scene):
     # "²" passes str.isdigit() but int() cannot read it
     services.match_run_full_inline()
     client.force_login(scene.institution_member)
-    response = client.post(reverse("matching:notification-list"), {"notification": "\u00b2"})
+    response = client.post(reverse("notifications:list"), {"notification": "\u00b2"})
     assert response.status_code == 302
 
 
 def test_mark_all_read_touches_only_my_notifications(client, scene):
     services.match_run_full_inline()
     client.force_login(scene.institution_member)
-    client.post(reverse("matching:notification-list"))
+    client.post(reverse("notifications:list"))
     assert not Notification.objects.filter(user=scene.institution_member, is_read=False).exists()
     assert Notification.objects.filter(user=scene.maker_member, is_read=False).exists()
 
 
 def test_notifications_need_login(client):
-    response = client.get(reverse("matching:notification-list"))
+    response = client.get(reverse("notifications:list"))
     assert response.status_code == 302
 
 
@@ -154,3 +155,23 @@ def test_org_admin_role_does_not_change_visibility(client, scene):
     colleague = member_of(scene.demand.institution, role=Membership.Role.MEMBER)
     client.force_login(colleague)
     assert f'data-product="{scene.weak.pk}"' in fragment(client, scene.demand).content.decode()
+
+
+def test_an_outsider_reads_counts_of_what_they_may_see_not_a_contradiction(client, scene):
+    # given: a demand with full matches, none of them published in a report
+    services.match_run_demand(demand_id=scene.demand.pk)
+    from matching.models import DemandMatchSummary
+
+    total = DemandMatchSummary.objects.get(demand=scene.demand).matches_count
+    assert total > 1
+    # when: someone outside the institution and the makers reads the matches
+    client.force_login(member_of(InstitutionFactory()))
+    html = fragment(client, scene.demand).content.decode()
+    # then: no claim that nothing meets the demand, and the count says how many of all are shown
+    assert "No domestic product meets every mandatory requirement" not in html
+    assert "none of their matches is published in a match report yet" in html
+    assert f"0 of {total} full matches shown to you" in html
+    # and the institution still reads the plain count
+    client.force_login(scene.institution_member)
+    own = fragment(client, scene.demand).content.decode()
+    assert "full matches among" in own and "shown to you" not in own

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from matching.models import Notification
+from notifications.models import Notification
 from procurement.models import Award, Demand, DemandRevision, Quote, SharedInstrument
 from tests.factories import (
     DemandFactory,
@@ -334,7 +334,7 @@ def test_quote_and_award_flow(api_client, institution, researcher, manufacturer,
     assert response.status_code == 201, response.json()
     quote_id = response.json()["id"]
     notification = Notification.objects.get(user=researcher)
-    assert notification.kind == Notification.Kind.QUOTE_RECEIVED
+    assert notification.kind == "quote_received"
 
     # the quoting maker cannot award; an outsider does not even see the quote
     assert api_client.post(f"/api/v1/quotes/{quote_id}/award/").status_code == 403
@@ -426,7 +426,7 @@ def test_fiscal_demand_awards_an_imported_product_only_with_an_approved_justific
     assert api_client.get("/api/v1/import-justifications/", {"status": "submitted"}).json()["count"] == 1
     approved = api_client.post(f"/api/v1/import-justifications/{justification_id}/approve/")
     assert approved.json()["status"] == "approved"
-    assert Notification.objects.filter(user=researcher, kind=Notification.Kind.OTHER).exists()
+    assert Notification.objects.filter(user=researcher, kind="import_approved").exists()
 
     award = services.demand_award(demand=demand, user=researcher, product=imported)
     assert award.is_imported
@@ -490,3 +490,21 @@ def test_malformed_filters_and_actions_are_400(api_client, researcher, instituti
     assert response.status_code == 400 and "demand" in response.json()["fields"]
     assert api_client.post(f"{URL}{demand.pk}/check/", {"answer": "maybe"}).status_code == 400
     assert api_client.post(f"{URL}{demand.pk}/revise/", {"requirements": []}).status_code == 400
+
+
+def test_an_institution_finds_its_own_draft_demands_by_keyword(api_client, institution, researcher):
+    from tests.search.factories import index_now
+
+    # given: an open demand and a draft of the same institution, both about a "cryostat"
+    opened = DemandFactory(institution=institution, title="Cryostat for low-temperature work")
+    draft = DemandFactory(institution=institution, title="Second cryostat", status=Demand.Status.DRAFT)
+    index_now("demands", opened, draft)
+
+    def found(who):
+        api_client.force_authenticate(who)
+        return {row["id"] for row in api_client.get(URL, {"q": "cryostat"}).json()["results"]}
+
+    # when / then: its members find both, outsiders the open one only
+    assert found(researcher) == {opened.pk, draft.pk}
+    assert found(None) == {opened.pk}
+    assert found(member_of(InstitutionFactory())) == {opened.pk}

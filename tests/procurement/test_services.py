@@ -4,8 +4,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from changes.consume import changes_consume
+from changes.models import ChangeDelivery
 from config.exceptions import ApplicationError
-from matching.models import Notification
+from matching.models import MatchRun
+from notifications.models import Notification
 from procurement import services
 from procurement.models import Demand, DemandRevision, SharedInstrument
 from procurement.requirement_rules import RequirementInput
@@ -18,6 +21,15 @@ from tests.factories import (
 from tests.procurement.factories import draft_demand, in_days, make_dictionary
 
 pytestmark = pytest.mark.django_db
+
+
+def pending(consumer: str, demand: Demand) -> list[int]:
+    """The changes of ``demand`` waiting in the outbox for ``consumer``."""
+    return list(
+        ChangeDelivery.objects.filter(
+            consumer=consumer, done_at__isnull=True, change__entity="demand", change__object_id=demand.pk
+        ).values_list("change__object_id", flat=True)
+    )
 
 
 @pytest.fixture
@@ -145,10 +157,7 @@ def test_opening_is_refused_until_the_shared_instrument_check_is_answered(resear
     assert demand.status == Demand.Status.DRAFT
 
 
-def test_answered_check_lets_the_demand_open_and_schedules_matching(researcher, institution, dictionary, monkeypatch):
-    scheduled, marked = [], []
-    monkeypatch.setattr(services.demands, "demand_schedule_matching", lambda *, demand_id: scheduled.append(demand_id))
-    monkeypatch.setattr(services.demands, "index_mark", lambda *, kind, ids: marked.append((kind, list(ids))))
+def test_answered_check_lets_the_demand_open_and_it_is_matched(researcher, institution, dictionary):
     demand = create(researcher, institution, dictionary)
     services.demand_shared_check_answer(
         demand=demand, user=researcher, answer=Demand.SharedCheck.STILL_NEEDED, reason="Ours is booked out"
@@ -157,8 +166,10 @@ def test_answered_check_lets_the_demand_open_and_schedules_matching(researcher, 
     assert demand.status == Demand.Status.OPEN
     assert demand.opened_at is not None
     assert demand.shared_check_reason == "Ours is booked out"
-    assert scheduled == [demand.pk]
-    assert ("demands", [demand.pk]) in marked
+    # the changes wait in the outbox (on commit they are taken); matching takes them in one batch
+    assert demand.pk in pending("search", demand)
+    changes_consume(consumer_name="matching")
+    assert MatchRun.objects.filter(kind=MatchRun.Kind.DEMAND, demand=demand).count() == 1
 
 
 def test_still_needed_requires_a_reason(researcher, institution, dictionary):
@@ -223,9 +234,7 @@ def test_cancel_and_close_follow_the_lifecycle(researcher, institution, dictiona
 # --- revisions -------------------------------------------------------------------------------------------------
 
 
-def test_revising_an_open_demand_keeps_the_old_requirements(researcher, institution, dictionary, monkeypatch):
-    scheduled = []
-    monkeypatch.setattr(services.demands, "demand_schedule_matching", lambda *, demand_id: scheduled.append(demand_id))
+def test_revising_an_open_demand_keeps_the_old_requirements(researcher, institution, dictionary):
     demand = DemandFactory(institution=institution, category=dictionary.leaf)
     RequirementFactory(demand=demand, parameter=dictionary.pressure, value=40, entered_value="40", unit="MPa")
 
@@ -247,7 +256,7 @@ def test_revising_an_open_demand_keeps_the_old_requirements(researcher, institut
     assert revisions[0].snapshot["requirements"][0]["value"] == 40
     assert revisions[0].reason == "Higher pressure columns"
     assert revisions[1].snapshot["requirements"][0]["value"] == 50
-    assert scheduled == [demand.pk, demand.pk]
+    assert pending("matching", demand) == [demand.pk, demand.pk]
 
 
 def test_a_bad_revision_changes_nothing(researcher, institution, dictionary):
@@ -287,7 +296,7 @@ def test_expiry_task_expires_overdue_open_demands_and_tells_the_owner_once(insti
     assert overdue.expired_at is not None
     assert due_today.status == Demand.Status.OPEN
     assert draft.status == Demand.Status.DRAFT
-    notifications = Notification.objects.filter(kind=Notification.Kind.DEMAND_EXPIRED)
+    notifications = Notification.objects.filter(kind="demand_expired")
     assert [(n.user_id, n.dedupe_key) for n in notifications] == [
         (overdue.posted_by_id, f"demand-expired:{overdue.pk}")
     ]
@@ -425,10 +434,8 @@ def test_expiry_notice_is_in_the_owners_language(institution):
 
 
 def test_every_demand_write_marks_it_for_indexing(researcher, institution, dictionary):
-    from search.models import SearchOutbox
-
     def marks(demand):
-        return SearchOutbox.objects.filter(kind="demands", object_id=demand.pk).count()
+        return len(pending("search", demand))
 
     demand = create(researcher, institution, dictionary)
     seen = [marks(demand)]

@@ -318,7 +318,7 @@ def test_quote_and_award_on_the_demand_page(client, institution, researcher, man
     assert client.get(reverse("procurement:demand-detail", args=[demand.pk])).context["quotes"] == []
     client.force_login(researcher)
     assert client.get(reverse("procurement:demand-detail", args=[demand.pk])).context["quotes"] == [quote]
-    client.post(reverse("procurement:demand-award", args=[demand.pk]), {"quote": quote.pk})
+    client.post(reverse("procurement:demand-award", args=[demand.pk]), {"quote": quote.pk, "confirmed": "yes"})
     demand.refresh_from_db()
     assert demand.status == Demand.Status.AWARDED
 
@@ -342,7 +342,7 @@ def test_only_the_buyer_awards_and_only_the_maker_withdraws_on_pages(
     client.force_login(member_of(InstitutionFactory()))
     assert client.post(reverse("procurement:quote-withdraw", args=[quote.pk])).status_code == 404
     client.force_login(maker)
-    client.post(reverse("procurement:quote-withdraw", args=[quote.pk]))
+    client.post(reverse("procurement:quote-withdraw", args=[quote.pk]), {"confirmed": "yes"})
     quote.refresh_from_db()
     demand.refresh_from_db()
     assert quote.status == Quote.Status.WITHDRAWN

@@ -1,13 +1,16 @@
-"""Helpers for search tests: rows from the shared factories, indexed through the outbox like real writes."""
+"""Helpers for search tests: rows from the shared factories, indexed through the change outbox like real writes."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from search.services import index_mark, outbox_sync
+from changes.services import change_record
+from search.services import search_sync
+
+ENTITY = {"products": "product", "demands": "demand"}
 
 
 def index_now(kind: str, *rows: Any) -> None:
-    """Mark ``rows`` as changed and run the sync, as a committed service call followed by the task would."""
-    index_mark(kind=kind, ids=[row.pk for row in rows])
-    outbox_sync()
+    """Record ``rows`` as changed and let search take them, as a committed service call followed by the task would."""
+    change_record(entity=ENTITY[kind], ids=[row.pk for row in rows])
+    search_sync()

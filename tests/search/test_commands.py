@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from catalog.models import Product
+from changes.services import change_record
 from search.models import SearchEntry
-from search.services import index_mark
 from tests.factories import DemandFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,9 +24,9 @@ def run(*args: str) -> str:
 def test_status_shows_pending_counts_and_index_differences():
     # given: two published products, one indexed, one only marked
     indexed, waiting = ProductFactory(), ProductFactory()
-    index_mark(kind="products", ids=[indexed.pk])
+    change_record(entity="product", ids=[indexed.pk])
     run("sync")
-    index_mark(kind="products", ids=[waiting.pk])
+    change_record(entity="product", ids=[waiting.pk])
     # when
     output = run("status")
     # then
@@ -38,8 +38,8 @@ def test_status_shows_pending_counts_and_index_differences():
 
 def test_sync_indexes_pending_rows():
     product = ProductFactory()
-    index_mark(kind="products", ids=[product.pk])
-    assert "indexed 1 outbox rows" in run("sync")
+    change_record(entity="product", ids=[product.pk])
+    assert "indexed 1 changes" in run("sync")
     assert SearchEntry.objects.filter(object_id=product.pk).exists()
 
 

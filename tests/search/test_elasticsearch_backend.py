@@ -12,6 +12,7 @@ from unittest import mock
 import pytest
 from django.conf import settings as django_settings
 
+from catalog.search import product_documents
 from search.backends import SearchUnavailable, get_backend
 from search.backends.elasticsearch import (
     ElasticsearchBackend,
@@ -20,7 +21,6 @@ from search.backends.elasticsearch import (
     parse_response,
 )
 from search.backends.es_index import document_body, index_definition
-from search.documents import product_documents
 from search.selectors import SearchQuery
 from tests.factories import ProductFactory, SpecificationFactory
 

@@ -1,4 +1,5 @@
-"""The outbox: marking in the caller's transaction, idempotent claims, outages that lose nothing."""
+"""Search as a consumer of the change outbox: changes recorded in the caller's transaction, idempotent claims,
+outages that lose nothing."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Product
+from changes.consume import changes_prune, changes_sweep
+from changes.models import ChangeDelivery
+from changes.registry import RetryLater
+from changes.services import change_record
 from search.backends import SearchUnavailable
 from search.backends.base import SearchBackend
-from search.models import SearchEntry, SearchOutbox
+from search.models import SearchEntry
 from search.selectors import SearchQuery, search
-from search.services import index_mark, outbox_prune, outbox_sync, search_index_rebuild
+from search.services import search_index_rebuild, search_sync
 from tests.factories import DemandFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,11 +49,26 @@ class BrokenBackend(SearchBackend):
         raise SearchUnavailable("connection refused")
 
 
+ENTITY = {"products": "product", "demands": "demand"}
+
+
+def deliveries():
+    return ChangeDelivery.objects.filter(consumer="search")
+
+
 def pending(kind: str | None = None) -> list[int]:
-    qs = SearchOutbox.objects.filter(indexed_at__isnull=True)
+    qs = deliveries().filter(done_at__isnull=True)
     if kind:
-        qs = qs.filter(kind=kind)
-    return sorted(qs.values_list("object_id", flat=True))
+        qs = qs.filter(change__entity=ENTITY[kind])
+    return sorted(qs.values_list("change__object_id", flat=True))
+
+
+def index_mark(*, kind: str, ids: list[int]) -> None:
+    change_record(entity=ENTITY[kind], ids=ids)
+
+
+def sweep() -> int:
+    return changes_sweep()["search"]
 
 
 def test_index_mark_records_pending_rows_in_the_callers_transaction():
@@ -68,12 +88,12 @@ def test_index_mark_rows_roll_back_with_the_callers_transaction():
     assert pending() == []
 
 
-def test_index_mark_rejects_an_unknown_kind():
-    with pytest.raises(ValueError):
-        index_mark(kind="organizations", ids=[1])
+def test_a_change_no_consumer_wants_is_not_recorded():
+    assert change_record(entity="organization", ids=[1]) == 0
+    assert not ChangeDelivery.objects.exists()
 
 
-def test_index_mark_kicks_one_sync_after_commit_which_indexes(django_capture_on_commit_callbacks):
+def test_recorded_changes_kick_each_consumer_once_after_commit_and_are_indexed(django_capture_on_commit_callbacks):
     # given
     product = ProductFactory(name_zh="流式细胞仪")
     demand = DemandFactory(title="流式细胞仪采购")
@@ -81,28 +101,24 @@ def test_index_mark_kicks_one_sync_after_commit_which_indexes(django_capture_on_
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
         index_mark(kind="products", ids=[product.pk])
         index_mark(kind="demands", ids=[demand.pk])
-    # then
-    assert len(callbacks) == 1
+    # then: one kick for search, one for matching
+    assert len(callbacks) == 2
     assert pending() == []
     assert search(SearchQuery(kind="products", text="流式细胞")).ids == [product.pk]
     assert search(SearchQuery(kind="demands", text="流式细胞")).ids == [demand.pk]
 
 
-def test_broker_down_does_not_fail_the_write_and_the_sweep_indexes_later(django_capture_on_commit_callbacks):
-    # given: queueing the task fails as it does when Redis is unreachable
+def test_broker_down_does_not_fail_the_write_and_the_sweep_indexes_later(
+    django_capture_on_commit_callbacks, unreachable_broker
+):
+    # given: the broker is unreachable (a real connection to a closed port)
     product = ProductFactory(name_zh="激光共聚焦显微镜")
-    with (
-        mock.patch("search.tasks.sync_pending.delay", side_effect=ConnectionRefusedError("redis down")),
-        django_capture_on_commit_callbacks(execute=True),
-        transaction.atomic(),
-    ):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         index_mark(kind="products", ids=[product.pk])
     # then: the write stands and the work is recorded
     assert pending("products") == [product.pk]
     # when: the periodic sweep runs
-    from search.tasks import sweep_pending
-
-    assert sweep_pending() == 1
+    assert sweep() == 1
     assert pending() == []
     assert search(SearchQuery(kind="products", text="共聚焦")).ids == [product.pk]
 
@@ -119,30 +135,28 @@ def test_backend_outage_keeps_product_and_demand_writes_and_work_pending_until_t
         with transaction.atomic():
             index_mark(kind="products", ids=[product.pk])
             index_mark(kind="demands", ids=[demand.pk])
-        with pytest.raises(SearchUnavailable):
-            outbox_sync()
+        with pytest.raises(RetryLater):
+            search_sync()
         # then: both rows are still pending, released for the next attempt, with the error kept
-        rows = SearchOutbox.objects.order_by("kind")
-        assert [(r.kind, r.indexed_at, r.claim_token, r.attempts) for r in rows] == [
-            ("demands", None, None, 1),
-            ("products", None, None, 1),
+        rows = deliveries().order_by("change__entity")
+        assert [(r.change.entity, r.done_at, r.claim_token, r.attempts) for r in rows] == [
+            ("demand", None, None, 1),
+            ("product", None, None, 1),
         ]
         assert all("connection refused" in r.last_error for r in rows)
         # and the sweep during the outage does not raise
-        from search.tasks import sweep_pending
-
-        assert sweep_pending() == 0
+        assert sweep() == 0
         assert len(pending()) == 2
         # searches fall back to the database, which the failed syncs kept fresh, and say so
         result = search(SearchQuery(kind="products", text="DSC"))
         assert result.degraded and result.backend == "database"
         assert result.ids == [product.pk]
     # when: the backend is back, a minute later
-    SearchOutbox.objects.update(claimed_until=timezone.now() - datetime.timedelta(seconds=1))
+    deliveries().update(claimed_until=timezone.now() - datetime.timedelta(seconds=1))
     healthy = mock.Mock(spec=SearchBackend)
     healthy.name = "elasticsearch"
     with mock.patch("search.backends.get_backend", return_value=healthy):
-        assert sweep_pending() == 2
+        assert sweep() == 2
     # then
     assert pending() == []
     indexed = {(c.args[0], tuple(c.args[1])) for c in healthy.index.call_args_list}
@@ -153,13 +167,13 @@ def test_sync_skips_rows_claimed_by_a_live_worker_and_reclaims_expired_leases():
     # given
     product = ProductFactory()
     index_mark(kind="products", ids=[product.pk])
-    SearchOutbox.objects.update(claimed_until=timezone.now() + datetime.timedelta(minutes=5))
+    deliveries().update(claimed_until=timezone.now() + datetime.timedelta(minutes=5))
     # when / then: a live claim is left alone
-    assert outbox_sync().rows == 0
+    assert search_sync().changes == 0
     assert pending() == [product.pk]
     # when the lease has run out (the worker died), the next sync takes it
-    SearchOutbox.objects.update(claimed_until=timezone.now() - datetime.timedelta(seconds=1))
-    assert outbox_sync().rows == 1
+    deliveries().update(claimed_until=timezone.now() - datetime.timedelta(seconds=1))
+    assert search_sync().changes == 1
     assert pending() == []
     assert SearchEntry.objects.filter(kind="products", object_id=product.pk).exists()
 
@@ -167,8 +181,8 @@ def test_sync_skips_rows_claimed_by_a_live_worker_and_reclaims_expired_leases():
 def test_sync_is_idempotent_when_run_twice():
     product = ProductFactory(name_zh="原子荧光光谱仪")
     index_mark(kind="products", ids=[product.pk])
-    first, second = outbox_sync(), outbox_sync()
-    assert (first.rows, second.rows) == (1, 0)
+    first, second = search_sync(), search_sync()
+    assert (first.changes, second.changes) == (1, 0)
     assert SearchEntry.objects.filter(kind="products").count() == 1
 
 
@@ -186,29 +200,31 @@ def test_a_mark_made_after_the_claim_stays_pending_for_the_next_sync():
 
     original_index = DatabaseBackend.index
     with mock.patch.object(DatabaseBackend, "index", index_and_change):
-        outbox_sync(max_batches=1)
+        search_sync(max_batches=1)
     # then: the second mark is still pending and the next sync indexes the new name
     assert pending() == [product.pk]
-    outbox_sync()
+    search_sync()
     assert search(SearchQuery(kind="products", text="拉曼")).ids == [product.pk]
 
 
 def test_sync_processes_many_rows_in_batches():
     rows = [ProductFactory(name_zh=f"天平 {i}") for i in range(7)]
     index_mark(kind="products", ids=[r.pk for r in rows])
-    report = outbox_sync(batch_size=3)
-    assert report.rows == 7
-    assert report.indexed == {"products": 7}
+    report = search_sync(batch_size=3)
+    assert (report.changes, report.batches) == (7, 3)
     assert search(SearchQuery(kind="products", text="天平")).total == 7
 
 
-def test_outbox_prune_deletes_only_old_indexed_rows():
+def test_outbox_prune_deletes_only_old_changes_every_consumer_took():
     product = ProductFactory()
     index_mark(kind="products", ids=[product.pk])
-    outbox_sync()
+    ChangeDelivery.objects.update(done_at=timezone.now())
     index_mark(kind="products", ids=[product.pk])
-    SearchOutbox.objects.filter(indexed_at__isnull=False).update(indexed_at=timezone.now() - datetime.timedelta(days=3))
-    assert outbox_prune() == 1
+    old = ChangeDelivery.objects.filter(done_at__isnull=False).values_list("change_id", flat=True)
+    from changes.models import Change
+
+    Change.objects.filter(pk__in=list(old)).update(created_at=timezone.now() - datetime.timedelta(days=3))
+    assert changes_prune() == 1
     assert pending() == [product.pk]
 
 
@@ -238,10 +254,10 @@ def test_while_the_backend_is_down_every_batch_still_reaches_the_database_index(
     rows = [ProductFactory(name_zh=f"粒度仪 {i}") for i in range(3)]
     index_mark(kind="products", ids=[r.pk for r in rows])
     # when: the sync runs in batches of one
-    with mock.patch("search.backends.get_backend", return_value=BrokenBackend()), pytest.raises(SearchUnavailable):
-        outbox_sync(batch_size=1)
+    with mock.patch("search.backends.get_backend", return_value=BrokenBackend()), pytest.raises(RetryLater):
+        search_sync(batch_size=1)
     # then: all three are searchable through the fallback, and all three stay pending for Elasticsearch
     assert SearchEntry.objects.filter(kind="products").count() == 3
     assert pending() == sorted(r.pk for r in rows)
     now = timezone.now()
-    assert all(r.claimed_until is not None and r.claimed_until > now for r in SearchOutbox.objects.all())
+    assert all(r.claimed_until is not None and r.claimed_until > now for r in deliveries())

@@ -7,11 +7,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from changes.registry import RetryLater
 from config.exceptions import ApplicationError
 from search.backends import SearchUnavailable, get_backend
 from search.documents import KINDS
 from search.selectors import outbox_status
-from search.services import outbox_sync, search_index_ensure, search_index_rebuild
+from search.services import search_index_ensure, search_index_rebuild, search_sync
 
 
 class Command(BaseCommand):
@@ -54,11 +55,11 @@ class Command(BaseCommand):
             elif action == "ensure":
                 self.ensure(options.get("kind") or list(KINDS), options["wait"])
             elif action == "sync":
-                report = outbox_sync()
-                self.stdout.write(f"indexed {report.rows} outbox rows {report.indexed}")
+                report = search_sync()
+                self.stdout.write(f"indexed {report.changes} changes in {report.batches} batches")
             else:
                 self.status()
-        except (ApplicationError, SearchUnavailable) as exc:
+        except (ApplicationError, SearchUnavailable, RetryLater) as exc:
             raise CommandError(str(exc)) from exc
 
     def rebuild(self, kinds: list[str], backend: str | None, cluster: bool) -> None:

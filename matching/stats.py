@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from catalog.models import Category, Parameter, Product
 from catalog.selectors import category_subtree_q
-from catalog.tabular import csv_text, neutralise_formula
+from catalog.tabular import csv_text, guard_cells
 from catalog.values import display_unit
 from matching.models import DemandMatchSummary, Match, MatchReport
 from procurement.models import Demand
@@ -92,13 +92,8 @@ def open_gap_map(*, category: Category | None = None, province: str | None = Non
     return gap_map_rows(gaps, Category.objects.in_bulk({category_id for category_id, _p in gaps}))
 
 
-def guard_row(cells: Iterable[Any]) -> list[Any]:
-    """Cells for a CSV or XLSX row: empty for None, and text a spreadsheet would run as a formula quoted."""
-    return ["" if cell is None else neutralise_formula(cell) for cell in cells]
-
-
 def gap_map_table(gap_map: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
-    """The gap map as a header and rows for CSV and XLSX, in the active language; text guarded against formulas."""
+    """The gap map as a header and rows for CSV and XLSX, in the active language (the writers guard formulas)."""
     header = [
         _("Category code"),
         _("Category"),
@@ -110,18 +105,16 @@ def gap_map_table(gap_map: list[dict[str, Any]]) -> tuple[list[str], list[list[A
         _("Largest gap"),
     ]
     rows = [
-        guard_row(
-            [
-                row["category"]["code"],
-                localized(row["category"]),
-                row["parameter"]["key"],
-                localized(row["parameter"]),
-                display_unit(row["unit"] or ""),
-                row["unmet_demands"],
-                row["median_gap"],
-                row["max_gap"],
-            ]
-        )
+        [
+            row["category"]["code"],
+            localized(row["category"]),
+            row["parameter"]["key"],
+            localized(row["parameter"]),
+            display_unit(row["unit"] or ""),
+            row["unmet_demands"],
+            row["median_gap"],
+            row["max_gap"],
+        ]
         for row in gap_map
     ]
     return header, rows
@@ -140,8 +133,7 @@ def gap_map_xlsx(gap_map: list[dict[str, Any]]) -> bytes:
     header, rows = gap_map_table(gap_map)
     sheet.append(header)
     for row in rows:
-        # An empty gap stays an empty cell, not an empty string.
-        sheet.append([None if cell == "" else cell for cell in row])
+        sheet.append(guard_cells(row))
     sheet.freeze_panes = "A2"
     for letter, width in zip("ABCDEFGH", (14, 28, 20, 28, 10, 16, 14, 14), strict=True):
         sheet.column_dimensions[letter].width = width
@@ -166,8 +158,11 @@ class Coverage:
 
 
 def coverage_now() -> Coverage:
-    """Open demands, how many have a domestic match, and the published products by origin (three queries)."""
-    open_demands = Demand.objects.filter(status=Demand.Status.OPEN)
+    """Open demands, how many have a domestic match, and the published products by origin (two queries)."""
+    demands = Demand.objects.filter(status=Demand.Status.OPEN).aggregate(
+        open=Count("id"),
+        matched=Count("id", filter=Q(Exists(Match.objects.filter(demand=OuterRef("pk"), is_near_miss=False)))),
+    )
     by_origin = dict(
         Product.objects.filter(status=Product.Status.PUBLISHED)
         .values("is_domestic")
@@ -176,10 +171,8 @@ def coverage_now() -> Coverage:
         .values_list("is_domestic", "n")
     )
     return Coverage(
-        demands_open=open_demands.count(),
-        demands_matched=open_demands.filter(
-            Exists(Match.objects.filter(demand=OuterRef("pk"), is_near_miss=False))
-        ).count(),
+        demands_open=demands["open"],
+        demands_matched=demands["matched"],
         products_domestic=by_origin.get(True, 0),
         products_imported=by_origin.get(False, 0),
     )

@@ -1,0 +1,108 @@
+"""The product documents search indexes, registered with search in ``CatalogConfig.ready``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from django.db.models import QuerySet
+
+from catalog.models import Category, Product
+from search.documents import SearchDocument
+from search.registry import DocumentSource, register_category_path, register_documents, register_facet_labels
+
+
+def _specifications(product: Product) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for spec in product.specifications.all():
+        key = spec.parameter.key
+        if spec.value is not None:
+            values[key] = spec.value
+        elif spec.value_min is not None or spec.value_max is not None:
+            values[key] = (spec.value_min, spec.value_max)
+        elif spec.value_text:
+            values[key] = spec.value_text
+        elif spec.value_bool is not None:
+            values[key] = spec.value_bool
+    return values
+
+
+def _searchable() -> QuerySet[Product]:
+    return Product.objects.filter(status=Product.Status.PUBLISHED)
+
+
+def product_documents(ids: Sequence[int]) -> list[SearchDocument]:
+    products = (
+        _searchable()
+        .filter(pk__in=list(ids))
+        .select_related("category", "manufacturer")
+        .prefetch_related("provinces_served", "specifications__parameter")
+        .order_by("id")
+    )
+    return [
+        SearchDocument(
+            kind="products",
+            id=p.pk,
+            title_zh=p.name_zh,
+            title_en=p.name_en,
+            model_number=p.model_number,
+            description_zh=p.description_zh,
+            description_en=p.description_en,
+            category_id=p.category_id,
+            category_path=p.category.path,
+            category_names=[p.category.name_zh, p.category.name_en],
+            organization_id=p.manufacturer_id,
+            organization_names=[p.manufacturer.name_zh, p.manufacturer.name_en],
+            is_domestic=p.is_domestic,
+            provinces=sorted(pr.code for pr in p.provinces_served.all()),
+            price_min=p.price_min,
+            price_max=p.price_max,
+            sort_date=p.published_at or p.created_at,
+            status=p.status,
+            specifications=_specifications(p),
+        )
+        for p in products
+    ]
+
+
+def _searchable_ids(by_category: bool) -> Iterator[int]:
+    order = ("category__path", "id") if by_category else ("id",)
+    return _searchable().order_by(*order).values_list("id", flat=True).iterator(chunk_size=5000)
+
+
+def _display_texts(ids: Sequence[int]) -> list[dict[str, Any]]:
+    rows = Product.objects.filter(pk__in=list(ids))
+    return [dict(row) for row in rows.values("id", "name_zh", "name_en", "description_zh", "description_en")]
+
+
+def _rows(ids: Sequence[int]) -> dict[int, Any]:
+    return Product.objects.select_related("category", "manufacturer").in_bulk(list(ids))
+
+
+def _category_labels(values: list[str]) -> dict[str, str]:
+    ids = [int(v) for v in values if v.isascii() and v.isdigit()]
+    return {str(c.pk): c.name for c in Category.objects.filter(pk__in=ids)}
+
+
+def _category_path(category_id: Any) -> str | None:
+    try:
+        pk = int(category_id)
+    except (TypeError, ValueError):
+        return None
+    return Category.objects.filter(pk=pk).values_list("path", flat=True).first()
+
+
+def register() -> None:
+    register_documents(
+        DocumentSource(
+            kind="products",
+            entity="product",
+            documents=product_documents,
+            searchable_ids=_searchable_ids,
+            searchable_count=lambda: _searchable().count(),
+            display_texts=_display_texts,
+            rows=_rows,
+        )
+    )
+    register_facet_labels("category", _category_labels)
+    register_category_path(_category_path)
