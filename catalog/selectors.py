@@ -123,16 +123,21 @@ def _manufacturer_ids(user: AnyUser) -> set[int]:
     return user_organization_ids(user, kind=Organization.Kind.MANUFACTURER)
 
 
-def product_unlisted_text_q(*, user: AnyUser, text: str) -> Q:
-    """Products the search index does not hold (drafts, withdrawn) whose names or model number hold every word,
-    among those the person may see (their manufacturers' own; staff: all). Their owners find them by keyword too."""
+def product_words_q(text: str) -> Q:
+    """Products whose names or model number hold every word of ``text`` (a database match, for rows the search
+    index does not hold)."""
     words = text.replace("\x00", "").split()
-    if not words or not user.is_authenticated:
+    if not words:
         return Q(pk__in=[])
-    q = ~Q(status=Product.Status.PUBLISHED) & product_visibility_q(user)
+    q = Q()
     for word in words[:10]:
         q &= Q(name_zh__icontains=word) | Q(name_en__icontains=word) | Q(model_number__icontains=word)
     return q
+
+
+def product_unlisted_q() -> Q:
+    """What the search index does not hold: products that are not published."""
+    return ~Q(status=Product.Status.PUBLISHED)
 
 
 @dataclass(frozen=True)

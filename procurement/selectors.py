@@ -76,24 +76,34 @@ def demand_filter(qs: QuerySet[Demand], filters: dict[str, Any], *, user: AnyUse
     if filters.get("mine"):
         qs = qs.filter(institution_id__in=demand_access(user).org_ids)
     if filters.get("q"):
+        # (The API's keyword list pages through the search interface itself, without this cap.)
         # Keyword search goes through the search interface (open demands only), rows come from the database;
         # the institution's own demands in other statuses (drafts first of all) match on their title here.
         ids = demand_search_ids(text=filters["q"], filters={})
-        qs = qs.filter(Q(pk__in=ids) | _unlisted_text_q(user=user, text=filters["q"]))
+        qs = qs.filter(Q(pk__in=ids) | (demand_unlisted_q(user=user) & demand_words_q(filters["q"])))
     return qs
 
 
-def _unlisted_text_q(*, user: AnyUser, text: str) -> Q:
+def demand_words_q(text: str) -> Q:
+    """Demands whose title or description holds every word of ``text`` (a database match, for rows the search
+    index does not hold)."""
     words = str(text).replace("\x00", "").split()
-    access = demand_access(user)
-    if not words or not (access.is_staff or access.org_ids):
+    if not words:
         return Q(pk__in=[])
-    q = ~Q(status=Demand.Status.OPEN)
-    if not access.is_staff:
-        q &= Q(institution_id__in=access.org_ids)
+    q = Q()
     for word in words[:10]:
         q &= Q(title__icontains=word) | Q(description__icontains=word)
     return q
+
+
+def demand_unlisted_q(*, user: AnyUser) -> Q:
+    """What the search index does not hold (demands that are not open) that keyword lists add for this person:
+    their institutions' own (drafts first of all); staff, all."""
+    access = demand_access(user)
+    if not (access.is_staff or access.org_ids):
+        return Q(pk__in=[])
+    q = ~Q(status=Demand.Status.OPEN)
+    return q if access.is_staff else q & Q(institution_id__in=access.org_ids)
 
 
 def demand_search_ids(*, text: str, filters: dict[str, Any]) -> list[int]:
