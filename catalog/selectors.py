@@ -110,9 +110,10 @@ def category_domestic_threshold(category: Category) -> Decimal:
 
 
 def parameter_list(*, category: Category | None = None) -> QuerySet[Parameter]:
+    """Every parameter, or a category's dictionary as ``category_parameters`` defines it (overridden keys once)."""
     qs = Parameter.objects.select_related("category")
     if category is not None:
-        qs = qs.filter(category__code__in=category_ancestor_codes(category))
+        qs = qs.filter(pk__in=[parameter.pk for parameter in category_parameters(category)])
     return qs.order_by("category__depth", "sort_order", "key")
 
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from catalog.models import Category, Product
+from catalog.selectors import category_ancestor_codes
 from changes.models import Change
 from changes.registry import register as register_consumer
 from matching import pools
@@ -118,9 +119,8 @@ def _rematch_moved_categories(changes: Sequence[Change], seen: set[int]) -> list
     for change in changes:
         if "path" not in change.fields or not change.category_path:
             continue  # a new name does not move a match
-        parts = change.category_path.split("/")[:-1]
         old_ancestors = list(
-            Category.objects.filter(path__in=["/".join(parts[: i + 1]) for i in range(len(parts))]).values_list(
+            Category.objects.filter(code__in=category_ancestor_codes(change.category_path)[:-1]).values_list(
                 "pk", flat=True
             )
         )

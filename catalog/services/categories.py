@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from catalog.models import Category
+from catalog.selectors import category_is_within, category_subtree_q
 from catalog.services.products import products_domestic_refresh
 from changes.services import change_record
 from config.exceptions import ApplicationError
@@ -99,14 +100,16 @@ def category_move(*, category: Category, parent: Category | None) -> Category:
     category = Category.objects.select_for_update().get(pk=category.pk)
     if parent is not None:
         parent = Category.objects.get(pk=parent.pk)
-        if parent.pk == category.pk or parent.path.startswith(category.path + "/"):
+        if category_is_within(parent, category):
             raise ApplicationError(_("A category cannot be moved under itself."), field="parent")
     if (parent.pk if parent is not None else None) == category.parent_id:
         return category  # already there
     old_path = category.path
     new_path = f"{parent.path}/{category.code}" if parent else category.code
     depth_shift = (parent.depth + 1 if parent else 0) - category.depth
-    descendants = list(Category.objects.select_for_update().filter(path__startswith=old_path + "/"))
+    descendants = list(
+        Category.objects.select_for_update().filter(category_subtree_q(category, prefix="")).exclude(pk=category.pk)
+    )
     category.parent = parent
     category.path = new_path
     category.depth += depth_shift

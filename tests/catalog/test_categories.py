@@ -196,3 +196,13 @@ def test_a_new_threshold_in_the_admin_re_derives_the_domestic_flags(client, staf
     assert response.status_code == 302
     product.refresh_from_db()
     assert product.is_domestic is False
+
+
+def test_one_dictionary_a_nearer_definition_of_a_key_wins_everywhere(api_client, tree):
+    a, a1, a11, _b, _product, _demand = tree
+    ParameterFactory(category=a, key="flow", unit="mL/min")
+    nearer = ParameterFactory(category=a1, key="flow", unit="µL/min")
+    only_root = ParameterFactory(category=a, key="pressure", unit="MPa")
+    assert selectors.category_dictionary(a11) == {"flow": nearer, "pressure": only_root}
+    listed = api_client.get("/api/v1/parameters/", {"category": a11.pk}).json()["results"]
+    assert sorted((row["key"], row["unit"]) for row in listed) == [("flow", "µL/min"), ("pressure", "MPa")]
