@@ -9,6 +9,8 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@localhost:5432/instruments
 # Tests marked `redis` talk to this real broker; database 15 keeps them apart from a development worker.
 TEST_REDIS_URL ?= redis://localhost:6379/15
+# The browser tests drive the system's Chromium (Debian's package); Playwright never downloads one.
+CHROMIUM ?= /usr/bin/chromium
 DEMO_PASSWORD ?= demo-pass-2026
 
 .PHONY: run setup install migrate messages seed serve test lint typecheck pytest worker beat makemessages bench clean
@@ -65,7 +67,11 @@ pytest: install messages
 	@redis-cli -u $(TEST_REDIS_URL) ping >/dev/null 2>&1 || { \
 	  echo "Redis is not answering at $(TEST_REDIS_URL). Start it with:"; \
 	  echo "  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no"; exit 1; }
-	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) DJANGO_TESTING=true $(BIN)/pytest $(PYTEST_ARGS)
+	@test -x "$(CHROMIUM)" || [ -n "$(PYTEST_ARGS)" ] || { \
+	  echo "Chromium is missing at $(CHROMIUM); the browser tests (tests/browser) drive it. Install it with:"; \
+	  echo "  apt-get install -y chromium"; exit 1; }
+	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) CHROMIUM_PATH=$(CHROMIUM) DJANGO_TESTING=true \
+	  $(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

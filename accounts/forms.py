@@ -18,6 +18,7 @@ from django_countries import countries
 
 from accounts.backends import login_wait_of
 from accounts.models import Membership, Organization, Province
+from accounts.passwords import password_rules
 from accounts.selectors import organization_join_choices, organization_join_search
 from config.exceptions import ApplicationError
 
@@ -154,7 +155,9 @@ class SignupForm(BootstrapFormMixin, OrganizationFieldsMixin):
     email = forms.EmailField(label=_("Email address"))
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
-    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password1 = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput, strip=False, help_text=password_rules()
+    )
     password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
     mode = forms.ChoiceField(
         label=_("Organization"),

@@ -12,6 +12,7 @@ from accounts.models import Organization, Province
 from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
 from catalog.selectors import ProductFilters
 from catalog.values import compatible_units, unit_choice_label
+from catalog.vocabulary import choice_label
 
 
 def style_fields(form: forms.Form, *, small: bool = False) -> None:
@@ -201,7 +202,7 @@ class SpecificationForm(forms.Form):
                 initial=f"{spec.value_max:g}" if spec and spec.value_max is not None else "",
             )
         elif parameter.value_type == Parameter.ValueType.CHOICE:
-            choices = [("", "—")] + [(c, c) for c in parameter.choices or []]
+            choices = [("", "—")] + [(c, choice_label(c)) for c in parameter.choices or []]
             self.fields[f"{key}__choice"] = forms.ChoiceField(
                 label=label, required=False, choices=choices, initial=spec.value_text if spec else ""
             )
@@ -282,9 +283,22 @@ class DocumentForm(forms.Form):
         super().__init__(*args, **kwargs)
         style_fields(self)
 
-    kind = forms.ChoiceField(label=_("Kind"), choices=ProductDocument.Kind.choices)
+    # Left as it comes, the file says what it is: an image is the product's image, a PDF its brochure.
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[("", _("From the file (an image, or a PDF brochure)")), *ProductDocument.Kind.choices],
+        required=False,
+    )
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     file = forms.FileField(label=_("File"), help_text=_("PDF up to 20 MB, or an image (PNG, JPEG, WebP) up to 5 MB."))
+
+
+class DocumentReplaceForm(forms.Form):
+    file = forms.FileField(label=_("New file"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_fields(self, small=True)
 
 
 class ImportForm(forms.Form):

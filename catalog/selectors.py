@@ -261,6 +261,13 @@ def product_get_for_manager(*, user: AnyUser, pk: int) -> Product | None:
     return _with_detail_relations(Product.objects.filter(manufacturer_id__in=_manufacturer_ids(user), pk=pk)).first()
 
 
+def product_document_get_for_manager(*, user: AnyUser, product: Product, pk: int) -> ProductDocument | None:
+    """A document of a product the user manages, or None."""
+    if product.manufacturer_id not in _manufacturer_ids(user):
+        return None
+    return ProductDocument.objects.select_related("product").filter(product=product, pk=pk).first()
+
+
 def user_manufacturers(*, user: AnyUser) -> QuerySet[Organization]:
     return Organization.objects.filter(pk__in=_manufacturer_ids(user)).order_by("name_zh")
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from catalog import values
 from catalog.values import BOOLEAN, CHOICE, NUMBER, RANGE, InvalidValue, ParameterLike
+from catalog.vocabulary import choice_label
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def display_value(parameter: ParameterLike, spec: Any) -> str:
     if kind == RANGE and spec.value_min is not None and spec.value_max is not None:
         return f"{spec.value_min:g}–{spec.value_max:g}{unit}"
     if kind == CHOICE:
-        return str(spec.value_text)
+        return choice_label(spec.value_text)
     if kind == BOOLEAN and spec.value_bool is not None:
         return _("Yes") if spec.value_bool else _("No")
     return ""

@@ -1,4 +1,5 @@
-"""Project middleware: answers while the database is down, and the Content-Security-Policy header."""
+"""Project middleware: answers while the database is down, the platform's own error pages while DEBUG is on
+(`make run`), and the Content-Security-Policy header."""
 
 from __future__ import annotations
 
@@ -7,16 +8,22 @@ import sys
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
+from django.urls import Resolver404, get_resolver
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.defaults import server_error as default_server_error
 
 logger = logging.getLogger(__name__)
 
 # Seconds a client is asked to wait before retrying while the database is unreachable.
 RETRY_AFTER_SECONDS = 30
+# Django answers these with its 400 and 403 pages (the platform's templates) whatever DEBUG says.
+HANDLED_BY_DJANGO = (PermissionDenied, BadRequest, SuspiciousOperation, MultiPartParserError)
 
 
 def _database_unavailable(error: BaseException) -> bool:
@@ -71,6 +78,40 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "server_error", "detail": _("Server error.")}, status=500)
     return default_server_error(request)
+
+
+class FriendlyErrorPagesMiddleware:
+    """With DEBUG on, answer a missing page or a crash with the platform's 404 and 500 pages, not Django's.
+
+    With DEBUG off Django already renders templates/404.html and `handler500`. The embedded platform (`make run`)
+    runs with DEBUG on and is what people first try, so it shows them the same pages in their language; the
+    traceback of a crash still goes to the console. DJANGO_DEBUG_ERROR_PAGES=true brings Django's technical pages
+    back for debugging.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    @staticmethod
+    def _active() -> bool:
+        return bool(settings.DEBUG) and not settings.DEBUG_ERROR_PAGES
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._active():
+            try:
+                get_resolver(getattr(request, "urlconf", None)).resolve(request.path_info)
+            except Resolver404 as exc:
+                return defaults.page_not_found(request, exc)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        # A database outage is left to DatabaseUnavailableMiddleware (a 503), which comes after this one.
+        if not self._active() or isinstance(exception, HANDLED_BY_DJANGO) or _database_unavailable(exception):
+            return None
+        if isinstance(exception, Http404):
+            return defaults.page_not_found(request, exception)
+        logging.getLogger("django.request").error("Internal Server Error: %s", request.path, exc_info=exception)
+        return server_error(request)
 
 
 class ContentSecurityPolicyMiddleware:

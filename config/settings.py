@@ -32,6 +32,8 @@ EMBEDDED_SECRET_KEY = "embedded-insecure-key-change-me-in-production-0123456789"
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=EMBEDDED_SECRET_KEY)
 if not DEBUG and SECRET_KEY == EMBEDDED_SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is False.")
+# With DEBUG on, missing pages and crashes still show the platform's own error pages; true shows Django's.
+DEBUG_ERROR_PAGES = env.bool("DJANGO_DEBUG_ERROR_PAGES", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # With DEBUG on, the platform's own 404 and 500 pages (see the middleware); a database outage stays a 503.
+    "config.middleware.FriendlyErrorPagesMiddleware",
     # Last, so it sees the exceptions of every view: a database outage is a 503, not a 500.
     "config.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -147,7 +151,7 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "accounts.passwords.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -159,6 +163,38 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+
+# Country names come from django-countries' translations, except where its Chinese catalog is wrong or names a
+# country by another's name (Samoa as American Samoa, Dominica as the Dominican Republic); these msgids are the
+# platform's own, with the Chinese in locale/.
+COUNTRIES_OVERRIDE = {
+    "AS": _("American Samoa"),
+    "AW": _("Aruba"),
+    "BA": _("Bosnia and Herzegovina"),
+    "BS": _("Bahamas"),
+    "BW": _("Botswana"),
+    "DM": _("Dominica"),
+    "GF": _("French Guiana"),
+    "GP": _("Guadeloupe"),
+    "HK": _("Hong Kong, China"),
+    "KG": _("Kyrgyzstan"),
+    "KM": _("Comoros"),
+    "LR": _("Liberia"),
+    "MK": _("North Macedonia"),
+    "ML": _("Mali"),
+    "MO": _("Macao, China"),
+    "NP": _("Nepal"),
+    "NR": _("Nauru"),
+    "PN": _("Pitcairn"),
+    "RE": _("Réunion"),
+    "SJ": _("Svalbard and Jan Mayen"),
+    "SR": _("Suriname"),
+    "TJ": _("Tajikistan"),
+    "TT": _("Trinidad and Tobago"),
+    "TW": _("Taiwan, China"),
+    "UM": _("United States Minor Outlying Islands"),
+    "WS": _("Samoa"),
+}
 
 # --- Static and media files -------------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -338,7 +374,9 @@ MATCHING_WEIGHTS = {
     "province": 0.10,
     "lead_time": 0.10,
 }
-SEARCH_STALE_AFTER = timedelta(minutes=5)
+# How long a consumer's claim on a batch of the change outbox lasts: a crashed worker's batch is taken again after
+# this (a live worker's batch stays locked however long its work takes).
+CHANGES_LEASE = timedelta(minutes=10)
 # Seconds the home page's platform figures (counts, top gaps, latest report) are cached; 0 computes them each time.
 HOME_CACHE_SECONDS = env.int("HOME_CACHE_SECONDS", default=60)
 

@@ -1,4 +1,4 @@
-"""Project-level views: the health check."""
+"""Project-level views: the favicon and the health check."""
 
 from __future__ import annotations
 
@@ -12,12 +12,20 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 from django.db import connection, connections
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from config.celery import app
 from search.backends import get_backend
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links; send them to the static icon."""
+    return redirect(static("favicon.ico"), permanent=True)
 
 
 def _timed(check: Any) -> dict[str, Any]:

@@ -5,7 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from config.exceptions import ApplicationError
@@ -232,6 +233,11 @@ class MatchReportQuerySet(models.QuerySet):
         return super().delete()
 
 
+# A report's title says the period it covers; marked here, translated when it is generated and when it is read.
+REPORT_TITLE = gettext_noop("Match report %(start)s to %(end)s")
+CORRECTION_TITLE = gettext_noop("Correction of the match report %(start)s to %(end)s")
+
+
 class MatchReport(models.Model):
     """A periodic publication of matches and gaps. Once published it is permanent; corrections supersede it."""
 
@@ -297,6 +303,17 @@ class MatchReport(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    def _generated_title(self) -> str:
+        template = CORRECTION_TITLE if self.supersedes_id else REPORT_TITLE
+        return gettext(template) % {"start": self.period_start.isoformat(), "end": self.period_end.isoformat()}
+
+    @property
+    def display_title(self) -> str:
+        """The title in the reader's language; a title someone wrote by hand is shown as written."""
+        with translation.override("zh-hans"):
+            generated_zh = self._generated_title()
+        return self._generated_title() if self.title == generated_zh else self.title
 
 
 class MatchReportEntry(models.Model):

@@ -13,23 +13,19 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from catalog.models import Category, Product
 from catalog.tabular import csv_bytes
 from config.exceptions import ApplicationError
 from matching import policies
-from matching.models import DemandMatchSummary, Match, MatchReport, MatchReportEntry
+from matching.models import CORRECTION_TITLE, REPORT_TITLE, DemandMatchSummary, Match, MatchReport, MatchReportEntry
 from matching.stats import GapValues, collect_gaps, gap_map_rows, gap_map_table, localized, names
 from procurement.models import Demand
 
 # How many of each demand's matches a report lists (and makes public).
 REPORT_TOP_N = 5
 SNAPSHOT_VERSION = 1
-# Titles are stored in both languages, so they are marked here and translated when a report is generated.
-REPORT_TITLE = gettext_noop("Match report %(start)s to %(end)s")
-CORRECTION_TITLE = gettext_noop("Correction of the match report %(start)s to %(end)s")
 
 
 def _bilingual(gettext_text: str, values: dict[str, Any]) -> dict[str, str]:

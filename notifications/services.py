@@ -177,9 +177,10 @@ def notify_each(notices: Sequence[Notice]) -> list[Notification]:
         ["notification"],
         batch_size=1000,
     )
-    for row in created:
-        if row.user.email_notifications and row.user.email:
-            enqueue_on_commit(tasks.send_email, row.pk)
+    to_email = [row.pk for row in created if row.user.email_notifications and row.user.email]
+    if to_email:
+        # One task for the whole call (a match run's news), each row emailed and marked on its own.
+        enqueue_on_commit(tasks.send_email, to_email)
     return created + extended
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization, Province
 from catalog.models import Category, Parameter, Product
 from catalog.values import compatible_units, unit_choice_label
+from catalog.vocabulary import choice_label
 from config.exceptions import ApplicationError
 from config.forms import IsoDateInput, MarksInvalidFields
 from procurement.models import Demand, SharedInstrument
@@ -161,7 +162,7 @@ class RequirementRowForm(MarksInvalidFields, forms.Form):
         self.fields["operator"].initial = default_operator(parameter)
         self.fields["unit"].choices = [(u, unit_choice_label(u)) for u in compatible_units(parameter.unit)]  # type: ignore[attr-defined]
         if parameter.value_type == Parameter.ValueType.CHOICE:
-            self.fields["choices"].choices = [(str(c), str(c)) for c in parameter.choices or []]  # type: ignore[attr-defined]
+            self.fields["choices"].choices = [(str(c), choice_label(c)) for c in parameter.choices or []]  # type: ignore[attr-defined]
         if parameter.value_type == Parameter.ValueType.BOOLEAN:
             self.fields["value"] = forms.ChoiceField(
                 label=_("Value"), required=False, choices=[("true", _("Yes")), ("false", _("No"))]

@@ -13,6 +13,12 @@ MAX_PAGE_SIZE = 100
 # Deep paging is refused: the Elasticsearch window ends at 10,000 hits and nobody reads that far.
 MAX_RESULT_WINDOW = 10_000
 KIND_LABELS = {"products": _("products"), "demands": _("demands")}
+# The lower bound an upper bound is compared with, as the error message names it (never the parameter's key).
+LOWER_BOUNDS = {
+    "price_min": _("the lowest price"),
+    "budget_min": _("the lowest budget"),
+    "deadline_after": _("the earliest deadline"),
+}
 FACET_TITLES = {
     "category": _("Category"),
     "domestic": _("Origin"),
@@ -31,7 +37,7 @@ def filter_errors(data: dict[str, Any]) -> dict[str, str]:
             errors[name] = str(_("This filter does not apply to %(kind)s.") % {"kind": KIND_LABELS[kind]})
     for low, high in (("price_min", "price_max"), ("budget_min", "budget_max"), ("deadline_after", "deadline_before")):
         if data.get(low) is not None and data.get(high) is not None and data[low] > data[high]:
-            errors[high] = str(_("Must not be less than %(field)s.") % {"field": low})
+            errors[high] = str(_("Must not be less than %(field)s.") % {"field": LOWER_BOUNDS[low]})
     page, page_size = data.get("page") or 1, data.get("page_size") or 20
     if page * page_size > MAX_RESULT_WINDOW:
         errors["page"] = str(_("Results beyond the first %(n)s cannot be paged to.") % {"n": MAX_RESULT_WINDOW})

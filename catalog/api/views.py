@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
@@ -105,6 +105,8 @@ class ProductViewSet(
             return s.ImportRequestSerializer
         if self.action == "documents":
             return s.DocumentUploadSerializer
+        if self.action == "document":
+            return s.DocumentReplaceSerializer
         return s.ProductSerializer
 
     def get_queryset(self) -> QuerySet[Product]:
@@ -216,6 +218,36 @@ class ProductViewSet(
         )
         body = s.ProductDocumentSerializer(document, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["PUT"],
+        request={"multipart/form-data": s.DocumentReplaceSerializer},
+        responses={200: s.ProductDocumentSerializer, **error_responses(400, 403, 404)},
+        description="Replace a document's file (its kind and title stay).",
+    )
+    @extend_schema(methods=["DELETE"], responses={204: None, **error_responses(403, 404)})
+    @action(
+        detail=True,
+        methods=["put", "delete"],
+        url_path=r"documents/(?P<document_id>[0-9]+)",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def document(self, request: Request, pk: str | None = None, document_id: str | None = None) -> Response:
+        product = self._managed()
+        found = selectors.product_document_get_for_manager(
+            user=acting_user(request), product=product, pk=int(document_id or 0)
+        )
+        if found is None:
+            raise NotFound
+        if request.method == "DELETE":
+            services.product_document_delete(document=found, user=acting_user(request))
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        serializer = s.DocumentReplaceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        replaced = services.product_document_replace(
+            document=found, user=acting_user(request), file=serializer.validated_data["file"]
+        )
+        return Response(s.ProductDocumentSerializer(replaced, context=self.get_serializer_context()).data)
 
     @extend_schema(
         request={"multipart/form-data": s.ImportRequestSerializer},

@@ -18,11 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Organization
 from accounts.policies import user_organization_ids
 from catalog.models import Category
-from catalog.selectors import category_parameters
+from catalog.selectors import category_dictionary, category_parameters
 from config.confirm import Confirmation, confirmation_page, is_confirmed
 from config.exceptions import ApplicationError
 from procurement import policies, selectors, services
 from procurement.forms import (
+    OPERATOR_LABELS,
     DemandFilterForm,
     DemandForm,
     QuoteForm,
@@ -344,6 +345,22 @@ def demand_revise(request: HttpRequest, pk: int) -> HttpResponse:
 # --- detail, quotes, award -----------------------------------------------------------------------------------------
 
 
+def _revisions_shown(demand: Demand) -> list[Any]:
+    """Earlier requirements with each parameter by its name and each operator in words (snapshots keep keys)."""
+    parameters = category_dictionary(demand.category)
+    revisions = list(selectors.demand_revisions(demand=demand))
+    for revision in revisions:
+        revision.rows = [  # type: ignore[attr-defined]
+            {
+                **row,
+                "name": getattr(parameters.get(row.get("parameter", "")), "name", row.get("parameter")),
+                "operator": OPERATOR_LABELS.get(row.get("operator", ""), row.get("operator", "")),
+            }
+            for row in (revision.snapshot or {}).get("requirements", [])
+        ]
+    return revisions
+
+
 def demand_detail_context(
     request: HttpRequest, demand: Demand, *, quote_form: QuoteForm | None = None
 ) -> dict[str, Any]:
@@ -357,7 +374,7 @@ def demand_detail_context(
     return {
         "demand": demand,
         "requirements": list(demand.requirements.all()),
-        "revisions": list(selectors.demand_revisions(demand=demand)),
+        "revisions": _revisions_shown(demand),
         "can_edit": access.can_edit(demand),
         "can_see_contact": access.can_see_contact(demand),
         "quotes": quotes,

@@ -68,7 +68,7 @@ def test_detail_of_imported_product_shows_domestic_alternatives_and_evaluations(
     response = client.get(reverse("catalog:product-detail", args=[imported.pk]))
     assert response.context["alternatives"] == [alternative]
     body = response.content.decode()
-    assert "60 MPa" in body and "Round robin test" in body and "pump (DE)" in body
+    assert "60 MPa" in body and "Round robin test" in body and "pump (Germany)" in body
 
 
 def test_drafts_are_404_for_others_and_visible_to_owner(client, lc):

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from catalog.models import Product
 from config.exceptions import ApplicationError
@@ -151,7 +151,7 @@ def test_report_pages_downloads_and_feed_are_public(client, published, matched):
     assert b"chart.umd.min.js" in detail.content
     assert b"report-charts" in detail.content
     listing = client.get(reverse("matching:report-list"))
-    assert published.title.encode() in listing.content
+    assert published.snapshot["title"]["en"].encode() in listing.content
 
     response = client.get(reverse("matching:report-csv", args=[published.pk]))
     assert response["Content-Type"].startswith("text/csv")
@@ -292,3 +292,28 @@ def test_spec_with_unknown_value_does_not_break_reports(scene):
     services.match_run_full_inline()
     start, end = period()
     assert reports.report_generate(period_start=start, period_end=end).demands_count == 1
+
+
+def test_report_titles_follow_the_readers_language(client, published, settings):
+    # given a published report (its stored title is Chinese)
+    start, end = published.period_start.isoformat(), published.period_end.isoformat()
+    assert published.title == f"匹配报告（{start} 至 {end}）"
+    # when the public list is read in English, then in Chinese
+    english = client.get(reverse("matching:report-list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    settings.LANGUAGE_CODE = "zh-hans"
+    chinese = client.get(reverse("matching:report-list")).content.decode()
+    # then each shows the title in its language, and the column is "report", not the catalog's "import report"
+    assert f"Match report {start} to {end}" in english and published.title not in english
+    assert published.title in chinese
+    assert "<th>报告</th>" in chinese and "导入报告" not in chinese
+
+
+def test_a_correction_is_titled_as_one_and_a_hand_written_title_is_kept(published, staff_user):
+    start, end = period()
+    correction = reports.report_generate(period_start=start, period_end=end, supersedes_id=published.pk)
+    with translation.override("en"):
+        assert correction.display_title == f"Correction of the match report {start} to {end}"
+    MatchReport.objects.filter(pk=correction.pk).update(title="2026 年第四季度匹配报告")
+    correction.refresh_from_db()
+    with translation.override("en"):
+        assert correction.display_title == "2026 年第四季度匹配报告"

@@ -145,6 +145,8 @@ def test_the_email_task_retries_transient_failures_with_backoff(monkeypatch):
 
     reader = UserFactory()
     (note,) = notify(users=[reader], kind=GREETING, params={"name": "Z"}, key="k")
+    (sent,) = notify(users=[UserFactory()], kind=GREETING, params={"name": "W"}, key="k")
+    Notification.objects.filter(pk=sent.pk).update(emailed_at=timezone.now())
     calls = []
 
     def retry(**kwargs):
@@ -155,10 +157,12 @@ def test_the_email_task_retries_transient_failures_with_backoff(monkeypatch):
     send_email.push_request(retries=3, is_eager=False)  # type: ignore[call-arg]
     try:
         with override_settings(EMAIL_BACKEND=FAILING), pytest.raises(Retry):
-            send_email.run(note.pk)
+            send_email.run([note.pk, sent.pk])
     finally:
         send_email.pop_request()
+    # only the row that failed is retried, after 8 minutes (the fourth attempt)
     assert calls[0]["countdown"] == 480
+    assert calls[0]["args"] == [[note.pk]]
     note.refresh_from_db()
     assert note.emailed_at is None and note.email_attempts == 1
 

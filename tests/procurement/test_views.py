@@ -1,7 +1,10 @@
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from catalog.models import Category, Parameter
 from procurement.models import Demand, Quote, SharedInstrument
 from search.services import search_index_objects
 from tests.factories import (
@@ -436,3 +439,26 @@ def test_demand_list_page_far_past_the_end_renders(client, db):
     # ?page= beyond a bigint offset used to reach PostgreSQL as an OFFSET it cannot hold
     response = client.get(reverse("procurement:demand-list"), {"page": "99999999999999999999"})
     assert response.status_code == 200
+
+
+def test_requirements_are_shown_by_name_with_option_names_not_keys(client, settings):
+    # given an open demand for a liquid chromatograph asking for an isocratic or binary pump
+    settings.LANGUAGE_CODE = "zh-hans"
+    lc = Category.objects.get(code="010501")
+    demand = DemandFactory(category=lc)
+    pump = Parameter.objects.get(category=lc, key="pump_type")
+    RequirementFactory(
+        demand=demand,
+        parameter=pump,
+        operator="in",
+        value=None,
+        value_choices=["isocratic", "binary"],
+        entered_value="isocratic, binary",
+        unit="",
+    )
+    # when its page is read in Chinese
+    html = client.get(reverse("procurement:demand-detail", args=[demand.pk])).content.decode()
+    text = re.sub(r"<[^>]+>", " ", html)
+    # then the parameter and its options have their Chinese names, and no dictionary key shows
+    assert "泵类型" in text and "等度泵, 二元泵" in text
+    assert "pump_type" not in text and "isocratic" not in text

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import re
 from unittest import mock
 
 import pytest
 
 from search.backends import SearchUnavailable
-from tests.factories import CategoryFactory, DemandFactory, ProductFactory
+from tests.factories import CategoryFactory, DemandFactory, ManufacturerFactory, ProductFactory
 from tests.search.factories import index_now
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +93,34 @@ def test_switching_kind_drops_filters_of_the_other_kind(client):
     response = client.get("/search/", {"q": "离心机", "kind": "demands", "manufacturer": 5, "is_domestic": "true"})
     assert response.status_code == 200
     assert f'data-id="{demand.pk}"' in response.content.decode()
+
+
+def test_english_results_show_english_names_where_they_exist(client):
+    # given a product and a maker with names in both languages, and a product with a Chinese name only
+    maker = ManufacturerFactory(name_zh="北京分析仪器厂", name_en="Beijing Analytical Instruments")
+    both = ProductFactory(name_zh="高效液相色谱仪", name_en="HPLC system", manufacturer=maker)
+    chinese_only = ProductFactory(name_zh="液相色谱仪专用版", name_en="", manufacturer=maker)
+    index_now("products", both, chinese_only)
+    # when an English reader searches
+    response = client.get("/search/", {"q": "液相色谱"}, HTTP_ACCEPT_LANGUAGE="en")
+    html = re.sub(r"</?mark>", "", response.content.decode())
+    # then the English names show, and a Chinese name only where there is no English one
+    assert "HPLC system" in html and "高效液相色谱仪" not in html
+    assert "Beijing Analytical Instruments" in html and "北京分析仪器厂" not in html
+    assert "液相色谱仪专用版" in html
+
+
+def test_chinese_results_lead_with_the_chinese_name(client, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    both = ProductFactory(name_zh="高效液相色谱仪", name_en="HPLC system")
+    index_now("products", both)
+    html = re.sub(r"</?mark>", "", client.get("/search/", {"q": "HPLC"}).content.decode())
+    assert html.index("高效液相色谱仪") < html.index("HPLC system")
+    assert '<div lang="en">' in html
+
+
+def test_an_inverted_price_range_names_the_other_bound_not_its_key(client):
+    response = client.get("/search/", {"q": "x", "price_min": "10", "price_max": "5"}, HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
+    assert "Must not be less than the lowest price." in html
+    assert "price_min" not in re.sub(r"<[^>]+>", " ", html)
