@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from notifications.email import notification_email_send, notification_email_sweep
+from notifications.email import notification_email_sweep, notification_emails_send
 
 logger = logging.getLogger(__name__)
 
@@ -17,23 +17,18 @@ TRANSIENT = (OSError,)
 
 @shared_task(name="notifications.send_email", bind=True, acks_late=True, max_retries=MAX_RETRIES)
 def send_email(self, notification_ids: list[int] | int) -> int:
-    """Email these notifications (one ``notify`` call's); those the mail server could not take are retried with
-    backoff. Returns how many were sent."""
+    """Email these notifications (one ``notify`` call's); those the mail server or the network refused are retried
+    with backoff. Returns how many were sent."""
     ids = [notification_ids] if isinstance(notification_ids, int) else list(notification_ids)
-    sent = 0
-    failed: list[int] = []
-    failure: Exception | None = None
-    for notification_id in ids:
-        try:
-            sent += notification_email_send(notification_id=notification_id)
-        except TRANSIENT as exc:
-            failed.append(notification_id)
-            failure = exc
-    if failure is not None and not self.request.is_eager:
+    outcome = notification_emails_send(notification_ids=ids)
+    transient = {pk: exc for pk, exc in outcome.failed.items() if isinstance(exc, TRANSIENT)}
+    if transient and not self.request.is_eager:
         # 1, 2, 4, 8, 16 minutes; the sweep covers anything beyond. Inline (embedded) mode has no delayed retry:
         # the failures are on the rows and the sweep retries them.
-        raise self.retry(args=[failed], exc=failure, countdown=60 * 2**self.request.retries)
-    return sent
+        raise self.retry(
+            args=[sorted(transient)], exc=next(iter(transient.values())), countdown=60 * 2**self.request.retries
+        )
+    return len(outcome.sent)
 
 
 @shared_task(name="notifications.sweep_email", acks_late=True)

@@ -188,6 +188,7 @@ def _pending_index_rows(platform: Platform) -> int:
     connection = psycopg2.connect(platform.database_url)
     try:
         with connection.cursor() as cursor:
+            # Changes the search consumer of the change outbox has not taken yet.
             cursor.execute("SELECT count(*) FROM changes_changedelivery WHERE consumer = 'search' AND done_at IS NULL")
             return cursor.fetchone()[0]
     finally:

@@ -7,6 +7,7 @@ import smtplib
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -23,11 +24,8 @@ from tests.notifications.conftest import FINDINGS, GREETING
 pytestmark = pytest.mark.django_db
 
 
-class FailingEmailBackend:
-    """An SMTP server that cannot be reached: the mail side lies outside the project."""
-
-    def __init__(self, *args, **kwargs):
-        pass
+class FailingEmailBackend(BaseEmailBackend):
+    """An SMTP server that refuses service: the mail side lies outside the project."""
 
     def send_messages(self, messages):
         raise smtplib.SMTPConnectError(421, "service not available")
