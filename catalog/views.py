@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Organization
-from accounts.selectors import user_memberships
-from catalog import importing, selectors, services
+from catalog import importing, policies, selectors, services
 from catalog.api.views import acting_user, file_response, template_response
 from catalog.forms import (
     DocumentForm,
@@ -102,10 +101,6 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for spec in product.specifications.all()
     ]
     alternatives = [] if product.is_domestic else selectors.product_domestic_alternatives(product=product)
-    can_evaluate = product.is_published and any(
-        m.organization.is_verified and m.organization.kind == Organization.Kind.INSTITUTION
-        for m in user_memberships(request.user)
-    )
     return render(
         request,
         "catalog/product_detail.html",
@@ -113,8 +108,8 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "product": product,
             "specifications": specifications,
             "alternatives": alternatives,
-            "can_manage": selectors.user_can_manage_product(request.user, product),
-            "can_evaluate": can_evaluate,
+            "can_manage": policies.can_manage_product(request.user, product),
+            "can_evaluate": policies.can_evaluate_product(request.user, product),
             "domestic_percent": round(float(product.domestic_content) * 100),
         },
     )

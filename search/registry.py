@@ -34,6 +34,9 @@ class DocumentSource:
 
 # Search's name as a consumer of the change outbox.
 CONSUMER = "search"
+# The outbox entity of a category that moved or was renamed (recorded by catalog): the change's category_path is
+# the path it had before, and every indexed row at or below that path is indexed again.
+CATEGORY_ENTITY = "category"
 
 _SOURCES: dict[str, DocumentSource] = {}
 _FACET_LABELS: dict[str, Callable[[list[str]], dict[str, str]]] = {}
@@ -58,7 +61,7 @@ def source_for_entity(entity: str) -> DocumentSource | None:
 
 
 def entities() -> list[str]:
-    return [s.entity for s in _SOURCES.values()]
+    return [*(s.entity for s in _SOURCES.values()), CATEGORY_ENTITY]
 
 
 def register_facet_labels(name: str, labels: Callable[[list[str]], dict[str, str]]) -> None:

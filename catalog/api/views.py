@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, cast
 
-from django.db.models import Case, IntegerField, Q, QuerySet, When
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -19,14 +20,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from catalog import importing, selectors, services
+from catalog import importing, policies, selectors, services
 from catalog.api import serializers as s
 from catalog.api.filters import ParameterFilterSet, ProductFilterSet
 from catalog.models import Category, Evaluation, Parameter, Product
+from config.api.pagination import PageNumberPagination
 from config.api.schema import RowReportSerializer, error_responses, report_or_error
 from search.selectors import SearchQuery, search
-
-MAX_SEARCH_IDS = 1000
 
 
 def acting_user(request: HttpRequest | Request) -> User:
@@ -112,25 +112,9 @@ class ProductViewSet(
     def get_queryset(self) -> QuerySet[Product]:
         return selectors.product_list(user=self.request.user, with_specifications=True)
 
-    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        queryset = super().filter_queryset(queryset)
-        text = self.request.query_params.get("q", "").strip()
-        if self.action == "list" and text:
-            filterset = ProductFilterSet(self.request.query_params, queryset=queryset)
-            filters = filterset.product_filters().as_search_filters() if filterset.is_valid() else {}
-            result = search(SearchQuery(kind="products", text=text, filters=filters, page=1, page_size=MAX_SEARCH_IDS))
-            # The index holds published products only; a maker's own drafts match on their names here, listed
-            # after the search results.
-            unlisted = selectors.product_unlisted_text_q(user=self.request.user, text=text)
-            queryset = queryset.filter(Q(pk__in=result.ids) | unlisted)
-            if result.ids:
-                whens = [When(pk=pk, then=pos) for pos, pk in enumerate(result.ids)]
-                queryset = queryset.order_by(Case(*whens, default=len(result.ids), output_field=IntegerField()), "id")
-        return queryset
-
     def _managed(self) -> Product:
         product = self.get_object()
-        if not selectors.user_can_manage_product(self.request.user, product):
+        if not policies.can_manage_product(self.request.user, product):
             raise PermissionDenied(_("Only members of the manufacturer can change this product."))
         return product
 
@@ -142,7 +126,26 @@ class ProductViewSet(
         parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="Keywords, through the search layer.")]
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+        text = request.query_params.get("q", "").strip()
+        if not text:
+            return super().list(request, *args, **kwargs)
+        # Keywords page through the search backend as the product pages do: its order, its total, no cap. The
+        # index holds published products; the person's own drafts and withdrawn products matching the words
+        # follow the hits (unless a status filter leaves only those, when the words are matched alone).
+        queryset = self.filter_queryset(self.get_queryset())
+        filters = ProductFilterSet(request.query_params, queryset=queryset).product_filters()
+        words = queryset.filter(selectors.product_words_q(text)).order_by("id")
+        if filters.status in (None, Product.Status.PUBLISHED):
+            query = SearchQuery(kind="products", text=text, filters=filters.as_search_filters())
+            rows = cast(PageNumberPagination, self.paginator).paginate_search(
+                request,
+                search=lambda page, size: search(replace(query, page=page, page_size=size)),
+                rows=queryset,
+                tail=words.filter(selectors.product_unlisted_q()),
+            )
+        else:
+            rows = self.paginate_queryset(words) or []
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
     @extend_schema(request=s.ProductWriteSerializer, responses={201: s.ProductSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -150,8 +153,6 @@ class ProductViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         manufacturer = data.pop("manufacturer")
-        if not selectors.user_manufacturers(user=request.user).filter(pk=manufacturer.pk).exists():
-            raise PermissionDenied(_("You can only add products for a manufacturer you belong to."))
         product = services.product_create(
             user=acting_user(request),
             manufacturer=manufacturer,
@@ -264,8 +265,6 @@ class ProductViewSet(
         serializer = s.ImportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if not selectors.user_manufacturers(user=request.user).filter(pk=data["manufacturer"].pk).exists():
-            raise PermissionDenied(_("You can only import products for a manufacturer you belong to."))
         upload = data["file"]
         report = importing.products_import(
             manufacturer=data["manufacturer"],

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.selectors import user_is_member
+from catalog import policies
 from catalog.models import Product, ProductDocument
 from catalog.services.products import product_changes_record
 from config.exceptions import ApplicationError
@@ -77,7 +77,7 @@ def _inferred_kind(file_type: FileType) -> str:
 
 
 def _require_member(user: User, product: Product, message: str) -> None:
-    if not (user.is_authenticated and user_is_member(user, product.manufacturer_id)):
+    if not policies.can_manage_product(user, product):
         raise PermissionDenied(message)
 
 
