@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import JoinRequest, Membership, Organization, User
-
-AnyUser = User | AnonymousUser
+from accounts.policies import AnyUser, organization_visibility_q
 
 
 def user_memberships(user: AnyUser) -> QuerySet[Membership]:
@@ -16,54 +14,9 @@ def user_memberships(user: AnyUser) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("organization", "organization__province")
 
 
-def user_organization_ids(user: AnyUser, *, kind: str | None = None) -> set[int]:
-    """Ids of the organizations the user belongs to (optionally of one kind). Cached on the user object."""
-    if not user.is_authenticated:
-        return set()
-    cache_attr = "_organization_ids_by_kind"
-    by_kind: dict[str, set[int]] | None = getattr(user, cache_attr, None)
-    if by_kind is None:
-        by_kind = {}
-        for org_id, org_kind in Membership.objects.filter(user=user).values_list(
-            "organization_id", "organization__kind"
-        ):
-            by_kind.setdefault(org_kind, set()).add(org_id)
-        setattr(user, cache_attr, by_kind)
-    if kind is None:
-        return set().union(*by_kind.values()) if by_kind else set()
-    return set(by_kind.get(kind, set()))
-
-
-def user_is_member(user: AnyUser, organization: Organization | int) -> bool:
-    org_id = organization if isinstance(organization, int) else organization.pk
-    return org_id in user_organization_ids(user)
-
-
-def user_is_org_admin(user: AnyUser, organization: Organization | int) -> bool:
-    if not user.is_authenticated:
-        return False
-    org_id = organization if isinstance(organization, int) else organization.pk
-    return Membership.objects.filter(user=user, organization_id=org_id, role=Membership.Role.ADMIN).exists()
-
-
-def user_is_verified_manufacturer(user: AnyUser) -> bool:
-    if not user.is_authenticated:
-        return False
-    return Membership.objects.filter(
-        user=user, organization__kind=Organization.Kind.MANUFACTURER, organization__is_verified=True
-    ).exists()
-
-
 def organization_list(*, user: AnyUser) -> QuerySet[Organization]:
     """Verified organizations for everyone; staff and members also see unverified ones they may act on."""
-    qs = Organization.objects.select_related("province", "verified_by")
-    if user.is_authenticated and user.is_staff:
-        return qs
-    visible = qs.filter(is_verified=True)
-    member_of = user_organization_ids(user)
-    if member_of:
-        visible = qs.filter(is_verified=True) | qs.filter(pk__in=member_of)
-    return visible.distinct()
+    return Organization.objects.select_related("province", "verified_by").filter(organization_visibility_q(user))
 
 
 def organization_admins(organization: Organization | int) -> QuerySet[User]:

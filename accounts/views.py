@@ -20,14 +20,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import forms, services
+from accounts import forms, policies, services
 from accounts.models import JoinRequest, Membership, Organization, User
 from accounts.selectors import (
     join_requests_for_admin,
     memberships_of_organizations,
     organization_join_search,
     organization_verification_queue,
-    user_is_org_admin,
     user_join_requests,
     user_memberships,
 )
@@ -49,7 +48,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not request.user.is_staff:
+        if not policies.is_staff(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -229,7 +228,7 @@ def organization_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
     organization = get_object_or_404(Organization, pk=pk)
-    if not user_is_org_admin(request.user, organization):
+    if not policies.can_edit_organization(request.user, organization):
         raise PermissionDenied
     form = forms.OrganizationEditForm(request.POST or None, organization=organization)
     if request.method == "POST" and form.is_valid():
@@ -324,8 +323,8 @@ def member_role(request: HttpRequest, pk: int) -> HttpResponse:
 def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
     membership = get_object_or_404(Membership.objects.select_related("user", "organization"), pk=pk)
     if not is_confirmed(request):
-        leaving = membership.user_id == request.user.pk
-        if not (leaving or user_is_org_admin(request.user, membership.organization_id)):
+        leaving = policies.can_leave(request.user, membership)
+        if not (leaving or policies.can_manage_members(request.user, membership.organization_id)):
             raise Http404
         organization = membership.organization.name
         if leaving:

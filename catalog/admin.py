@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
-from catalog.services.products import product_changes_record
-from catalog.tasks import refresh_domestic
-
-logger = logging.getLogger(__name__)
-
-
-def _queue_refresh_domestic(category_id: int) -> None:
-    try:
-        refresh_domestic.delay(category_id)
-    except Exception:  # a broker outage must not fail the saved change; `manage.py refresh_domestic` catches up
-        logger.exception("catalog: could not queue refresh_domestic for category %s", category_id)
+from catalog.selectors import category_is_within
+from catalog.services import CATEGORY_EDITABLE_FIELDS, category_move, category_update, products_delete
 
 
 class ParameterInline(admin.TabularInline):
@@ -30,23 +22,53 @@ class ParameterInline(admin.TabularInline):
     fields = ["key", "name_zh", "name_en", "unit", "value_type", "better", "min_value", "max_value", "sort_order"]
 
 
+class CategoryAdminForm(forms.ModelForm):
+    """The editable fields of a category, and where to move it; code, parent and path are never edited directly."""
+
+    move_under = forms.ModelChoiceField(
+        queryset=Category.objects.order_by("path"),
+        required=False,
+        label=_("Move under"),
+        help_text=_("Another category to move this one (with its whole subtree) under."),
+    )
+    move_to_top = forms.BooleanField(required=False, label=_("Move to the top level"))
+
+    class Meta:
+        model = Category
+        fields = list(CATEGORY_EDITABLE_FIELDS)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        target = data.get("move_under")
+        if target is not None and data.get("move_to_top"):
+            raise forms.ValidationError(_("Choose a new parent or the top level, not both."))
+        if target is not None and self.instance.pk and category_is_within(target, self.instance):
+            self.add_error("move_under", _("A category cannot be moved under itself."))
+        return data
+
+
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
+    form = CategoryAdminForm
     list_display = ["code", "name_zh", "name_en", "depth", "cpv_code", "hs_code", "domestic_threshold"]
     search_fields = ["code", "name_zh", "name_en"]
-    readonly_fields = ["path", "depth"]
+    readonly_fields = ["code", "parent", "path", "depth"]
+    fields = ["code", "parent", "path", "depth", *CATEGORY_EDITABLE_FIELDS, "move_under", "move_to_top"]
     inlines = [ParameterInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # New categories need a path; catalog.services.category_create derives it.
         return False
 
+    @transaction.atomic
     def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if "domestic_threshold" in form.changed_data:
-            # Products of the subtree may change sides; re-derive them once the new threshold is committed.
-            category_id = obj.pk
-            transaction.on_commit(lambda: _queue_refresh_domestic(category_id))
+        # Through the category services, so paths, the search index, the domestic flags and the matching pools
+        # follow; the form's own save would write the row alone.
+        category = category_update(category=obj, **{name: form.cleaned_data[name] for name in CATEGORY_EDITABLE_FIELDS})
+        target = form.cleaned_data.get("move_under")
+        if target is not None or form.cleaned_data.get("move_to_top"):
+            category = category_move(category=category, parent=target)
+        obj.refresh_from_db()
 
 
 @admin.register(Parameter)
@@ -79,22 +101,18 @@ class ProductAdmin(admin.ModelAdmin):
     inlines = [SpecificationInline]
 
     # Products change through catalog.services (dashboard, API, import) so derived fields, the search index and
-    # matching stay in step; the admin only looks, and deletes with the index told.
+    # matching stay in step; the admin only looks, and deletes through catalog.services.products_delete.
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @transaction.atomic
     def delete_model(self, request: HttpRequest, obj: Product) -> None:
-        product_changes_record(products=[obj])
-        super().delete_model(request, obj)
+        products_delete(product_ids=[obj.pk], user=request.user)  # type: ignore[arg-type]
 
-    @transaction.atomic
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
-        product_changes_record(products=queryset.select_related("category"))
-        super().delete_queryset(request, queryset)
+        products_delete(product_ids=list(queryset.values_list("pk", flat=True)), user=request.user)  # type: ignore[arg-type]
 
 
 @admin.register(ProductDocument)

@@ -288,9 +288,22 @@ class DocumentForm(forms.Form):
         super().__init__(*args, **kwargs)
         style_fields(self)
 
-    kind = forms.ChoiceField(label=_("Kind"), choices=ProductDocument.Kind.choices)
+    # Left as it comes, the file says what it is: an image is the product's image, a PDF its brochure.
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[("", _("From the file (an image, or a PDF brochure)")), *ProductDocument.Kind.choices],
+        required=False,
+    )
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     file = forms.FileField(label=_("File"), help_text=_("PDF up to 20 MB, or an image (PNG, JPEG, WebP) up to 5 MB."))
+
+
+class DocumentReplaceForm(forms.Form):
+    file = forms.FileField(label=_("New file"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_fields(self, small=True)
 
 
 class ImportForm(forms.Form):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -65,11 +65,6 @@ def product_documents(ids: Sequence[int]) -> list[SearchDocument]:
     ]
 
 
-def _searchable_ids(by_category: bool) -> Iterator[int]:
-    order = ("category__path", "id") if by_category else ("id",)
-    return _searchable().order_by(*order).values_list("id", flat=True).iterator(chunk_size=5000)
-
-
 def _display_texts(ids: Sequence[int]) -> list[dict[str, Any]]:
     rows = Product.objects.filter(pk__in=list(ids))
     return [dict(row) for row in rows.values("id", "name_zh", "name_en", "description_zh", "description_en")]
@@ -98,8 +93,7 @@ def register() -> None:
             kind="products",
             entity="product",
             documents=product_documents,
-            searchable_ids=_searchable_ids,
-            searchable_count=lambda: _searchable().count(),
+            searchable=_searchable,
             display_texts=_display_texts,
             rows=_rows,
         )

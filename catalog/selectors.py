@@ -6,15 +6,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
 
 from accounts.models import Organization, User
-from accounts.selectors import user_organization_ids
+from accounts.policies import user_organization_ids
 from catalog.comparison import SpecValue, compare
 from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
+from catalog.policies import product_visibility_q
 
 AnyUser = User | AnonymousUser
 
@@ -46,18 +48,43 @@ def category_tree() -> list[CategoryNode]:
     return roots
 
 
-def category_subtree_q(category: Category, *, prefix: str = "category__") -> Q:
-    return Q(**{f"{prefix}path": category.path}) | Q(**{f"{prefix}path__startswith": category.path + "/"})
+def category_subtree_q(category: Category | int, *, prefix: str = "category__") -> Q:
+    """Rows whose category (reached through ``prefix``; "" for categories themselves) is ``category`` or below it.
+
+    The one definition of "a category and its subtree": ``path`` is the chain of codes from the root, kept by
+    ``catalog.services.categories`` alone.
+    """
+    if isinstance(category, Category):
+        path = category.path
+    else:
+        # An id that names no category matches nothing (no path is "-").
+        path = Category.objects.filter(pk=category).values_list("path", flat=True).first() or "-"
+    return Q(**{f"{prefix}path": path}) | Q(**{f"{prefix}path__startswith": path + "/"})
 
 
-def category_ancestor_codes(category: Category) -> list[str]:
-    return category.path.split("/")
+def category_is_within(category: Category, root: Category) -> bool:
+    """Whether ``category`` is ``root`` or lies in its subtree (no query)."""
+    return category.path == root.path or category.path.startswith(root.path + "/")
+
+
+def category_ancestor_codes(category: Category | str) -> list[str]:
+    """The codes from the root down to the category itself (a category or its path); no query."""
+    path = category.path if isinstance(category, Category) else category
+    return path.split("/")
+
+
+def category_ancestors(category: Category) -> list[Category]:
+    """The category and its ancestors, root first."""
+    codes = category_ancestor_codes(category)
+    by_code = {c.code: c for c in Category.objects.filter(code__in=codes)}
+    return [by_code[code] for code in codes if code in by_code]
 
 
 def category_parameters(category: Category) -> list[Parameter]:
     """The category's specification dictionary including its ancestors' entries (root first).
 
-    A key defined again lower in the tree overrides the ancestor's definition.
+    A key defined again lower in the tree overrides the ancestor's definition. The one source of the inherited
+    dictionary: forms, services, the import and the demand pages all read it here.
     """
     parameters = Parameter.objects.filter(category__code__in=category_ancestor_codes(category)).select_related(
         "category"
@@ -68,10 +95,25 @@ def category_parameters(category: Category) -> list[Parameter]:
     return list(by_key.values())
 
 
+def category_dictionary(category: Category) -> dict[str, Parameter]:
+    """``category_parameters`` by key."""
+    return {parameter.key: parameter for parameter in category_parameters(category)}
+
+
+def category_domestic_threshold(category: Category) -> Decimal:
+    """The domestic-content threshold in force for the category: the nearest one set on it or an ancestor, else
+    the platform's ``DOMESTIC_CONTENT_THRESHOLD``."""
+    for node in reversed(category_ancestors(category)):
+        if node.domestic_threshold is not None:
+            return Decimal(str(node.domestic_threshold))
+    return Decimal(str(settings.DOMESTIC_CONTENT_THRESHOLD))
+
+
 def parameter_list(*, category: Category | None = None) -> QuerySet[Parameter]:
+    """Every parameter, or a category's dictionary as ``category_parameters`` defines it (overridden keys once)."""
     qs = Parameter.objects.select_related("category")
     if category is not None:
-        qs = qs.filter(category__code__in=category_ancestor_codes(category))
+        qs = qs.filter(pk__in=[parameter.pk for parameter in category_parameters(category)])
     return qs.order_by("category__depth", "sort_order", "key")
 
 
@@ -82,36 +124,21 @@ def _manufacturer_ids(user: AnyUser) -> set[int]:
     return user_organization_ids(user, kind=Organization.Kind.MANUFACTURER)
 
 
-def product_visibility_q(user: AnyUser) -> Q:
-    """Everyone sees published products; members of a manufacturer also see its drafts and withdrawn ones."""
-    if user.is_authenticated and user.is_staff:
-        return Q()
-    visible = Q(status=Product.Status.PUBLISHED)
-    own = _manufacturer_ids(user)
-    if own:
-        visible |= Q(manufacturer_id__in=own)
-    return visible
-
-
-def product_unlisted_text_q(*, user: AnyUser, text: str) -> Q:
-    """Products the search index does not hold (drafts, withdrawn) whose names or model number hold every word,
-    among those the person manages (staff: all). Their owners find them by keyword too."""
+def product_words_q(text: str) -> Q:
+    """Products whose names or model number hold every word of ``text`` (a database match, for rows the search
+    index does not hold)."""
     words = text.replace("\x00", "").split()
-    if not words or not user.is_authenticated:
+    if not words:
         return Q(pk__in=[])
-    q = ~Q(status=Product.Status.PUBLISHED)
-    if not user.is_staff:
-        own = _manufacturer_ids(user)
-        if not own:
-            return Q(pk__in=[])
-        q &= Q(manufacturer_id__in=own)
+    q = Q()
     for word in words[:10]:
         q &= Q(name_zh__icontains=word) | Q(name_en__icontains=word) | Q(model_number__icontains=word)
     return q
 
 
-def user_can_manage_product(user: AnyUser, product: Product) -> bool:
-    return product.manufacturer_id in _manufacturer_ids(user)
+def product_unlisted_q() -> Q:
+    """What the search index does not hold: products that are not published."""
+    return ~Q(status=Product.Status.PUBLISHED)
 
 
 @dataclass(frozen=True)
@@ -232,6 +259,13 @@ def user_product_categories(*, user: AnyUser) -> QuerySet[Category]:
 def product_get_for_manager(*, user: AnyUser, pk: int) -> Product | None:
     """A product the user may change, or None (pages answer 404 so others' drafts stay invisible)."""
     return _with_detail_relations(Product.objects.filter(manufacturer_id__in=_manufacturer_ids(user), pk=pk)).first()
+
+
+def product_document_get_for_manager(*, user: AnyUser, product: Product, pk: int) -> ProductDocument | None:
+    """A document of a product the user manages, or None."""
+    if product.manufacturer_id not in _manufacturer_ids(user):
+        return None
+    return ProductDocument.objects.select_related("product").filter(product=product, pk=pk).first()
 
 
 def user_manufacturers(*, user: AnyUser) -> QuerySet[Organization]:

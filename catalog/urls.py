@@ -15,6 +15,16 @@ urlpatterns = [
     path("dashboard/products/<int:pk>/publish/", views.product_publish, name="product-publish"),
     path("dashboard/products/<int:pk>/withdraw/", views.product_withdraw, name="product-withdraw"),
     path("dashboard/products/<int:pk>/documents/", views.product_documents, name="product-documents"),
+    path(
+        "dashboard/products/<int:pk>/documents/<int:document_pk>/replace/",
+        views.product_document_replace,
+        name="product-document-replace",
+    ),
+    path(
+        "dashboard/products/<int:pk>/documents/<int:document_pk>/delete/",
+        views.product_document_delete,
+        name="product-document-delete",
+    ),
     path("dashboard/specification-form/", views.specification_form, name="specification-form"),
     path("dashboard/import/", views.product_import, name="product-import"),
     path("dashboard/export/<int:pk>.<str:fmt>", views.product_export, name="product-export"),

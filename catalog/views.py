@@ -15,11 +15,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Organization
-from accounts.selectors import user_memberships
-from catalog import importing, selectors, services
+from catalog import importing, policies, selectors, services
 from catalog.api.views import acting_user, file_response, template_response
-from catalog.forms import DocumentForm, EvaluationForm, ImportForm, ProductFilterForm, ProductForm, SpecificationForm
-from catalog.models import Category, Product
+from catalog.forms import (
+    DocumentForm,
+    DocumentReplaceForm,
+    EvaluationForm,
+    ImportForm,
+    ProductFilterForm,
+    ProductForm,
+    SpecificationForm,
+)
+from catalog.models import Category, Product, ProductDocument
 from catalog.specvalues import display_value
 from catalog.values import display_unit
 from config.confirm import Confirmation, confirmation_page, is_confirmed
@@ -94,10 +101,6 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for spec in product.specifications.all()
     ]
     alternatives = [] if product.is_domestic else selectors.product_domestic_alternatives(product=product)
-    can_evaluate = product.is_published and any(
-        m.organization.is_verified and m.organization.kind == Organization.Kind.INSTITUTION
-        for m in user_memberships(request.user)
-    )
     return render(
         request,
         "catalog/product_detail.html",
@@ -105,8 +108,8 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "product": product,
             "specifications": specifications,
             "alternatives": alternatives,
-            "can_manage": selectors.user_can_manage_product(request.user, product),
-            "can_evaluate": can_evaluate,
+            "can_manage": policies.can_manage_product(request.user, product),
+            "can_evaluate": policies.can_evaluate_product(request.user, product),
             "domestic_percent": round(float(product.domestic_content) * 100),
         },
     )
@@ -298,8 +301,83 @@ def product_documents(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The document was uploaded."))
             return redirect("catalog:product-documents", pk=product.pk)
         except ApplicationError as exc:
-            form.add_error("file" if exc.field == "file" else None, exc.message)
-    return render(request, "catalog/product_documents.html", {"product": product, "form": form})
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    return _documents_page(request, product, form=form)
+
+
+def _documents_page(
+    request: HttpRequest,
+    product: Product,
+    *,
+    form: DocumentForm | None = None,
+    replacing: int | None = None,
+    replace_form: DocumentReplaceForm | None = None,
+) -> HttpResponse:
+    status = 400 if (form is not None and form.errors) or (replace_form is not None and replace_form.errors) else 200
+    return render(
+        request,
+        "catalog/product_documents.html",
+        {
+            "product": product,
+            "form": form or DocumentForm(),
+            "replacing": replacing,
+            "replace_form": replace_form or DocumentReplaceForm(),
+        },
+        status=status,
+    )
+
+
+def _managed_document(request: HttpRequest, product: Product, document_pk: int) -> ProductDocument:
+    document = selectors.product_document_get_for_manager(user=request.user, product=product, pk=document_pk)
+    if document is None:
+        raise Http404
+    return document
+
+
+@login_required
+@require_POST
+def product_document_replace(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
+    """A new file in place of a document's: its kind and title stay, the old file goes."""
+    product = _managed_product(request, pk)
+    document = _managed_document(request, product, document_pk)
+    form = DocumentReplaceForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.product_document_replace(
+                document=document, user=acting_user(request), file=form.cleaned_data["file"]
+            )
+        except ApplicationError as exc:
+            form.add_error("file", exc.message)
+        else:
+            messages.success(request, _("The document was replaced."))
+            return redirect("catalog:product-documents", pk=product.pk)
+    return _documents_page(request, product, replacing=document.pk, replace_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_document_delete(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
+    product = _managed_product(request, pk)
+    document = _managed_document(request, product, document_pk)
+    if not is_confirmed(request):
+        return confirmation_page(
+            request,
+            Confirmation(
+                title=_("Delete this document?"),
+                summary=_("“%(document)s” (%(kind)s) will be removed from %(product)s.")
+                % {
+                    "document": document.title or document.file.name.rsplit("/", 1)[-1],
+                    "kind": document.get_kind_display(),
+                    "product": f"{product.name} {product.model_number}",
+                },
+                consequences=[_("The file is deleted; buyers no longer see it on the product page.")],
+                button=_("Delete the document"),
+                cancel_url=reverse("catalog:product-documents", args=[product.pk]),
+            ),
+        )
+    services.product_document_delete(document=document, user=acting_user(request))
+    messages.success(request, _("The document was deleted."))
+    return redirect("catalog:product-documents", pk=product.pk)
 
 
 @login_required

@@ -29,7 +29,8 @@ RETENTION = datetime.timedelta(days=2)
 
 
 def _lease() -> datetime.timedelta:
-    return getattr(settings, "CHANGES_LEASE", datetime.timedelta(minutes=10))
+    lease: datetime.timedelta = settings.CHANGES_LEASE
+    return lease
 
 
 @dataclass

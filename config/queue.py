@@ -32,7 +32,7 @@ def enqueue_on_commit(task: Any, *args: Any, once: bool = False) -> None:
 
     ``once`` queues it a single time per transaction for the same arguments: a kick that takes all pending work.
     """
-    key = (task.name, args)
+    key = (task.name, repr(args))
     connection = transaction.get_connection()
     if once and connection.in_atomic_block:
         for _savepoints, func, _robust in connection.run_on_commit:

@@ -374,7 +374,9 @@ MATCHING_WEIGHTS = {
     "province": 0.10,
     "lead_time": 0.10,
 }
-SEARCH_STALE_AFTER = timedelta(minutes=5)
+# How long a consumer's claim on a batch of the change outbox lasts: a crashed worker's batch is taken again after
+# this (a live worker's batch stays locked however long its work takes).
+CHANGES_LEASE = timedelta(minutes=10)
 # Seconds the home page's platform figures (counts, top gaps, latest report) are cached; 0 computes them each time.
 HOME_CACHE_SECONDS = env.int("HOME_CACHE_SECONDS", default=60)
 

@@ -13,20 +13,19 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q
 from django.db.models.fields.json import KeyTransform
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import Organization, User
-from accounts.selectors import user_organization_ids
+from accounts.policies import user_organization_ids
 from catalog.models import Product
 from matching import stats
 from matching.models import Match, MatchReport
 from notifications.models import Notification
 from notifications.selectors import notification_list, notification_text, unread_notification_count
 from procurement.models import Demand
-from procurement.selectors import manufacturer_category_paths
+from procurement.selectors import manufacturer_category_codes
 
 CACHE_KEY = "home:figures:v1"
 TOP_GAPS = 5
@@ -176,9 +175,9 @@ def whats_new(*, user: User, since: datetime) -> WhatsNew:
             matched_at__gte=since,
         ).count()
     if user_organization_ids(user, kind=Organization.Kind.MANUFACTURER):
-        paths = manufacturer_category_paths(user=user)
-        if paths:
+        codes = manufacturer_category_codes(user=user)
+        if codes:
             news.new_demands = Demand.objects.filter(
-                Q(category__path__in=paths), status=Demand.Status.OPEN, opened_at__gte=since
+                category__code__in=codes, status=Demand.Status.OPEN, opened_at__gte=since
             ).count()
     return news

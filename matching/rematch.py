@@ -1,5 +1,6 @@
 """Matching as a consumer of the change outbox: changed products and demands are re-matched in batches, one run
-per category subtree a batch touches (a bulk import of N products is one run, not N).
+per category subtree a batch touches (a bulk import of N products is one run, not N); a moved category re-matches
+the open demands of the subtrees that lost or gained its products.
 
 Registered from ``MatchingConfig.ready``. The batch is marked done in the transaction that writes its matches,
 so a crash leaves both undone and a redelivered batch finds nothing left to do.
@@ -11,16 +12,19 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from catalog.models import Category, Product
+from catalog.selectors import category_ancestor_codes
 from changes.models import Change
 from changes.registry import register as register_consumer
 from matching import pools
 from matching.models import Match, MatchRun
 from matching.runs import match_run_demands
 from procurement.models import Demand
+from search.registry import CATEGORY_ENTITY
 
 CONSUMER = "matching"
 PRODUCT = "product"
 DEMAND = "demand"
+CATEGORY = CATEGORY_ENTITY
 # A bulk import of ten thousand products is one batch: claiming is cheap, and one batch means one run per subtree.
 BATCH_SIZE = 50_000
 # Changes that cannot move a match: a product's documents are shown, never scored.
@@ -67,6 +71,7 @@ def rematch_changes(changes: Sequence[Change]) -> list[MatchRun]:
 
     runs: list[MatchRun] = []
     seen: set[int] = set()
+    runs += _rematch_moved_categories([c for c in changes if c.entity == CATEGORY], seen)
     for category_id in sorted(by_category):
         ancestors = pools.ancestor_category_ids(category_id)
         # Every subtree holding these products is stale for the warm pools of incremental runs.
@@ -106,10 +111,40 @@ def rematch_changes(changes: Sequence[Change]) -> list[MatchRun]:
     return runs
 
 
+def _rematch_moved_categories(changes: Sequence[Change], seen: set[int]) -> list[MatchRun]:
+    """A moved category's products left the subtrees of its old ancestors and joined those of its new ones: their
+    pools are forgotten and their open demands re-matched (the moved subtree's own demands keep their candidates).
+    """
+    runs = []
+    for change in changes:
+        if "path" not in change.fields or not change.category_path:
+            continue  # a new name does not move a match
+        old_ancestors = list(
+            Category.objects.filter(code__in=category_ancestor_codes(change.category_path)[:-1]).values_list(
+                "pk", flat=True
+            )
+        )
+        new_ancestors = [pk for pk in pools.ancestor_category_ids(change.object_id) if pk != change.object_id]
+        stale = sorted({*old_ancestors, *new_ancestors})
+        pools.pool_invalidate(category_ids=stale)
+        affected = set(
+            Demand.objects.filter(status=Demand.Status.OPEN, category_id__in=stale).values_list("pk", flat=True)
+        )
+        affected -= seen
+        seen |= affected
+        if affected:
+            runs.append(
+                match_run_demands(
+                    demand_ids=sorted(affected), trigger=MatchRun.Trigger.PRODUCT_CHANGED, category_id=change.object_id
+                )
+            )
+    return runs
+
+
 def register() -> None:
     register_consumer(
         CONSUMER,
-        entities=(PRODUCT, DEMAND),
+        entities=(PRODUCT, DEMAND, CATEGORY),
         handle=rematch_changes,
         batch_size=BATCH_SIZE,
         atomic=True,

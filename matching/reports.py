@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -17,6 +18,7 @@ from accounts.models import User
 from catalog.models import Category, Product
 from catalog.tabular import csv_bytes
 from config.exceptions import ApplicationError
+from matching import policies
 from matching.models import CORRECTION_TITLE, REPORT_TITLE, DemandMatchSummary, Match, MatchReport, MatchReportEntry
 from matching.stats import GapValues, collect_gaps, gap_map_rows, gap_map_table, localized, names
 from procurement.models import Demand
@@ -169,6 +171,11 @@ def report_snapshot(
     return snapshot, entries
 
 
+def _require_manager(user: User | None) -> None:
+    if user is not None and not policies.can_manage_reports(user):
+        raise PermissionDenied(_("Only platform administrators manage match reports."))
+
+
 def report_generate(
     *,
     period_start: date,
@@ -177,7 +184,11 @@ def report_generate(
     supersedes_id: int | None = None,
     note: str = "",
 ) -> MatchReport:
-    """A draft report for the period, its content frozen now from the current matches."""
+    """A draft report for the period, its content frozen now from the current matches.
+
+    ``user`` None is the platform itself (the weekly task); a person must be allowed to manage reports.
+    """
+    _require_manager(user)
     if period_start > period_end:
         raise ApplicationError(_("The period must start before it ends."), field="period_start")
     if period_end > timezone.localdate():
@@ -220,8 +231,9 @@ def report_generate(
     return report
 
 
-def report_update(*, report_id: int, note: str) -> MatchReport:
+def report_update(*, report_id: int, note: str, user: User | None) -> MatchReport:
     """Reviewers annotate a draft; a published report refuses any change."""
+    _require_manager(user)
     with transaction.atomic():
         report = MatchReport.objects.select_for_update().get(pk=report_id)
         if report.is_published:
@@ -233,6 +245,7 @@ def report_update(*, report_id: int, note: str) -> MatchReport:
 
 def report_publish(*, report_id: int, user: User | None) -> MatchReport:
     """Publish a draft: from now on it is public and permanent."""
+    _require_manager(user)
     with transaction.atomic():
         report = MatchReport.objects.select_for_update().filter(pk=report_id).first()
         if report is None:
@@ -246,7 +259,8 @@ def report_publish(*, report_id: int, user: User | None) -> MatchReport:
     return report
 
 
-def report_delete_draft(*, report_id: int) -> None:
+def report_delete_draft(*, report_id: int, user: User | None) -> None:
+    _require_manager(user)
     with transaction.atomic():
         report = MatchReport.objects.select_for_update().get(pk=report_id)
         if report.is_published:

@@ -7,20 +7,19 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import translation
 
-from accounts.models import Organization, User
-from accounts.selectors import user_organization_ids
+from accounts.models import User
 from catalog.models import Product
-from matching import engine, pools, stats
+from catalog.selectors import category_subtree_q
+from matching import engine, policies, pools, stats
 from matching import scoring as s
 from matching.models import (
     DemandMatchSummary,
     Match,
     MatchReport,
-    MatchReportEntry,
     MatchRun,
 )
 from procurement.models import Demand, Requirement
@@ -35,31 +34,10 @@ PRODUCT_MATCHES_SHOWN = 50
 PRODUCT_NEAR_MISSES_SHOWN = 20
 
 
-def _published_pair() -> Exists:
-    return Exists(
-        MatchReportEntry.objects.filter(
-            report__status=MatchReport.Status.PUBLISHED,
-            demand_id=OuterRef("demand_id"),
-            product_id=OuterRef("product_id"),
-        )
-    )
-
-
-def match_visible_q(user: AnyUser) -> Q:
-    """The demand's institution and the product's manufacturer see their matches; a published pair is public."""
-    if user.is_authenticated and user.is_staff:
-        return Q()
-    q = Q(_published_pair(), is_near_miss=False)
-    org_ids = user_organization_ids(user)
-    if org_ids:
-        q |= Q(demand__institution_id__in=org_ids) | Q(product__manufacturer_id__in=org_ids)
-    return q
-
-
 def match_list(
     *, user: AnyUser, demand_id: int | None = None, product_id: int | None = None, near_miss: bool | None = None
 ) -> QuerySet[Match]:
-    qs = Match.objects.filter(match_visible_q(user)).select_related(
+    qs = Match.objects.filter(policies.match_visibility_q(user)).select_related(
         "demand", "demand__category", "product", "product__manufacturer", "product__category"
     )
     if demand_id is not None:
@@ -201,21 +179,15 @@ def _explain(match: Match, info: dict[int, RequirementInfo], weights: dict[str, 
     )
 
 
-def _can_see_demand(user: AnyUser, demand: Demand) -> bool:
-    if demand.status != Demand.Status.DRAFT:
-        return True
-    return bool(user.is_authenticated and (user.is_staff or demand.institution_id in user_organization_ids(user)))
-
-
 def demand_matches(*, user: AnyUser, demand_id: int, show_all: bool = False) -> DemandMatches:
     """A demand's ranked matches and near misses as ``user`` may see them, each with its explanation.
 
     ``show_all`` adds the full matches ranked below the kept ones, for those who see every match.
     """
     demand = Demand.objects.select_related("category", "delivery_province", "institution").filter(pk=demand_id).first()
-    if demand is None or not _can_see_demand(user, demand):
+    if demand is None or not policies.can_see_demand_matches(user, demand):
         raise Http404
-    sees_all = bool(user.is_authenticated and (user.is_staff or demand.institution_id in user_organization_ids(user)))
+    sees_all = policies.sees_all_matches_of(user, demand)
     rows = list(match_list(user=user, demand_id=demand.pk))
     info = requirement_info(demand_ids=[demand.pk])
     weights = engine.weights()
@@ -253,8 +225,7 @@ def matches_beyond_kept(*, demand: Demand, kept: int) -> list[RankedProduct]:
 
 def imported_references(*, demand: Demand) -> list[tuple[Product, s.PairScore]]:
     """Imported products that meet the demand: shown as the reference being replaced, never as matches."""
-    category_ids = pools.subtree_category_ids(demand.category_id)
-    imported = Q(status=Product.Status.PUBLISHED, is_domestic=False, category_id__in=category_ids)
+    imported = Q(status=Product.Status.PUBLISHED, is_domestic=False) & category_subtree_q(demand.category)
     ids = list(Product.objects.filter(imported).order_by("pk").values_list("pk", flat=True)[:REFERENCE_POOL_LIMIT])
     if not ids:
         return []
@@ -278,12 +249,7 @@ def product_matches(*, user: AnyUser, product_id: int) -> tuple[Product, list[Ex
     product = Product.objects.select_related("manufacturer").filter(pk=product_id).first()
     if product is None:
         raise Http404
-    if not (
-        user.is_authenticated
-        and (
-            user.is_staff or product.manufacturer_id in user_organization_ids(user, kind=Organization.Kind.MANUFACTURER)
-        )
-    ):
+    if not policies.can_see_product_matches(user, product):
         raise PermissionDenied
     base = Match.objects.filter(product=product, demand__status=Demand.Status.OPEN).select_related(
         "demand", "demand__category", "demand__delivery_province", "demand__institution"
@@ -313,16 +279,12 @@ def match_run_list() -> QuerySet[MatchRun]:
 def report_list(*, user: AnyUser) -> QuerySet[MatchReport]:
     """Published reports for everyone; drafts for staff."""
     qs = MatchReport.objects.select_related("supersedes", "created_by", "published_by").defer("snapshot")
-    if not (user.is_authenticated and user.is_staff):
-        qs = qs.filter(status=MatchReport.Status.PUBLISHED)
-    return qs.order_by("-period_end", "-id")
+    return qs.filter(policies.report_visibility_q(user)).order_by("-period_end", "-id")
 
 
 def report_get(*, user: AnyUser, pk: int) -> MatchReport:
     qs = MatchReport.objects.select_related("supersedes", "created_by", "published_by")
-    if not (user.is_authenticated and user.is_staff):
-        qs = qs.filter(status=MatchReport.Status.PUBLISHED)
-    report = qs.filter(pk=pk).first()
+    report = qs.filter(policies.report_visibility_q(user), pk=pk).first()
     if report is None:
         raise Http404
     return report

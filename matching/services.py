@@ -7,12 +7,13 @@ changes in the change outbox, and ``matching.rematch`` consumes them in batches.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from config.exceptions import ApplicationError
 from config.queue import enqueue
-from matching import tasks
+from matching import policies, tasks
 from matching.models import MatchRun
 from matching.runs import (
     FullRunPlan,
@@ -55,7 +56,12 @@ def match_run_start_full(
 def match_run_start(
     *, kind: str, demand_id: int | None = None, started_by: User | None = None, trigger: str = MatchRun.Trigger.STAFF
 ) -> MatchRun:
-    """What an administrator starts from the API: a full run (dispatched to workers) or one demand."""
+    """What an administrator starts from the pages or the API: a full run (dispatched to workers) or one demand.
+
+    ``started_by`` None is the platform itself; a person must be allowed to start runs.
+    """
+    if started_by is not None and not policies.can_start_match_run(started_by):
+        raise PermissionDenied(_("Only platform administrators start matching runs."))
     if kind == MatchRun.Kind.FULL:
         return match_run_start_full(trigger=trigger, started_by=started_by).run
     if kind == MatchRun.Kind.DEMAND:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from config.confirm import Confirmation, confirmation_page, is_confirmed
 from config.exceptions import ApplicationError
-from matching import reports, selectors, services
+from matching import policies, reports, selectors, services
 from matching.forms import ReportGenerateForm, ReportNoteForm
 from matching.models import MatchRun
 
@@ -67,7 +67,7 @@ def product_matches(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def report_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.report_list(user=request.user), 20).get_page(request.GET.get("page"))
-    form = ReportGenerateForm() if request.user.is_staff else None
+    form = ReportGenerateForm() if policies.can_manage_reports(request.user) else None
     return render(request, "matching/report_list.html", {"page": page, "form": form})
 
 
@@ -193,7 +193,7 @@ def report_note(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReportNoteForm(request.POST)
     if form.is_valid():
         try:
-            reports.report_update(report_id=pk, note=form.cleaned_data["note"])
+            reports.report_update(report_id=pk, note=form.cleaned_data["note"], user=request.user)  # type: ignore[arg-type]
             messages.success(request, _("Note saved."))
         except ApplicationError as exc:
             messages.error(request, exc.message)
@@ -239,7 +239,7 @@ def report_delete(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
     try:
-        reports.report_delete_draft(report_id=pk)
+        reports.report_delete_draft(report_id=pk, user=request.user)  # type: ignore[arg-type]
         messages.success(request, _("Draft deleted."))
     except ApplicationError as exc:
         messages.error(request, exc.message)

@@ -1,12 +1,14 @@
-"""Emailing a notification: sent once, marked only after the mail server took it, failures counted on the row."""
+"""Emailing notifications: each sent once, marked only after the mail server took it, failures counted on the row."""
 
 from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -24,49 +26,72 @@ SWEEP_GRACE = datetime.timedelta(minutes=2)
 SWEEP_HORIZON = datetime.timedelta(days=2)
 
 
-def notification_email_send(*, notification_id: int) -> bool:
-    """Email one notification to its reader, in their language. True when sent now.
+@dataclass
+class EmailOutcome:
+    sent: list[int] = field(default_factory=list)
+    # notification id -> the error the mail server (or the network) gave
+    failed: dict[int, Exception] = field(default_factory=dict)
 
-    The row is locked while sending (a second worker skips it) and ``emailed_at`` is set by a compare-and-set
-    only once the mail server accepted the message. A failure is logged, counted on the row and raised, so the
-    task can retry transient ones.
+
+def _message(notification: Notification) -> EmailMessage:
+    user = notification.user
+    title, body = notification_text(notification, language=reader_language(user))
+    link = f"{settings.SITE_URL}{notification.url}" if notification.url else ""
+    return EmailMessage(subject=title[:200], body="\n\n".join(p for p in (body, link) if p), to=[user.email])
+
+
+def notification_emails_send(*, notification_ids: Sequence[int]) -> EmailOutcome:
+    """Email these notifications to their readers, each in the reader's language, over one mail connection.
+
+    The rows are locked while sending (a second worker skips them) and ``emailed_at`` is set by a compare-and-set
+    only for the messages the mail server accepted. A failure is logged and counted on its row.
     """
+    outcome = EmailOutcome()
     with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+        rows = [
+            n
+            for n in Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("user")
-            .filter(pk=notification_id, emailed_at__isnull=True, email_attempts__lt=EMAIL_MAX_ATTEMPTS)
-            .first()
-        )
-        if notification is None:
-            return False
-        user = notification.user
-        if not (user.is_active and user.email_notifications and user.email):
-            return False
-        title, body = notification_text(notification, language=reader_language(user))
-        link = f"{settings.SITE_URL}{notification.url}" if notification.url else ""
+            .filter(pk__in=list(notification_ids), emailed_at__isnull=True, email_attempts__lt=EMAIL_MAX_ATTEMPTS)
+            .order_by("id")
+            if n.user.is_active and n.user.email_notifications and n.user.email
+        ]
+        if not rows:
+            return outcome
+        connection = get_connection()
         try:
-            send_mail(
-                subject=title[:200],
-                message="\n\n".join(part for part in (body, link) if part),
-                from_email=None,
-                recipient_list=[user.email],
-                fail_silently=False,
-            )
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"[:2000]
-            Notification.objects.filter(pk=notification.pk).update(
+            connection.open()
+        except Exception as exc:  # the mail server is unreachable: every row failed the same way
+            outcome.failed = {n.pk: exc for n in rows}
+        else:
+            try:
+                for notification in rows:
+                    try:
+                        connection.send_messages([_message(notification)])
+                    except Exception as exc:  # the mail side's errors are many; each is counted on its row
+                        outcome.failed[notification.pk] = exc
+                    else:
+                        outcome.sent.append(notification.pk)
+            finally:
+                connection.close()
+        Notification.objects.filter(pk__in=outcome.sent, emailed_at__isnull=True).update(
+            emailed_at=timezone.now(), email_attempts=F("email_attempts") + 1, email_error=""
+        )
+        for notification_id, cause in outcome.failed.items():
+            error = f"{type(cause).__name__}: {cause}"[:2000]
+            Notification.objects.filter(pk=notification_id).update(
                 email_attempts=F("email_attempts") + 1, email_error=error
             )
-            logger.warning("notifications: email of notification %s failed: %s", notification.pk, error)
-            # Raised after the block, so the failure count commits and the caller decides on a retry.
-            failure = exc
-        else:
-            Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
-                emailed_at=timezone.now(), email_attempts=F("email_attempts") + 1, email_error=""
-            )
-            return True
-    raise failure
+            logger.warning("notifications: email of notification %s failed: %s", notification_id, error)
+    return outcome
+
+
+def notification_email_send(*, notification_id: int) -> bool:
+    """Email one notification; True when sent now. A failure is counted on the row and raised."""
+    outcome = notification_emails_send(notification_ids=[notification_id])
+    if notification_id in outcome.failed:
+        raise outcome.failed[notification_id]
+    return notification_id in outcome.sent
 
 
 def notification_email_pending_ids(*, limit: int = 500) -> list[int]:
@@ -87,11 +112,5 @@ def notification_email_pending_ids(*, limit: int = 500) -> list[int]:
 
 
 def notification_email_sweep() -> int:
-    """Send what lost or failed tasks left; returns how many were sent. One failure does not stop the others."""
-    sent = 0
-    for notification_id in notification_email_pending_ids():
-        try:
-            sent += notification_email_send(notification_id=notification_id)
-        except Exception:  # counted and logged on the row; the next sweep tries again
-            continue
-    return sent
+    """Send what lost or failed tasks left; returns how many were sent (failures wait for the next sweep)."""
+    return len(notification_emails_send(notification_ids=notification_email_pending_ids()).sent)

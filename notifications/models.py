@@ -50,13 +50,12 @@ class Notification(models.Model):
 
 
 class NotificationEvent(models.Model):
-    """One piece of news a person has heard (``key``), and the notification that told them: nobody hears it twice."""
+    """One piece of news a person has heard (``key``): nobody hears it twice."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE)
     key = models.CharField(_("key"), max_length=200)
-    notification = models.ForeignKey(
-        Notification, verbose_name=_("notification"), on_delete=models.CASCADE, null=True, related_name="events"
-    )
+    # The ``notify`` call that claimed it: that call tells the person, a concurrent one with the same news does not.
+    claim = models.UUIDField(_("claim"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -9,6 +9,7 @@ reader's language when read or emailed.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,18 +94,15 @@ def notify_each(notices: Sequence[Notice]) -> list[Notification]:
                 wanted.setdefault((user.pk, _short(item.key)), (notice, user, item))
     if not wanted:
         return []
-    # Claim the news: a row per (person, key). A concurrent caller with the same news waits on the unique index
-    # and then inserts nothing, so only rows claimed here still have no notification.
+    # Claim the news: a row per (person, key), marked with this call's token. A concurrent caller with the same
+    # news waits on the unique index and then inserts nothing, so the rows with our token are the news to tell.
+    claim = uuid.uuid4()
     NotificationEvent.objects.bulk_create(
-        [NotificationEvent(user_id=user_id, key=key) for user_id, key in wanted],
+        [NotificationEvent(user_id=user_id, key=key, claim=claim) for user_id, key in wanted],
         ignore_conflicts=True,
         batch_size=2000,
     )
-    claimed = NotificationEvent.objects.filter(
-        user_id__in={user_id for user_id, _key in wanted},
-        key__in={key for _user_id, key in wanted},
-        notification__isnull=True,
-    ).values_list("id", "user_id", "key")
+    claimed = NotificationEvent.objects.filter(claim=claim).values_list("id", "user_id", "key")
     # (notice index, user id) -> [(event id, news)]
     fresh: dict[tuple[int, int], list[tuple[int, News]]] = {}
     users: dict[int, Any] = {}
@@ -133,11 +131,9 @@ def notify_each(notices: Sequence[Notice]) -> list[Notification]:
             open_rows[(row.user_id, row.group_key)] = row
     created: list[Notification] = []
     extended: list[Notification] = []
-    links: list[tuple[Notification, list[int]]] = []
     now = timezone.now()
     for (i, user_id), events in fresh.items():
         notice, user = notices[i], users[user_id]
-        event_ids = [event_id for event_id, _item in events]
         if notice.group:
             items = [dict(item.params) for _event_id, item in events]
             folding = open_rows.get((user_id, notice.group))
@@ -147,7 +143,6 @@ def notify_each(notices: Sequence[Notice]) -> list[Notification]:
                 folding.title, folding.body = _render_for(user, notice.kind, params, folding.count)
                 if folding.pk is not None:  # else created by this call, and saved below with the new items
                     extended.append(folding)
-                links.append((folding, event_ids))
                 continue
             params = {**notice.params, "items": items[:MAX_ITEMS]}
             count, dedupe_key = len(items), _short(f"{notice.group}:{events[0][1].key}")
@@ -168,18 +163,13 @@ def notify_each(notices: Sequence[Notice]) -> list[Notification]:
         if notice.group:
             open_rows[(user_id, notice.group)] = row
         created.append(row)
-        links.append((row, event_ids))
     Notification.objects.bulk_create(created, batch_size=1000)
     if extended:
         Notification.objects.bulk_update(extended, ["params", "count", "title", "body", "updated_at"], batch_size=500)
-    NotificationEvent.objects.bulk_update(
-        [NotificationEvent(pk=event_id, notification_id=row.pk) for row, event_ids in links for event_id in event_ids],
-        ["notification"],
-        batch_size=1000,
-    )
-    for row in created:
-        if row.user.email_notifications and row.user.email:
-            enqueue_on_commit(tasks.send_email, row.pk)
+    to_email = [row.pk for row in created if row.user.email_notifications and row.user.email]
+    if to_email:
+        # One task for the whole call (a match run's news), each row emailed and marked on its own.
+        enqueue_on_commit(tasks.send_email, to_email)
     return created + extended
 
 

@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from notifications.email import notification_email_send, notification_email_sweep
+from notifications.email import notification_email_sweep, notification_emails_send
 
 logger = logging.getLogger(__name__)
 
@@ -16,16 +16,19 @@ TRANSIENT = (OSError,)
 
 
 @shared_task(name="notifications.send_email", bind=True, acks_late=True, max_retries=MAX_RETRIES)
-def send_email(self, notification_id: int) -> bool:
-    """Email one notification; retried with backoff while the mail server is unreachable."""
-    try:
-        return notification_email_send(notification_id=notification_id)
-    except TRANSIENT as exc:
-        if self.request.is_eager:
-            # Inline (embedded) mode has no delayed retry: the failure is on the row and the sweep retries it.
-            return False
-        # 1, 2, 4, 8, 16 minutes; the sweep covers anything beyond.
-        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
+def send_email(self, notification_ids: list[int] | int) -> int:
+    """Email these notifications (one ``notify`` call's); those the mail server or the network refused are retried
+    with backoff. Returns how many were sent."""
+    ids = [notification_ids] if isinstance(notification_ids, int) else list(notification_ids)
+    outcome = notification_emails_send(notification_ids=ids)
+    transient = {pk: exc for pk, exc in outcome.failed.items() if isinstance(exc, TRANSIENT)}
+    if transient and not self.request.is_eager:
+        # 1, 2, 4, 8, 16 minutes; the sweep covers anything beyond. Inline (embedded) mode has no delayed retry:
+        # the failures are on the rows and the sweep retries them.
+        raise self.retry(
+            args=[sorted(transient)], exc=next(iter(transient.values())), countdown=60 * 2**self.request.retries
+        )
+    return len(outcome.sent)
 
 
 @shared_task(name="notifications.sweep_email", acks_late=True)

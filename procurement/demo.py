@@ -27,10 +27,10 @@ from django.utils import timezone
 from accounts.demo import DEMO_INSTITUTION, DEMO_RESEARCHER_EMAIL, demo_member, demo_organization, demo_user
 from accounts.models import Membership, Organization, Province, User
 from catalog.models import Category, Parameter, Product, Specification
+from catalog.selectors import category_ancestor_codes, category_is_within, category_parameters
 from procurement import services
 from procurement.models import Demand, SharedInstrument
 from procurement.requirement_rules import RequirementInput
-from procurement.selectors import category_parameters
 
 SEED = 20261125
 DEMANDS_PER_INSTITUTION = 6
@@ -145,10 +145,10 @@ class CatalogView:
 
     def categories(self) -> list[Category]:
         """Categories with a dictionary, those with published products first (ordered by path)."""
-        with_parameters = set(Parameter.objects.values_list("category__path", flat=True))
+        with_parameters = set(Parameter.objects.values_list("category__code", flat=True))
         result = []
         for category in Category.objects.order_by("path"):
-            if any(category.path == p or category.path.startswith(p + "/") for p in with_parameters):
+            if with_parameters & set(category_ancestor_codes(category)):
                 result.append(category)
         stocked = [c for c in result if self.products.get(c.pk)]
         return stocked or [c for c in result if c.depth > 0] or result
@@ -223,10 +223,7 @@ def _requirements(
     """Requirements for one demand, the scenario actually used, and the product they were written from."""
     parameters = {p.key: p for p in category_parameters(category)}
     subtree = [
-        p
-        for cat_id, products in catalog.products.items()
-        for p in products
-        if p.category.path == category.path or p.category.path.startswith(category.path + "/")
+        p for cat_id, products in catalog.products.items() for p in products if category_is_within(p.category, category)
     ]
     subtree.sort(key=lambda p: p.pk)
     domestic = [p for p in subtree if p.is_domestic]

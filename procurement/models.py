@@ -106,6 +106,11 @@ class Demand(models.Model):
     def is_fiscal(self) -> bool:
         return self.funding == self.Funding.FISCAL
 
+    @property
+    def version(self) -> int:
+        """The requirements' version as people count it: the original ones are version 1 (``revision`` 0)."""
+        return self.revision + 1
+
 
 class Requirement(models.Model):
     """A required specification of a demand, stored canonically like product specifications."""
@@ -172,6 +177,11 @@ class DemandRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.demand_id} r{self.number}"
+
+    @property
+    def version(self) -> int:
+        """The version these requirements were, counted from 1 (the original ones)."""
+        return self.number + 1
 
 
 class SharedInstrument(models.Model):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -39,11 +39,6 @@ def demand_documents(ids: Sequence[int]) -> list[SearchDocument]:
     ]
 
 
-def _searchable_ids(by_category: bool) -> Iterator[int]:
-    order = ("category__path", "id") if by_category else ("id",)
-    return _searchable().order_by(*order).values_list("id", flat=True).iterator(chunk_size=5000)
-
-
 def _display_texts(ids: Sequence[int]) -> list[dict[str, Any]]:
     return [dict(row) for row in Demand.objects.filter(pk__in=list(ids)).values("id", "title", "description")]
 
@@ -58,8 +53,7 @@ def register() -> None:
             kind="demands",
             entity="demand",
             documents=demand_documents,
-            searchable_ids=_searchable_ids,
-            searchable_count=lambda: _searchable().count(),
+            searchable=_searchable,
             display_texts=_display_texts,
             rows=_rows,
         )

@@ -6,7 +6,6 @@ Pages and the API use the same selectors, so a person sees the same rows through
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
@@ -14,81 +13,24 @@ from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpRequest
 
 from accounts.models import Organization
-from accounts.selectors import AnyUser, user_is_verified_manufacturer, user_organization_ids
-from catalog import selectors as catalog_selectors
-from catalog.models import Category, Parameter, Product
+from accounts.policies import AnyUser, user_organization_ids
+from catalog.models import Category, Product
+from catalog.selectors import category_ancestor_codes, category_subtree_q
+from procurement import policies
 from procurement.models import Demand, DemandRevision, ImportJustification, Quote, Requirement, SharedInstrument
+from procurement.policies import (
+    demand_access,
+    demand_visibility_q,
+    quote_visibility_q,
+    shared_instrument_visibility_q,
+)
 from search.selectors import SearchQuery, SearchResult, search
 
-# Statuses anyone may read; drafts and cancelled demands stay with their institution.
-PUBLIC_STATUSES = (Demand.Status.OPEN, Demand.Status.AWARDED, Demand.Status.CLOSED, Demand.Status.EXPIRED)
-
-
-# --- categories and their dictionaries ------------------------------------------------------------------------
-
-
-def category_parameters(category: Category) -> list[Parameter]:
-    """The category's dictionary: its own parameters and those of every ancestor (a nearer category wins a key)."""
-    return catalog_selectors.category_parameters(category)
-
-
-def category_subtree_q(category: Category | int, *, prefix: str = "category") -> Q:
-    if isinstance(category, int):
-        path = Category.objects.filter(pk=category).values_list("path", flat=True).first() or "-"
-    else:
-        path = category.path
-    return Q(**{f"{prefix}__path": path}) | Q(**{f"{prefix}__path__startswith": path + "/"})
+# --- categories ------------------------------------------------------------------------------------------------
 
 
 def category_choices() -> QuerySet[Category]:
     return Category.objects.order_by("path")
-
-
-# --- who may see and do what ---------------------------------------------------------------------------------
-
-
-@dataclass
-class DemandAccess:
-    """What one user may do with demands; computed once per request so lists stay at a fixed query count."""
-
-    user: AnyUser
-    org_ids: set[int] = field(default_factory=set)
-    is_staff: bool = False
-    is_verified_manufacturer: bool = False
-
-    def can_see_contact(self, demand: Demand) -> bool:
-        return self.is_staff or self.is_verified_manufacturer or demand.institution_id in self.org_ids
-
-    def can_edit(self, demand: Demand) -> bool:
-        return demand.institution_id in self.org_ids
-
-    def can_see(self, demand: Demand) -> bool:
-        return self.is_staff or demand.status in PUBLIC_STATUSES or demand.institution_id in self.org_ids
-
-
-def demand_access(user: AnyUser) -> DemandAccess:
-    cached: DemandAccess | None = getattr(user, "_demand_access", None)
-    if cached is not None:
-        return cached
-    access = DemandAccess(
-        user=user,
-        org_ids=user_organization_ids(user, kind=Organization.Kind.INSTITUTION),
-        is_staff=bool(user.is_authenticated and user.is_staff),
-        is_verified_manufacturer=user_is_verified_manufacturer(user),
-    )
-    if user.is_authenticated:
-        setattr(user, "_demand_access", access)  # noqa: B010 (a per-request cache on the user object)
-    return access
-
-
-def _visible_q(user: AnyUser) -> Q:
-    access = demand_access(user)
-    if access.is_staff:
-        return Q()
-    visible = Q(status__in=PUBLIC_STATUSES)
-    if access.org_ids:
-        visible |= Q(institution_id__in=access.org_ids)
-    return visible
 
 
 # --- demands ---------------------------------------------------------------------------------------------------
@@ -107,7 +49,9 @@ def demand_requirements_prefetch() -> Prefetch:
 
 def demand_list(*, user: AnyUser, filters: dict[str, Any] | None = None) -> QuerySet[Demand]:
     """Demands the user may see, filtered, with what lists and the API read."""
-    qs = _with_related(Demand.objects.filter(_visible_q(user))).prefetch_related(demand_requirements_prefetch())
+    qs = _with_related(Demand.objects.filter(demand_visibility_q(user))).prefetch_related(
+        demand_requirements_prefetch()
+    )
     return demand_filter(qs, filters or {}, user=user)
 
 
@@ -132,24 +76,34 @@ def demand_filter(qs: QuerySet[Demand], filters: dict[str, Any], *, user: AnyUse
     if filters.get("mine"):
         qs = qs.filter(institution_id__in=demand_access(user).org_ids)
     if filters.get("q"):
+        # (The API's keyword list pages through the search interface itself, without this cap.)
         # Keyword search goes through the search interface (open demands only), rows come from the database;
         # the institution's own demands in other statuses (drafts first of all) match on their title here.
         ids = demand_search_ids(text=filters["q"], filters={})
-        qs = qs.filter(Q(pk__in=ids) | _unlisted_text_q(user=user, text=filters["q"]))
+        qs = qs.filter(Q(pk__in=ids) | (demand_unlisted_q(user=user) & demand_words_q(filters["q"])))
     return qs
 
 
-def _unlisted_text_q(*, user: AnyUser, text: str) -> Q:
+def demand_words_q(text: str) -> Q:
+    """Demands whose title or description holds every word of ``text`` (a database match, for rows the search
+    index does not hold)."""
     words = str(text).replace("\x00", "").split()
-    access = demand_access(user)
-    if not words or not (access.is_staff or access.org_ids):
+    if not words:
         return Q(pk__in=[])
-    q = ~Q(status=Demand.Status.OPEN)
-    if not access.is_staff:
-        q &= Q(institution_id__in=access.org_ids)
+    q = Q()
     for word in words[:10]:
         q &= Q(title__icontains=word) | Q(description__icontains=word)
     return q
+
+
+def demand_unlisted_q(*, user: AnyUser) -> Q:
+    """What the search index does not hold (demands that are not open) that keyword lists add for this person:
+    their institutions' own (drafts first of all); staff, all."""
+    access = demand_access(user)
+    if not (access.is_staff or access.org_ids):
+        return Q(pk__in=[])
+    q = ~Q(status=Demand.Status.OPEN)
+    return q if access.is_staff else q & Q(institution_id__in=access.org_ids)
 
 
 def demand_search_ids(*, text: str, filters: dict[str, Any]) -> list[int]:
@@ -159,7 +113,7 @@ def demand_search_ids(*, text: str, filters: dict[str, Any]) -> list[int]:
 def demand_get(*, user: AnyUser, pk: int) -> Demand:
     """A demand the user may see, or 404 (drafts of other institutions do not exist for them)."""
     demand = (
-        _with_related(Demand.objects.filter(_visible_q(user)))
+        _with_related(Demand.objects.filter(demand_visibility_q(user)))
         .prefetch_related(demand_requirements_prefetch())
         .filter(pk=pk)
         .first()
@@ -172,7 +126,7 @@ def demand_get(*, user: AnyUser, pk: int) -> Demand:
 def demand_get_for_edit(*, user: AnyUser, pk: int) -> Demand:
     """A demand of one of the user's institutions, or 404 (pages do not reveal what others may not change)."""
     demand = demand_get(user=user, pk=pk)
-    if not demand_access(user).can_edit(demand):
+    if not policies.can_edit_demand(user, demand):
         raise Http404
     return demand
 
@@ -190,8 +144,8 @@ def institution_demand_list(*, user: AnyUser, status: str | None = None) -> Quer
     return qs
 
 
-def manufacturer_category_paths(*, user: AnyUser) -> set[str]:
-    """Paths of the categories the user's manufacturers publish products in, and of all their ancestors.
+def manufacturer_category_codes(*, user: AnyUser) -> set[str]:
+    """Codes of the categories the user's manufacturers publish products in, and of all their ancestors.
 
     A demand in a category is met by products in its subtree, so a maker of A/A01 products cares about demands
     posted in A/A01 and in A.
@@ -199,22 +153,18 @@ def manufacturer_category_paths(*, user: AnyUser) -> set[str]:
     org_ids = user_organization_ids(user, kind=Organization.Kind.MANUFACTURER)
     if not org_ids:
         return set()
-    paths = set(
+    paths = (
         Product.objects.filter(manufacturer_id__in=org_ids, status=Product.Status.PUBLISHED)
         .values_list("category__path", flat=True)
         .distinct()
     )
-    with_ancestors: set[str] = set()
-    for path in paths:
-        parts = path.split("/")
-        with_ancestors.update("/".join(parts[: i + 1]) for i in range(len(parts)))
-    return with_ancestors
+    return {code for path in paths for code in category_ancestor_codes(path)}
 
 
 def manufacturer_demand_list(*, user: AnyUser, filters: dict[str, Any] | None = None) -> QuerySet[Demand]:
     """Open demands in the categories the user's manufacturers make products for."""
-    paths = manufacturer_category_paths(user=user)
-    qs = _with_related(Demand.objects.filter(status=Demand.Status.OPEN, category__path__in=paths))
+    codes = manufacturer_category_codes(user=user)
+    qs = _with_related(Demand.objects.filter(status=Demand.Status.OPEN, category__code__in=codes))
     return demand_filter(qs, filters or {}, user=user).order_by("deadline", "id")
 
 
@@ -250,13 +200,7 @@ def _shared_related(qs: QuerySet[SharedInstrument]) -> QuerySet[SharedInstrument
 
 def shared_instrument_list(*, user: AnyUser, filters: dict[str, Any] | None = None) -> QuerySet[SharedInstrument]:
     """Instruments open to outside users, plus all of the user's own institutions' instruments."""
-    org_ids = user_organization_ids(user)
-    visible = Q(is_open_to_external=True)
-    if org_ids:
-        visible |= Q(institution_id__in=org_ids)
-    if user.is_authenticated and user.is_staff:
-        visible = Q()
-    qs = _shared_related(SharedInstrument.objects.filter(visible))
+    qs = _shared_related(SharedInstrument.objects.filter(shared_instrument_visibility_q(user)))
     filters = filters or {}
     if filters.get("category"):
         qs = qs.filter(category_subtree_q(filters["category"]))
@@ -265,7 +209,7 @@ def shared_instrument_list(*, user: AnyUser, filters: dict[str, Any] | None = No
     if filters.get("institution"):
         qs = qs.filter(institution_id=filters["institution"])
     if filters.get("mine"):
-        qs = qs.filter(institution_id__in=org_ids)
+        qs = qs.filter(institution_id__in=demand_access(user).org_ids)
     if filters.get("q"):
         text = filters["q"]
         qs = qs.filter(Q(name__icontains=text) | Q(model_name__icontains=text) | Q(manufacturer_name__icontains=text))
@@ -280,10 +224,8 @@ def shared_instrument_get(*, user: AnyUser, pk: int) -> SharedInstrument:
 
 
 def shared_instrument_get_for_edit(*, user: AnyUser, pk: int) -> SharedInstrument:
-    instrument = _shared_related(
-        SharedInstrument.objects.filter(pk=pk, institution_id__in=user_organization_ids(user))
-    ).first()
-    if instrument is None:
+    instrument = _shared_related(SharedInstrument.objects.filter(pk=pk)).first()
+    if instrument is None or not policies.can_edit_shared_instrument(user, instrument):
         raise Http404
     return instrument
 
@@ -292,7 +234,7 @@ def shared_instrument_candidates(*, demand: Demand) -> list[SharedInstrument]:
     """Shared instruments a demand might use instead of buying: the category's subtree, own institution first,
     then the delivery province, then the rest. Other institutions' instruments count only when open to outsiders.
     """
-    qs = SharedInstrument.objects.filter(category_subtree_q(demand.category_id)).filter(
+    qs = SharedInstrument.objects.filter(category_subtree_q(demand.category)).filter(
         Q(institution_id=demand.institution_id) | Q(is_open_to_external=True)
     )
     qs = qs.annotate(
@@ -311,8 +253,7 @@ def shared_instrument_candidates(*, demand: Demand) -> list[SharedInstrument]:
 
 def quote_list(*, user: AnyUser, demand: Demand | None = None) -> QuerySet[Quote]:
     """Quotes the user's organization wrote or received as the buyer; nobody else sees them."""
-    org_ids = user_organization_ids(user)
-    qs = Quote.objects.filter(Q(manufacturer_id__in=org_ids) | Q(demand__institution_id__in=org_ids))
+    qs = Quote.objects.filter(quote_visibility_q(user))
     if demand is not None:
         qs = qs.filter(demand=demand)
     return qs.select_related(
@@ -341,7 +282,7 @@ def quotable_products(*, user: AnyUser, demand: Demand) -> QuerySet[Product]:
             manufacturer__is_verified=True,
             status=Product.Status.PUBLISHED,
         )
-        .filter(category_subtree_q(demand.category_id))
+        .filter(category_subtree_q(demand.category))
         .select_related("manufacturer")
         .order_by("model_number", "id")
     )
@@ -352,8 +293,7 @@ def quotable_products(*, user: AnyUser, demand: Demand) -> QuerySet[Product]:
 
 def import_justification_for(*, user: AnyUser, demand: Demand) -> ImportJustification | None:
     """The demand's justification, for members of its institution and platform administrators only."""
-    access = demand_access(user)
-    if not (access.is_staff or access.can_edit(demand)):
+    if not policies.can_see_import_justification(user, demand):
         return None
     return (
         ImportJustification.objects.filter(demand=demand)
@@ -368,13 +308,12 @@ def import_justification_file(request: HttpRequest, name: str) -> FieldFile | No
     justification = ImportJustification.objects.filter(document=name).select_related("demand").first()
     if justification is None:
         return None
-    access = demand_access(request.user)
-    return justification.document if access.is_staff or access.can_edit(justification.demand) else None
+    return justification.document if policies.can_see_import_justification(request.user, justification.demand) else None
 
 
 def import_justification_queue(*, user: AnyUser, status: str | None = None) -> QuerySet[ImportJustification]:
     """Justifications for administrators to review (all of them when no status is given)."""
-    if not (user.is_authenticated and user.is_staff):
+    if not policies.can_review_import_justifications(user):
         return ImportJustification.objects.none()
     qs = ImportJustification.objects.select_related(
         "demand", "demand__institution", "imported_product", "imported_product__manufacturer", "submitted_by"
@@ -387,7 +326,7 @@ def import_justification_queue(*, user: AnyUser, status: str | None = None) -> Q
 def imported_products_for(*, demand: Demand) -> QuerySet[Product]:
     return (
         Product.objects.filter(status=Product.Status.PUBLISHED, is_domestic=False)
-        .filter(category_subtree_q(demand.category_id))
+        .filter(category_subtree_q(demand.category))
         .select_related("manufacturer")
         .order_by("manufacturer__name_zh", "model_number")
     )
@@ -396,7 +335,7 @@ def imported_products_for(*, demand: Demand) -> QuerySet[Product]:
 def domestic_products_for(*, demand: Demand) -> QuerySet[Product]:
     return (
         Product.objects.filter(status=Product.Status.PUBLISHED, is_domestic=True)
-        .filter(category_subtree_q(demand.category_id))
+        .filter(category_subtree_q(demand.category))
         .select_related("manufacturer")
         .order_by("manufacturer__name_zh", "model_number")
     )

@@ -78,11 +78,12 @@ def documents_for(kind: str, ids: Sequence[int]) -> list[SearchDocument]:
 
 def searchable_ids(kind: str, *, by_category: bool = False) -> Iterator[int]:
     """Every id of ``kind`` that belongs in the index, in id order or category order (streamed, for rebuilds)."""
-    return source(kind).searchable_ids(by_category)
+    order = ("category__path", "id") if by_category else ("id",)
+    return source(kind).searchable().order_by(*order).values_list("id", flat=True).iterator(chunk_size=5000)
 
 
 def searchable_count(kind: str) -> int:
-    return source(kind).searchable_count()
+    return source(kind).searchable().count()
 
 
 def display_texts(kind: str, ids: Sequence[int]) -> list[dict[str, Any]]:

@@ -7,11 +7,13 @@ Search never imports a domain app; its documents live with the models they descr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from search.documents import SearchDocument
 
 
@@ -22,9 +24,8 @@ class DocumentSource:
     entity: str
     # Documents for the searchable ids among ``ids`` (the others are removed from the indexes).
     documents: Callable[[Sequence[int]], list[SearchDocument]]
-    # Every searchable id, in id order or (True) category order, streamed for rebuilds.
-    searchable_ids: Callable[[bool], Iterator[int]]
-    searchable_count: Callable[[], int]
+    # The searchable rows (a queryset with ``id`` and ``category__path``), counted and streamed for rebuilds.
+    searchable: Callable[[], QuerySet[Any]]
     # The text a result shows, for highlighting: dicts with "id" and the text fields.
     display_texts: Callable[[Sequence[int]], list[dict[str, Any]]]
     # Rows for result lists, with what they show joined: id -> row.
@@ -33,6 +34,9 @@ class DocumentSource:
 
 # Search's name as a consumer of the change outbox.
 CONSUMER = "search"
+# The outbox entity of a category that moved or was renamed (recorded by catalog): the change's category_path is
+# the path it had before, and every indexed row at or below that path is indexed again.
+CATEGORY_ENTITY = "category"
 
 _SOURCES: dict[str, DocumentSource] = {}
 _FACET_LABELS: dict[str, Callable[[list[str]], dict[str, str]]] = {}
@@ -57,7 +61,7 @@ def source_for_entity(entity: str) -> DocumentSource | None:
 
 
 def entities() -> list[str]:
-    return [s.entity for s in _SOURCES.values()]
+    return [*(s.entity for s in _SOURCES.values()), CATEGORY_ENTITY]
 
 
 def register_facet_labels(name: str, labels: Callable[[list[str]], dict[str, str]]) -> None:

@@ -23,7 +23,8 @@ from config.exceptions import ApplicationError
 from search.backends import SearchUnavailable, get_backend, index_backends
 from search.backends.base import RebuildReport, SearchBackend
 from search.documents import KINDS
-from search.registry import CONSUMER, source, source_for_entity
+from search.models import SearchEntry
+from search.registry import CATEGORY_ENTITY, CONSUMER, source, source_for_entity
 
 SYNC_BATCH = 500
 # A transaction that began before a rebuild started may commit after the rebuild read its rows; its outbox
@@ -41,20 +42,37 @@ def search_index_objects(*, kind: str, ids: Iterable[int], backends: list[Search
 def search_consume(changes: Sequence[Change]) -> None:
     """The outbox consumer: index one batch of changed rows, the database index first, then the configured backend.
 
+    A moved or renamed category brings every row indexed at or below its former path.
+
     An unreachable backend raises RetryLater: the batch stays pending (the database index, the fallback, already
     has it) and is retried.
     """
     by_kind: dict[str, list[int]] = defaultdict(list)
+    moved_paths: list[str] = []
     for change in changes:
         found = source_for_entity(change.entity)
         if found is not None:
             by_kind[found.kind].append(change.object_id)
+        elif change.entity == CATEGORY_ENTITY and change.category_path:
+            moved_paths.append(change.category_path)
+    for kind, object_id in _indexed_below(moved_paths):
+        by_kind[kind].append(object_id)
     try:
         for backend in index_backends():
             for kind, ids in by_kind.items():
                 search_index_objects(kind=kind, ids=ids, backends=[backend])
     except SearchUnavailable as exc:
         raise RetryLater(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _indexed_below(paths: Sequence[str]) -> list[tuple[str, int]]:
+    """The indexed rows at or below these category paths (the database index holds every indexed row)."""
+    if not paths:
+        return []
+    below = Q()
+    for path in paths:
+        below |= Q(category_path=path) | Q(category_path__startswith=f"{path}/")
+    return list(SearchEntry.objects.filter(below).values_list("kind", "object_id"))
 
 
 def search_sync(*, max_batches: int | None = None, batch_size: int | None = None) -> ConsumeReport:

@@ -82,6 +82,40 @@ def redis_celery_app():
         reset_pools()
 
 
+ROLES = ("anonymous", "researcher", "other_researcher", "maker", "staff")
+
+
+@pytest.fixture
+def people(db):
+    """One person per role around one institution and one manufacturer (both verified).
+
+    ``researcher`` is a member of ``institution``; ``other_researcher`` a member of another institution; ``maker`` a
+    member of ``manufacturer``; ``staff`` a platform administrator who belongs to no organization.
+    """
+    from types import SimpleNamespace
+
+    from django.contrib.auth.models import AnonymousUser
+
+    institution = InstitutionFactory()
+    manufacturer = ManufacturerFactory()
+    return SimpleNamespace(
+        institution=institution,
+        manufacturer=manufacturer,
+        users={
+            "anonymous": AnonymousUser(),
+            "researcher": member_of(institution),
+            "other_researcher": member_of(InstitutionFactory()),
+            "maker": member_of(manufacturer),
+            "staff": UserFactory(is_staff=True),
+        },
+    )
+
+
+def allowed(people, rule) -> set[str]:
+    """The roles for which ``rule(user)`` holds."""
+    return {role for role, user in people.users.items() if rule(user)}
+
+
 @pytest.fixture
 def unreachable_broker():
     """The project's Celery app pointed at a broker that refuses connections: a real Redis URL on a closed port

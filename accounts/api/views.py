@@ -17,15 +17,13 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import services
+from accounts import policies, services
 from accounts.api import serializers as s
 from accounts.models import JoinRequest, Membership, Organization, User
 from accounts.selectors import (
     join_requests_for_admin,
     organization_list,
     organization_members,
-    user_is_member,
-    user_is_org_admin,
     user_memberships,
 )
 from config.api.schema import error_responses
@@ -78,7 +76,7 @@ class IsOrganizationAdminOrReadOnly(permissions.BasePermission):
     def has_object_permission(self, request: Request, view: Any, obj: Organization) -> bool:
         if request.method in permissions.SAFE_METHODS:
             return True
-        return user_is_org_admin(request.user, obj)
+        return policies.can_edit_organization(request.user, obj)
 
 
 @extend_schema_view(
@@ -177,7 +175,7 @@ class _OrganizationScopedViewSet(viewsets.GenericViewSet):
 
     def require_admin(self) -> Organization:
         organization = self.get_organization()
-        if not user_is_org_admin(self.request.user, organization):
+        if not policies.can_manage_members(self.request.user, organization):
             raise PermissionDenied(_("Only the administrators of this organization can do this."))
         return organization
 
@@ -198,7 +196,7 @@ class OrganizationMemberViewSet(mixins.ListModelMixin, _OrganizationScopedViewSe
     def get_queryset(self) -> QuerySet[Membership]:
         organization = self.get_organization()
         user = self.request.user
-        if not (user.is_staff or user_is_member(user, organization)):
+        if not policies.can_see_members(user, organization):
             raise PermissionDenied(_("Only the members of this organization can see its members."))
         return organization_members(organization)
 

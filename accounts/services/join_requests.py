@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import notices
+from accounts import notices, policies
 from accounts.models import JoinRequest, Membership, Organization, User
-from accounts.selectors import organization_admins, user_is_org_admin
+from accounts.selectors import organization_admins
 from config.exceptions import ApplicationError
 from notifications.messages import localized
 from notifications.services import notify
@@ -54,7 +54,7 @@ def join_request_create(*, user: User, organization: Organization, message: str 
 
 def join_request_decide(*, join_request: JoinRequest, decided_by: User, approve: bool) -> JoinRequest:
     """An organization administrator approves (the person becomes a member) or rejects a pending request."""
-    if not user_is_org_admin(decided_by, join_request.organization_id):
+    if not policies.can_decide_join_request(decided_by, join_request):
         raise PermissionDenied(_("Only the administrators of this organization can decide join requests."))
     with transaction.atomic():
         locked = JoinRequest.objects.select_for_update().select_related("organization", "user").get(pk=join_request.pk)

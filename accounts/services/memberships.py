@@ -7,14 +7,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import policies
 from accounts.models import JoinRequest, Membership, Organization, User
-from accounts.selectors import user_is_org_admin
 from accounts.services.users import _normalize_email
 from config.exceptions import ApplicationError
 
 
 def _require_org_admin(actor: User, organization: Organization | int) -> None:
-    if not user_is_org_admin(actor, organization):
+    if not policies.can_manage_members(actor, organization):
         raise PermissionDenied(_("Only the administrators of this organization can manage its members."))
 
 
@@ -75,7 +75,7 @@ def membership_change_role(*, membership: Membership, role: str, changed_by: Use
 
 def membership_remove(*, membership: Membership, removed_by: User) -> None:
     """An organization administrator removes a member (or a person leaves); the last administrator stays."""
-    if removed_by.pk != membership.user_id:
+    if not policies.can_leave(removed_by, membership):
         _require_org_admin(removed_by, membership.organization_id)
     with transaction.atomic():
         locked = Membership.objects.select_for_update().get(pk=membership.pk)

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import notices
+from accounts import notices, policies
 from accounts.models import Membership, Organization, Province, User
-from accounts.selectors import organization_admins, user_is_org_admin
+from accounts.selectors import organization_admins
 from config.exceptions import ApplicationError
 from notifications.messages import localized
 from notifications.services import notify
@@ -145,7 +145,7 @@ def organization_create(
 
 def organization_update(*, organization: Organization, updated_by: User, **fields: Any) -> Organization:
     """Change an organization's details; only its administrators may."""
-    if not user_is_org_admin(updated_by, organization):
+    if not policies.can_edit_organization(updated_by, organization):
         raise PermissionDenied(_("Only the administrators of this organization can change it."))
     unknown = set(fields) - set(ORGANIZATION_EDITABLE_FIELDS)
     if unknown:
@@ -169,7 +169,7 @@ def organization_update(*, organization: Organization, updated_by: User, **field
 
 def organization_verify(*, organization: Organization, verified_by: User) -> Organization:
     """Staff confirm an organization is who it says; its administrators are told. Verifying twice changes nothing."""
-    if not (verified_by.is_authenticated and verified_by.is_staff):
+    if not policies.can_verify_organization(verified_by):
         raise PermissionDenied(_("Only platform staff can verify organizations."))
     with transaction.atomic():
         locked = Organization.objects.select_for_update().get(pk=organization.pk)

@@ -259,8 +259,18 @@ class ImportTemplateParamsSerializer(serializers.Serializer):
 
 class DocumentUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
-    kind = serializers.ChoiceField(choices=ProductDocument.Kind.choices)
+    kind = serializers.ChoiceField(
+        choices=ProductDocument.Kind.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Left out: `image` for a picture, `brochure` for a PDF.",
+    )
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class DocumentReplaceSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The new file; the document keeps its kind and title.")
 
 
 class EvaluationSerializer(serializers.ModelSerializer):

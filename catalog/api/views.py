@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, cast
 
-from django.db.models import Case, IntegerField, Q, QuerySet, When
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -12,21 +13,20 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from catalog import importing, selectors, services
+from catalog import importing, policies, selectors, services
 from catalog.api import serializers as s
 from catalog.api.filters import ParameterFilterSet, ProductFilterSet
 from catalog.models import Category, Evaluation, Parameter, Product
+from config.api.pagination import PageNumberPagination
 from config.api.schema import RowReportSerializer, error_responses, report_or_error
 from search.selectors import SearchQuery, search
-
-MAX_SEARCH_IDS = 1000
 
 
 def acting_user(request: HttpRequest | Request) -> User:
@@ -105,30 +105,16 @@ class ProductViewSet(
             return s.ImportRequestSerializer
         if self.action == "documents":
             return s.DocumentUploadSerializer
+        if self.action == "document":
+            return s.DocumentReplaceSerializer
         return s.ProductSerializer
 
     def get_queryset(self) -> QuerySet[Product]:
         return selectors.product_list(user=self.request.user, with_specifications=True)
 
-    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        queryset = super().filter_queryset(queryset)
-        text = self.request.query_params.get("q", "").strip()
-        if self.action == "list" and text:
-            filterset = ProductFilterSet(self.request.query_params, queryset=queryset)
-            filters = filterset.product_filters().as_search_filters() if filterset.is_valid() else {}
-            result = search(SearchQuery(kind="products", text=text, filters=filters, page=1, page_size=MAX_SEARCH_IDS))
-            # The index holds published products only; a maker's own drafts match on their names here, listed
-            # after the search results.
-            unlisted = selectors.product_unlisted_text_q(user=self.request.user, text=text)
-            queryset = queryset.filter(Q(pk__in=result.ids) | unlisted)
-            if result.ids:
-                whens = [When(pk=pk, then=pos) for pos, pk in enumerate(result.ids)]
-                queryset = queryset.order_by(Case(*whens, default=len(result.ids), output_field=IntegerField()), "id")
-        return queryset
-
     def _managed(self) -> Product:
         product = self.get_object()
-        if not selectors.user_can_manage_product(self.request.user, product):
+        if not policies.can_manage_product(self.request.user, product):
             raise PermissionDenied(_("Only members of the manufacturer can change this product."))
         return product
 
@@ -140,7 +126,26 @@ class ProductViewSet(
         parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="Keywords, through the search layer.")]
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+        text = request.query_params.get("q", "").strip()
+        if not text:
+            return super().list(request, *args, **kwargs)
+        # Keywords page through the search backend as the product pages do: its order, its total, no cap. The
+        # index holds published products; the person's own drafts and withdrawn products matching the words
+        # follow the hits (unless a status filter leaves only those, when the words are matched alone).
+        queryset = self.filter_queryset(self.get_queryset())
+        filters = ProductFilterSet(request.query_params, queryset=queryset).product_filters()
+        words = queryset.filter(selectors.product_words_q(text)).order_by("id")
+        if filters.status in (None, Product.Status.PUBLISHED):
+            query = SearchQuery(kind="products", text=text, filters=filters.as_search_filters())
+            rows = cast(PageNumberPagination, self.paginator).paginate_search(
+                request,
+                search=lambda page, size: search(replace(query, page=page, page_size=size)),
+                rows=queryset,
+                tail=words.filter(selectors.product_unlisted_q()),
+            )
+        else:
+            rows = self.paginate_queryset(words) or []
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
     @extend_schema(request=s.ProductWriteSerializer, responses={201: s.ProductSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -148,8 +153,6 @@ class ProductViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         manufacturer = data.pop("manufacturer")
-        if not selectors.user_manufacturers(user=request.user).filter(pk=manufacturer.pk).exists():
-            raise PermissionDenied(_("You can only add products for a manufacturer you belong to."))
         product = services.product_create(
             user=acting_user(request),
             manufacturer=manufacturer,
@@ -217,6 +220,36 @@ class ProductViewSet(
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
+        methods=["PUT"],
+        request={"multipart/form-data": s.DocumentReplaceSerializer},
+        responses={200: s.ProductDocumentSerializer, **error_responses(400, 403, 404)},
+        description="Replace a document's file (its kind and title stay).",
+    )
+    @extend_schema(methods=["DELETE"], responses={204: None, **error_responses(403, 404)})
+    @action(
+        detail=True,
+        methods=["put", "delete"],
+        url_path=r"documents/(?P<document_id>[0-9]+)",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def document(self, request: Request, pk: str | None = None, document_id: str | None = None) -> Response:
+        product = self._managed()
+        found = selectors.product_document_get_for_manager(
+            user=acting_user(request), product=product, pk=int(document_id or 0)
+        )
+        if found is None:
+            raise NotFound
+        if request.method == "DELETE":
+            services.product_document_delete(document=found, user=acting_user(request))
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        serializer = s.DocumentReplaceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        replaced = services.product_document_replace(
+            document=found, user=acting_user(request), file=serializer.validated_data["file"]
+        )
+        return Response(s.ProductDocumentSerializer(replaced, context=self.get_serializer_context()).data)
+
+    @extend_schema(
         request={"multipart/form-data": s.ImportRequestSerializer},
         responses={200: RowReportSerializer, 400: report_or_error("ImportFailure", RowReportSerializer)},
     )
@@ -232,8 +265,6 @@ class ProductViewSet(
         serializer = s.ImportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if not selectors.user_manufacturers(user=request.user).filter(pk=data["manufacturer"].pk).exists():
-            raise PermissionDenied(_("You can only import products for a manufacturer you belong to."))
         upload = data["file"]
         report = importing.products_import(
             manufacturer=data["manufacturer"],

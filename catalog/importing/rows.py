@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django_countries import countries
 
 from accounts.models import Province
 from catalog.models import Category, Parameter, Product
+from catalog.selectors import category_dictionary, category_domestic_threshold
 from catalog.specvalues import CleanSpecification, clean_specification
 from catalog.tabular import RowError, RowReport, cell_text, data_rows, is_formula
 from catalog.values import InvalidValue
@@ -69,38 +69,29 @@ ProgressCallback = Callable[[str, int, int], None]
 
 
 class Dictionary:
-    """Every category and parameter in memory, so validating 10,000 rows runs no queries."""
+    """Categories, provinces and each category's inherited dictionary and threshold, read once per import.
+
+    Validating 10,000 rows then runs a few queries per category used, never per row; the dictionary and the
+    threshold come from the one selector of each (``catalog.selectors``).
+    """
 
     def __init__(self) -> None:
         self.categories = {c.code: c for c in Category.objects.all()}
-        self.by_category: dict[int, dict[str, Parameter]] = {}
-        parameters_by_code: dict[str, list[Parameter]] = {}
-        for parameter in Parameter.objects.select_related("category"):
-            parameters_by_code.setdefault(parameter.category.code, []).append(parameter)
-        self._parameters_by_code = parameters_by_code
         self.provinces = {p.code: p.code for p in Province.objects.all()}
         for province in Province.objects.all():
             self.provinces[province.name_zh] = province.code
             self.provinces[province.name_en.casefold()] = province.code
+        self._parameters: dict[int, dict[str, Parameter]] = {}
         self._thresholds: dict[int, Decimal] = {}
 
     def parameters(self, category: Category) -> dict[str, Parameter]:
-        if category.pk not in self.by_category:
-            merged: dict[str, Parameter] = {}
-            for code in category.path.split("/"):
-                for parameter in self._parameters_by_code.get(code, []):
-                    merged[parameter.key] = parameter
-            self.by_category[category.pk] = merged
-        return self.by_category[category.pk]
+        if category.pk not in self._parameters:
+            self._parameters[category.pk] = category_dictionary(category)
+        return self._parameters[category.pk]
 
     def threshold(self, category: Category) -> Decimal:
         if category.pk not in self._thresholds:
-            value = Decimal(str(settings.DOMESTIC_CONTENT_THRESHOLD))
-            for code in category.path.split("/"):
-                node = self.categories.get(code)
-                if node is not None and node.domestic_threshold is not None:
-                    value = Decimal(node.domestic_threshold)
-            self._thresholds[category.pk] = value
+            self._thresholds[category.pk] = category_domestic_threshold(category)
         return self._thresholds[category.pk]
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
-from accounts.selectors import user_is_member
+from catalog import policies
 from catalog.importing.rows import (
     PRODUCT_COLUMNS,
     Dictionary,
@@ -148,7 +148,7 @@ def products_import(
     manufacturer. With ``atomic`` nothing is written when any row is bad; without it the good rows are written
     and the bad ones reported.
     """
-    if user is not None and not (user.is_authenticated and user_is_member(user, manufacturer)):
+    if user is not None and not policies.can_manage_products_of(user, manufacturer):
         raise PermissionDenied(_("Only members of the manufacturer can import its products."))
     if manufacturer.kind != Organization.Kind.MANUFACTURER:
         raise ApplicationError(_("Products belong to manufacturers."), field="manufacturer")

@@ -1,7 +1,7 @@
 """Every state change of the catalog: categories, products and their specifications, documents, evaluations."""
 
-from catalog.services.categories import category_create, category_move
-from catalog.services.documents import product_document_add, product_document_delete
+from catalog.services.categories import CATEGORY_EDITABLE_FIELDS, category_create, category_move, category_update
+from catalog.services.documents import product_document_add, product_document_delete, product_document_replace
 from catalog.services.evaluations import evaluation_create, product_evaluations_refresh
 from catalog.services.products import (
     is_domestic,
@@ -10,21 +10,26 @@ from catalog.services.products import (
     product_specifications_set,
     product_update,
     product_withdraw,
+    products_delete,
     products_domestic_refresh,
 )
 
 __all__ = [
+    "CATEGORY_EDITABLE_FIELDS",
     "category_create",
     "category_move",
+    "category_update",
     "evaluation_create",
     "is_domestic",
     "product_create",
     "product_document_add",
     "product_document_delete",
+    "product_document_replace",
     "product_evaluations_refresh",
     "product_publish",
     "product_specifications_set",
     "product_update",
     "product_withdraw",
+    "products_delete",
     "products_domestic_refresh",
 ]

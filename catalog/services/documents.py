@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.selectors import user_is_member
+from catalog import policies
 from catalog.models import Product, ProductDocument
 from catalog.services.products import product_changes_record
 from config.exceptions import ApplicationError
@@ -70,18 +70,29 @@ def sniff_upload(upload: UploadedFile, *, images_only: bool = False) -> FileType
     return file_type
 
 
+def _inferred_kind(file_type: FileType) -> str:
+    # A picture is the product's image; a PDF is most often its brochure or data sheet. The person may say
+    # otherwise (manual, test report, certificate), but never has to, so a PDF is no longer refused by default.
+    return ProductDocument.Kind.IMAGE if file_type.is_image else ProductDocument.Kind.BROCHURE
+
+
+def _require_member(user: User, product: Product, message: str) -> None:
+    if not policies.can_manage_product(user, product):
+        raise PermissionDenied(message)
+
+
 @transaction.atomic
 def product_document_add(
-    *, product: Product, user: User, file: UploadedFile, kind: str, title: str = ""
+    *, product: Product, user: User, file: UploadedFile, kind: str = "", title: str = ""
 ) -> ProductDocument:
-    if not (user.is_authenticated and user_is_member(user, product.manufacturer_id)):
-        raise PermissionDenied(_("Only members of the manufacturer can add documents."))
-    if kind not in ProductDocument.Kind.values:
+    """Attach a file to a product; with no ``kind`` the file says what it is (an image, or a PDF brochure)."""
+    _require_member(user, product, _("Only members of the manufacturer can add documents."))
+    if kind and kind not in ProductDocument.Kind.values:
         raise ApplicationError(_("Unknown document kind."), field="kind")
     file_type = sniff_upload(file, images_only=kind == ProductDocument.Kind.IMAGE)
     document = ProductDocument.objects.create(
         product=product,
-        kind=kind,
+        kind=kind or _inferred_kind(file_type),
         title=title.strip()[:200],
         file=file,
         content_type=file_type.content_type,
@@ -93,10 +104,34 @@ def product_document_add(
 
 
 @transaction.atomic
+def product_document_replace(*, document: ProductDocument, user: User, file: UploadedFile) -> ProductDocument:
+    """Put a new file in place of a document's (a newer brochure, a corrected certificate); kind and title stay.
+
+    The old file is removed once the change is committed, so a failed replacement loses nothing.
+    """
+    _require_member(user, document.product, _("Only members of the manufacturer can replace documents."))
+    document = ProductDocument.objects.select_for_update().select_related("product").get(pk=document.pk)
+    file_type = sniff_upload(file, images_only=document.kind == ProductDocument.Kind.IMAGE)
+    old_name = document.file.name
+    storage = document.file.storage
+    document.file = file
+    document.content_type = file_type.content_type
+    document.size = file.size or 0
+    document.uploaded_by = user
+    document.save(update_fields=["file", "content_type", "size", "uploaded_by"])
+    if old_name and old_name != document.file.name:
+        transaction.on_commit(lambda: storage.delete(old_name))
+    product_changes_record(products=[document.product], fields=["documents"])
+    return document
+
+
+@transaction.atomic
 def product_document_delete(*, document: ProductDocument, user: User) -> None:
-    if not (user.is_authenticated and user_is_member(user, document.product.manufacturer_id)):
-        raise PermissionDenied(_("Only members of the manufacturer can remove documents."))
+    _require_member(user, document.product, _("Only members of the manufacturer can remove documents."))
     product = document.product
-    document.file.delete(save=False)
+    name, storage = document.file.name, document.file.storage
     document.delete()
+    if name:
+        # After commit: a rolled-back delete must not have lost the file.
+        transaction.on_commit(lambda: storage.delete(name))
     product_changes_record(products=[product], fields=["documents"])

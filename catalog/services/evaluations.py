@@ -10,7 +10,7 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
-from accounts.selectors import user_is_member
+from catalog import policies
 from catalog.models import Evaluation, Product
 from catalog.services.documents import sniff_upload
 from catalog.services.products import product_changes_record
@@ -52,14 +52,14 @@ def evaluation_create(
     """Record an evaluation by a member of a verified institution (or testing agency, for test reports)."""
     if kind not in Evaluation.Kind.values:
         raise ApplicationError(_("Unknown evaluation kind."), field="kind")
-    if not user.is_authenticated or not user_is_member(user, organization):
+    if not policies.can_evaluate_for(user, organization):
         raise PermissionDenied(_("You can only evaluate on behalf of an organization you belong to."))
     allowed_kinds = [Organization.Kind.INSTITUTION]
     if kind == Evaluation.Kind.THIRD_PARTY:
         allowed_kinds.append(Organization.Kind.AGENCY)
     if organization.kind not in allowed_kinds or not organization.is_verified:
         raise ApplicationError(_("Evaluations are written by members of verified institutions."), field="organization")
-    if user_is_member(user, product.manufacturer_id):
+    if policies.is_own_product(user, product):
         raise ApplicationError(_("A manufacturer cannot evaluate its own product."), field="product")
     if product.status != Product.Status.PUBLISHED:
         raise ApplicationError(_("Only published products can be evaluated."), field="product")

@@ -10,17 +10,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Province, User
-from accounts.selectors import user_is_member
-from catalog.models import Category, Parameter, Product, Specification
+from catalog import policies
+from catalog.models import Category, Product, Specification
+from catalog.selectors import category_dictionary, category_domestic_threshold, category_subtree_q
 from catalog.specvalues import clean_specification
 from catalog.values import InvalidValue
 from changes.services import change_record
@@ -53,31 +53,8 @@ def is_domestic(*, country: str, domestic_content: Decimal | float, threshold: D
     return str(country) == "CN" and Decimal(str(domestic_content)) >= Decimal(str(threshold))
 
 
-def category_domestic_threshold(category: Category) -> Decimal:
-    """The nearest threshold set on the category or an ancestor, else the platform default."""
-    codes = category.path.split("/")
-    thresholds = dict(
-        Category.objects.filter(code__in=codes, domestic_threshold__isnull=False).values_list(
-            "code", "domestic_threshold"
-        )
-    )
-    for code in reversed(codes):
-        if code in thresholds:
-            return Decimal(str(thresholds[code]))
-    return Decimal(str(settings.DOMESTIC_CONTENT_THRESHOLD))
-
-
-def category_dictionary(category: Category) -> dict[str, Parameter]:
-    """The category's parameters including inherited ones, by key; the nearest definition of a key wins."""
-    parameters = Parameter.objects.filter(category__code__in=category.path.split("/")).select_related("category")
-    by_key: dict[str, Parameter] = {}
-    for parameter in sorted(parameters, key=lambda p: p.category.depth):
-        by_key[parameter.key] = parameter
-    return by_key
-
-
 def _check_manager(user: User, manufacturer: Organization) -> None:
-    if not (user.is_authenticated and (user.is_staff or user_is_member(user, manufacturer))):
+    if not policies.can_manage_products_of(user, manufacturer):
         raise PermissionDenied(_("Only members of the manufacturer can change its products."))
 
 
@@ -327,6 +304,39 @@ def product_withdraw(*, product: Product, user: User) -> Product:
 
 
 @transaction.atomic
+def products_delete(*, product_ids: Iterable[int], user: User) -> int:
+    """Delete products for good (platform staff; manufacturers withdraw theirs instead); returns how many.
+
+    Their changes go to the outbox like any other: search removes them from the indexes, and matching forgets the
+    candidate pools holding them and re-ranks the open demands of their subtrees, one run per subtree. A product
+    that a quote, award, import justification or published report names is kept, and the whole batch refused.
+    """
+    products = list(
+        Product.objects.select_for_update(of=("self",))
+        .select_related("category")
+        .filter(pk__in=list(product_ids))
+        .order_by("pk")
+    )
+    for product in products:
+        if not policies.can_delete_product(user, product):
+            raise PermissionDenied(_("Only platform staff can delete products; withdraw it instead."))
+    ids = [product.pk for product in products]
+    if not ids:
+        return 0
+    # Recorded before the rows go: each change keeps its product's category path, by which matching finds the
+    # subtrees and demands the product leaves.
+    product_changes_record(products=products)
+    try:
+        with transaction.atomic():
+            Product.objects.filter(pk__in=ids).delete()
+    except ProtectedError as exc:
+        raise ApplicationError(
+            _("A quote, award, import justification or published report names this product; withdraw it instead.")
+        ) from exc
+    return len(ids)
+
+
+@transaction.atomic
 def products_domestic_refresh(*, category: Category | None = None) -> int:
     """Re-derive is_domestic after a threshold changed (a category's or the platform's); returns rows changed.
 
@@ -334,7 +344,7 @@ def products_domestic_refresh(*, category: Category | None = None) -> int:
     """
     products = Product.objects.select_related("category").select_for_update(of=("self",))
     if category is not None:
-        products = products.filter(Q(category__path=category.path) | Q(category__path__startswith=category.path + "/"))
+        products = products.filter(category_subtree_q(category))
     thresholds: dict[int, Decimal] = {}
     changed: list[Product] = []
     for product in products:

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.policies import is_staff
 from matching import reports, selectors, services
 from matching.api import serializers as s
 from matching.models import Match, MatchReport, MatchRun
@@ -24,7 +25,7 @@ class ReadOrStaff(BasePermission):
     """Anyone reads; only staff write."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return request.method in SAFE_METHODS or bool(request.user and request.user.is_staff)
+        return request.method in SAFE_METHODS or is_staff(request.user)
 
 
 class MatchRunFilter(filters.FilterSet):

@@ -13,8 +13,8 @@ from accounts.models import Organization, Province
 from catalog.models import Category, Product
 from config.exceptions import ApplicationError
 from procurement.models import Demand, DemandRevision, ImportJustification, Quote, Requirement, SharedInstrument
+from procurement.policies import DemandAccess
 from procurement.requirement_rules import MAX_WEIGHT, RequirementInput
-from procurement.selectors import DemandAccess
 from procurement.services import requirements_validate
 
 # --- requirements -------------------------------------------------------------------------------------------------

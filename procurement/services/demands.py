@@ -15,15 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Province, User
-from accounts.selectors import user_organization_ids
 from catalog.models import Category, Parameter, Product
+from catalog.selectors import category_dictionary
 from changes.services import change_record
 from config.exceptions import ApplicationError
 from notifications.services import notify
-from procurement import notices
+from procurement import notices, policies
 from procurement.models import Award, Demand, DemandRevision, Quote
 from procurement.requirement_rules import CleanRequirement, RequirementInput
-from procurement.selectors import category_parameters
 from procurement.services.import_justifications import import_justification_allows
 from procurement.services.requirements import requirements_replace, requirements_snapshot, requirements_validate
 
@@ -53,7 +52,7 @@ EDITABLE_FIELDS = (
 
 
 def _require_member(user: User, demand: Demand) -> None:
-    if demand.institution_id not in user_organization_ids(user, kind=Organization.Kind.INSTITUTION):
+    if not policies.can_edit_demand(user, demand):
         raise PermissionDenied(_("Only members of the demand's institution may change it."))
 
 
@@ -143,7 +142,7 @@ def demand_create(
     """Create a draft demand of one of the user's institutions, with its requirements."""
     if institution.kind != Organization.Kind.INSTITUTION:
         raise ApplicationError(_("Only research institutions post demands."), field="institution")
-    if institution.pk not in user_organization_ids(user):
+    if not policies.can_post_demand(user, institution):
         raise PermissionDenied(_("You are not a member of this institution."))
     demand = Demand(
         institution=institution,
@@ -209,7 +208,7 @@ def demand_update(
         requirements_replace(demand=demand, cleaned=requirements_validate(category=demand.category, items=requirements))
     elif category_changed:
         # Rows the new category's dictionary does not know cannot stay.
-        keys = {p.key for p in category_parameters(demand.category)}
+        keys = set(category_dictionary(demand.category))
         demand.requirements.exclude(parameter__key__in=keys).delete()
     demand.save()
     _mark_changed(demand)
@@ -366,6 +365,7 @@ def demand_award(
     Fiscal funds buy an imported product only when the demand said an imported product would be accepted and an
     approved import justification names that product.
     """
+    _require_member(user, demand)
     if quote is not None:
         if quote.demand_id != demand.pk:
             raise ApplicationError(_("This quote is not for this demand."), field="quote")

@@ -11,21 +11,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Organization, User
-from accounts.selectors import user_organization_ids
+from accounts.models import User
 from catalog.models import Product
+from catalog.selectors import category_is_within
 from config.exceptions import ApplicationError
 from notifications.services import notify
-from procurement import notices
+from procurement import notices, policies
 from procurement.models import Demand, ImportJustification
 
 MIN_REASON_LENGTH = 20
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-
-
-def _in_subtree(product: Product, demand: Demand) -> bool:
-    path = demand.category.path
-    return product.category.path == path or product.category.path.startswith(path + "/")
 
 
 @transaction.atomic
@@ -39,13 +34,13 @@ def import_justification_submit(
     document: UploadedFile | None = None,
 ) -> ImportJustification:
     """File (or refile, until approved) why no domestic product will do for an open demand."""
-    if demand.institution_id not in user_organization_ids(user, kind=Organization.Kind.INSTITUTION):
+    if not policies.can_justify_import(user, demand):
         raise PermissionDenied(_("Only members of the demand's institution may justify an import."))
     if demand.status != Demand.Status.OPEN:
         raise ApplicationError(_("An import is justified while the demand is open."), field="demand")
     if imported_product.is_domestic or imported_product.status != Product.Status.PUBLISHED:
         raise ApplicationError(_("Choose a published imported product."), field="imported_product")
-    if not _in_subtree(imported_product, demand):
+    if not category_is_within(imported_product.category, demand.category):
         raise ApplicationError(_("The product is not in the demand's category."), field="imported_product")
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON_LENGTH:
@@ -55,7 +50,7 @@ def import_justification_submit(
             field="reason",
         )
     for product in domestic_products_considered:
-        if not product.is_domestic or not _in_subtree(product, demand):
+        if not product.is_domestic or not category_is_within(product.category, demand.category):
             raise ApplicationError(
                 _("“%(product)s” is not a domestic product of the demand's category.") % {"product": product},
                 field="domestic_products_considered",
@@ -92,7 +87,7 @@ def import_justification_review(
     *, justification: ImportJustification, user: User, approve: bool
 ) -> ImportJustification:
     """A platform administrator approves or rejects a submitted justification; the submitter is told."""
-    if not user.is_staff:
+    if not policies.can_review_import_justifications(user):
         raise PermissionDenied(_("Only platform administrators review import justifications."))
     justification = (
         ImportJustification.objects.select_for_update()

@@ -9,13 +9,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.models import Organization, User
-from accounts.selectors import user_organization_ids
+from accounts.models import User
 from catalog.models import Product
+from catalog.selectors import category_is_within
 from config.exceptions import ApplicationError
 from notifications.messages import localized
 from notifications.services import notify
-from procurement import notices
+from procurement import notices, policies
 from procurement.models import Demand, Quote
 
 MAX_UNIT_PRICE = Decimal("1000000000")
@@ -34,7 +34,7 @@ def quote_submit(
 ) -> Quote:
     """Offer a product on an open demand; the buyer is told."""
     manufacturer = product.manufacturer
-    if manufacturer.pk not in user_organization_ids(user, kind=Organization.Kind.MANUFACTURER):
+    if not policies.can_quote(user, product):
         raise PermissionDenied(_("Only members of the product's manufacturer may quote it."))
     if not manufacturer.is_verified:
         raise ApplicationError(_("Your manufacturer must be verified before it can quote."), field="product")
@@ -42,8 +42,7 @@ def quote_submit(
         raise ApplicationError(_("Only an open demand takes quotes."), field="demand")
     if product.status != Product.Status.PUBLISHED:
         raise ApplicationError(_("Only a published product can be quoted."), field="product")
-    demand_path = demand.category.path
-    if not (product.category.path == demand_path or product.category.path.startswith(demand_path + "/")):
+    if not category_is_within(product.category, demand.category):
         raise ApplicationError(_("The product is not in the demand's category."), field="product")
     try:
         price = Decimal(unit_price)
@@ -88,7 +87,7 @@ def quote_submit(
 
 @transaction.atomic
 def quote_withdraw(*, quote: Quote, user: User) -> Quote:
-    if quote.manufacturer_id not in user_organization_ids(user, kind=Organization.Kind.MANUFACTURER):
+    if not policies.can_withdraw_quote(user, quote):
         raise PermissionDenied(_("Only the quoting manufacturer may withdraw its quote."))
     quote = Quote.objects.select_for_update().get(pk=quote.pk)
     if quote.status != Quote.Status.SUBMITTED:

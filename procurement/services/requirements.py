@@ -9,10 +9,10 @@ from django.utils.translation import gettext as _
 
 from catalog import values
 from catalog.models import Category, Parameter
+from catalog.selectors import category_dictionary
 from config.exceptions import ApplicationError
 from procurement.models import Demand, Requirement
 from procurement.requirement_rules import CleanRequirement, RequirementInput, requirement_clean
-from procurement.selectors import category_parameters
 
 MAX_REQUIREMENTS = 50
 
@@ -29,7 +29,7 @@ def requirements_validate(
         raise ApplicationError(
             _("A demand may have at most %(max)d requirements.") % {"max": MAX_REQUIREMENTS}, field="requirements"
         )
-    dictionary = {p.key: p for p in category_parameters(category)}
+    dictionary = category_dictionary(category)
     errors: list[dict[str, list[str]]] = []
     cleaned: list[tuple[Parameter, CleanRequirement]] = []
     seen: set[str] = set()

@@ -10,12 +10,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Province, User
-from accounts.selectors import user_organization_ids
 from catalog import values
 from catalog.models import Category
 from catalog.tabular import RowError, RowReport, cell_text, check_columns, data_rows, read_table, read_upload
 from catalog.values import InvalidValue
 from config.exceptions import ApplicationError
+from procurement import policies
 from procurement.models import SharedInstrument
 
 FIELDS = (
@@ -58,8 +58,7 @@ IMPORT_MAX_BYTES = 2 * 1024 * 1024
 
 
 def _require_member(user: User, institution: Organization | int) -> None:
-    org_id = institution if isinstance(institution, int) else institution.pk
-    if org_id not in user_organization_ids(user, kind=Organization.Kind.INSTITUTION):
+    if not policies.can_manage_shared_instruments(user, institution):
         raise PermissionDenied(_("Only members of the institution may change its shared instruments."))
 
 

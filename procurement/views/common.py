@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from procurement import selectors
+from procurement import policies
 from procurement.forms import institution_queryset
 
 PAGE_SIZE = 20
@@ -26,4 +26,4 @@ def query_without_page(request: HttpRequest) -> str:
 
 
 def my_institutions(request: HttpRequest) -> Any:
-    return institution_queryset(selectors.demand_access(request.user).org_ids)
+    return institution_queryset(policies.demand_access(request.user).org_ids)

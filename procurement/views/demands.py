@@ -16,11 +16,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Organization
-from accounts.selectors import user_organization_ids
+from accounts.policies import user_organization_ids
 from catalog.models import Category
+from catalog.selectors import category_dictionary, category_parameters
 from config.confirm import Confirmation, confirmation_page, is_confirmed
 from config.exceptions import ApplicationError
-from procurement import selectors, services
+from procurement import policies, selectors, services
 from procurement.forms import (
     OPERATOR_LABELS,
     DemandFilterForm,
@@ -80,7 +81,7 @@ def demand_mine(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "status": status,
             "statuses": Demand.Status.choices,
-            "has_institution": bool(selectors.demand_access(request.user).org_ids),
+            "has_institution": bool(policies.demand_access(request.user).org_ids),
             "query": query_without_page(request),
         },
     )
@@ -96,15 +97,15 @@ def demand_for_manufacturer(request: HttpRequest) -> HttpResponse:
         filters["q"] = form.text()
     demands = selectors.manufacturer_demand_list(user=request.user, filters=filters)
     page = Paginator(demands, PAGE_SIZE).get_page(request.GET.get("page"))
-    paths = selectors.manufacturer_category_paths(user=request.user)
+    codes = selectors.manufacturer_category_codes(user=request.user)
     return render(
         request,
         "procurement/demand_for_manufacturer.html",
         {
             "form": form,
             "page_obj": page,
-            "categories": Category.objects.filter(path__in=paths).order_by("path"),
-            "is_manufacturer": bool(paths) or user_organization_ids(request.user, kind=Organization.Kind.MANUFACTURER),
+            "categories": Category.objects.filter(code__in=codes).order_by("path"),
+            "is_manufacturer": bool(codes) or user_organization_ids(request.user, kind=Organization.Kind.MANUFACTURER),
             "query": query_without_page(request),
         },
     )
@@ -115,7 +116,7 @@ def demand_for_manufacturer(request: HttpRequest) -> HttpResponse:
 
 def _rows_for(category_id: Any, data: Any = None, initial: Any = ()) -> RequirementRows:
     category = Category.objects.filter(pk=category_id).first() if str(category_id or "").isdecimal() else None
-    parameters = selectors.category_parameters(category) if category else []
+    parameters = category_parameters(category) if category else []
     return RequirementRows(parameters, data=data, initial=initial)
 
 
@@ -346,7 +347,7 @@ def demand_revise(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _revisions_shown(demand: Demand) -> list[Any]:
     """Earlier requirements with each parameter by its name and each operator in words (snapshots keep keys)."""
-    parameters = {p.key: p for p in selectors.category_parameters(demand.category)}
+    parameters = category_dictionary(demand.category)
     revisions = list(selectors.demand_revisions(demand=demand))
     for revision in revisions:
         revision.rows = [  # type: ignore[attr-defined]
@@ -364,7 +365,7 @@ def demand_detail_context(
     request: HttpRequest, demand: Demand, *, quote_form: QuoteForm | None = None
 ) -> dict[str, Any]:
     """What the demand page shows; a quote form sent back with errors is shown in place of a blank one."""
-    access = selectors.demand_access(request.user)
+    access = policies.demand_access(request.user)
     quotes = list(selectors.quote_list(user=request.user, demand=demand)) if request.user.is_authenticated else []
     if quote_form is None and demand.is_open and access.is_verified_manufacturer:
         products = selectors.quotable_products(user=request.user, demand=demand)
@@ -379,7 +380,7 @@ def demand_detail_context(
         "quotes": quotes,
         "quote_form": quote_form,
         "award": getattr(demand, "award", None) if demand.status == Demand.Status.AWARDED else None,
-        "user_manufacturer_ids": user_organization_ids(request.user, kind=Organization.Kind.MANUFACTURER),
+        "withdrawable_quote_ids": {q.pk for q in quotes if policies.can_withdraw_quote(request.user, q)},
         "justification": selectors.import_justification_for(user=request.user, demand=demand),
     }
 

@@ -13,12 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Organization
-from accounts.selectors import user_organization_ids
 from config.confirm import Confirmation, confirmation_page, is_confirmed
 from config.exceptions import ApplicationError
 from config.formatting import amount_cny
-from procurement import selectors, services
+from procurement import policies, selectors, services
 from procurement.forms import (
     ImportJustificationForm,
     QuoteForm,
@@ -62,7 +60,7 @@ def quote_create(request: HttpRequest, pk: int) -> HttpResponse:
 def quote_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_get(user=request.user, pk=pk)
     if not is_confirmed(request):
-        if quote.manufacturer_id not in user_organization_ids(request.user, kind=Organization.Kind.MANUFACTURER):
+        if not policies.can_withdraw_quote(request.user, quote):
             raise Http404
         return confirmation_page(
             request,
@@ -192,7 +190,7 @@ def import_justification(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def import_justification_queue(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_staff:
+    if not policies.can_review_import_justifications(request.user):
         raise Http404
     status = request.GET.get("status", ImportJustification.Status.SUBMITTED)
     if status not in ImportJustification.Status.values:
@@ -214,7 +212,7 @@ def import_justification_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def import_justification_review(request: HttpRequest, pk: int) -> HttpResponse:
-    if not request.user.is_staff:
+    if not policies.can_review_import_justifications(request.user):
         raise Http404
     justification = selectors.import_justification_queue(user=request.user).filter(pk=pk).first()
     if justification is None:
@@ -222,7 +220,7 @@ def import_justification_review(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.import_justification_review(
             justification=justification,
-            user=request.user,
+            user=request.user,  # type: ignore[arg-type]
             approve=request.POST.get("decision") == "approve",
         )
     except ApplicationError as exc:

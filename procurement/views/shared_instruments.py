@@ -10,9 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.selectors import user_organization_ids
 from config.exceptions import ApplicationError
-from procurement import selectors, services
+from procurement import policies, selectors, services
 from procurement.forms import (
     DemandFilterForm,
     SharedInstrumentForm,
@@ -40,9 +39,9 @@ def shared_instrument_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page_obj": page,
-            "my_org_ids": user_organization_ids(request.user),
+            "editable_ids": {i.pk for i in page if policies.can_edit_shared_instrument(request.user, i)},
             "query": query_without_page(request),
-            "can_add": bool(selectors.demand_access(request.user).org_ids),
+            "can_add": bool(policies.demand_access(request.user).org_ids),
         },
     )
 

@@ -22,6 +22,7 @@ from django.db import connection
 from django.test.testcases import LiveServerThread, _StaticFilesHandler
 from django.test.utils import override_settings, setup_databases, teardown_databases
 
+from accounts.models import Province
 from tests.browser.checks import DESKTOP, PHONE, PageWatch, page_problems, user_content
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -86,6 +87,11 @@ def live_platform(request, django_db_setup, django_db_blocker, tmp_path_factory)
         # a persistent database connection there would outlive the package and block dropping the test database.
         conn_max_age = connection.settings_dict["CONN_MAX_AGE"]
         connection.settings_dict["CONN_MAX_AGE"] = 0
+        # A transactional test that ran before this package leaves the database flushed: put back what the
+        # migrations wrote (pytest-django kept it when some test asked for a serialized rollback).
+        serialized = getattr(connection, "_test_serialized_contents", None)
+        if serialized and not Province.objects.exists():
+            connection.creation.deserialize_db_from_string(serialized)
         migrated = connection.creation.serialize_db_to_string()
         call_command("seed_demo", password=DEMO_PASSWORD, stdout=io.StringIO())
         server = LiveServerThread(host or "localhost", _StaticFilesHandler, port=int(port or 0))

@@ -280,3 +280,81 @@ def test_owners_find_their_own_drafts_by_keyword_and_nobody_else_does(api_client
     assert found(maker) == [published.pk, draft.pk]
     assert found(None) == [published.pk]
     assert found(member_of(new_manufacturer())) == [published.pk]
+
+
+def _many_products(lc, count: int) -> list[int]:
+    """``count`` published products named "Quasar", indexed (bulk, so a thousand take seconds, not minutes)."""
+    manufacturer = new_manufacturer()
+    rows = Product.objects.bulk_create(
+        [
+            Product(
+                manufacturer=manufacturer,
+                category=lc,
+                name_zh=f"类星体分析仪 {n}",
+                name_en=f"Quasar analyser {n}",
+                model_number=f"QA-{n:05d}",
+                status=Product.Status.PUBLISHED,
+                is_domestic=True,
+            )
+            for n in range(count)
+        ]
+    )
+    ids = [row.pk for row in rows]
+    search_index_objects(kind="products", ids=ids)
+    return ids
+
+
+def test_a_keyword_list_pages_through_every_hit_with_the_pages_total(api_client, client, lc):
+    # given more published products matching the words than the old cap of 1,000 ids
+    ids = _many_products(lc, 1030)
+    page_total = client.get("/catalog/", {"q": "Quasar"}).context["result"].total
+    # when the API is asked for the last page
+    body = api_client.get("/api/v1/products/", {"q": "Quasar", "page_size": 100, "page": 11}).json()
+    # then it holds the last 30 hits, and the total is the page's
+    assert page_total == body["count"] == 1030
+    assert len(body["results"]) == 30 and body["next"] is None
+    first = api_client.get("/api/v1/products/", {"q": "Quasar", "page_size": 100}).json()
+    seen = {row["id"] for row in first["results"]} | {row["id"] for row in body["results"]}
+    assert seen <= set(ids) and len(seen) == 130
+
+
+def test_a_keyword_list_keeps_the_search_order_and_its_queries_are_bounded(
+    api_client, lc, django_assert_max_num_queries
+):
+    from search.selectors import SearchQuery, search
+
+    # given a product whose model number is the query, one with the word in its name, one with it in its text
+    by_text = ProductFactory(category=lc, name_en="Analyser", description_en="Nebula optics inside")
+    by_name = ProductFactory(category=lc, name_en="Nebula analyser")
+    by_model = ProductFactory(category=lc, name_en="Analyser", model_number="NEBULA")
+    search_index_objects(kind="products", ids=[by_text.pk, by_name.pk, by_model.pk])
+    expected = search(SearchQuery(kind="products", text="nebula", page_size=20)).ids
+    # when
+    with django_assert_max_num_queries(10):
+        body = api_client.get("/api/v1/products/", {"q": "nebula"}).json()
+    # then the rows come in the search order: the exact model number first
+    assert [row["id"] for row in body["results"]] == expected
+    assert expected[0] == by_model.pk and set(expected) == {by_text.pk, by_name.pk, by_model.pk}
+
+
+def test_a_makers_drafts_follow_the_last_hit_on_the_last_page(api_client, maker, manufacturer, lc):
+    published = [ProductFactory(manufacturer=manufacturer, category=lc, name_en=f"Pulsar {n}") for n in range(3)]
+    drafts = [
+        ProductFactory(manufacturer=manufacturer, category=lc, name_en=f"Pulsar draft {n}", status=Product.Status.DRAFT)
+        for n in range(2)
+    ]
+    search_index_objects(kind="products", ids=[p.pk for p in published + drafts])
+    api_client.force_authenticate(maker)
+
+    def page(number):
+        return api_client.get("/api/v1/products/", {"q": "Pulsar", "page_size": 2, "page": number}).json()
+
+    pages = [page(n) for n in (1, 2, 3)]
+    assert {p["count"] for p in pages} == {5}
+    listed = [row["id"] for p in pages for row in p["results"]]
+    assert set(listed[:3]) == {p.pk for p in published}
+    assert listed[3:] == [d.pk for d in drafts]
+    assert api_client.get("/api/v1/products/", {"q": "Pulsar", "page_size": 2, "page": 4}).status_code == 404
+    # a status filter the index cannot apply matches the words alone
+    only_drafts = api_client.get("/api/v1/products/", {"q": "Pulsar", "status": "draft"}).json()
+    assert [row["id"] for row in only_drafts["results"]] == [d.pk for d in drafts]

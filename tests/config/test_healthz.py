@@ -77,15 +77,16 @@ class _Hang:
 def test_healthz_answers_within_about_a_second_when_a_service_hangs(client, settings, check):
     import time
 
-    # given: the search backend is Elasticsearch (checked beside the others), and one service hangs for 3 s
+    # given: the search backend is Elasticsearch (checked beside the others), and one service hangs for 5 s
     settings.SEARCH_BACKEND = "elasticsearch"
-    with mock.patch(f"config.views.{check}", _Hang(3)):
+    with mock.patch(f"config.views.{check}", _Hang(5)):
         # when
         started = time.monotonic()
         response = client.get("/healthz")
         elapsed = time.monotonic() - started
     # then: the probe hears within ~1 s, the hanging one is reported, the database decides the status
-    assert elapsed < 1.6, f"healthz took {elapsed:.2f} s"
+    # (about 1 s; the margin is for a busy 2-core machine, far below the hang and the probe's 5 s timeout)
+    assert elapsed < 2.5, f"healthz took {elapsed:.2f} s"
     body = response.json()
     assert response.status_code == 200 and body["status"] == "ok"
     assert body["checks"][check.removeprefix("_check_")] == {"ok": False, "error": "no answer within 1 s"}

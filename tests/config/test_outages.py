@@ -37,20 +37,20 @@ def test_healthz_answers_within_a_second_while_elasticsearch_hangs(client, silen
     started = time.monotonic()
     response = client.get("/healthz")
     elapsed = time.monotonic() - started
-    assert elapsed < 1.6, f"healthz took {elapsed:.2f} s"
+    assert elapsed < 2.5, f"healthz took {elapsed:.2f} s"  # about 1 s; margin for a busy machine, below the 3 s hang
     assert response.status_code == 200
     assert response.json()["checks"]["search"]["ok"] is False
 
 
 @pytest.mark.django_db
 def test_search_answers_from_the_database_while_elasticsearch_hangs(api_client, settings, silent_elasticsearch):
-    from search.backends import SearchUnavailable
+    from changes.registry import RetryLater
     from tests.factories import ProductFactory
     from tests.search.factories import index_now
 
     # given: a product in the database index, and an Elasticsearch that never answers
     product = ProductFactory(name_en="Fallback spectrometer")
-    with pytest.raises(SearchUnavailable):
+    with pytest.raises(RetryLater):  # the database index is written first; Elasticsearch is retried later
         index_now("products", product)
     # when
     started = time.monotonic()

@@ -188,7 +188,8 @@ def _pending_index_rows(platform: Platform) -> int:
     connection = psycopg2.connect(platform.database_url)
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM search_searchoutbox WHERE indexed_at IS NULL")
+            # Changes the search consumer of the change outbox has not taken yet.
+            cursor.execute("SELECT count(*) FROM changes_changedelivery WHERE consumer = 'search' AND done_at IS NULL")
             return cursor.fetchone()[0]
     finally:
         connection.close()

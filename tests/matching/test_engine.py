@@ -349,3 +349,48 @@ def test_a_requirement_choice_written_in_another_case_matches_the_products_choic
     assert not match.is_near_miss
     statuses = {r["key"]: r["status"] for r in explained(match)}
     assert statuses["detector"] == "pass"
+
+
+def test_deleting_a_matched_product_re_ranks_its_demands_in_one_run(
+    scene, staff_user, django_capture_on_commit_callbacks
+):
+    from catalog.services import products_delete
+
+    services.match_run_demand(demand_id=scene.demand.pk)
+    assert pairs(scene.demand)[0][0] == scene.strong.pk
+    runs_before = MatchRun.objects.count()
+    # when staff delete the best match (and the weak near miss) in one batch
+    with django_capture_on_commit_callbacks(execute=True):
+        assert products_delete(product_ids=[scene.strong.pk, scene.weak.pk], user=staff_user) == 2
+    # then the demand is re-ranked once: the middling product now leads, and nothing else is left
+    assert [(p, near, rank) for p, near, rank, _score in pairs(scene.demand)] == [(scene.middling.pk, False, 1)]
+    assert MatchRun.objects.count() == runs_before + 1
+    run = MatchRun.objects.latest("id")
+    assert (run.status, run.demands_count) == (MatchRun.Status.SUCCEEDED, 1)
+
+
+@pytest.mark.parametrize("who", ["anonymous", "maker_member", "institution_member"])
+def test_only_staff_delete_products(scene, who):
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import PermissionDenied
+
+    from catalog.services import products_delete
+
+    user = AnonymousUser() if who == "anonymous" else getattr(scene, who)
+    with pytest.raises(PermissionDenied):
+        products_delete(product_ids=[scene.strong.pk], user=user)
+    assert Product.objects.filter(pk=scene.strong.pk).exists()
+
+
+def test_a_product_named_by_a_published_report_is_not_deleted(scene, staff_user):
+    from catalog.services import products_delete
+    from matching import reports
+    from tests.matching.test_reports import period
+
+    services.match_run_full_inline()
+    start, end = period()
+    reports.report_publish(report_id=reports.report_generate(period_start=start, period_end=end).pk, user=staff_user)
+    with pytest.raises(ApplicationError, match="withdraw it instead"):
+        products_delete(product_ids=[scene.strong.pk], user=staff_user)
+    assert Product.objects.filter(pk=scene.strong.pk).exists()
+    assert Match.objects.filter(product=scene.strong).exists()

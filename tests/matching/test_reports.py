@@ -78,7 +78,7 @@ def test_published_report_is_permanent(matched, staff_user):
     assert report.is_published and report.published_at is not None
     # no service, model save, queryset update or delete can change it
     with pytest.raises(ApplicationError):
-        reports.report_update(report_id=report.pk, note="edited")
+        reports.report_update(report_id=report.pk, note="edited", user=None)
     with pytest.raises(ApplicationError):
         reports.report_publish(report_id=report.pk, user=staff_user)
     report.note = "sneaky"
@@ -89,7 +89,7 @@ def test_published_report_is_permanent(matched, staff_user):
     with pytest.raises(ApplicationError):
         MatchReport.objects.filter(pk=report.pk).delete()
     with pytest.raises(ApplicationError):
-        reports.report_delete_draft(report_id=report.pk)
+        reports.report_delete_draft(report_id=report.pk, user=None)
     assert MatchReport.objects.get(pk=report.pk).note == ""
 
 

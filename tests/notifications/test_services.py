@@ -7,6 +7,7 @@ import smtplib
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -23,11 +24,8 @@ from tests.notifications.conftest import FINDINGS, GREETING
 pytestmark = pytest.mark.django_db
 
 
-class FailingEmailBackend:
-    """An SMTP server that cannot be reached: the mail side lies outside the project."""
-
-    def __init__(self, *args, **kwargs):
-        pass
+class FailingEmailBackend(BaseEmailBackend):
+    """An SMTP server that refuses service: the mail side lies outside the project."""
 
     def send_messages(self, messages):
         raise smtplib.SMTPConnectError(421, "service not available")
@@ -145,6 +143,8 @@ def test_the_email_task_retries_transient_failures_with_backoff(monkeypatch):
 
     reader = UserFactory()
     (note,) = notify(users=[reader], kind=GREETING, params={"name": "Z"}, key="k")
+    (sent,) = notify(users=[UserFactory()], kind=GREETING, params={"name": "W"}, key="k")
+    Notification.objects.filter(pk=sent.pk).update(emailed_at=timezone.now())
     calls = []
 
     def retry(**kwargs):
@@ -155,10 +155,12 @@ def test_the_email_task_retries_transient_failures_with_backoff(monkeypatch):
     send_email.push_request(retries=3, is_eager=False)  # type: ignore[call-arg]
     try:
         with override_settings(EMAIL_BACKEND=FAILING), pytest.raises(Retry):
-            send_email.run(note.pk)
+            send_email.run([note.pk, sent.pk])
     finally:
         send_email.pop_request()
+    # only the row that failed is retried, after 8 minutes (the fourth attempt)
     assert calls[0]["countdown"] == 480
+    assert calls[0]["args"] == [[note.pk]]
     note.refresh_from_db()
     assert note.emailed_at is None and note.email_attempts == 1
 

@@ -508,3 +508,33 @@ def test_an_institution_finds_its_own_draft_demands_by_keyword(api_client, insti
     assert found(researcher) == {opened.pk, draft.pk}
     assert found(None) == {opened.pk}
     assert found(member_of(InstitutionFactory())) == {opened.pk}
+
+
+def test_a_demand_keyword_list_pages_through_the_search_with_the_pages_total(api_client, client, institution):
+    from search.services import search_index_objects
+
+    demands = [DemandFactory(institution=institution, title=f"Cryogenic probe {n}") for n in range(7)]
+    search_index_objects(kind="demands", ids=[d.pk for d in demands])
+    page_total = client.get("/demands/", {"q": "cryogenic"}).context["result"].total
+
+    def page(number):
+        return api_client.get(URL, {"q": "cryogenic", "page_size": 3, "page": number}).json()
+
+    pages = [page(n) for n in (1, 2, 3)]
+    assert page_total == 7 and {p["count"] for p in pages} == {7}
+    listed = [row["id"] for p in pages for row in p["results"]]
+    assert sorted(listed) == sorted(d.pk for d in demands) and len(listed) == 7
+    assert pages[2]["next"] is None
+
+
+def test_a_demand_keyword_list_keeps_the_search_order(api_client, django_assert_max_num_queries):
+    from search.selectors import SearchQuery, search
+    from search.services import search_index_objects
+
+    in_text = DemandFactory(title="Microscope", description="with a cryostat stage")
+    in_title = DemandFactory(title="Cryostat for the lab")
+    search_index_objects(kind="demands", ids=[in_text.pk, in_title.pk])
+    expected = search(SearchQuery(kind="demands", text="cryostat")).ids
+    with django_assert_max_num_queries(10):
+        body = api_client.get(URL, {"q": "cryostat"}).json()
+    assert [row["id"] for row in body["results"]] == expected == [in_title.pk, in_text.pk]

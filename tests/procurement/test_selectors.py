@@ -1,7 +1,7 @@
 import pytest
 from django.http import Http404
 
-from procurement import selectors
+from procurement import policies, selectors
 from procurement.models import Demand
 from tests.factories import (
     CategoryFactory,
@@ -54,7 +54,7 @@ def test_visibility_by_role(roles, institution, role, sees_draft, sees_contact, 
     cancelled = DemandFactory(institution=institution, status=Demand.Status.CANCELLED)
 
     visible = set(selectors.demand_list(user=user).values_list("pk", flat=True))
-    access = selectors.demand_access(user)
+    access = policies.demand_access(user)
 
     assert open_demand.pk in visible
     assert (draft.pk in visible) is sees_draft

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 
 from accounts.models import Organization
-from accounts.selectors import user_organization_ids
+from accounts.policies import user_organization_ids
 
 ERRORS = {400: OpenApiResponse(description="Invalid input: `fields` names each bad field.")}
 EDIT_ERRORS = {

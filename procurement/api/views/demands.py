@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -15,7 +16,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from procurement import selectors, services
+from config.api.pagination import PageNumberPagination
+from procurement import policies, selectors, services
 from procurement.api.serializers import (
     DemandCreateSerializer,
     DemandFilterSerializer,
@@ -30,6 +32,10 @@ from procurement.api.serializers import (
 )
 from procurement.api.views.common import EDIT_ERRORS, ERRORS, one_institution
 from procurement.models import Demand
+from search.selectors import SearchQuery, search
+
+# The demand filters the search index applies itself.
+SEARCH_FILTERS = ("category", "province", "budget_min", "budget_max", "deadline_after", "deadline_before")
 
 
 @extend_schema_view(
@@ -68,24 +74,55 @@ class DemandViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
     queryset = Demand.objects.none()
 
+    def _list_filters(self) -> dict[str, Any]:
+        parser = DemandFilterSerializer(data=self.request.query_params)
+        parser.is_valid(raise_exception=True)
+        return dict(parser.validated_data)
+
     def get_queryset(self) -> QuerySet[Demand]:
         filters: dict[str, Any] = {}
         if self.action == "list":
-            parser = DemandFilterSerializer(data=self.request.query_params)
-            parser.is_valid(raise_exception=True)
-            filters = dict(parser.validated_data)
+            filters = self._list_filters()
+            filters.pop("q", None)  # keywords page through the search backend in list()
         return selectors.demand_list(user=self.request.user, filters=filters).order_by(
             "-opened_at", "-created_at", "id"
         )
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        filters = self._list_filters()
+        text = str(filters.get("q") or "").strip()
+        if not text:
+            return super().list(request, *args, **kwargs)
+        # Keywords page through the search backend as the demand pages do: its order, its total, no cap. The
+        # index holds open demands; the person's own demands in other statuses matching the words follow the hits.
+        # A filter the index cannot apply (another status, an institution, "mine") matches the words alone.
+        queryset = self.get_queryset()
+        words = queryset.filter(selectors.demand_words_q(text))
+        searchable = filters.get("status") in (None, Demand.Status.OPEN) and not (
+            filters.get("institution") or filters.get("mine")
+        )
+        if searchable:
+            query = SearchQuery(
+                kind="demands", text=text, filters={k: filters[k] for k in SEARCH_FILTERS if k in filters}
+            )
+            rows = cast(PageNumberPagination, self.paginator).paginate_search(
+                request,
+                search=lambda page, size: search(replace(query, page=page, page_size=size)),
+                rows=queryset,
+                tail=words.filter(selectors.demand_unlisted_q(user=request.user)),
+            )
+        else:
+            rows = self.paginate_queryset(words) or []
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
+
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
-        context["access"] = selectors.demand_access(self.request.user)
+        context["access"] = policies.demand_access(self.request.user)
         return context
 
     def _editable(self) -> Demand:
         demand = self.get_object()
-        if not selectors.demand_access(self.request.user).can_edit(demand):
+        if not policies.can_edit_demand(self.request.user, demand):
             raise PermissionDenied(_("Only members of the demand's institution may change it."))
         return demand
 

@@ -14,9 +14,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.selectors import user_organization_ids
 from config.api.schema import RowReportSerializer, report_or_error
-from procurement import selectors, services
+from procurement import policies, selectors, services
 from procurement.api.serializers import (
     SharedInstrumentImportSerializer,
     SharedInstrumentInSerializer,
@@ -70,7 +69,7 @@ class SharedInstrumentViewSet(viewsets.ModelViewSet):
 
     def _editable(self) -> SharedInstrument:
         instrument = self.get_object()
-        if instrument.institution_id not in user_organization_ids(self.request.user):
+        if not policies.can_edit_shared_instrument(self.request.user, instrument):
             raise PermissionDenied(_("Only members of the institution may change its shared instruments."))
         return instrument
 

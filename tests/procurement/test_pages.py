@@ -1,0 +1,67 @@
+"""Demand pages as each kind of person sees them: the tabs they are offered, the version of the requirements."""
+
+import pytest
+from django.urls import reverse
+
+from procurement import services
+from procurement.requirement_rules import RequirementInput
+from tests.factories import DemandFactory, InstitutionFactory, ManufacturerFactory, UserFactory, member_of
+from tests.procurement.factories import make_dictionary
+
+pytestmark = pytest.mark.django_db
+
+POST_A_DEMAND = reverse("procurement:demand-create")
+MAKERS_TAB = reverse("procurement:demand-for-manufacturer")
+MINE_TAB = reverse("procurement:demand-mine")
+
+
+def demand_list_html(client):
+    return client.get(reverse("procurement:demand-list")).content.decode()
+
+
+def test_a_researcher_is_not_offered_the_manufacturers_tab(client):
+    client.force_login(member_of(InstitutionFactory()))
+    html = demand_list_html(client)
+    assert f'href="{POST_A_DEMAND}"' in html
+    assert f'href="{MINE_TAB}"' in html
+    assert f'href="{MAKERS_TAB}"' not in html
+
+
+def test_a_manufacturer_is_not_offered_to_post_a_demand(client):
+    client.force_login(member_of(ManufacturerFactory()))
+    html = demand_list_html(client)
+    assert f'href="{MAKERS_TAB}"' in html
+    assert f'href="{POST_A_DEMAND}"' not in html
+    assert f'href="{MINE_TAB}"' not in html
+
+
+def test_someone_in_no_organization_and_a_visitor_get_neither(client):
+    for html in (demand_list_html(client), None):
+        if html is None:
+            client.force_login(UserFactory())
+            html = demand_list_html(client)
+        assert f'href="{POST_A_DEMAND}"' not in html
+        assert f'href="{MAKERS_TAB}"' not in html
+
+
+def test_the_revision_page_counts_versions_from_one(client, settings, researcher, institution):
+    dictionary = make_dictionary()
+    demand = DemandFactory(institution=institution, category=dictionary.leaf)
+    client.force_login(researcher)
+    settings.LANGUAGE_CODE = "zh-hans"
+    client.cookies["django_language"] = "zh-hans"
+    html = client.get(reverse("procurement:demand-revise", args=[demand.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    text = html.content.decode()
+    assert "第 0 版" not in text
+    assert "第 1 版" in text
+    # after one revision the demand is at version 2, and the history calls the replaced ones version 1
+    services.demand_revise(
+        demand=demand,
+        user=researcher,
+        requirements=[RequirementInput(parameter_key="max_pressure", operator=">=", value=60)],
+    )
+    detail = client.get(reverse("procurement:demand-detail", args=[demand.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    text = detail.content.decode()
+    assert "第 2 版" in text
+    assert "第 1 版（原始要求）" in text
+    assert "第 0 版" not in text
