@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "procurement",
     "search",
     "matching",
+    "feed",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from catalog.models import Category, Product
 from catalog.tabular import csv_bytes
+from changes.services import change_record
 from config.exceptions import ApplicationError
 from matching import policies
 from matching.models import CORRECTION_TITLE, REPORT_TITLE, DemandMatchSummary, Match, MatchReport, MatchReportEntry
@@ -26,6 +27,8 @@ from procurement.models import Demand
 # How many of each demand's matches a report lists (and makes public).
 REPORT_TOP_N = 5
 SNAPSHOT_VERSION = 1
+# The outbox entity of a match report: publishing one is a public change (the feed, webhooks).
+REPORT_ENTITY = "report"
 
 
 def _bilingual(gettext_text: str, values: dict[str, Any]) -> dict[str, str]:
@@ -256,6 +259,7 @@ def report_publish(*, report_id: int, user: User | None) -> MatchReport:
         report.published_at = timezone.now()
         report.published_by = user
         report.save(update_fields=["status", "published_at", "published_by"])
+        change_record(entity=REPORT_ENTITY, ids=[report.pk], fields=["status"])
     return report
 
 

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from procurement import views
+from procurement import feeds, views
 
 app_name = "procurement"
 
 urlpatterns = [
     path("", views.demand_list, name="demand-list"),
     path("mine/", views.demand_mine, name="demand-mine"),
+    path("feed/<str:code>/", feeds.OpenDemandsFeed(), name="demand-feed"),
     path("for-manufacturers/", views.demand_for_manufacturer, name="demand-for-manufacturer"),
     path("new/", views.demand_create, name="demand-create"),
     path("requirement-rows/", views.requirement_rows, name="requirement-rows"),

@@ -240,7 +240,9 @@ def product_update(
 ) -> Product:
     """Change a product; ``specifications``, when given, replaces the whole set."""
     _check_manager(user, product.manufacturer)
-    product = Product.objects.select_for_update().select_related("manufacturer", "category").get(pk=product.pk)
+    product = (
+        Product.objects.select_for_update(of=("self",)).select_related("manufacturer", "category").get(pk=product.pk)
+    )
     cleaned = _clean_fields(fields or {})
     if "key_components" in cleaned:
         cleaned["key_components"] = _key_components(cleaned["key_components"])
@@ -276,7 +278,9 @@ def product_specifications_set(
 @transaction.atomic
 def product_publish(*, product: Product, user: User) -> Product:
     _check_manager(user, product.manufacturer)
-    product = Product.objects.select_for_update().select_related("manufacturer", "category").get(pk=product.pk)
+    product = (
+        Product.objects.select_for_update(of=("self",)).select_related("manufacturer", "category").get(pk=product.pk)
+    )
     if product.status == Product.Status.PUBLISHED:
         raise ApplicationError(_("The product is already published."), field="status")
     if not product.manufacturer.is_verified:

@@ -61,6 +61,8 @@ def demand_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "pages": pages,
             "query": query_without_page(request),
+            # The Atom feed of the chosen category's open demands.
+            "feed_category": form.cleaned_data.get("category") if form.is_bound and form.is_valid() else None,
         },
     )
 

@@ -1,0 +1,54 @@
+"""Reading the feed: pages after an opaque cursor, in the order entries were committed."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from config.exceptions import ApplicationError
+from feed.models import FeedEntry
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+_CURSOR_PREFIX = "f1:"
+
+
+def cursor_encode(after: int) -> str:
+    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{after}".encode()).decode().rstrip("=")
+
+
+def cursor_decode(cursor: str) -> int:
+    """The id a cursor continues after; a cursor this platform did not give is a 400 on ``cursor``."""
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not text.startswith(_CURSOR_PREFIX):
+            raise ValueError(text)
+        after = int(text.removeprefix(_CURSOR_PREFIX))
+        if after < 0:
+            raise ValueError(text)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ApplicationError(_("This is not a cursor the feed gave."), field="cursor") from None
+    return after
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    entries: list[FeedEntry]
+    # Where the next page starts: after the last entry given, or where the reader was when nothing was new.
+    next_cursor: str
+    has_more: bool
+
+
+def feed_page(*, cursor: str = "", limit: int = DEFAULT_LIMIT) -> FeedPage:
+    """Entries after ``cursor``, oldest first. Every entry below the last one given has committed (see
+    ``feed.entries``), so the next page, asked for any time later, starts exactly where this one ended."""
+    after = cursor_decode(cursor)
+    rows = list(FeedEntry.objects.filter(id__gt=after).order_by("id")[: limit + 1])
+    entries = rows[:limit]
+    last = entries[-1].pk if entries else after
+    return FeedPage(entries=entries, next_cursor=cursor_encode(last), has_more=len(rows) > limit)
