@@ -73,8 +73,9 @@ def test_comparison_marks_the_best_value_per_parameter_in_its_better_direction(t
     assert accuracy.values[1].value == pytest.approx(4.5) and accuracy.values[0].value is None
     # The imported product is the reference: the better domestic one meets or beats both of its values.
     assert comparison.reference == imported
-    assert comparison.reference_outcomes[better.pk].is_alternative
-    assert comparison.reference_outcomes[weaker.pk].met == 0
+    outcomes = comparison.reference_outcomes or {}
+    assert outcomes[better.pk].is_alternative
+    assert outcomes[weaker.pk].met == 0
 
 
 def _anonymous():
