@@ -93,6 +93,7 @@ def test_matched_at_is_when_the_pair_first_became_a_match(scene):
     # a near miss that never was a match has no match time
     assert near.is_near_miss and near.matched_at is None
     strong = Match.objects.get(demand=scene.demand, product=scene.strong)
+    assert strong.matched_at is not None
     first = strong.matched_at - timedelta(days=3)
     Match.objects.filter(pk=strong.pk).update(matched_at=first)
 
