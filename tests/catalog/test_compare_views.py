@@ -64,7 +64,7 @@ def test_comparison_marks_the_best_value_per_parameter_in_its_better_direction(t
     assert [cell.is_best for cell in rsd.values] == [False, True, False]
     # Only one product states the flow range: nothing to mark, the others show a dash.
     flow = _row(comparison.specifications, "flow_rate")
-    assert [cell.display for cell in flow.values][0] == "—" and not any(c.is_best for c in flow.values)
+    assert flow.values[0].display == "—" and not any(c.is_best for c in flow.values)
     price = _row(comparison.facts, "price_min")
     assert [cell.is_best for cell in price.values] == [False, False, True]
     assert [cell.is_best for cell in _row(comparison.facts, "lead_time_days").values] == [False, True, False]
