@@ -66,7 +66,7 @@ def test_sweep_serves_every_consumer_even_when_one_fails():
     change_record(entity="product", ids=[ProductFactory().pk])
     with mock.patch("search.services.index_backends", return_value=[DownBackend()]):
         handled = sweep.apply().get()
-    assert handled == {"matching": 1, "search": 0}
+    assert handled == {"feed": 1, "matching": 1, "search": 0}
     assert ChangeDelivery.objects.filter(consumer="search", done_at__isnull=True).count() == 1
 
 
@@ -79,8 +79,8 @@ def test_kick_queues_the_consume_task_on_the_real_broker(redis_celery_app, djang
             change_record(entity="product", ids=[ProductFactory().pk])
         # then: one consume message per consumer is on the default queue
         simple = connection.SimpleQueue(redis_celery_app.conf.task_default_queue)
-        messages = [simple.get(timeout=5), simple.get(timeout=5)]
-        assert sorted(m.headers["argsrepr"] for m in messages) == ["('matching',)", "('search',)"]
+        messages = [simple.get(timeout=5) for _ in range(3)]
+        assert sorted(m.headers["argsrepr"] for m in messages) == ["('feed',)", "('matching',)", "('search',)"]
         assert {m.headers["task"] for m in messages} == {"changes.consume"}
         for message in messages:
             message.ack()
