@@ -101,8 +101,8 @@ def test_recorded_changes_kick_each_consumer_once_after_commit_and_are_indexed(d
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
         index_mark(kind="products", ids=[product.pk])
         index_mark(kind="demands", ids=[demand.pk])
-    # then: one kick for search, one for matching
-    assert len(callbacks) == 2
+    # then: one kick for search, one for matching, one for the feed
+    assert len(callbacks) == 3
     assert pending() == []
     assert search(SearchQuery(kind="products", text="流式细胞")).ids == [product.pk]
     assert search(SearchQuery(kind="demands", text="流式细胞")).ids == [demand.pk]
