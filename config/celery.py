@@ -30,6 +30,12 @@ app.conf.beat_schedule = {
         "task": "notifications.sweep_email",
         "schedule": crontab(minute="*/10"),
     },
+    # Safety net for webhooks: feed entries a lost kick left become deliveries, and retries that fell due are
+    # sent (a broker outage delays deliveries, loses none).
+    "feed-webhooks-sweep": {
+        "task": "feed.webhooks_sweep",
+        "schedule": crontab(minute="*"),
+    },
     # Nightly full matching run, after the day's product and demand changes have settled.
     "matching-nightly-full-run": {
         "task": "matching.full_run",

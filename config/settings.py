@@ -382,6 +382,17 @@ CHANGES_LEASE = timedelta(minutes=10)
 # Seconds the home page's platform figures (counts, top gaps, latest report) are cached; 0 computes them each time.
 HOME_CACHE_SECONDS = env.int("HOME_CACHE_SECONDS", default=60)
 
+# --- Webhooks ---------------------------------------------------------------------------------------
+# Hosts webhook URLs may name: "*" any, "example.org" that host, "*.example.org" its subdomains.
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=["*"])
+# Loopback, private, link-local and other non-public addresses are refused (so a webhook cannot probe the
+# internal network) unless this is on: only for intranet deployments whose receivers live on private addresses.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+# Seconds a receiver has to connect and answer; no answer in time is a failure, retried with backoff.
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)
+# An endpoint failing this long since its last success is switched off and its organization's admins are told.
+WEBHOOK_DISABLE_AFTER = timedelta(hours=env.float("WEBHOOK_DISABLE_AFTER_HOURS", default=24))
+
 # --- Logging ----------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

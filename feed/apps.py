@@ -8,6 +8,7 @@ class FeedConfig(AppConfig):
 
     def ready(self) -> None:
         # Registration with the change outbox, importable only once models are loaded.
-        from feed import entries
+        from feed import entries, notices
 
         entries.register()
+        notices.register()

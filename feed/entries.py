@@ -23,6 +23,8 @@ from catalog.models import Product
 from catalog.services.products import PRODUCT_ENTITY
 from changes.models import Change
 from changes.registry import register as register_consumer
+from config.queue import enqueue_on_commit
+from feed import tasks
 from feed.models import FeedEntry
 from matching.models import MatchReport
 from matching.reports import REPORT_ENTITY
@@ -151,7 +153,11 @@ def feed_take(changes: Sequence[Change]) -> list[FeedEntry]:
             entries.append(
                 FeedEntry(kind=kind, entity=entity, object_id=object_id, state=now, occurred_at=change.created_at)
             )
-    return FeedEntry.objects.bulk_create(entries)
+    written = FeedEntry.objects.bulk_create(entries)
+    if written:
+        # Webhook endpoints hear of the new entries once they commit.
+        enqueue_on_commit(tasks.fan_out, once=True)
+    return written
 
 
 def register() -> None:

@@ -6,10 +6,15 @@ import base64
 import binascii
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+from django.http import Http404
 from django.utils.translation import gettext as _
 
+from accounts.models import Membership, Organization
+from accounts.policies import AnyUser
 from config.exceptions import ApplicationError
-from feed.models import FeedEntry
+from feed.models import FeedEntry, WebhookDelivery, WebhookEndpoint
+from feed.policies import webhook_visibility_q
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -52,3 +57,41 @@ def feed_page(*, cursor: str = "", limit: int = DEFAULT_LIMIT) -> FeedPage:
     entries = rows[:limit]
     last = entries[-1].pk if entries else after
     return FeedPage(entries=entries, next_cursor=cursor_encode(last), has_more=len(rows) > limit)
+
+
+# --- Webhooks ---------------------------------------------------------------------------------------------------
+
+
+def webhook_list(*, user: AnyUser, organization: Organization | int | None = None) -> QuerySet[WebhookEndpoint]:
+    """Endpoints of the organizations the user administers (optionally one of them)."""
+    qs = WebhookEndpoint.objects.filter(webhook_visibility_q(user)).select_related("organization")
+    if organization is not None:
+        qs = qs.filter(organization_id=organization.pk if isinstance(organization, Organization) else organization)
+    return qs.order_by("organization_id", "id")
+
+
+def webhook_get(*, user: AnyUser, pk: int) -> WebhookEndpoint:
+    """An endpoint the user manages, or 404: another organization's endpoints do not exist for them."""
+    endpoint = webhook_list(user=user).filter(pk=pk).first()
+    if endpoint is None:
+        raise Http404
+    return endpoint
+
+
+def webhook_deliveries(*, user: AnyUser, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
+    """The endpoint's deliveries, newest entry first, with their entries and attempt logs."""
+    return (
+        WebhookDelivery.objects.filter(webhook_visibility_q(user, prefix="endpoint__"), endpoint=endpoint)
+        .select_related("entry")
+        .prefetch_related("attempt_log")
+        .order_by("-entry_id")
+    )
+
+
+def webhook_organizations(*, user: AnyUser) -> QuerySet[Organization]:
+    """The organizations whose webhooks the user may manage."""
+    if not user.is_authenticated:
+        return Organization.objects.none()
+    return Organization.objects.filter(memberships__user=user, memberships__role=Membership.Role.ADMIN).order_by(
+        "name_zh"
+    )
