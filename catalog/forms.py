@@ -13,6 +13,8 @@ from catalog.models import Category, Evaluation, Parameter, Product, ProductDocu
 from catalog.selectors import ProductFilters
 from catalog.values import compatible_units, unit_choice_label
 from catalog.vocabulary import choice_label
+from search.backends.base import SORTS
+from search.params import SORT_CHOICES
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -55,11 +57,17 @@ class ProductFilterForm(forms.Form):
     )
     price_min = forms.DecimalField(label=_("Price from (CNY)"), required=False, min_value=0, max_digits=14)
     price_max = forms.DecimalField(label=_("Price up to (CNY)"), required=False, min_value=0, max_digits=14)
+    sort = forms.ChoiceField(
+        label=_("Sort by"), required=False, choices=[(k, v) for k, v in SORT_CHOICES if k in SORTS["products"]]
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].label_from_instance = lambda c: f"{'— ' * c.depth}{c.code} {c.name}"  # type: ignore[attr-defined]
         style_fields(self, small=True)
+
+    def sort_key(self) -> str:
+        return (self.cleaned_data.get("sort") or "") if self.is_valid() else ""
 
     def product_filters(self) -> ProductFilters:
         data = self.cleaned_data if self.is_valid() else {}

@@ -313,6 +313,24 @@ class DemandFilterForm(StyledForm):
     budget_max = forms.DecimalField(label=_("Budget up to (CNY)"), required=False, min_value=0)
     deadline_after = forms.DateField(label=_("Deadline from"), required=False, widget=IsoDateInput)
     deadline_before = forms.DateField(label=_("Deadline until"), required=False, widget=IsoDateInput)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+
+    # The orders a list offers: the public list pages through search, the manufacturer's list adds match score.
+    SORT_LABELS = {
+        "": _("Most relevant, newest first"),
+        "newest": _("Newest"),
+        "deadline": _("Deadline, soonest first"),
+        "-budget": _("Budget, largest first"),
+        "match": _("Best match for my products"),
+    }
+
+    def __init__(self, *args: Any, sorts: Iterable[str] = ("", "newest", "deadline", "-budget"), **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        labels = dict(self.SORT_LABELS, **({"": _("Deadline, soonest first")} if "deadline" not in sorts else {}))
+        self.fields["sort"].choices = [(key, labels[key]) for key in sorts]
+
+    def sort_key(self) -> str:
+        return (self.cleaned_data.get("sort") or "") if self.is_valid() else ""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -462,3 +462,37 @@ def test_requirements_are_shown_by_name_with_option_names_not_keys(client, setti
     # then the parameter and its options have their Chinese names, and no dictionary key shows
     assert "泵类型" in text and "等度泵, 二元泵" in text
     assert "pump_type" not in text and "isocratic" not in text
+
+
+def test_public_demand_list_sorts_by_deadline_or_budget_on_request(client, dictionary):
+    later, soon = indexed(
+        DemandFactory(category=dictionary.leaf, title="Later", budget=900000, deadline=in_days(90)),
+        DemandFactory(category=dictionary.leaf, title="Soon", budget=100000, deadline=in_days(10)),
+    )
+    url = reverse("procurement:demand-list")
+    assert [d.pk for d in client.get(url, {"sort": "deadline"}).context["demands"]] == [soon.pk, later.pk]
+    assert [d.pk for d in client.get(url, {"sort": "-budget"}).context["demands"]] == [later.pk, soon.pk]
+    assert 'name="sort"' in client.get(url).content.decode()
+
+
+def test_manufacturer_demand_list_sorts_by_the_best_match_of_its_own_products(client, maker, manufacturer):
+    from matching.models import Match
+
+    category = CategoryFactory()
+    mine = ProductFactory(manufacturer=manufacturer, category=category)
+    theirs = ProductFactory(category=category)
+    weak, strong, unmatched = (
+        DemandFactory(category=category, deadline=in_days(5)),
+        DemandFactory(category=category, deadline=in_days(20)),
+        DemandFactory(category=category, deadline=in_days(1)),
+    )
+    Match.objects.create(demand=weak, product=mine, rank=1, score=0.4)
+    Match.objects.create(demand=strong, product=mine, rank=1, score=0.9)
+    # another maker's better match does not count for this one
+    Match.objects.create(demand=weak, product=theirs, rank=2, score=0.95)
+    client.force_login(maker)
+    url = reverse("procurement:demand-for-manufacturer")
+    by_match = client.get(url, {"sort": "match"}).context["page_obj"].object_list
+    assert [d.pk for d in by_match] == [strong.pk, weak.pk, unmatched.pk]
+    by_deadline = client.get(url).context["page_obj"].object_list
+    assert [d.pk for d in by_deadline] == [unmatched.pk, weak.pk, strong.pk]
