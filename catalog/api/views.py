@@ -24,6 +24,7 @@ from catalog import importing, policies, selectors, services
 from catalog.api import serializers as s
 from catalog.api.filters import ParameterFilterSet, ProductFilterSet
 from catalog.models import Category, Evaluation, Parameter, Product
+from config.api.filters import strict_data
 from config.api.pagination import PageNumberPagination
 from config.api.schema import RowReportSerializer, error_responses, report_or_error
 from search.selectors import SearchQuery, search
@@ -133,7 +134,7 @@ class ProductViewSet(
         # index holds published products; the person's own drafts and withdrawn products matching the words
         # follow the hits (unless a status filter leaves only those, when the words are matched alone).
         queryset = self.filter_queryset(self.get_queryset())
-        filters = ProductFilterSet(request.query_params, queryset=queryset).product_filters()
+        filters = ProductFilterSet(strict_data(request, ProductFilterSet), queryset=queryset).product_filters()
         words = queryset.filter(selectors.product_words_q(text)).order_by("id")
         if filters.status in (None, Product.Status.PUBLISHED):
             query = SearchQuery(kind="products", text=text, filters=filters.as_search_filters())
