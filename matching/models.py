@@ -141,8 +141,9 @@ class MatchRunChunk(models.Model):
 class Match(models.Model):
     """The current pairing of an open demand with a domestic product: a match, or a near miss with its gaps."""
 
-    # Matches are derived state that every full run rewrites in bulk, so the table carries only what its reads
-    # need: the pair constraint and a product index. The links are kept by the ORM (on_delete cascades), not by
+    # A pair keeps its row (and id) while it stays a match or near miss: runs update changed rows in place, insert
+    # new pairs and delete the pairs that left, in bulk. The table carries only what its reads need: the pair
+    # constraint and a product index. The links are kept by the ORM (on_delete cascades), not by
     # database foreign keys, whose per-row checks and key-share locks on products dominated a full run's writes.
     demand = models.ForeignKey(
         "procurement.Demand",
@@ -178,7 +179,12 @@ class Match(models.Model):
     # One entry per requirement: status, margin or gap in the requirement's unit.
     results = models.JSONField(_("requirement results"), default=list)
     failed_count = models.PositiveSmallIntegerField(_("failed mandatory requirements"), default=0)
-    matched_at = models.DateTimeField(_("matched at"), default=timezone.now)
+    # When the pair first became a match (empty for a near miss that never was one); kept across re-runs, so
+    # "new matches since" means new pairs, not rewritten rows.
+    matched_at = models.DateTimeField(_("matched at"), null=True, blank=True)
+    # When a run last changed this row's rank, score, components or results (a re-run that changes nothing
+    # leaves the row, its id and this stamp alone).
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
         ordering = ["demand", "is_near_miss", "rank"]
