@@ -43,7 +43,8 @@ def test_chunks_are_leased_when_planned_and_again_when_a_worker_starts_them(two_
     # then its attempt is counted and its lease renewed; chunk 2 is untouched
     first = MatchRunChunk.objects.get(run=run, number=1)
     assert first.attempts == 1 and first.done_at is not None
-    assert first.leased_until > planned[1].leased_until
+    renewed, planned_until = first.leased_until, planned[1].leased_until
+    assert renewed is not None and planned_until is not None and renewed > planned_until
     assert MatchRunChunk.objects.get(run=run, number=2).attempts == 0
 
 
@@ -55,7 +56,8 @@ def test_a_chunk_whose_lease_expired_is_queued_again_once_per_lease(two_chunk_ru
     _expire(run, 1, 2)
     # when the sweep runs: only the unfinished chunk goes out again, with a new lease
     assert _sweep(django_capture_on_commit_callbacks) == [(run.pk, 2)]
-    assert MatchRunChunk.objects.get(run=run, number=2).leased_until > timezone.now()
+    leased_until = MatchRunChunk.objects.get(run=run, number=2).leased_until
+    assert leased_until is not None and leased_until > timezone.now()
     # and the next sweep, within the new lease, does not queue it a second time
     assert _sweep(django_capture_on_commit_callbacks) == []
     # the re-queued chunk completes the run

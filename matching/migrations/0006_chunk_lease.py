@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('matching', '0004_matchrun_category_runs'),
+        ('matching', '0005_match_stable_identity'),
     ]
 
     operations = [
