@@ -178,6 +178,8 @@ class Match(models.Model):
     components = models.JSONField(_("score components"), default=dict)
     # One entry per requirement: status, margin or gap in the requirement's unit.
     results = models.JSONField(_("requirement results"), default=list)
+    # The component that contributed most to the score (weight x value), as ranking computed it.
+    strongest_component = models.CharField(_("strongest component"), max_length=16, blank=True)
     failed_count = models.PositiveSmallIntegerField(_("failed mandatory requirements"), default=0)
     # When the pair first became a match (empty for a near miss that never was one); kept across re-runs, so
     # "new matches since" means new pairs, not rewritten rows.
@@ -198,12 +200,6 @@ class Match(models.Model):
 
     def __str__(self) -> str:
         return f"{self.demand_id} ↔ {self.product_id} #{self.rank}"
-
-    @property
-    def strongest_component(self) -> str:
-        if not self.components:
-            return ""
-        return max(sorted(self.components), key=lambda name: self.components[name])
 
 
 class DemandMatchSummary(models.Model):

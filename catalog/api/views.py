@@ -205,6 +205,21 @@ class ProductViewSet(
         return Response(s.ProductSerializer(rows, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(
+        parameters=[s.ComparisonParamsSerializer],
+        responses={200: s.ComparisonSerializer, **error_responses(400)},
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def compare(self, request: Request) -> Response:
+        """Products side by side: specifications parameter by parameter, terms and evaluations, best values marked.
+
+        An imported product first is the reference: each other product is told how many of its comparable
+        specifications it meets or beats. Ids the caller may not see are a 400, like ids that do not exist.
+        """
+        ids = selectors.comparison_ids(request.query_params.getlist("ids"))
+        comparison = selectors.product_comparison(user=request.user, ids=ids)
+        return Response(s.ComparisonSerializer(comparison, context=self.get_serializer_context()).data)
+
+    @extend_schema(
         request={"multipart/form-data": s.DocumentUploadSerializer}, responses={201: s.ProductDocumentSerializer}
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
