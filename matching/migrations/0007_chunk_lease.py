@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('matching', '0005_match_stable_identity'),
+        ('matching', '0006_match_strongest_component'),
     ]
 
     operations = [
