@@ -261,6 +261,7 @@ def write_matches(
                     rank,
                     pair.score,
                     pair.components,
+                    pair.strongest,
                     [r.as_dict() for r in pair.results],
                     pair.failed_mandatory,
                     matched_at,
@@ -323,13 +324,23 @@ MATCH_COLUMNS = (
     "rank",
     "score",
     "components",
+    "strongest_component",
     "results",
     "failed_count",
     "matched_at",
     "updated_at",
 )
 # What makes a row "changed": a re-run that computes the same values leaves the row (run, updated_at) alone.
-COMPARED_COLUMNS = ("is_near_miss", "rank", "score", "components", "results", "failed_count", "matched_at")
+COMPARED_COLUMNS = (
+    "is_near_miss",
+    "rank",
+    "score",
+    "components",
+    "strongest_component",
+    "results",
+    "failed_count",
+    "matched_at",
+)
 
 
 # One encoder for every row: json.dumps with options would build a new encoder per call.
@@ -351,7 +362,8 @@ def _copy_text(rows: Sequence[tuple[Any, ...]]) -> io.StringIO:
     encode = _JSON.encode
     stamps: dict[Any, str] = {None: "\\N"}
     for row in rows:
-        *lead, demand_id, product_id, run_id, is_near, rank, score, components, results, failed, matched, updated = row
+        *lead, demand_id, product_id, run_id, is_near, rank, score, components, strongest, results, failed = row[:-2]
+        matched, updated = row[-2:]
         matched_text = stamps.get(matched)
         if matched_text is None:
             matched_text = stamps[matched] = matched.isoformat()
@@ -365,7 +377,7 @@ def _copy_text(rows: Sequence[tuple[Any, ...]]) -> io.StringIO:
         prefix = f"{lead[0]}\t" if lead else ""
         lines.append(
             f"{prefix}{demand_id}\t{product_id}\t{run_text}\t{'t' if is_near else 'f'}\t{rank}\t"
-            f"{score!r}\t{encode(components)}\t{stored}\t{failed}\t{matched_text}\t{updated_text}\n"
+            f"{score!r}\t{encode(components)}\t{strongest}\t{stored}\t{failed}\t{matched_text}\t{updated_text}\n"
         )
     buffer = io.StringIO("".join(lines))
     buffer.seek(0)
@@ -407,7 +419,8 @@ def update_matches(rows: Sequence[tuple[Any, ...]]) -> None:
         cursor.execute(
             f"CREATE TEMPORARY TABLE {incoming} (id bigint PRIMARY KEY, demand_id bigint, product_id bigint, "
             "run_id bigint, is_near_miss boolean, rank integer, score double precision, components jsonb, "
-            "results jsonb, failed_count smallint, matched_at timestamptz, updated_at timestamptz) ON COMMIT DROP"
+            "strongest_component varchar(16), results jsonb, failed_count smallint, matched_at timestamptz, "
+            "updated_at timestamptz) ON COMMIT DROP"
         )
         cursor.cursor.copy_expert(f"COPY {incoming} FROM STDIN", _copy_text(rows))
         cursor.execute(f"UPDATE {table} m SET {assigned} FROM {incoming} t WHERE m.id = t.id AND ({changed})")
