@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.urls import reverse
@@ -327,7 +327,7 @@ class DemandFilterForm(StyledForm):
     def __init__(self, *args: Any, sorts: Iterable[str] = ("", "newest", "deadline", "-budget"), **kwargs: Any):
         super().__init__(*args, **kwargs)
         labels = dict(self.SORT_LABELS, **({"": _("Deadline, soonest first")} if "deadline" not in sorts else {}))
-        self.fields["sort"].choices = [(key, labels[key]) for key in sorts]
+        cast(forms.ChoiceField, self.fields["sort"]).choices = [(key, labels[key]) for key in sorts]
 
     def sort_key(self) -> str:
         return (self.cleaned_data.get("sort") or "") if self.is_valid() else ""
