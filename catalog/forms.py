@@ -8,10 +8,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from accounts.forms import ProvinceChoiceField, ProvinceMultipleChoiceField
 from accounts.models import Organization, Province
 from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
 from catalog.selectors import ProductFilters
-from catalog.values import compatible_units, unit_choice_label
+from catalog.values import InvalidValue, compatible_units, key_component_origin, unit_choice_label
 from catalog.vocabulary import choice_label
 from search.backends.base import SORTS
 from search.params import SORT_CHOICES
@@ -46,7 +47,7 @@ class ProductFilterForm(forms.Form):
         required=False,
         choices=[("", _("All")), ("domestic", _("Domestic")), ("imported", _("Imported"))],
     )
-    province = forms.ModelChoiceField(
+    province = ProvinceChoiceField(
         label=_("Province served"), queryset=Province.objects.all(), required=False, empty_label=_("All")
     )
     manufacturer = forms.ModelChoiceField(
@@ -116,7 +117,7 @@ class ProductForm(forms.Form):
     price_max = forms.DecimalField(label=_("Highest price (CNY)"), required=False, min_value=0, max_digits=14)
     lead_time_days = forms.IntegerField(label=_("Lead time (days)"), required=False, min_value=0, max_value=3650)
     warranty_months = forms.IntegerField(label=_("Warranty (months)"), required=False, min_value=0, max_value=600)
-    provinces_served = forms.ModelMultipleChoiceField(
+    provinces_served = ProvinceMultipleChoiceField(
         label=_("Provinces served"),
         queryset=Province.objects.all(),
         required=False,
@@ -156,12 +157,17 @@ class ProductForm(forms.Form):
         }
 
     def clean_key_components(self) -> list[dict[str, str]]:
-        components = []
+        components, errors = [], []
         for line in self.cleaned_data["key_components"].splitlines():
             if not line.strip():
                 continue
-            name, _sep, origin = line.partition(":")
-            components.append({"name": name.strip(), "origin": origin.strip().upper()})
+            name, _sep, origin = line.replace("：", ":").partition(":")
+            try:
+                components.append({"name": name.strip(), "origin": key_component_origin(name.strip(), origin)})
+            except InvalidValue as exc:
+                errors.append(str(exc))
+        if errors:
+            raise forms.ValidationError(errors)
         return components
 
     def clean_certifications(self) -> list[str]:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import ProvinceChoiceField
 from accounts.models import Organization, Province
 from catalog.models import Category, Parameter, Product
 from catalog.values import compatible_units, unit_choice_label
@@ -68,7 +69,7 @@ class DemandForm(MarksInvalidFields, forms.Form):
     quantity = forms.IntegerField(label=_("Quantity"), initial=1)
     budget = forms.DecimalField(label=_("Budget (CNY)"), required=False, max_digits=14, decimal_places=2)
     deadline = forms.DateField(label=_("Deadline"), widget=IsoDateInput)
-    delivery_province = forms.ModelChoiceField(queryset=Province.objects.order_by("code"), label=_("Delivery province"))
+    delivery_province = ProvinceChoiceField(queryset=Province.objects.order_by("code"), label=_("Delivery province"))
     funding = forms.ChoiceField(label=_("Funding"), choices=Demand.Funding.choices, initial=Demand.Funding.FISCAL)
     accepts_imported = forms.BooleanField(label=_("An imported product would be accepted"), required=False)
     import_reason = forms.CharField(
@@ -306,7 +307,7 @@ class DemandFilterForm(StyledForm):
 
     q = forms.CharField(label=_("Keywords"), required=False, max_length=200)
     category = CategoryChoiceField(queryset=Category.objects.order_by("path"), label=_("Category"), required=False)
-    province = forms.ModelChoiceField(
+    province = ProvinceChoiceField(
         queryset=Province.objects.order_by("code"), label=_("Delivery province"), required=False
     )
     budget_min = forms.DecimalField(label=_("Budget from (CNY)"), required=False, min_value=0)

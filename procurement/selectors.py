@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest
 
 from accounts.models import Organization
 from accounts.policies import AnyUser, user_organization_ids
-from catalog.models import Category, Product
+from catalog.models import Category, Product, Specification
 from catalog.selectors import category_ancestor_codes, category_subtree_q
 from procurement import policies
 from procurement.models import Demand, DemandRevision, ImportJustification, Quote, Requirement, SharedInstrument
@@ -269,7 +269,19 @@ def shared_instrument_candidates(*, demand: Demand) -> list[SharedInstrument]:
             output_field=IntegerField(),
         )
     )
-    return list(_shared_related(qs).order_by("proximity", "category__path", "id"))
+    # The specifications of a candidate's catalog product the demand asks about (all of them when it asks about
+    # none), so the poster can see whether the instrument would do.
+    wanted = [r.parameter_id for r in demand.requirements.all()]
+    specifications = Specification.objects.select_related("parameter").order_by(
+        "parameter__category__depth", "parameter__sort_order", "parameter__key"
+    )
+    if wanted:
+        specifications = specifications.filter(parameter_id__in=wanted)
+    return list(
+        _shared_related(qs)
+        .prefetch_related(Prefetch("product__specifications", queryset=specifications, to_attr="shown_specifications"))
+        .order_by("proximity", "category__path", "id")
+    )
 
 
 # --- quotes --------------------------------------------------------------------------------------------------

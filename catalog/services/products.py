@@ -22,7 +22,7 @@ from catalog import policies
 from catalog.models import Category, Product, Specification
 from catalog.selectors import category_dictionary, category_domestic_threshold, category_subtree_q
 from catalog.specvalues import clean_specification
-from catalog.values import InvalidValue
+from catalog.values import InvalidValue, key_component_origin
 from changes.services import change_record
 from config.exceptions import ApplicationError
 
@@ -83,10 +83,19 @@ def _key_components(value: Any) -> list[dict[str, str]]:
     if not isinstance(value, list):
         raise ApplicationError(_("Key components must be a list."), field="key_components")
     result = []
+    unknown = []
     for item in value:
         if not isinstance(item, Mapping) or not str(item.get("name", "")).strip():
             raise ApplicationError(_("Each key component needs a name and an origin."), field="key_components")
-        result.append({"name": str(item["name"]).strip(), "origin": str(item.get("origin", "")).strip().upper()})
+        name, origin = str(item["name"]).strip(), str(item.get("origin", "") or "").strip()
+        try:
+            origin = key_component_origin(name, origin)
+        except InvalidValue as exc:
+            unknown.append(str(exc))
+        result.append({"name": name, "origin": origin})
+    if unknown:
+        # Where a key component is made decides whether the product is domestic: a guess would be saved silently.
+        raise ApplicationError(" ".join(unknown), field="key_components")
     return result
 
 
