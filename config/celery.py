@@ -30,6 +30,12 @@ app.conf.beat_schedule = {
         "task": "notifications.sweep_email",
         "schedule": crontab(minute="*/10"),
     },
+    # The daily digest of saved-search and follow news, in the morning (Beijing time) so it is read at work;
+    # each person gets at most one a day however often this runs.
+    "notifications-daily-digest": {
+        "task": "notifications.send_digests",
+        "schedule": crontab(minute=0, hour=7),
+    },
     # Nightly full matching run, after the day's product and demand changes have settled.
     "matching-nightly-full-run": {
         "task": "matching.full_run",

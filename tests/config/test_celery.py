@@ -18,6 +18,7 @@ def test_every_beat_entry_names_a_registered_task():
         "procurement.expire_demands",
         "changes.sweep",
         "notifications.sweep_email",
+        "notifications.send_digests",
         "matching.full_run",
         "matching.draft_weekly_report",
     }
