@@ -30,6 +30,12 @@ app.conf.beat_schedule = {
         "task": "notifications.sweep_email",
         "schedule": crontab(minute="*/10"),
     },
+    # A domestic-product rule dated today, or a transition ending today, changes which products are domestic:
+    # re-derive the flags just after midnight (only products that flip are written, re-indexed and re-matched).
+    "catalog-refresh-domestic": {
+        "task": "catalog.refresh_domestic",
+        "schedule": crontab(minute=5, hour=0),
+    },
     # Nightly full matching run, after the day's product and demand changes have settled.
     "matching-nightly-full-run": {
         "task": "matching.full_run",
