@@ -178,8 +178,10 @@ def test_the_migration_turned_thresholds_into_dated_rules(db):
     assert (national.effective_from, national.component_cost_ratio) == (D(2026, 1, 1), None)
     assert national.price_preference_percent == Decimal(20)
     ratios = {
-        rule.category.code: (rule.effective_from, rule.component_cost_ratio)
-        for rule in DomesticProductRule.objects.exclude(category=None).select_related("category")
+        code: (effective_from, ratio)
+        for code, effective_from, ratio in DomesticProductRule.objects.exclude(category=None).values_list(
+            "category__code", "effective_from", "component_cost_ratio"
+        )
     }
     assert ratios == {"0102": (D(2026, 1, 1), Decimal("0.600")), "0106": (D(2026, 1, 1), Decimal("0.600"))}
 
