@@ -111,7 +111,8 @@ class MatchRun(models.Model):
 
 
 class MatchRunChunk(models.Model):
-    """A slice of a full run's demands (one category); marked done in the transaction that writes its matches."""
+    """A slice of a full run's demands (one category); marked done in the transaction that writes its matches,
+    leased to a worker with an expiry so that a lost worker's chunk is queued again within minutes."""
 
     run = models.ForeignKey(MatchRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="chunks")
     number = models.PositiveIntegerField(_("number"))
@@ -120,6 +121,12 @@ class MatchRunChunk(models.Model):
     )
     demand_ids = models.JSONField(_("demands"), default=list)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    # The lease (matching/leases.py): until when the chunk counts as taken care of (queued, or started by a
+    # worker); after that, unless a worker is matching it right now, the periodic sweep queues it again.
+    leased_until = models.DateTimeField(_("leased until"), null=True, blank=True)
+    # Times a worker started the chunk: one that never finishes (it kills its worker) fails the run.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_at = models.DateTimeField(_("last started at"), null=True, blank=True)
 
     class Meta:
         ordering = ["run", "number"]
