@@ -20,7 +20,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField, Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
+from config.bulk import copy_upsert
 from search.backends.base import FACETS, BackendResult, RebuildReport, SearchBackend
 from search.documents import (
     SearchDocument,
@@ -76,6 +78,7 @@ _UPDATE_FIELDS = [
     "indexed_at",
 ]
 
+_ENTRY_COLUMNS = ["kind", "object_id", *_UPDATE_FIELDS]
 
 # PostgreSQL's limit on one lexeme; nobody searches for a longer word.
 MAX_LEXEME_BYTES = 2047
@@ -413,11 +416,17 @@ class DatabaseBackend(SearchBackend):
                 if gone:
                     self.delete(kind, gone)
                 if entries:
-                    SearchEntry.objects.bulk_create(
-                        entries,
-                        update_conflicts=True,
-                        unique_fields=["kind", "object_id"],
-                        update_fields=_UPDATE_FIELDS,
+                    # COPY on PostgreSQL: indexing a bulk import writes thousands of entries at once.
+                    now = timezone.now()
+                    copy_upsert(
+                        SearchEntry,
+                        _ENTRY_COLUMNS,
+                        [
+                            [now if c == "indexed_at" else getattr(entry, c) for c in _ENTRY_COLUMNS]
+                            for entry in entries
+                        ],
+                        unique=["kind", "object_id"],
+                        update=_UPDATE_FIELDS,
                     )
 
     def delete(self, kind: str, ids: Sequence[int]) -> None:
