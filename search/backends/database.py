@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -109,10 +110,17 @@ def _unique(tokens: list[str]) -> list[str]:
     return list(dict.fromkeys(tokens))
 
 
+@lru_cache(maxsize=4096)
+def _repeated_tokens(text: str) -> tuple[str, ...]:
+    """Tokens of a text that recurs from document to document (synonym terms, category and maker names): a bulk
+    import indexes thousands of products of one category and one manufacturer."""
+    return tuple(document_tokens(text))
+
+
 def _expanded_tokens(text: str) -> list[str]:
     tokens: list[str] = []
     for term in synonyms().expansions(text):
-        tokens.extend(document_tokens(term))
+        tokens.extend(_repeated_tokens(term))
     return tokens
 
 
@@ -153,7 +161,7 @@ def entry_from_document(doc: SearchDocument, *, postgres: bool) -> SearchEntry:
     body_text = " ".join((doc.description_zh, doc.description_en))
     terms_title = _unique(document_tokens(f"{title_text} {doc.model_number}"))
     terms_meta = _unique(
-        document_tokens(" ".join(doc.category_names + doc.organization_names)) + _expanded_tokens(title_text)
+        list(_repeated_tokens(" ".join(doc.category_names + doc.organization_names))) + _expanded_tokens(title_text)
     )
     terms_body = _unique(document_tokens(body_text) + _expanded_tokens(body_text))
     entry = SearchEntry(
