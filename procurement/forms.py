@@ -71,6 +71,14 @@ class DemandForm(MarksInvalidFields, forms.Form):
     deadline = forms.DateField(label=_("Deadline"), widget=IsoDateInput)
     delivery_province = forms.ModelChoiceField(queryset=Province.objects.order_by("code"), label=_("Delivery province"))
     funding = forms.ChoiceField(label=_("Funding"), choices=Demand.Funding.choices, initial=Demand.Funding.FISCAL)
+    is_sealed = forms.BooleanField(
+        label=_("Seal the quotes until the deadline"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Nobody reads a sealed quote before they all open together after the deadline; the rule for fiscal funds."
+        ),
+    )
     accepts_imported = forms.BooleanField(label=_("An imported product would be accepted"), required=False)
     import_reason = forms.CharField(
         label=_("Why an imported product would be accepted"),
@@ -103,6 +111,7 @@ class DemandForm(MarksInvalidFields, forms.Form):
         if lock_category:
             self.fields["category"].disabled = True
             self.fields["institution"].disabled = True
+            self.fields["is_sealed"].disabled = True
         style(self)
 
     def clean(self) -> dict[str, Any]:
