@@ -8,15 +8,31 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Avg, Prefetch, Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Organization, User
 from accounts.policies import user_organization_ids
-from catalog.comparison import SpecValue, compare
+from catalog.comparison import (
+    HIGHER,
+    LOWER,
+    ComparedValue,
+    Comparison,
+    ComparisonRow,
+    SpecValue,
+    compare,
+    fact_row,
+    spec_value,
+    specification_rows,
+)
 from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
 from catalog.policies import product_visibility_q
+from catalog.specvalues import display_value
+from config.exceptions import ApplicationError
+from config.formatting import amount_cny
 
 AnyUser = User | AnonymousUser
 
@@ -302,17 +318,7 @@ def evaluation_document_file(request: HttpRequest, name: str) -> FieldFile | Non
 
 
 def _spec_values(specifications: list[Specification]) -> dict[str, SpecValue]:
-    return {
-        spec.parameter.key: SpecValue(
-            value_type=spec.parameter.value_type,
-            better=spec.parameter.better,
-            value=spec.value,
-            value_min=spec.value_min,
-            value_max=spec.value_max,
-            value_bool=spec.value_bool,
-        )
-        for spec in specifications
-    }
+    return {spec.parameter.key: spec_value(spec.parameter, spec) for spec in specifications}
 
 
 def product_domestic_alternatives(*, product: Product, limit: int = 20) -> list[Product]:
@@ -338,3 +344,129 @@ def product_domestic_alternatives(*, product: Product, limit: int = 20) -> list[
             ranked.append((-outcome.met, -(candidate.evaluation_score or 0), candidate.pk, candidate))
     ranked.sort(key=lambda row: row[:3])
     return [row[3] for row in ranked[:limit]]
+
+
+# --- Side-by-side comparison ---------------------------------------------------------------------------------
+
+# More columns than this no longer fit a page, even scrolled.
+MAX_COMPARED = 6
+
+
+@dataclass
+class ProductComparison:
+    """Products side by side: their specifications parameter by parameter, then the terms of sale and the
+    evaluations, the best value of each row marked. ``reference`` is the first product when it is imported
+    (a comparison with its domestic alternatives); ``reference_outcomes`` then says, per other product, how
+    many of the reference's comparable specifications it meets or beats."""
+
+    products: list[Product]
+    specifications: list[ComparisonRow]
+    facts: list[ComparisonRow]
+    reference: Product | None = None
+    reference_outcomes: dict[int, Comparison] | None = None
+
+
+def comparison_ids(raw: list[str]) -> list[int]:
+    """Product ids from a query string: ``ids=1,2`` and ``ids=1&ids=2`` alike, in order, once each.
+
+    Raises ApplicationError (field ``ids``) for anything that is not a list of 2 to MAX_COMPARED ids.
+    """
+    ids: list[int] = []
+    for part in ",".join(raw).split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not (part.isascii() and part.isdigit()) or len(part) > 12:
+            raise ApplicationError(_("“%(value)s” is not a product id.") % {"value": part[:20]}, field="ids")
+        if int(part) not in ids:
+            ids.append(int(part))
+    if len(ids) < 2:
+        raise ApplicationError(_("Choose at least two products to compare."), field="ids")
+    if len(ids) > MAX_COMPARED:
+        raise ApplicationError(
+            _("At most %(count)s products can be compared at once.") % {"count": MAX_COMPARED}, field="ids"
+        )
+    return ids
+
+
+def product_comparison(*, user: AnyUser, ids: list[int]) -> ProductComparison:
+    """The comparison of the products ``ids`` the user may see, in that order (from a fixed number of queries).
+
+    Raises ApplicationError (field ``ids``) when some of them do not exist or are not visible to the user: a
+    comparison with a column silently missing would mislead.
+    """
+    products = product_list_by_ids(user=user, ids=ids, with_specifications=True)
+    missing = [pk for pk in ids if pk not in {product.pk for product in products}]
+    if missing:
+        raise ApplicationError(
+            _("No product with id %(ids)s can be shown.") % {"ids": ", ".join(str(pk) for pk in missing)},
+            field="ids",
+        )
+    scores = {
+        row["product"]: row
+        for row in Evaluation.objects.filter(product_id__in=ids)
+        .values("product")
+        .annotate(
+            accuracy=Avg("accuracy"), stability=Avg("stability"), reliability=Avg("reliability"), service=Avg("service")
+        )
+    }
+    specifications = specification_rows(products, display=display_value, name=lambda parameter: parameter.name)
+
+    def days(value: Any) -> str:
+        return ngettext("%(count)s day", "%(count)s days", value) % {"count": value}
+
+    def months(value: Any) -> str:
+        return ngettext("%(count)s month", "%(count)s months", value) % {"count": value}
+
+    def score(value: Any) -> str:
+        return f"{value:.1f} / 5"
+
+    facts = [
+        fact_row("price_min", _("Price from"), LOWER, products, [p.price_min for p in products], amount_cny),
+        fact_row("price_max", _("Price up to"), LOWER, products, [p.price_max for p in products], amount_cny),
+        fact_row("lead_time_days", _("Lead time"), LOWER, products, [p.lead_time_days for p in products], days),
+        fact_row("warranty_months", _("Warranty"), HIGHER, products, [p.warranty_months for p in products], months),
+    ]
+    served = ComparisonRow(key="provinces_served", name=_("Provinces served"), canonical_unit="", better="none")
+    for product in products:
+        provinces = list(product.provinces_served.all())
+        served.values.append(
+            ComparedValue(
+                product_id=product.pk,
+                display="、".join(p.name for p in provinces) if provinces else _("Nationwide or on request"),
+                value=[p.code for p in provinces],
+            )
+        )
+    facts.append(served)
+    facts.append(
+        fact_row(
+            "evaluation_score",
+            _("Evaluation score"),
+            HIGHER,
+            products,
+            [p.evaluation_score if p.evaluation_count else None for p in products],
+            score,
+        )
+    )
+    for key, name in (
+        ("accuracy", _("Accuracy")),
+        ("stability", _("Stability")),
+        ("reliability", _("Reliability")),
+        ("service", _("Service")),
+    ):
+        values = [scores[p.pk][key] if p.pk in scores else None for p in products]
+        facts.append(fact_row(key, name, HIGHER, products, values, score))
+    counts = ComparisonRow(key="evaluation_count", name=_("Evaluations"), canonical_unit="", better="none")
+    counts.values = [
+        ComparedValue(product_id=p.pk, display=str(p.evaluation_count), value=p.evaluation_count) for p in products
+    ]
+    facts.append(counts)
+    comparison = ProductComparison(products=products, specifications=specifications, facts=facts)
+    first = products[0]
+    if not first.is_domestic:
+        reference = _spec_values(list(first.specifications.all()))
+        comparison.reference = first
+        comparison.reference_outcomes = {
+            product.pk: compare(reference, _spec_values(list(product.specifications.all()))) for product in products[1:]
+        }
+    return comparison

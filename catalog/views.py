@@ -101,6 +101,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for spec in product.specifications.all()
     ]
     alternatives = [] if product.is_domestic else selectors.product_domestic_alternatives(product=product)
+    compare_ids = ",".join(str(pk) for pk in [product.pk, *(a.pk for a in alternatives[: selectors.MAX_COMPARED - 1])])
     return render(
         request,
         "catalog/product_detail.html",
@@ -108,9 +109,33 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "product": product,
             "specifications": specifications,
             "alternatives": alternatives,
+            "compare_ids": compare_ids,
             "can_manage": policies.can_manage_product(request.user, product),
             "can_evaluate": policies.can_evaluate_product(request.user, product),
             "domestic_percent": round(float(product.domestic_content) * 100),
+        },
+    )
+
+
+@require_GET
+def product_compare(request: HttpRequest) -> HttpResponse:
+    """Products side by side (``?ids=1,2,3`` or the ticked boxes of a list: ``?ids=1&ids=2``); no script needed."""
+    try:
+        ids = selectors.comparison_ids(request.GET.getlist("ids"))
+        comparison = selectors.product_comparison(user=request.user, ids=ids)
+    except ApplicationError as exc:
+        return render(request, "catalog/product_compare.html", {"error": exc.message}, status=400)
+    differences_only = request.GET.get("differences") == "1"
+    rows = comparison.specifications
+    return render(
+        request,
+        "catalog/product_compare.html",
+        {
+            "comparison": comparison,
+            "specifications": [row for row in rows if row.differs] if differences_only else rows,
+            "facts": comparison.facts,
+            "differences_only": differences_only,
+            "ids_param": ",".join(str(product.pk) for product in comparison.products),
         },
     )
 

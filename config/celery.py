@@ -36,6 +36,12 @@ app.conf.beat_schedule = {
         "task": "notifications.sweep_email",
         "schedule": crontab(minute="*/10"),
     },
+    # A full run's chunk whose worker was lost (killed, out of memory) is queued again once its lease expires,
+    # so the run finishes minutes late instead of waiting out the broker's hour-long visibility timeout.
+    "matching-sweep-chunk-leases": {
+        "task": "matching.sweep_chunk_leases",
+        "schedule": crontab(minute="*"),
+    },
     # Nightly full matching run, after the day's product and demand changes have settled.
     "matching-nightly-full-run": {
         "task": "matching.full_run",

@@ -35,7 +35,7 @@ def _database_unavailable(error: BaseException) -> bool:
 def service_unavailable_response(request: HttpRequest) -> HttpResponse:
     """503 in the API's error shape for `/api/`, a plain page (no database, no base template) otherwise."""
     response: HttpResponse
-    if request.path.startswith("/api/"):
+    if is_api(request):
         response = JsonResponse(
             {
                 "code": "service_unavailable",
@@ -70,13 +70,43 @@ class DatabaseUnavailableMiddleware:
         return service_unavailable_response(request)
 
 
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_error(code: str, detail: str, status: int) -> JsonResponse:
+    """The API's one error shape (config.api.errors) for answers that never reach a DRF view."""
+    return JsonResponse({"code": code, "detail": detail}, status=status)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: under `/api/` a JSON 404 (a URL no route takes, an id that does not fit its route)."""
+    if is_api(request):
+        return api_error("not_found", _("Not found."), 404)
+    return defaults.page_not_found(request, exception or Http404())
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400 (a disallowed host, a broken upload): JSON under `/api/`."""
+    if is_api(request):
+        return api_error("bad_request", _("Bad request."), 400)
+    return defaults.bad_request(request, exception or BadRequest())
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler403: JSON under `/api/`."""
+    if is_api(request):
+        return api_error("permission_denied", str(exception or "") or _("Not allowed."), 403)
+    return defaults.permission_denied(request, exception or PermissionDenied())
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: a 503 when the failure was the database being down, else the usual 500 page."""
     error = sys.exc_info()[1]
     if error is not None and _database_unavailable(error):
         return service_unavailable_response(request)
-    if request.path.startswith("/api/"):
-        return JsonResponse({"code": "server_error", "detail": _("Server error.")}, status=500)
+    if is_api(request):
+        return api_error("server_error", _("Server error."), 500)
     return default_server_error(request)
 
 
@@ -101,7 +131,7 @@ class FriendlyErrorPagesMiddleware:
             try:
                 get_resolver(getattr(request, "urlconf", None)).resolve(request.path_info)
             except Resolver404 as exc:
-                return defaults.page_not_found(request, exc)
+                return page_not_found(request, exc)
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -109,7 +139,7 @@ class FriendlyErrorPagesMiddleware:
         if not self._active() or isinstance(exception, HANDLED_BY_DJANGO) or _database_unavailable(exception):
             return None
         if isinstance(exception, Http404):
-            return defaults.page_not_found(request, exception)
+            return page_not_found(request, exception)
         logging.getLogger("django.request").error("Internal Server Error: %s", request.path, exc_info=exception)
         return server_error(request)
 

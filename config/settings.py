@@ -270,9 +270,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    # Strict: a filter or ordering value that does not fit is a 400 naming the parameter, never ignored.
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "config.api.filters.StrictFilterBackend",
+        "config.api.filters.StrictOrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
@@ -365,6 +366,9 @@ DOMESTIC_CONTENT_THRESHOLD = env.float("DOMESTIC_CONTENT_THRESHOLD", default=0.5
 MATCHING_TOP_N = env.int("MATCHING_TOP_N", default=10)
 MATCHING_NEAR_MISS_N = env.int("MATCHING_NEAR_MISS_N", default=10)
 MATCHING_NOTIFY_THRESHOLD = env.float("MATCHING_NOTIFY_THRESHOLD", default=0.5)
+# A full run's chunk not finished this long after it was queued or started, and not being matched right now, is
+# queued again by the minutely sweep: a killed worker delays a run by about this much, not the broker's hour.
+MATCHING_CHUNK_LEASE_SECONDS = env.int("MATCHING_CHUNK_LEASE_SECONDS", default=120)
 # Weights of the named score components; they are normalised, so only their ratios matter.
 MATCHING_WEIGHTS = {
     "preferred": 0.35,

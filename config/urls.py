@@ -30,3 +30,7 @@ urlpatterns = [
 
 # A database outage is a 503 (JSON under /api/), not a 500; other server errors keep the usual page.
 handler500 = "config.middleware.server_error"
+# Under /api/ every error is JSON in the API's one shape, including URLs no route takes.
+handler400 = "config.middleware.bad_request"
+handler403 = "config.middleware.permission_denied"
+handler404 = "config.middleware.page_not_found"

@@ -170,15 +170,13 @@ class PairScore:
     failed_mandatory: int
     unknown_mandatory: int
     gap_norm: float
+    # The component that contributed most to the score (``strongest_component``), stored with the match.
+    strongest: str = ""
 
     @property
     def is_near_miss(self) -> bool:
         """Fails a mandatory requirement while stating every mandatory parameter (so its gaps are real)."""
         return not self.is_match and self.unknown_mandatory == 0 and self.failed_mandatory > 0
-
-    @property
-    def strongest_component(self) -> str:
-        return max(sorted(self.components), key=lambda name: self.components[name])
 
 
 # --- Text ---------------------------------------------------------------------------------------------
@@ -416,6 +414,20 @@ def combine(components: Mapping[str, float], weights: Mapping[str, float]) -> fl
     return round(min(1.0, max(0.0, raw / total)), SCORE_DECIMALS)
 
 
+def strongest_component(components: Mapping[str, float], weights: Mapping[str, float]) -> str:
+    """The component that contributed most to the score: the largest weight x value (ties: the first in
+    COMPONENTS). Computed once, from the stored components, and stored with the match for the API, pages and
+    reports alike."""
+    best, best_share = "", -1.0
+    for name in COMPONENTS:
+        if name not in components:
+            continue
+        share = max(float(weights.get(name, 0.0)), 0.0) * components[name]
+        if share > best_share:
+            best, best_share = name, share
+    return best
+
+
 def score_pair(demand: DemandFacts, product: ProductFacts, weights: Mapping[str, float]) -> PairScore:
     results = tuple(evaluate_requirement(req, product.specs.get(req.parameter_id)) for req in demand.requirements)
     failed = unknown = 0
@@ -439,15 +451,17 @@ def score_pair(demand: DemandFacts, product: ProductFacts, weights: Mapping[str,
         "province": province_component(product.provinces, demand.province),
         "lead_time": lead_time_component(product.lead_time_days, demand.days_to_deadline),
     }
+    stored = {k: round(v, COMPONENT_DECIMALS) for k, v in components.items()}
     return PairScore(
         product_id=product.product_id,
         is_match=failed == 0 and unknown == 0,
         score=combine(components, weights),
-        components={k: round(v, COMPONENT_DECIMALS) for k, v in components.items()},
+        components=stored,
         results=results,
         failed_mandatory=failed,
         unknown_mandatory=unknown,
         gap_norm=round(gap_norm, SCORE_DECIMALS),
+        strongest=strongest_component(stored, weights),
     )
 
 

@@ -167,14 +167,13 @@ def _explain(match: Match, info: dict[int, RequirementInfo], weights: dict[str, 
         for name in s.COMPONENTS
         if name in match.components
     ]
-    strongest = max(components, key=lambda c: (c[2], c[0]))[0] if components else ""
     return ExplainedMatch(
         match=match,
         results=results,
         passed=[r for r in results if r["status"] == s.PASS],
         failed=[r for r in results if r["status"] == s.FAIL],
         unknown=[r for r in results if r["status"] == s.UNKNOWN],
-        strongest=strongest,
+        strongest=match.strongest_component,
         components=components,
     )
 

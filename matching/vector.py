@@ -350,15 +350,17 @@ class CandidatePool:
             # above with the same formulas, term by term (tests hold the two paths equal).
             i = int(subset[j])
             results = tuple(s.evaluate_requirement(req, self._spec(req.parameter_id, i)) for req in demand.requirements)
+            stored = {name: round(float(components[name][j]), s.COMPONENT_DECIMALS) for name in s.COMPONENTS}
             return s.PairScore(
                 product_id=int(self.ids[i]),
                 is_match=bool(is_match[i]),
                 score=float(score[j]),
-                components={name: round(float(components[name][j]), s.COMPONENT_DECIMALS) for name in s.COMPONENTS},
+                components=stored,
                 results=results,
                 failed_mandatory=int(failed[i]),
                 unknown_mandatory=int(unknown[i]),
                 gap_norm=round(float(gap_norm[i]), s.SCORE_DECIMALS),
+                strongest=s.strongest_component(stored, weights),
             )
 
         return Shortlist(

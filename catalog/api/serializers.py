@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -310,3 +311,85 @@ class EvaluationCreateSerializer(serializers.Serializer):
     stability = serializers.IntegerField(min_value=1, max_value=5)
     reliability = serializers.IntegerField(min_value=1, max_value=5)
     service = serializers.IntegerField(min_value=1, max_value=5)
+
+
+# --- Side-by-side comparison ---------------------------------------------------------------------------------
+
+
+class ComparedProductSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    manufacturer = ManufacturerBriefSerializer(read_only=True)
+    category = CategoryBriefSerializer(read_only=True)
+    html_url = serializers.SerializerMethodField(help_text=_("The product's page, absolute."))
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "name",
+            "name_zh",
+            "name_en",
+            "model_number",
+            "manufacturer",
+            "category",
+            "is_domestic",
+            "html_url",
+        ]
+        read_only_fields = fields
+
+    def get_html_url(self, obj: Product) -> str:
+        path = reverse("catalog:product-detail", args=[obj.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class ComparedValueSerializer(serializers.Serializer):
+    product = serializers.IntegerField(source="product_id")
+    value = serializers.JSONField(allow_null=True, help_text=_("Canonical value: number, choice, yes/no or list."))
+    value_min = serializers.FloatField(allow_null=True)
+    value_max = serializers.FloatField(allow_null=True)
+    display = serializers.CharField(help_text=_("The value as the page shows it, in the reader's language."))
+    is_best = serializers.BooleanField(help_text=_("Whether this is the best value of the row."))
+
+
+class ComparisonRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    canonical_unit = serializers.CharField()
+    better = serializers.CharField()
+    values = ComparedValueSerializer(many=True)
+
+
+class ReferenceOutcomeSerializer(serializers.Serializer):
+    product = serializers.IntegerField()
+    compared = serializers.IntegerField(help_text=_("Specifications of the imported product that could be compared."))
+    met = serializers.IntegerField(help_text=_("How many of them this product meets or beats."))
+    is_alternative = serializers.BooleanField()
+
+
+class ComparisonSerializer(serializers.Serializer):
+    products = ComparedProductSerializer(many=True)
+    specifications = ComparisonRowSerializer(many=True)
+    facts = ComparisonRowSerializer(many=True, help_text=_("Price, lead time, warranty, provinces, evaluations."))
+    reference = serializers.SerializerMethodField(help_text=_("The imported product compared with the others."))
+    reference_outcomes = serializers.SerializerMethodField()
+    html_url = serializers.SerializerMethodField()
+
+    def get_reference(self, obj: Any) -> int | None:
+        return obj.reference.pk if obj.reference is not None else None
+
+    @extend_schema_field(ReferenceOutcomeSerializer(many=True))
+    def get_reference_outcomes(self, obj: Any) -> list[dict[str, Any]]:
+        return [
+            {"product": pk, "compared": o.compared, "met": o.met, "is_alternative": o.is_alternative}
+            for pk, o in (obj.reference_outcomes or {}).items()
+        ]
+
+    def get_html_url(self, obj: Any) -> str:
+        path = reverse("catalog:product-compare") + "?ids=" + ",".join(str(p.pk) for p in obj.products)
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class ComparisonParamsSerializer(serializers.Serializer):
+    ids = serializers.CharField(help_text=_("2 to 6 product ids, comma-separated, in column order."))

@@ -24,6 +24,7 @@ from catalog import importing, policies, selectors, services
 from catalog.api import serializers as s
 from catalog.api.filters import ParameterFilterSet, ProductFilterSet
 from catalog.models import Category, Evaluation, Parameter, Product
+from config.api.filters import strict_data
 from config.api.pagination import PageNumberPagination
 from config.api.schema import RowReportSerializer, error_responses, report_or_error
 from search.selectors import SearchQuery, search
@@ -133,7 +134,7 @@ class ProductViewSet(
         # index holds published products; the person's own drafts and withdrawn products matching the words
         # follow the hits (unless a status filter leaves only those, when the words are matched alone).
         queryset = self.filter_queryset(self.get_queryset())
-        filters = ProductFilterSet(request.query_params, queryset=queryset).product_filters()
+        filters = ProductFilterSet(strict_data(request, ProductFilterSet), queryset=queryset).product_filters()
         words = queryset.filter(selectors.product_words_q(text)).order_by("id")
         if filters.status in (None, Product.Status.PUBLISHED):
             query = SearchQuery(kind="products", text=text, filters=filters.as_search_filters())
@@ -202,6 +203,21 @@ class ProductViewSet(
         products = selectors.product_domestic_alternatives(product=self.get_object())
         rows = selectors.product_list_by_ids(user=request.user, ids=[p.pk for p in products], with_specifications=True)
         return Response(s.ProductSerializer(rows, many=True, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        parameters=[s.ComparisonParamsSerializer],
+        responses={200: s.ComparisonSerializer, **error_responses(400)},
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def compare(self, request: Request) -> Response:
+        """Products side by side: specifications parameter by parameter, terms and evaluations, best values marked.
+
+        An imported product first is the reference: each other product is told how many of its comparable
+        specifications it meets or beats. Ids the caller may not see are a 400, like ids that do not exist.
+        """
+        ids = selectors.comparison_ids(request.query_params.getlist("ids"))
+        comparison = selectors.product_comparison(user=request.user, ids=ids)
+        return Response(s.ComparisonSerializer(comparison, context=self.get_serializer_context()).data)
 
     @extend_schema(
         request={"multipart/form-data": s.DocumentUploadSerializer}, responses={201: s.ProductDocumentSerializer}

@@ -98,6 +98,7 @@ class MatchSerializer(serializers.ModelSerializer):
             "results",
             "failed_count",
             "matched_at",
+            "updated_at",
         ]
         read_only_fields = fields
 
