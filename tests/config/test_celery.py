@@ -21,5 +21,6 @@ def test_every_beat_entry_names_a_registered_task():
         "notifications.sweep_email",
         "matching.full_run",
         "matching.draft_weekly_report",
+        "matching.sweep_chunk_leases",
     }
     assert scheduled <= set(app.tasks)
