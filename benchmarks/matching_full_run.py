@@ -385,7 +385,8 @@ def main() -> None:
             matching_pools._POOLS.clear()
             if forget_shared:
                 matching_pools._TOKENS.clear()
-                cache.delete_many([f"matching:pool:{pk}" for pk in Category.objects.values_list("pk", flat=True)])
+                categories = Category.objects.values_list("pk", flat=True)
+                cache.delete_many([matching_pools._shared_key(pk) for pk in categories])
             started = time.perf_counter()
             services.match_run_demand(demand_id=demand_id)
             cold.append((time.perf_counter() - started) * 1000)

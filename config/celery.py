@@ -36,6 +36,12 @@ app.conf.beat_schedule = {
         "task": "notifications.sweep_email",
         "schedule": crontab(minute="*/10"),
     },
+    # A domestic-product rule dated today, or a transition ending today, changes which products are domestic:
+    # re-derive the flags just after midnight (only products that flip are written, re-indexed and re-matched).
+    "catalog-refresh-domestic": {
+        "task": "catalog.refresh_domestic",
+        "schedule": crontab(minute=5, hour=0),
+    },
     # A full run's chunk whose worker was lost (killed, out of memory) is queued again once its lease expires,
     # so the run finishes minutes late instead of waiting out the broker's hour-long visibility timeout.
     "matching-sweep-chunk-leases": {

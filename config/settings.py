@@ -360,9 +360,8 @@ SEARCH_DATABASE_SCAN_LIMIT = env.int("SEARCH_DATABASE_SCAN_LIMIT", default=4000)
 SEARCH_ES_TIMEOUT = env.float("SEARCH_ES_TIMEOUT", default=3.0)
 
 # --- Domain -----------------------------------------------------------------------------------------
-# A product made in China counts as domestic when its domestic-content ratio reaches this threshold,
-# unless its category sets its own.
-DOMESTIC_CONTENT_THRESHOLD = env.float("DOMESTIC_CONTENT_THRESHOLD", default=0.5)
+# Which products count as domestic is the dated domestic-product rule (catalog.DomesticProductRule), kept in
+# the database with its price-evaluation preference, not in settings.
 MATCHING_TOP_N = env.int("MATCHING_TOP_N", default=10)
 MATCHING_NEAR_MISS_N = env.int("MATCHING_NEAR_MISS_N", default=10)
 MATCHING_NOTIFY_THRESHOLD = env.float("MATCHING_NOTIFY_THRESHOLD", default=0.5)

@@ -157,7 +157,7 @@ def demand_facts(demand_ids: Sequence[int], *, as_of: date | None = None) -> dic
                 budget_per_unit=None if budget is None else float(budget) / max(quantity or 1, 1),
                 province=province,
                 days_to_deadline=(deadline - as_of).days,
-                tokens=s.tokenize(f"{title} {description} {free_text}"),
+                tokens=s.demand_tokens(f"{title} {description} {free_text}"),
             ),
             category_id=category_id,
             institution_id=institution_id,

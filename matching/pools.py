@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import pickle
 import zlib
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -14,6 +13,7 @@ from django.db import connection
 from django.db.models import Count, Max, Q
 
 from catalog.models import Category, Product, Specification
+from catalog.selectors import category_ancestor_codes, category_subtree_q
 from matching import scoring as s
 from matching.vector import CandidatePool
 
@@ -21,10 +21,7 @@ logger = logging.getLogger(__name__)
 
 
 def subtree_category_ids(category_id: int) -> list[int]:
-    path = Category.objects.filter(pk=category_id).values_list("path", flat=True).first()
-    if path is None:
-        return []
-    return list(Category.objects.filter(Q(path=path) | Q(path__startswith=f"{path}/")).values_list("id", flat=True))
+    return list(Category.objects.filter(category_subtree_q(category_id, prefix="")).values_list("id", flat=True))
 
 
 def ancestor_category_ids(category_id: int) -> list[int]:
@@ -32,72 +29,19 @@ def ancestor_category_ids(category_id: int) -> list[int]:
     path = Category.objects.filter(pk=category_id).values_list("path", flat=True).first()
     if path is None:
         return []
-    parts = path.split("/")
-    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-    return list(Category.objects.filter(path__in=prefixes).values_list("id", flat=True))
+    return list(Category.objects.filter(code__in=category_ancestor_codes(path)).values_list("id", flat=True))
 
 
-def candidate_products_q(category_ids: Sequence[int], prefix: str = "") -> Q:
-    """Published domestic products in the given categories: imported products are never candidates."""
+def candidate_products_q(category_ids: Sequence[int], prefix: str = "", *, domestic: bool = True) -> Q:
+    """Published products of one origin in the given categories: domestic ones are the candidates, imported
+    ones only ever the reference a demand would otherwise buy."""
     return Q(
         **{
             f"{prefix}status": Product.Status.PUBLISHED,
-            f"{prefix}is_domestic": True,
+            f"{prefix}is_domestic": domestic,
             f"{prefix}category_id__in": list(category_ids),
         }
     )
-
-
-def product_facts(
-    product_filter: Q, *, spec_filter: Q, province_filter: Q, parameter_ids: Iterable[int] | None = None
-) -> list[s.ProductFacts]:
-    """Products with specifications, provinces and text tokens in three queries, whatever their number."""
-    specs: dict[int, dict[int, s.SpecValue]] = defaultdict(dict)
-    spec_qs = Specification.objects.filter(spec_filter)
-    if parameter_ids is not None:
-        spec_qs = spec_qs.filter(parameter_id__in=list(parameter_ids))
-    for product_id, parameter_id, value, low, high, text, flag in spec_qs.values_list(
-        "product_id", "parameter_id", "value", "value_min", "value_max", "value_text", "value_bool"
-    ).iterator(chunk_size=20000):
-        specs[product_id][parameter_id] = s.SpecValue(value=value, value_min=low, value_max=high, text=text, flag=flag)
-    provinces: dict[int, set[str]] = defaultdict(set)
-    for product_id, code in (
-        Product.provinces_served.through.objects.filter(province_filter)
-        .values_list("product_id", "province_id")
-        .iterator(chunk_size=20000)
-    ):
-        provinces[product_id].add(code)
-    facts = []
-    for row in (
-        Product.objects.filter(product_filter)
-        .values_list(
-            "id",
-            "name_zh",
-            "name_en",
-            "model_number",
-            "description_zh",
-            "description_en",
-            "price_min",
-            "price_max",
-            "lead_time_days",
-            "evaluation_score",
-        )
-        .iterator(chunk_size=20000)
-    ):
-        pk, name_zh, name_en, model, desc_zh, desc_en, price_min, price_max, lead, evaluation = row
-        facts.append(
-            s.ProductFacts(
-                product_id=pk,
-                specs=specs.get(pk, {}),
-                price_min=None if price_min is None else float(price_min),
-                price_max=None if price_max is None else float(price_max),
-                lead_time_days=lead,
-                evaluation_score=evaluation,
-                provinces=frozenset(provinces.get(pk, ())),
-                tokens=s.tokenize(f"{name_zh} {name_en} {model} {desc_zh} {desc_en}"),
-            )
-        )
-    return facts
 
 
 def _fetch(qs: Any) -> list[tuple[Any, ...]]:
@@ -108,22 +52,20 @@ def _fetch(qs: Any) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def load_pool(*, category_id: int, parameter_ids: Iterable[int] | None = None) -> CandidatePool:
-    """The candidate pool of a demand category: its subtree's published domestic products, as column arrays."""
-    category_ids = subtree_category_ids(category_id)
-    spec_qs = Specification.objects.filter(candidate_products_q(category_ids, "product__"))
+def _read_pool(products_q: Q, parameter_ids: Iterable[int] | None) -> CandidatePool:
+    """The products of ``products_q`` as a pool: three queries, whatever their number."""
+    through = Q(product__in=Product.objects.filter(products_q).values("pk"))
+    spec_qs = Specification.objects.filter(through)
     if parameter_ids is not None:
         spec_qs = spec_qs.filter(parameter_id__in=list(parameter_ids))
     specs = _fetch(
         spec_qs.values_list("product_id", "parameter_id", "value", "value_min", "value_max", "value_text", "value_bool")
     )
     provinces = _fetch(
-        Product.provinces_served.through.objects.filter(candidate_products_q(category_ids, "product__")).values_list(
-            "product_id", "province_id"
-        )
+        Product.provinces_served.through.objects.filter(through).values_list("product_id", "province_id")
     )
     product_rows = _fetch(
-        Product.objects.filter(candidate_products_q(category_ids)).values_list(
+        Product.objects.filter(products_q).values_list(
             "id",
             "name_zh",
             "name_en",
@@ -152,6 +94,18 @@ def load_pool(*, category_id: int, parameter_ids: Iterable[int] | None = None) -
     )
 
 
+def load_pool(*, category_id: int, parameter_ids: Iterable[int] | None = None) -> CandidatePool:
+    """The candidate pool of a demand category: its subtree's published domestic products, as column arrays."""
+    return _read_pool(candidate_products_q(subtree_category_ids(category_id)), parameter_ids)
+
+
+def reference_pool(*, category_id: int, parameter_ids: Iterable[int], limit: int) -> CandidatePool:
+    """The published imported products of the subtree (the first ``limit`` by id), scored like candidates."""
+    imported = Product.objects.filter(candidate_products_q(subtree_category_ids(category_id), domestic=False))
+    ids = list(imported.order_by("pk").values_list("pk", flat=True)[:limit])
+    return _read_pool(Q(pk__in=ids), parameter_ids)
+
+
 # Tokens per product, reused while its text is unchanged: a pool rebuilt after one product changed, or the pool of
 # an ancestor category holding the same products, does not cut every text again.
 _TOKENS: dict[int, tuple[str, frozenset[str]]] = {}
@@ -162,7 +116,7 @@ def _tokens(product_id: int, text: str) -> frozenset[str]:
     cached = _TOKENS.get(product_id)
     if cached is not None and cached[0] == text:
         return cached[1]
-    tokens = s.tokenize(text)
+    tokens = s.text_tokens(text)
     if len(_TOKENS) >= TOKEN_CACHE_SIZE:
         _TOKENS.clear()
     _TOKENS[product_id] = (text, tokens)
@@ -184,8 +138,12 @@ def _version_key(category_id: int) -> str:
     return f"matching:pool-version:{category_id}"
 
 
+# Bumped whenever a pool's layout changes, so no worker unpickles a pool of another shape.
+POOL_FORMAT = 2
+
+
 def _shared_key(category_id: int) -> str:
-    return f"matching:pool:{category_id}"
+    return f"matching:pool:v{POOL_FORMAT}:{category_id}"
 
 
 def pool_invalidate(*, category_ids: Iterable[int]) -> None:

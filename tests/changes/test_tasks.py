@@ -66,7 +66,7 @@ def test_sweep_serves_every_consumer_even_when_one_fails():
     change_record(entity="product", ids=[ProductFactory().pk])
     with mock.patch("search.services.index_backends", return_value=[DownBackend()]):
         handled = sweep.apply().get()
-    assert handled == {"matching": 1, "search": 0}
+    assert handled == {"domestic": 0, "matching": 1, "search": 0}
     assert ChangeDelivery.objects.filter(consumer="search", done_at__isnull=True).count() == 1
 
 

@@ -17,6 +17,7 @@ def test_every_beat_entry_names_a_registered_task():
     assert scheduled == {
         "procurement.expire_demands",
         "procurement.open_sealed_quotes",
+        "catalog.refresh_domestic",
         "changes.sweep",
         "notifications.sweep_email",
         "matching.full_run",
