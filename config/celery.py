@@ -36,6 +36,12 @@ app.conf.beat_schedule = {
         "task": "notifications.sweep_email",
         "schedule": crontab(minute="*/10"),
     },
+    # The daily digest of saved-search and follow news, in the morning (Beijing time) so it is read at work;
+    # each person gets at most one a day however often this runs.
+    "notifications-daily-digest": {
+        "task": "notifications.send_digests",
+        "schedule": crontab(minute=0, hour=7),
+    },
     # A domestic-product rule dated today, or a transition ending today, changes which products are domestic:
     # re-derive the flags just after midnight (only products that flip are written, re-indexed and re-matched).
     "catalog-refresh-domestic": {

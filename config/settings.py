@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "procurement",
     "search",
     "matching",
+    "alerts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -316,6 +317,9 @@ SPECTACULAR_SETTINGS = {
         "DemandStatusEnum": "procurement.models.Demand.Status",
         "QuoteStatusEnum": "procurement.models.Quote.Status",
         "ImportJustificationStatusEnum": "procurement.models.ImportJustification.Status",
+        "SavedSearchKindEnum": "alerts.models.SearchKind",
+        "AlertDeliveryEnum": "alerts.models.Delivery",
+        "FollowTargetEnum": "alerts.models.Follow.Target",
     },
 }
 

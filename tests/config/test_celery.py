@@ -20,6 +20,7 @@ def test_every_beat_entry_names_a_registered_task():
         "catalog.refresh_domestic",
         "changes.sweep",
         "notifications.sweep_email",
+        "notifications.send_digests",
         "matching.full_run",
         "matching.draft_weekly_report",
         "matching.sweep_chunk_leases",
