@@ -232,9 +232,7 @@ def test_before_the_deadline_the_buyer_sees_only_how_many_quotes_arrived(people,
     submit(people, demand, ProductFactory(manufacturer=people.manufacturer, category=demand.category))
     # content: the maker only (staff, the buyer and everyone else see nothing)
     assert allowed(people, lambda u: selectors.quote_list(user=u).filter(pk=quote.pk).exists()) == {"maker"}
-    assert allowed(people, lambda u: selectors.demand_quote_count(user=u, demand=demand) is not None) == {
-        "researcher"
-    }
+    assert allowed(people, lambda u: selectors.demand_quote_count(user=u, demand=demand) is not None) == {"researcher"}
     assert selectors.demand_quote_count(user=people.users["researcher"], demand=demand) == 2
     # the buyer was told that sealed quotes arrived, and nothing of what they say
     notes = Notification.objects.filter(user=people.users["researcher"])
