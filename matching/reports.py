@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from catalog.domestic import national_rule_summary
 from catalog.models import Category, Product
 from catalog.tabular import csv_bytes
 from config.exceptions import ApplicationError
@@ -154,7 +155,7 @@ def report_snapshot(
         "settings": {
             "top_n": settings.MATCHING_TOP_N,
             "weights": dict(settings.MATCHING_WEIGHTS),
-            "domestic_threshold": settings.DOMESTIC_CONTENT_THRESHOLD,
+            "domestic_rule": national_rule_summary(period_end),
         },
         "totals": {
             "demands": len(demand_rows),

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.fields.files import FieldFile
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 
 from accounts.models import Organization
@@ -17,7 +18,15 @@ from accounts.policies import AnyUser, user_organization_ids
 from catalog.models import Category, Product
 from catalog.selectors import category_ancestor_codes, category_subtree_q
 from procurement import policies
-from procurement.models import Demand, DemandRevision, ImportJustification, Quote, Requirement, SharedInstrument
+from procurement.models import (
+    Demand,
+    DemandRevision,
+    ImportJustification,
+    Quote,
+    QuoteDocument,
+    Requirement,
+    SharedInstrument,
+)
 from procurement.policies import (
     demand_access,
     demand_visibility_q,
@@ -252,18 +261,49 @@ def shared_instrument_candidates(*, demand: Demand) -> list[SharedInstrument]:
 
 
 def quote_list(*, user: AnyUser, demand: Demand | None = None) -> QuerySet[Quote]:
-    """Quotes the user's organization wrote or received as the buyer; nobody else sees them."""
+    """Quotes whose content the user may read: its manufacturer's, and the buyer's once sent and opened."""
     qs = Quote.objects.filter(quote_visibility_q(user))
     if demand is not None:
         qs = qs.filter(demand=demand)
-    return qs.select_related(
-        "demand", "demand__institution", "manufacturer", "product", "product__category", "submitted_by"
-    ).order_by("unit_price", "id")
+    return (
+        qs.select_related(
+            "demand", "demand__institution", "manufacturer", "product", "product__category", "submitted_by"
+        )
+        .prefetch_related("service_provinces", "documents")
+        .order_by("unit_price", "id")
+    )
 
 
 def demand_submitted_quote_count(*, demand: Demand) -> int:
     """Quotes still waiting for the buyer's answer (for the confirmation of an award, a close or a cancel)."""
     return Quote.objects.filter(demand=demand, status=Quote.Status.SUBMITTED).count()
+
+
+def with_quote_counts(qs: QuerySet[Demand]) -> QuerySet[Demand]:
+    """Each demand with ``submitted_quote_count`` (shown only to its institution, see ``DemandOutSerializer``)."""
+    counts = (
+        Quote.objects.filter(demand=OuterRef("pk"), status=Quote.Status.SUBMITTED)
+        .order_by()
+        .values("demand")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return qs.annotate(submitted_quote_count=Coalesce(Subquery(counts, output_field=IntegerField()), 0))
+
+
+def demand_quote_count(*, user: AnyUser, demand: Demand) -> int | None:
+    """How many quotes arrived on the demand, for its institution (the one figure a sealed demand shows)."""
+    if not policies.can_count_quotes(user, demand):
+        return None
+    return demand_submitted_quote_count(demand=demand)
+
+
+def quote_document_file(request: HttpRequest, name: str) -> FieldFile | None:
+    """A quote's document, for whoever may read the quote (its manufacturer; the buyer once it is open)."""
+    document = QuoteDocument.objects.filter(file=name).select_related("quote", "quote__demand").first()
+    if document is None or not policies.can_see_quote(request.user, document.quote):
+        return None
+    return document.file
 
 
 def quote_get(*, user: AnyUser, pk: int) -> Quote:

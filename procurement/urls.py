@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/revise/", views.demand_revise, name="demand-revise"),
     path("<int:pk>/quote/", views.quote_create, name="quote-create"),
     path("<int:pk>/award/", views.demand_award, name="demand-award"),
+    path("quotes/<int:pk>/edit/", views.quote_edit, name="quote-edit"),
     path("quotes/<int:pk>/withdraw/", views.quote_withdraw, name="quote-withdraw"),
     path("<int:pk>/import-justification/", views.import_justification, name="import-justification"),
     path("import-justifications/", views.import_justification_queue, name="import-justification-queue"),

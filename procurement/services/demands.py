@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,6 +44,7 @@ EDITABLE_FIELDS = (
     "deadline",
     "delivery_province",
     "funding",
+    "is_sealed",
     "accepts_imported",
     "import_reason",
     "free_text_requirements",
@@ -138,8 +141,12 @@ def demand_create(
     contact_phone: str = "",
     contact_email: str = "",
     requirements: Sequence[RequirementInput] = (),
+    is_sealed: bool | None = None,
 ) -> Demand:
-    """Create a draft demand of one of the user's institutions, with its requirements."""
+    """Create a draft demand of one of the user's institutions, with its requirements.
+
+    Quotes on fiscal funds are sealed unless the buyer says otherwise (``is_sealed``).
+    """
     if institution.kind != Organization.Kind.INSTITUTION:
         raise ApplicationError(_("Only research institutions post demands."), field="institution")
     if not policies.can_post_demand(user, institution):
@@ -155,6 +162,7 @@ def demand_create(
         deadline=deadline,
         delivery_province=delivery_province,
         funding=funding,
+        is_sealed=(funding == Demand.Funding.FISCAL) if is_sealed is None else is_sealed,
         accepts_imported=accepts_imported,
         import_reason=import_reason if accepts_imported else "",
         free_text_requirements=free_text_requirements,
@@ -196,6 +204,9 @@ def demand_update(
     is_open = demand.status == Demand.Status.OPEN
     if is_open and "category" in fields and fields["category"].pk != demand.category_id:
         raise ApplicationError(_("The category of an open demand cannot change."), field="category")
+    if is_open and "is_sealed" in fields and bool(fields["is_sealed"]) != demand.is_sealed:
+        # Unsealing would show quotes sent in confidence; sealing would hide what the buyer already read.
+        raise ApplicationError(_("Whether quotes are sealed cannot change once the demand is open."), field="is_sealed")
     category_changed = "category" in fields and fields["category"].pk != demand.category_id
     for name, value in fields.items():
         setattr(demand, name, value)
@@ -371,6 +382,8 @@ def demand_award(
             raise ApplicationError(_("This quote is not for this demand."), field="quote")
         if quote.status != Quote.Status.SUBMITTED:
             raise ApplicationError(_("Only a submitted quote can be awarded."), field="quote")
+        if not demand.quotes_are_open:
+            raise ApplicationError(_("Sealed quotes are awarded after they open at the deadline."), field="quote")
         product = quote.product
     if product is None:
         raise ApplicationError(_("Choose the quote or product that won."), field="product")
@@ -397,6 +410,13 @@ def demand_award(
     return award
 
 
+def _overdue_q(today: datetime.date) -> Q:
+    """Past the deadline with no quote to weigh, or past the award period that follows the deadline."""
+    award_period = datetime.timedelta(days=settings.PROCUREMENT_AWARD_PERIOD_DAYS)
+    has_quotes = Exists(Quote.objects.filter(demand=OuterRef("pk"), status=Quote.Status.SUBMITTED))
+    return Q(deadline__lt=today - award_period) | (Q(deadline__lt=today) & ~Q(has_quotes))
+
+
 @dataclass(frozen=True)
 class ExpiryResult:
     expired_ids: list[int]
@@ -406,13 +426,14 @@ def demand_expire_overdue(*, today: datetime.date | None = None) -> ExpiryResult
     """Expire open demands whose deadline has passed and tell whoever posted them. Safe to run again."""
     today = today or timezone.localdate()
     expired: list[int] = []
+    overdue = _overdue_q(today)
     candidate_ids = list(
-        Demand.objects.filter(status=Demand.Status.OPEN, deadline__lt=today).order_by("id").values_list("id", flat=True)
+        Demand.objects.filter(overdue, status=Demand.Status.OPEN).order_by("id").values_list("id", flat=True)
     )
     for demand_id in candidate_ids:
         with transaction.atomic():
             # Compare-and-set: a concurrent run or a buyer's close/award wins, and nothing is expired twice.
-            changed = Demand.objects.filter(pk=demand_id, status=Demand.Status.OPEN, deadline__lt=today).update(
+            changed = Demand.objects.filter(overdue, pk=demand_id, status=Demand.Status.OPEN).update(
                 status=Demand.Status.EXPIRED, expired_at=timezone.now(), updated_at=timezone.now()
             )
             if not changed:

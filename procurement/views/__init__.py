@@ -20,6 +20,7 @@ from procurement.views.offers import (
     import_justification_queue,
     import_justification_review,
     quote_create,
+    quote_edit,
     quote_withdraw,
 )
 from procurement.views.shared_instruments import (
@@ -47,6 +48,7 @@ __all__ = [
     "import_justification_queue",
     "import_justification_review",
     "quote_create",
+    "quote_edit",
     "quote_withdraw",
     "requirement_rows",
     "shared_instrument_create",

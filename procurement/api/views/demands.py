@@ -84,7 +84,7 @@ class DemandViewSet(
         if self.action == "list":
             filters = self._list_filters()
             filters.pop("q", None)  # keywords page through the search backend in list()
-        return selectors.demand_list(user=self.request.user, filters=filters).order_by(
+        return selectors.with_quote_counts(selectors.demand_list(user=self.request.user, filters=filters)).order_by(
             "-opened_at", "-created_at", "id"
         )
 
