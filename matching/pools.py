@@ -106,6 +106,11 @@ def reference_pool(*, category_id: int, parameter_ids: Iterable[int], limit: int
     return _read_pool(Q(pk__in=ids), parameter_ids)
 
 
+def products_pool(*, product_ids: Iterable[int], parameter_ids: Iterable[int] | None = None) -> CandidatePool:
+    """Any products by id, domestic or imported, scored like candidates (the products quoted on a demand)."""
+    return _read_pool(Q(pk__in=list(product_ids)), parameter_ids)
+
+
 # Tokens per product, reused while its text is unchanged: a pool rebuilt after one product changed, or the pool of
 # an ancestor category holding the same products, does not cut every text again.
 _TOKENS: dict[int, tuple[str, frozenset[str]]] = {}
