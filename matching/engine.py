@@ -39,6 +39,8 @@ class MatchOutcome:
 
     demands: int = 0
     pairs: int = 0
+    # Of those pairs, the ones whose requirements were checked (the rest pruned by binary search).
+    checked: int = 0
     matches: int = 0
     near_misses: int = 0
     notifications: int = 0
@@ -50,6 +52,7 @@ class MatchOutcome:
         for name in (
             "demands",
             "pairs",
+            "checked",
             "matches",
             "near_misses",
             "notifications",
@@ -191,6 +194,7 @@ def match_demands(
     outcome.score_seconds = time.perf_counter() - started
     outcome.demands = len(demands)
     outcome.pairs = len(demands) * len(pool)
+    outcome.checked = sum(shortlist.checked for _row, shortlist in shortlists)
     started = time.perf_counter()
     written = write_matches(run=run, shortlists=shortlists, notify=notify)
     outcome.matches, outcome.near_misses, outcome.notifications = written

@@ -76,6 +76,8 @@ class MatchRun(models.Model):
     chunks_done = models.PositiveIntegerField(_("chunks done"), default=0)
     demands_count = models.PositiveIntegerField(_("demands matched"), default=0)
     pairs_count = models.PositiveBigIntegerField(_("pairs scored"), default=0)
+    # Of those, the pairs whose requirements were checked; binary search on sorted columns pruned the rest.
+    pairs_checked = models.PositiveBigIntegerField(_("pairs checked"), default=0)
     matches_count = models.PositiveIntegerField(_("matches"), default=0)
     near_misses_count = models.PositiveIntegerField(_("near misses"), default=0)
     notifications_count = models.PositiveIntegerField(_("notifications sent"), default=0)

@@ -68,6 +68,14 @@ class RequirementSpec:
         return self.value_min if self.value_min is not None else self.value_max
 
     @cached_property
+    def bounds(self) -> tuple[float, float] | None:
+        """The range a ``covers`` requirement asks for (a single value when only one is given)."""
+        lo, hi = self.value_min, self.value_max
+        if lo is None or hi is None:
+            lo = hi = self.target
+        return None if lo is None or hi is None else (lo, hi)
+
+    @cached_property
     def is_textual(self) -> bool:
         return self.value_type in ("choice", "boolean") or (self.operator == IN and self.value_type != "number")
 

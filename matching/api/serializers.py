@@ -28,6 +28,7 @@ class MatchRunSerializer(serializers.ModelSerializer):
             "chunks_done",
             "demands_count",
             "pairs_count",
+            "pairs_checked",
             "matches_count",
             "near_misses_count",
             "notifications_count",
