@@ -148,9 +148,9 @@ def test_comparison_exports_in_xlsx_with_the_formula_guard_and_in_pdf(client, pe
     client.force_login(people.users["researcher"])
     xlsx = client.get(f"/demands/{demand.pk}/comparison.xlsx")
     assert xlsx.status_code == 200
-    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    sheet = load_workbook(io.BytesIO(xlsx.content)).worksheets[0]
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert values[0][0].startswith("'=")
+    assert str(values[0][0]).startswith("'=")
     flat = [str(v) for row in values for v in row if v is not None]
     assert any("GOOD-1" in v for v in flat) and "CNY 400,000.00" in flat
     pdf = client.get(f"/demands/{demand.pk}/comparison.pdf")
