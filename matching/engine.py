@@ -71,8 +71,10 @@ class DemandRow:
     title: str
 
 
-def demand_facts(demand_ids: Sequence[int], *, as_of: date | None = None) -> dict[int, DemandRow]:
-    """Open demands with their requirements, in two queries."""
+def demand_facts(
+    demand_ids: Sequence[int], *, as_of: date | None = None, statuses: Sequence[str] | None = (Demand.Status.OPEN,)
+) -> dict[int, DemandRow]:
+    """Demands (open ones unless ``statuses`` says otherwise; None: any) with their requirements, in two queries."""
     as_of = as_of or timezone.localdate()
     requirements: dict[int, list[s.RequirementSpec]] = defaultdict(list)
     for row in (
@@ -138,7 +140,7 @@ def demand_facts(demand_ids: Sequence[int], *, as_of: date | None = None) -> dic
         )
     rows = {}
     for pk, title, description, free_text, budget, quantity, deadline, province, category_id, institution_id in (
-        Demand.objects.filter(pk__in=demand_ids, status=Demand.Status.OPEN)
+        Demand.objects.filter(pk__in=demand_ids, **({} if statuses is None else {"status__in": list(statuses)}))
         .values_list(
             "id",
             "title",

@@ -160,6 +160,11 @@ def reference_pool(*, category_id: int, parameter_ids: Iterable[int], limit: int
     return _read_pool(Q(pk__in=ids), parameter_ids)
 
 
+def products_pool(*, product_ids: Iterable[int], parameter_ids: Iterable[int] | None = None) -> CandidatePool:
+    """Any products by id, domestic or imported, scored like candidates (the products quoted on a demand)."""
+    return _read_pool(Q(pk__in=list(product_ids)), parameter_ids)
+
+
 # --- Warm pools for incremental runs ------------------------------------------------------------------------
 # A pool is reused only while its fingerprint holds: the category's version (bumped in the shared cache whenever
 # a product of the subtree changes) and the count and latest change of its candidates. Two levels: this process

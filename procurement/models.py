@@ -358,15 +358,41 @@ class Award(models.Model):
         related_name="awards",
     )
     is_imported = models.BooleanField(_("imported product"), default=False)
-    note = models.TextField(_("note"), blank=True)
+    # The buyer's reason; required (20 characters or more) when the award is flagged below.
+    note = models.TextField(_("reason"), blank=True)
+    # The comparison the award was made on, frozen (procurement.comparison's JSON form).
+    comparison = models.JSONField(_("comparison"), default=dict, blank=True)
+    unit_price = models.DecimalField(_("unit price (CNY)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    total = models.DecimalField(_("total (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True)
+    evaluated_price = models.DecimalField(
+        _("evaluated price (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    # An imported product although a domestic quote or a domestic match met every mandatory requirement.
+    imported_despite_domestic = models.BooleanField(
+        _("imported although a domestic product met the requirements"), default=False
+    )
+    # The domestic products that did: [{"product": id, "source": "quote" | "match"}].
+    domestic_alternatives = models.JSONField(_("domestic products that met the requirements"), default=list)
     awarded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("awarded by"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("awarded at"), auto_now_add=True)
+    # The buyer confirms the contract was signed (the OCDS contract release).
+    confirmed_at = models.DateTimeField(_("contract confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("contract confirmed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
+        ordering = ["-created_at", "id"]
         verbose_name = _("award")
         verbose_name_plural = _("awards")
+        indexes = [models.Index(fields=["imported_despite_domestic", "created_at"])]
 
     def __str__(self) -> str:
         return f"{self.demand}: {self.product}"

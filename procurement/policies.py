@@ -111,6 +111,11 @@ def can_see_quote(user: AnyUser, quote: Quote) -> bool:
     return quote.demand.institution_id in org_ids and not quote.is_draft and quote.demand.quotes_are_open
 
 
+def can_compare_quotes(user: AnyUser, demand: Demand) -> bool:
+    """The comparison of a demand's quotes: its institution, once the quotes may be read (opened, if sealed)."""
+    return can_edit_demand(user, demand) and demand.quotes_are_open
+
+
 def can_count_quotes(user: AnyUser, demand: Demand) -> bool:
     """How many quotes a demand received (not what they say): its institution, sealed or not."""
     return can_edit_demand(user, demand)

@@ -18,7 +18,9 @@ from accounts.policies import AnyUser, user_organization_ids
 from catalog.models import Category, Product
 from catalog.selectors import category_ancestor_codes, category_subtree_q
 from procurement import policies
+from procurement.comparison import comparison_build
 from procurement.models import (
+    Award,
     Demand,
     DemandRevision,
     ImportJustification,
@@ -296,6 +298,53 @@ def demand_quote_count(*, user: AnyUser, demand: Demand) -> int | None:
     if not policies.can_count_quotes(user, demand):
         return None
     return demand_submitted_quote_count(demand=demand)
+
+
+def comparison_for(*, user: AnyUser, demand: Demand) -> dict[str, Any]:
+    """The comparison of a demand's quotes for its institution: the frozen one of its award, else the live one.
+    404 for anyone else, and for the buyer too while sealed quotes are unopened."""
+    if not policies.can_compare_quotes(user, demand):
+        raise Http404
+    award = Award.objects.filter(demand=demand).only("comparison").first()
+    if award is not None and award.comparison:
+        return award.comparison
+    return comparison_build(demand=demand)
+
+
+# --- award notices ----------------------------------------------------------------------------------------------
+
+
+def award_notice_list(*, category: Category | None = None, flagged: bool | None = None) -> QuerySet[Award]:
+    """Award notices are public: who bought what from whom, at what price, domestic or not, and why."""
+    qs = Award.objects.select_related(
+        "demand",
+        "demand__institution",
+        "demand__category",
+        "product",
+        "product__manufacturer",
+        "product__category",
+        "quote",
+    ).order_by("-created_at", "id")
+    if category is not None:
+        qs = qs.filter(category_subtree_q(category, prefix="demand__category__"))
+    if flagged is not None:
+        qs = qs.filter(imported_despite_domestic=flagged)
+    return qs
+
+
+def award_notice_get(*, pk: int) -> Award:
+    award = award_notice_list().filter(pk=pk).first()
+    if award is None:
+        raise Http404
+    return award
+
+
+def award_column(award: Award) -> dict[str, Any] | None:
+    """The winning quote's column of the award's frozen comparison (None for an award without a quote)."""
+    for column in (award.comparison or {}).get("quotes", []):
+        if column.get("quote") == award.quote_id:
+            return {**column, "rule_date": award.comparison.get("rule_date", "")}
+    return None
 
 
 def quote_document_file(request: HttpRequest, name: str) -> FieldFile | None:

@@ -1,8 +1,8 @@
 """Every change to demands, requirements, shared instruments and quotes goes through these services."""
 
+from procurement.services.awards import award_confirm_contract, demand_award
 from procurement.services.demands import (
     ExpiryResult,
-    demand_award,
     demand_cancel,
     demand_close,
     demand_create,
@@ -29,6 +29,7 @@ from procurement.services.shared_instruments import (
 
 __all__ = [
     "ExpiryResult",
+    "award_confirm_contract",
     "deadline_has_passed",
     "demand_award",
     "demand_cancel",

@@ -17,15 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Province, User
-from catalog.models import Category, Parameter, Product
+from catalog.models import Category, Parameter
 from catalog.selectors import category_dictionary
 from changes.services import change_record
 from config.exceptions import ApplicationError
 from notifications.services import notify
 from procurement import notices, policies
-from procurement.models import Award, Demand, DemandRevision, Quote
+from procurement.models import Demand, DemandRevision, Quote
 from procurement.requirement_rules import CleanRequirement, RequirementInput
-from procurement.services.import_justifications import import_justification_allows
 from procurement.services.requirements import requirements_replace, requirements_snapshot, requirements_validate
 
 # The change outbox's name for demands.
@@ -360,54 +359,6 @@ def demand_cancel(*, demand: Demand, user: User) -> Demand:
 def demand_close(*, demand: Demand, user: User) -> Demand:
     """Stop taking offers on an open demand without awarding it."""
     return _transition(demand, user, allowed=(Demand.Status.OPEN,), status=Demand.Status.CLOSED, stamp="closed_at")
-
-
-@transaction.atomic
-def demand_award(
-    *,
-    demand: Demand,
-    user: User,
-    quote: Quote | None = None,
-    product: Product | None = None,
-    note: str = "",
-) -> Award:
-    """Record the buyer's choice: a quote on the demand, or a product bought outside the platform's quotes.
-
-    Fiscal funds buy an imported product only when the demand said an imported product would be accepted and an
-    approved import justification names that product.
-    """
-    _require_member(user, demand)
-    if quote is not None:
-        if quote.demand_id != demand.pk:
-            raise ApplicationError(_("This quote is not for this demand."), field="quote")
-        if quote.status != Quote.Status.SUBMITTED:
-            raise ApplicationError(_("Only a submitted quote can be awarded."), field="quote")
-        if not demand.quotes_are_open:
-            raise ApplicationError(_("Sealed quotes are awarded after they open at the deadline."), field="quote")
-        product = quote.product
-    if product is None:
-        raise ApplicationError(_("Choose the quote or product that won."), field="product")
-    is_imported = not product.is_domestic
-    if is_imported and demand.is_fiscal and not demand.accepts_imported:
-        raise ApplicationError(
-            _("Fiscal funds buy an imported product only when the demand accepts one and says why."),
-            field="product",
-        )
-    if is_imported and demand.is_fiscal and not import_justification_allows(demand=demand, product=product):
-        raise ApplicationError(
-            _("Fiscal funds buy an imported product only after an approved import justification names it."),
-            field="product",
-        )
-    demand = _transition(demand, user, allowed=(Demand.Status.OPEN,), status=Demand.Status.AWARDED, stamp="awarded_at")
-    award = Award.objects.create(
-        demand=demand, quote=quote, product=product, is_imported=is_imported, note=note, awarded_by=user
-    )
-    if quote is not None:
-        Quote.objects.filter(pk=quote.pk).update(status=Quote.Status.ACCEPTED, updated_at=timezone.now())
-        Quote.objects.filter(demand=demand, status=Quote.Status.SUBMITTED).exclude(pk=quote.pk).update(
-            status=Quote.Status.DECLINED, updated_at=timezone.now()
-        )
-    return award
 
 
 def _overdue_q(today: datetime.date) -> Q:

@@ -1,5 +1,6 @@
 """Demand pages. Views read through selectors and change through services; rules live there, not here."""
 
+from procurement.views.comparison import demand_comparison, demand_comparison_pdf, demand_comparison_xlsx
 from procurement.views.demands import (
     demand_cancel,
     demand_check,
@@ -36,6 +37,9 @@ __all__ = [
     "demand_cancel",
     "demand_check",
     "demand_close",
+    "demand_comparison",
+    "demand_comparison_pdf",
+    "demand_comparison_xlsx",
     "demand_create",
     "demand_detail",
     "demand_edit",
