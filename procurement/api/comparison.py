@@ -14,15 +14,15 @@ from procurement.models import Award, Demand
 from procurement.selectors import award_column
 
 
-class ComparisonCellSerializer(serializers.Serializer):
+class QuoteComparisonCellSerializer(serializers.Serializer):
     requirement = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=["pass", "fail", "unknown"])
+    status = serializers.CharField(help_text="`pass`, `fail` or `unknown` (the product does not state it).")
     actual = serializers.CharField(help_text="What the product states, in the requirement's unit.")
     gap = serializers.FloatField(allow_null=True, help_text="How far short (fail), in the requirement's unit.")
     margin = serializers.FloatField(allow_null=True)
 
 
-class ComparisonQuoteSerializer(serializers.Serializer):
+class QuoteComparisonColumnSerializer(serializers.Serializer):
     quote = serializers.IntegerField()
     rank = serializers.IntegerField()
     status = serializers.CharField()
@@ -56,10 +56,10 @@ class ComparisonQuoteSerializer(serializers.Serializer):
     meets_mandatory = serializers.BooleanField()
     failed = serializers.ListField(child=serializers.IntegerField(), help_text="Mandatory requirements failed.")
     unknown = serializers.ListField(child=serializers.IntegerField(), help_text="Mandatory requirements not stated.")
-    cells = ComparisonCellSerializer(many=True)
+    cells = QuoteComparisonCellSerializer(many=True)
 
 
-class ComparisonRequirementSerializer(serializers.Serializer):
+class QuoteComparisonRequirementSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     key = serializers.CharField()
     name_zh = serializers.CharField()
@@ -70,14 +70,14 @@ class ComparisonRequirementSerializer(serializers.Serializer):
     is_mandatory = serializers.BooleanField()
 
 
-class ComparisonSerializer(serializers.Serializer):
+class QuoteComparisonSerializer(serializers.Serializer):
     demand = serializers.IntegerField()
     built_at = serializers.DateTimeField()
     rule_date = serializers.DateField(help_text="The date whose domestic-product rule applies (the demand opened).")
     budget = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     quantity = serializers.IntegerField()
-    requirements = ComparisonRequirementSerializer(many=True)
-    quotes = ComparisonQuoteSerializer(many=True)
+    requirements = QuoteComparisonRequirementSerializer(many=True)
+    quotes = QuoteComparisonColumnSerializer(many=True)
     html_url = serializers.CharField()
     xlsx_url = serializers.CharField()
     pdf_url = serializers.CharField()

@@ -43,7 +43,7 @@ def test_an_award_keeps_the_comparison_it_was_made_on(client, people, setting):
         Decimal("500000.00"),
         Decimal("400000.00"),
     )
-    assert [c["quote"] for c in award.comparison["quotes"]][0] == quotes["good"].pk
+    assert award.comparison["quotes"][0]["quote"] == quotes["good"].pk
     assert award.imported_despite_domestic is False and award.created_at is not None
     # the weak product improves afterwards: the comparison the award was made on does not change
     Specification.objects.filter(product=quotes["weak"].product, parameter=pressure.parameter).update(value=150)
