@@ -343,7 +343,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     from catalog.models import Category, Product
     from matching import engine, services
     from matching import pools as matching_pools
-    from matching.models import Match, MatchRun
+    from matching.models import Match, MatchRun, ProductTokens
     from procurement.models import Demand
 
     have = (Product.objects.count(), Demand.objects.filter(status=Demand.Status.OPEN).count())
@@ -352,13 +352,12 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         generate(args.products, args.demands, args.categories)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    prepare = getattr(matching_pools, "candidates_refresh_all", None)
-    if prepare is not None:
-        # The pool rows are kept with the products (through the change outbox); a generated catalog fills them
-        # in bulk once, as a deployment's backfill does.
+    if not ProductTokens.objects.exists():
+        # The products' tokens are kept with them (through the change outbox); a catalog generated in bulk gets
+        # them in one pass, as a deployment's backfill does.
         started = time.perf_counter()
-        prepare()
-        print(f"pool rows prepared in {time.perf_counter() - started:.1f} s")
+        matching_pools.tokens_refresh_all()
+        print(f"product tokens cut in {time.perf_counter() - started:.1f} s")
     if args.generate_only:
         return {}
     Match.objects.all().delete()
@@ -421,7 +420,6 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         for demand_id in sample[: args.cold_samples]:
             matching_pools._POOLS.clear()
             if forget_shared:
-                getattr(matching_pools, "_TOKENS", {}).clear()
                 categories = Category.objects.values_list("pk", flat=True)
                 cache.delete_many([matching_pools._shared_key(pk) for pk in categories])
             started = time.perf_counter()

@@ -268,7 +268,7 @@ def write_matches(
                     pair.score,
                     pair.components,
                     pair.strongest,
-                    [r.as_dict() for r in pair.results],
+                    list(pair.stored_results),
                     pair.failed_mandatory,
                     matched_at,
                     now,

@@ -704,7 +704,7 @@ class CandidatePool:
         failed = np.zeros(k, dtype=np.int64)
         unknown = np.zeros(k, dtype=np.int64)
         gap_norm = np.zeros(k)
-        columns: list[list[s.RequirementResult]] = []
+        columns: list[list[s.StoredResult]] = []
         for req in demand.requirements:
             column = self.columns.get(req.parameter_id)
             verdicts = evaluate(req, column, idx)
@@ -715,19 +715,23 @@ class CandidatePool:
                 gap_norm += gap_norm_term(req, fail, verdicts.gap)
             columns.append(_explain(req, column, idx, verdicts))
         pairs = []
+        ids, scores, norms = self.ids[idx].tolist(), score.tolist(), gap_norm.tolist()
+        failed_list, unknown_list = failed.tolist(), unknown.tolist()
+        rounded = {name: [round(v, s.COMPONENT_DECIMALS) for v in components[name].tolist()] for name in s.COMPONENTS}
         for j in range(k):
-            stored = {name: round(float(components[name][j]), s.COMPONENT_DECIMALS) for name in s.COMPONENTS}
+            stored = {name: rounded[name][j] for name in s.COMPONENTS}
             pairs.append(
                 s.PairScore(
-                    product_id=int(self.ids[idx[j]]),
-                    is_match=bool(failed[j] == 0 and unknown[j] == 0),
-                    score=float(score[j]),
+                    product_id=ids[j],
+                    is_match=failed_list[j] == 0 and unknown_list[j] == 0,
+                    score=scores[j],
                     components=stored,
-                    results=tuple(results[j] for results in columns),
-                    failed_mandatory=int(failed[j]),
-                    unknown_mandatory=int(unknown[j]),
-                    gap_norm=round(float(gap_norm[j]), s.SCORE_DECIMALS),
+                    stored_results=tuple(results[j] for results in columns),
+                    failed_mandatory=failed_list[j],
+                    unknown_mandatory=unknown_list[j],
+                    gap_norm=round(norms[j], s.SCORE_DECIMALS),
                     strongest=s.strongest_component(stored, weights),
+                    requirements=demand.requirements,
                 )
             )
         return pairs
@@ -735,43 +739,53 @@ class CandidatePool:
 
 def _explain(
     req: s.RequirementSpec, column: ParameterColumn | None, idx: np.ndarray, verdicts: Verdicts
-) -> list[s.RequirementResult]:
-    """Each product's verdict on one requirement with what it states, as ranking computed it."""
-    out = []
+) -> list[s.StoredResult]:
+    """Each product's verdict on one requirement with what it states, stored as ranking computed it; numbers
+    are converted to the requirement's unit a column at a time."""
+    head = {"r": req.requirement_id, "p": req.parameter_id}
+    k = idx.size
+    if column is None or k == 0:
+        return [{**head, "s": s.UNKNOWN} for _ in range(k)]
     known, passed = verdicts.known.tolist(), verdicts.passed.tolist()
-    credit = verdicts.credit.tolist()
-    gap = verdicts.gap.tolist() if verdicts.gap is not None else None
-    margin = verdicts.margin.tolist() if verdicts.margin is not None else None
-    for j, i in enumerate(idx.tolist()):
-        if column is None or not known[j]:
-            out.append(s.explain(req, s.UNKNOWN))
-            continue
-        status = s.PASS if passed[j] else s.FAIL
-        actual: float | str | None
-        actual_max: float | None = None
+    status = [s.UNKNOWN if not kn else s.PASS if ok else s.FAIL for kn, ok in zip(known, passed, strict=True)]
+    out: list[s.StoredResult] = [{**head, "s": st} for st in status]
+    if req.value_type == "boolean" or req.is_textual:
         if req.value_type == "boolean":
-            actual = "true" if column.flag[i] == 1.0 else "false"
-        elif req.is_textual:
-            actual = column.choices[column.codes[i]]
+            stated = ["true" if f == 1.0 else "false" for f in column.flag[idx].tolist()]
         else:
-            low, high = float(column.low[i]), float(column.high[i])
-            if req.operator == s.GTE:
-                actual = high
-            elif req.operator == s.LTE:
-                actual = low
-            else:
-                actual, actual_max = low, (high if req.operator == s.COVERS or low != high else None)
-        out.append(
-            s.explain(
-                req,
-                status,
-                actual=actual,
-                actual_max=actual_max,
-                margin=None if margin is None else margin[j],
-                gap=None if gap is None else gap[j],
-                credit=credit[j],
-            )
-        )
+            stated = [column.choices[code] for code in column.codes[idx].tolist()]
+        for entry, kn, value in zip(out, known, stated, strict=True):
+            if kn:
+                entry["a"] = value
+        return out
+    a, b = req.shown_in_unit
+    low, high = column.low[idx], column.high[idx]
+    if req.operator == s.GTE:
+        first, second = high, None
+    elif req.operator == s.LTE:
+        first, second = low, None
+    else:
+        first = low
+        second = high if req.operator == s.COVERS else np.where(low != high, high, np.nan)
+    firsts = s.shown((a * np.nan_to_num(first) + b).tolist())
+    seconds = s.shown((a * np.nan_to_num(second) + b).tolist()) if second is not None else None
+    has_second = (~np.isnan(second)).tolist() if second is not None else None
+    margins = s.shown((a * np.nan_to_num(verdicts.margin)).tolist()) if verdicts.margin is not None else None
+    gap = np.nan_to_num(verdicts.gap) if verdicts.gap is not None else None
+    gaps = s.shown((a * gap).tolist()) if gap is not None else None
+    gaps_canonical = s.shown(gap.tolist()) if gap is not None else None
+    for j, entry in enumerate(out):
+        if not known[j]:
+            continue
+        entry["a"] = firsts[j]
+        if seconds is not None and has_second is not None and has_second[j]:
+            entry["x"] = seconds[j]
+        if passed[j]:
+            if margins is not None:
+                entry["m"] = margins[j]
+        elif gaps is not None and gaps_canonical is not None:
+            entry["g"] = gaps[j]
+            entry["gc"] = gaps_canonical[j]
     return out
 
 
