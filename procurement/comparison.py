@@ -174,6 +174,17 @@ def comparison_build(*, demand: Demand) -> dict[str, Any]:
     }
 
 
+def domestic_alternatives(demand: Demand, comparison: dict[str, Any]) -> list[dict[str, Any]]:
+    """Domestic products that met every mandatory requirement: quoted ones (from the comparison) and matched ones."""
+    found: dict[int, dict[str, Any]] = {}
+    for column in comparison.get("quotes", []):
+        if column["is_domestic"] and column["meets_mandatory"]:
+            found.setdefault(column["product"], {"product": column["product"], "source": "quote"})
+    for product_id in assessor().domestic_matches(demand):
+        found.setdefault(product_id, {"product": product_id, "source": "match"})
+    return [found[key] for key in sorted(found)]
+
+
 # --- Reading a comparison in the reader's language -------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from accounts.policies import AnyUser, user_organization_ids
 from catalog.models import Category, Product
 from catalog.selectors import category_ancestor_codes, category_subtree_q
 from procurement import policies
-from procurement.comparison import comparison_build
+from procurement.comparison import comparison_build, domestic_alternatives
 from procurement.models import (
     Award,
     Demand,
@@ -337,6 +337,16 @@ def award_notice_get(*, pk: int) -> Award:
     if award is None:
         raise Http404
     return award
+
+
+def award_domestic_alternatives(*, user: AnyUser, demand: Demand, quote: Quote) -> list[dict[str, Any]]:
+    """For the buyer about to award ``quote``: the domestic products that met every mandatory requirement, when the
+    quote's product is imported (such an award is flagged and needs a reason); else nothing."""
+    snapshot = comparison_for(user=user, demand=demand)
+    column = next((c for c in snapshot["quotes"] if c["quote"] == quote.pk), None)
+    if column is None or column["is_domestic"]:
+        return []
+    return domestic_alternatives(demand, snapshot)
 
 
 def award_column(award: Award) -> dict[str, Any] | None:

@@ -455,16 +455,13 @@ class QuoteUpdateSerializer(QuoteTermsSerializer):
 
 
 class AwardInSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class AwardOutSerializer(serializers.Serializer):
-    demand = serializers.IntegerField(source="demand_id")
-    quote = serializers.IntegerField(source="quote_id", allow_null=True)
-    product = serializers.IntegerField(source="product_id", allow_null=True)
-    is_imported = serializers.BooleanField()
-    note = serializers.CharField()
-    created_at = serializers.DateTimeField()
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The reason for the award; required (20 characters or more) to award an imported product while "
+        "a domestic quote or match met every mandatory requirement (the award is then flagged).",
+    )
 
 
 # --- import justifications ---------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -14,25 +13,13 @@ from accounts.models import User
 from catalog.models import Product
 from config.exceptions import ApplicationError
 from procurement import policies
-from procurement.assessment import assessor
-from procurement.comparison import comparison_build
+from procurement.comparison import comparison_build, domestic_alternatives
 from procurement.domestic import domestic_status, procurement_date
 from procurement.models import Award, Demand, Quote
 from procurement.services.demands import _require_member, _transition
 from procurement.services.import_justifications import import_justification_allows
 
 MIN_IMPORT_REASON_LENGTH = 20
-
-
-def domestic_alternatives(demand: Demand, comparison: dict[str, Any]) -> list[dict[str, Any]]:
-    """Domestic products that met every mandatory requirement: quoted ones (from the comparison) and matched ones."""
-    found: dict[int, dict[str, Any]] = {}
-    for column in comparison.get("quotes", []):
-        if column["is_domestic"] and column["meets_mandatory"]:
-            found.setdefault(column["product"], {"product": column["product"], "source": "quote"})
-    for product_id in assessor().domestic_matches(demand):
-        found.setdefault(product_id, {"product": product_id, "source": "match"})
-    return [found[key] for key in sorted(found)]
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 """Demand pages. Views read through selectors and change through services; rules live there, not here."""
 
+from procurement.views.awards import award_confirm, award_detail, award_list
 from procurement.views.comparison import demand_comparison, demand_comparison_pdf, demand_comparison_xlsx
 from procurement.views.demands import (
     demand_cancel,
@@ -33,6 +34,9 @@ from procurement.views.shared_instruments import (
 )
 
 __all__ = [
+    "award_confirm",
+    "award_detail",
+    "award_list",
     "demand_award",
     "demand_cancel",
     "demand_check",

@@ -152,6 +152,15 @@ def demand_award(request: HttpRequest, pk: int) -> HttpResponse:
     if not is_confirmed(request):
         others = max(0, selectors.demand_submitted_quote_count(demand=demand) - 1)
         consequences = [_("The demand becomes awarded and takes no more quotes; an award cannot be undone.")]
+        consequences.append(_("The comparison of the quotes is kept as it stands and the award notice is public."))
+        flagged = bool(selectors.award_domestic_alternatives(user=request.user, demand=demand, quote=quote))
+        if flagged:
+            consequences.append(
+                _(
+                    "A domestic product met every mandatory requirement: awarding this imported product is flagged "
+                    "on the public notice and needs your written reason (20 characters or more)."
+                )
+            )
         if others:
             consequences.append(
                 ngettext(
@@ -177,7 +186,7 @@ def demand_award(request: HttpRequest, pk: int) -> HttpResponse:
                 cancel_url=reverse("procurement:demand-detail", args=[demand.pk]) + "#quotes",
                 is_danger=False,
                 hidden={"quote": quote.pk},
-                note_label=_("Note on the award (optional)"),
+                note_label=_("Reason for the award (required)") if flagged else _("Reason for the award (optional)"),
             ),
         )
     try:

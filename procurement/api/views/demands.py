@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from config.api.pagination import PageNumberPagination
 from procurement import policies, selectors, services
-from procurement.api.comparison import ComparisonSerializer, comparison_payload
+from procurement.api.comparison import QuoteComparisonSerializer, comparison_payload
 from procurement.api.serializers import (
     DemandCreateSerializer,
     DemandFilterSerializer,
@@ -306,7 +306,7 @@ class DemandViewSet(
         "requirement (`pass`, `fail` with `gap`, `unknown`), match score, prices, lead time, warranty, evaluations, "
         "whether it is a 本国产品 under the rule in force on `rule_date`, the `evaluated_price` and its `derivation`. "
         "After an award: the comparison it was made on, frozen.",
-        responses={200: ComparisonSerializer, 404: OpenApiResponse(description="Not the buyer, or still sealed.")},
+        responses={200: QuoteComparisonSerializer, 404: OpenApiResponse(description="Not the buyer, or still sealed.")},
     )
     @action(detail=True, methods=["get"], pagination_class=None)
     def comparison(self, request: Request, pk: str | None = None) -> Response:

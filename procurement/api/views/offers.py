@@ -16,9 +16,9 @@ from rest_framework.response import Response
 
 from catalog.models import Product
 from procurement import policies, selectors, services
+from procurement.api.comparison import AwardNoticeSerializer
 from procurement.api.serializers import (
     AwardInSerializer,
-    AwardOutSerializer,
     ImportJustificationOutSerializer,
     QuoteInSerializer,
     QuoteOutSerializer,
@@ -117,7 +117,7 @@ class QuoteViewSet(
     @extend_schema(
         summary="Award the demand to this quote (buyer only)",
         request=AwardInSerializer,
-        responses={200: AwardOutSerializer, **EDIT_ERRORS},
+        responses={200: AwardNoticeSerializer, **EDIT_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def award(self, request: Request, pk: str | None = None) -> Response:
@@ -133,7 +133,7 @@ class QuoteViewSet(
             quote=quote,
             note=incoming.validated_data["note"],
         )
-        return Response(AwardOutSerializer(award).data)
+        return Response(AwardNoticeSerializer(selectors.award_notice_get(pk=award.pk)).data)
 
 
 class IsStaff(permissions.BasePermission):
