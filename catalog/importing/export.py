@@ -37,6 +37,7 @@ def _export_cells(product: Product, parameters: list[Parameter]) -> list[Any]:
         product.warranty_months if product.warranty_months is not None else "",
         "; ".join(p.code for p in product.provinces_served.all()),
         "; ".join(f"{c.get('name', '')}:{c.get('origin', '')}" for c in product.key_components or []),
+        "; ".join(f"{c.get('name', '')}:{c.get('origin', '')}" for c in product.key_processes or []),
         "; ".join(str(c) for c in product.certifications or []),
         product.description_zh,
         product.description_en,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
 from catalog import policies
+from catalog.domestic import status_on, today
 from catalog.importing.rows import (
     PRODUCT_COLUMNS,
     Dictionary,
@@ -21,7 +22,7 @@ from catalog.importing.rows import (
     validate_rows,
 )
 from catalog.models import Category, Product, Specification
-from catalog.services.products import is_domestic, product_changes_record
+from catalog.services.products import product_changes_record
 from catalog.tabular import check_columns, read_table, read_upload
 from config.bulk import copy_insert, copy_upsert
 from config.exceptions import ApplicationError
@@ -68,6 +69,7 @@ def _write_chunk(
 ) -> None:
     """Upsert one chunk: a few queries whatever its size, its changes recorded in the outbox."""
     now = timezone.now()
+    on = today()
     existing = {
         p.model_number: p
         for p in Product.objects.filter(manufacturer=manufacturer, model_number__in=[r.model_number for r in chunk])
@@ -87,11 +89,7 @@ def _write_chunk(
             if not is_new and product.category_id != row.category.pk:
                 moved.append(product)
             product.category = row.category
-        product.is_domestic = is_domestic(
-            country=str(product.country_of_origin),
-            domestic_content=product.domestic_content,
-            threshold=dictionary.threshold(product.category),
-        )
+        product.is_domestic = status_on(product, on, rules=dictionary.domestic_rules).is_domestic
         if publish and not was_published:
             product.status = Product.Status.PUBLISHED
             product.published_at = now
