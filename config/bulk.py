@@ -48,6 +48,12 @@ def _stream(rows: Iterable[Sequence[Any]]) -> io.StringIO:
     return buffer
 
 
+def _attname(model: type[models.Model], column: str) -> str:
+    field = model._meta.get_field(column)
+    assert isinstance(field, models.Field)
+    return field.attname
+
+
 def _instances(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[Any]:
     return [model(**dict(zip(columns, row, strict=True))) for row in rows]
 
@@ -65,7 +71,7 @@ def copy_insert(
         return []
     if connection.vendor != "postgresql":
         objects = model._default_manager.bulk_create(_instances(model, columns, rows), batch_size=2000)
-        return [tuple(getattr(o, model._meta.get_field(c).attname) for c in returning) for o in objects]
+        return [tuple(getattr(o, _attname(model, c)) for c in returning) for o in objects]
     if not returning:
         with connection.cursor() as cursor:
             cursor.cursor.copy_expert(f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN", _stream(rows))
@@ -98,7 +104,7 @@ def copy_upsert(
         if not returning:
             return []
         # SQLite does not say which rows an upsert updated: read them back by their unique columns.
-        keys = [model._meta.get_field(c).attname for c in unique]
+        keys = [_attname(model, c) for c in unique]
         wanted = {tuple(getattr(o, k) for k in keys) for o in objects}
         found = model._default_manager.filter(**{f"{keys[0]}__in": {w[0] for w in wanted}}).values_list(
             *keys, *returning

@@ -43,7 +43,9 @@ _PRODUCT_UPSERT_FIELDS = [
 _SPEC_FIELDS = ["value", "value_min", "value_max", "value_text", "value_bool", "entered_value", "entered_unit"]
 # Every stored column of a product (all but the id), for the upsert.
 _PRODUCT_COLUMNS = [f.column for f in Product._meta.concrete_fields if not f.primary_key]
-_PRODUCT_UPDATE_COLUMNS = [Product._meta.get_field(name).column for name in _PRODUCT_UPSERT_FIELDS]
+_PRODUCT_UPDATE_COLUMNS: list[str] = [
+    f.column for f in Product._meta.concrete_fields if f.name in _PRODUCT_UPSERT_FIELDS and f.column
+]
 
 
 def _product_row(product: Product, now: object) -> list[object]:
