@@ -22,7 +22,7 @@ def test_copy_insert_keeps_awkward_text_json_and_nulls_and_returns_the_new_ids(d
         returning=["id", "object_id"],
     )
     assert sorted(object_id for _id, object_id in written) == [1, 2]
-    first = Change.objects.get(pk=dict((o, i) for i, o in written)[1])
+    first = Change.objects.get(pk={o: i for i, o in written}[1])
     assert first.fields == ["a\tb", {"k": "\\n"}]
     assert first.category_path == awkward
     assert first.created_at == now
