@@ -18,6 +18,12 @@ app.conf.beat_schedule = {
         "task": "procurement.expire_demands",
         "schedule": crontab(minute=10, hour="*"),
     },
+    # Sealed quotes open together once their demand's deadline day is over; every quarter hour, so the buyer and
+    # the quoting makers hear of it soon after midnight. Opening twice is impossible (a compare-and-set stamp).
+    "procurement-open-sealed-quotes": {
+        "task": "procurement.open_sealed_quotes",
+        "schedule": crontab(minute="*/15"),
+    },
     # Safety net for the change outbox: whatever a lost kick, a broker outage or an unreachable search backend
     # left pending is indexed and re-matched within minutes, not at the nightly run; old changes are pruned.
     "changes-sweep": {
