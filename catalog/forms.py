@@ -12,7 +12,7 @@ from accounts.forms import ProvinceChoiceField, ProvinceMultipleChoiceField
 from accounts.models import Organization, Province
 from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
 from catalog.selectors import ProductFilters
-from catalog.values import InvalidValue, compatible_units, key_component_origin, unit_choice_label
+from catalog.values import InvalidValue, compatible_units, key_part_origin, unit_choice_label
 from catalog.vocabulary import choice_label
 from search.backends.base import SORTS
 from search.params import SORT_CHOICES
@@ -99,19 +99,25 @@ class ProductForm(forms.Form):
     )
     country_of_origin = forms.ChoiceField(label=_("Country where made"), choices=country_choices, initial="CN")
     domestic_content = forms.DecimalField(
-        label=_("Domestic-content ratio"),
+        label=_("China-produced component cost share"),
         min_value=0,
         max_value=1,
         max_digits=4,
         decimal_places=3,
         initial=0,
-        help_text=_("Share of the product's value made in China, from 0 to 1."),
+        help_text=_("Share of the component cost produced in China, from 0 to 1."),
     )
     key_components = forms.CharField(
         label=_("Key components"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("One per line as 'component: country code', e.g. 'detector: CN'."),
+    )
+    key_processes = forms.CharField(
+        label=_("Key processes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line as 'process: country code where it is done', e.g. 'final assembly: CN'."),
     )
     price_min = forms.DecimalField(label=_("Lowest price (CNY)"), required=False, min_value=0, max_digits=14)
     price_max = forms.DecimalField(label=_("Highest price (CNY)"), required=False, min_value=0, max_digits=14)
@@ -148,6 +154,9 @@ class ProductForm(forms.Form):
             "key_components": "\n".join(
                 f"{c.get('name', '')}: {c.get('origin', '')}" for c in product.key_components or []
             ),
+            "key_processes": "\n".join(
+                f"{c.get('name', '')}: {c.get('origin', '')}" for c in product.key_processes or []
+            ),
             "price_min": product.price_min,
             "price_max": product.price_max,
             "lead_time_days": product.lead_time_days,
@@ -156,19 +165,26 @@ class ProductForm(forms.Form):
             "certifications": "; ".join(product.certifications or []),
         }
 
-    def clean_key_components(self) -> list[dict[str, str]]:
-        components, errors = [], []
-        for line in self.cleaned_data["key_components"].splitlines():
+    @staticmethod
+    def _key_parts(text: str, *, process: bool = False) -> list[dict[str, str]]:
+        parts, errors = [], []
+        for line in text.splitlines():
             if not line.strip():
                 continue
             name, _sep, origin = line.replace("：", ":").partition(":")
             try:
-                components.append({"name": name.strip(), "origin": key_component_origin(name.strip(), origin)})
+                parts.append({"name": name.strip(), "origin": key_part_origin(name.strip(), origin, process=process)})
             except InvalidValue as exc:
                 errors.append(str(exc))
         if errors:
             raise forms.ValidationError(errors)
-        return components
+        return parts
+
+    def clean_key_components(self) -> list[dict[str, str]]:
+        return self._key_parts(self.cleaned_data["key_components"])
+
+    def clean_key_processes(self) -> list[dict[str, str]]:
+        return self._key_parts(self.cleaned_data["key_processes"], process=True)
 
     def clean_certifications(self) -> list[str]:
         text = self.cleaned_data["certifications"].replace("；", ";")

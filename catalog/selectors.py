@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
 from django.db.models.fields.files import FieldFile
@@ -28,7 +27,15 @@ from catalog.comparison import (
     spec_value,
     specification_rows,
 )
-from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
+from catalog.models import (
+    Category,
+    DomesticProductRule,
+    Evaluation,
+    Parameter,
+    Product,
+    ProductDocument,
+    Specification,
+)
 from catalog.policies import product_visibility_q
 from catalog.specvalues import display_value
 from config.exceptions import ApplicationError
@@ -118,13 +125,13 @@ def category_dictionary(category: Category) -> dict[str, Parameter]:
     return {parameter.key: parameter for parameter in category_parameters(category)}
 
 
-def category_domestic_threshold(category: Category) -> Decimal:
-    """The domestic-content threshold in force for the category: the nearest one set on it or an ancestor, else
-    the platform's ``DOMESTIC_CONTENT_THRESHOLD``."""
-    for node in reversed(category_ancestors(category)):
-        if node.domestic_threshold is not None:
-            return Decimal(str(node.domestic_threshold))
-    return Decimal(str(settings.DOMESTIC_CONTENT_THRESHOLD))
+def domestic_rule_list(*, category: Category | None = None) -> QuerySet[DomesticProductRule]:
+    """Every version of the domestic-product rule (national default first), or those that reach ``category``
+    (set on it or an ancestor, or national); which one is in force on a date is ``catalog.domestic``'s answer."""
+    qs = DomesticProductRule.objects.select_related("category")
+    if category is not None:
+        qs = qs.filter(Q(category__isnull=True) | Q(category__code__in=category_ancestor_codes(category)))
+    return qs.order_by(F("category__path").asc(nulls_first=True), "effective_from", "id")
 
 
 def parameter_list(*, category: Category | None = None) -> QuerySet[Parameter]:

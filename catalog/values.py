@@ -481,18 +481,27 @@ def country_code(text: str) -> str | None:
     return None
 
 
-def key_component_origin(name: str, origin: str) -> str:
-    """The country code of a key component's origin, or InvalidValue saying why it is refused.
+def key_part_origin(name: str, origin: str, *, process: bool = False) -> str:
+    """The country code of where a key component is made (a key process done), or InvalidValue saying why not.
 
-    Where a key component is made decides whether the product counts as domestic, so an unknown country is an
-    error on every way in (pages, API, imports), never saved as typed.
+    Where key parts are made decides whether the product counts as domestic, so an unknown country is an error
+    on every way in (pages, API, imports), never saved as typed.
     """
     origin = half_width(str(origin or "")).strip()
     code = country_code(origin)
     if code is not None:
         return code
     if not origin:
+        if process:
+            raise InvalidValue(
+                _("Key process “%(name)s” has no country: add one, e.g. “%(name)s: CN”.") % {"name": name}
+            )
         raise InvalidValue(_("Key component “%(name)s” has no country: add one, e.g. “%(name)s: CN”.") % {"name": name})
+    if process:
+        raise InvalidValue(
+            _("Key process “%(name)s”: “%(origin)s” is not a known country; use an ISO 3166 code such as CN or DE.")
+            % {"name": name, "origin": origin}
+        )
     raise InvalidValue(
         _("Key component “%(name)s”: “%(origin)s” is not a known country; use an ISO 3166 code such as CN or DE.")
         % {"name": name, "origin": origin}

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Organization
-from catalog import importing, policies, selectors, services
+from catalog import domestic, importing, policies, selectors, services
 from catalog.api.views import acting_user, file_response, template_response
 from catalog.forms import (
     DocumentForm,
@@ -119,6 +119,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": policies.can_manage_product(request.user, product),
             "can_evaluate": policies.can_evaluate_product(request.user, product),
             "domestic_percent": round(float(product.domestic_content) * 100),
+            "domestic_status": domestic.status_on(product),
         },
     )
 

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "procurement",
     "search",
     "matching",
+    "alerts",
+    "plans",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -316,6 +318,9 @@ SPECTACULAR_SETTINGS = {
         "DemandStatusEnum": "procurement.models.Demand.Status",
         "QuoteStatusEnum": "procurement.models.Quote.Status",
         "ImportJustificationStatusEnum": "procurement.models.ImportJustification.Status",
+        "SavedSearchKindEnum": "alerts.models.SearchKind",
+        "AlertDeliveryEnum": "alerts.models.Delivery",
+        "FollowTargetEnum": "alerts.models.Follow.Target",
     },
 }
 
@@ -360,9 +365,8 @@ SEARCH_DATABASE_SCAN_LIMIT = env.int("SEARCH_DATABASE_SCAN_LIMIT", default=4000)
 SEARCH_ES_TIMEOUT = env.float("SEARCH_ES_TIMEOUT", default=3.0)
 
 # --- Domain -----------------------------------------------------------------------------------------
-# A product made in China counts as domestic when its domestic-content ratio reaches this threshold,
-# unless its category sets its own.
-DOMESTIC_CONTENT_THRESHOLD = env.float("DOMESTIC_CONTENT_THRESHOLD", default=0.5)
+# Which products count as domestic is the dated domestic-product rule (catalog.DomesticProductRule), kept in
+# the database with its price-evaluation preference, not in settings.
 MATCHING_TOP_N = env.int("MATCHING_TOP_N", default=10)
 MATCHING_NEAR_MISS_N = env.int("MATCHING_NEAR_MISS_N", default=10)
 MATCHING_NOTIFY_THRESHOLD = env.float("MATCHING_NOTIFY_THRESHOLD", default=0.5)
@@ -383,6 +387,8 @@ MATCHING_WEIGHTS = {
 CHANGES_LEASE = timedelta(minutes=10)
 # Seconds the home page's platform figures (counts, top gaps, latest report) are cached; 0 computes them each time.
 HOME_CACHE_SECONDS = env.int("HOME_CACHE_SECONDS", default=60)
+# Days after a demand's deadline in which the buyer weighs the quotes it received and awards; then it expires.
+PROCUREMENT_AWARD_PERIOD_DAYS = env.int("PROCUREMENT_AWARD_PERIOD_DAYS", default=60)
 
 # --- Logging ----------------------------------------------------------------------------------------
 LOGGING = {

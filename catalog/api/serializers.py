@@ -10,7 +10,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Organization, Province
-from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
+from catalog import domestic
+from catalog.models import (
+    Category,
+    DomesticProductRule,
+    Evaluation,
+    Parameter,
+    Product,
+    ProductDocument,
+    Specification,
+)
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -30,7 +39,6 @@ class CategorySerializer(serializers.ModelSerializer):
             "name_en",
             "cpv_code",
             "hs_code",
-            "domestic_threshold",
         ]
         read_only_fields = fields
 
@@ -123,6 +131,69 @@ class KeyComponentSerializer(serializers.Serializer):
     origin = serializers.CharField(max_length=2, allow_blank=True, help_text=_("ISO 3166-1 alpha-2."))
 
 
+class DomesticStatusSerializer(serializers.Serializer):
+    """What the domestic-product rule in force says of a product, and why."""
+
+    is_domestic = serializers.BooleanField()
+    reason_code = serializers.ChoiceField(choices=[(code, code) for code in domestic.REASON_CODES])
+    message = serializers.CharField(help_text=_("Why, in the language of the request."))
+    preference_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    on = serializers.DateField()
+    rule_effective_from = serializers.DateField(allow_null=True)
+
+
+class DomesticProductRuleSerializer(serializers.ModelSerializer):
+    category = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DomesticProductRule
+        fields = [
+            "id",
+            "category",
+            "effective_from",
+            "component_cost_ratio",
+            "key_components",
+            "key_processes",
+            "transition_end",
+            "price_preference_percent",
+            "source",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="Category code; null: national default."))
+    def get_category(self, obj: DomesticProductRule) -> str | None:
+        return obj.category.code if obj.category is not None else None
+
+
+class DomesticStatusQuerySerializer(serializers.Serializer):
+    on = serializers.DateField(required=False)
+
+
+class DomesticProductRuleWriteSerializer(serializers.Serializer):
+    """Input for a rule version; the rules themselves are checked by catalog.services."""
+
+    category = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Category.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=_("Category code; empty for the national default."),
+    )
+    effective_from = serializers.DateField()
+    component_cost_ratio = serializers.DecimalField(
+        max_digits=4, decimal_places=3, min_value=0, max_value=1, allow_null=True, required=False
+    )
+    key_components = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+    key_processes = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+    transition_end = serializers.DateField(allow_null=True, required=False)
+    price_preference_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
+    )
+    source = serializers.CharField(max_length=300, allow_blank=True, required=False)  # type: ignore[assignment]
+
+
 class ManufacturerBriefSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
     country = serializers.CharField(source="country.code", read_only=True)
@@ -156,6 +227,8 @@ class ProductSerializer(serializers.ModelSerializer):
     country_of_origin = serializers.CharField(source="country_of_origin.code", read_only=True)
     provinces_served = serializers.SerializerMethodField()
     key_components = KeyComponentSerializer(many=True, read_only=True)
+    key_processes = KeyComponentSerializer(many=True, read_only=True)
+    domestic_status = serializers.SerializerMethodField()
     specifications = SpecificationSerializer(many=True, read_only=True)
     documents = ProductDocumentSerializer(many=True, read_only=True)
 
@@ -174,7 +247,9 @@ class ProductSerializer(serializers.ModelSerializer):
             "country_of_origin",
             "domestic_content",
             "is_domestic",
+            "domestic_status",
             "key_components",
+            "key_processes",
             "price_min",
             "price_max",
             "lead_time_days",
@@ -192,6 +267,14 @@ class ProductSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(DomesticStatusSerializer)
+    def get_domestic_status(self, obj: Product) -> dict[str, Any]:
+        # The rules are read once per response, whatever the number of products.
+        if "domestic_rules" not in self.context:
+            self.context["domestic_rules"] = domestic.RuleBook.load()
+        rules = self.context["domestic_rules"]
+        return DomesticStatusSerializer(domestic.status_on(obj, rules=rules).as_dict()).data
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_provinces_served(self, obj: Product) -> list[str]:
@@ -216,6 +299,9 @@ class ProductWriteSerializer(serializers.Serializer):
         max_digits=4, decimal_places=3, min_value=0, max_value=1, required=False
     )
     key_components = KeyComponentSerializer(many=True, required=False)
+    key_processes = KeyComponentSerializer(
+        many=True, required=False, help_text=_("Key processes, each with the country where it is done.")
+    )
     price_min = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True)
     price_max = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True)
     lead_time_days = serializers.IntegerField(min_value=0, max_value=3650, required=False, allow_null=True)

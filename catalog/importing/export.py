@@ -39,6 +39,7 @@ def _export_cells(product: Product, parameters: list[Parameter]) -> list[Any]:
         product.warranty_months if product.warranty_months is not None else "",
         "; ".join(p.code for p in product.provinces_served.all()),
         "; ".join(f"{c.get('name', '')}:{c.get('origin', '')}" for c in product.key_components or []),
+        "; ".join(f"{c.get('name', '')}:{c.get('origin', '')}" for c in product.key_processes or []),
         "; ".join(str(c) for c in product.certifications or []),
         product.description_zh,
         product.description_en,
@@ -76,22 +77,26 @@ def _example_value(parameter: Parameter) -> Any:
 
 def _example_cells(category: Category, parameters: list[Parameter]) -> list[Any]:
     """The template's example row: its model number starts with # so the import skips it."""
+    example: dict[str, Any] = {
+        "model_number": "#EXAMPLE-100",
+        "name_zh": f"{category.name_zh}（示例行，以 # 开头的行不会导入）",
+        "name_en": f"{category.name_en} (example row: rows starting with # are not imported)",
+        "category": category.code,
+        "country_of_origin": "CN",
+        "domestic_content": 0.85,
+        "price_min": 300000,
+        "price_max": 450000,
+        "lead_time_days": 60,
+        "warranty_months": 24,
+        "provinces_served": "北京; 上海; Guangdong",
+        "key_components": "高压泵:CN; 检测器:DE",
+        "key_processes": "整机装配:CN",
+        "certifications": "CMC; CE",
+        "description_zh": "每行一个产品；单位可写在数值后，如 “40 MPa”。",
+        "description_en": "One product a line; a unit may follow a value, e.g. “40 MPa”.",
+    }
     return [
-        "#EXAMPLE-100",
-        f"{category.name_zh}（示例行，以 # 开头的行不会导入）",
-        f"{category.name_en} (example row: rows starting with # are not imported)",
-        category.code,
-        "CN",
-        0.85,
-        300000,
-        450000,
-        60,
-        24,
-        "北京; 上海; Guangdong",
-        "高压泵:CN; 检测器:DE",
-        "CMC; CE",
-        "每行一个产品；单位可写在数值后，如 “40 MPa”。",
-        "One product a line; a unit may follow a value, e.g. “40 MPa”.",
+        *(example.get(name, "") for name, _required in PRODUCT_COLUMNS),
         *(_example_value(parameter) for parameter in parameters),
     ]
 

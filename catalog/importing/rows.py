@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Province
 from accounts.regions import province_code
+from catalog.domestic import RuleBook
 from catalog.models import Category, Parameter, Product
-from catalog.selectors import category_dictionary, category_domestic_threshold
+from catalog.selectors import category_dictionary
 from catalog.specvalues import CleanSpecification, clean_specification
 from catalog.tabular import RowError, RowReport, cell_text, data_rows, is_formula
-from catalog.values import InvalidValue, country_code, key_component_origin
+from catalog.values import InvalidValue, country_code, key_part_origin
 
 # Product columns in template order; "required" ones must be filled for a new product.
 PRODUCT_COLUMNS: list[tuple[str, bool]] = [
@@ -32,6 +33,7 @@ PRODUCT_COLUMNS: list[tuple[str, bool]] = [
     ("warranty_months", False),
     ("provinces_served", False),
     ("key_components", False),
+    ("key_processes", False),
     ("certifications", False),
     ("description_zh", False),
     ("description_en", False),
@@ -68,27 +70,23 @@ ProgressCallback = Callable[[str, int, int], None]
 
 
 class Dictionary:
-    """Categories, provinces and each category's inherited dictionary and threshold, read once per import.
+    """Categories, provinces, each category's inherited dictionary and the domestic-product rules, read once per
+    import.
 
-    Validating 10,000 rows then runs a few queries per category used, never per row; the dictionary and the
-    threshold come from the one selector of each (``catalog.selectors``).
+    Validating 10,000 rows then runs a few queries per category used, never per row; the dictionary comes from
+    its one selector (``catalog.selectors``), the rules from ``catalog.domestic``.
     """
 
     def __init__(self) -> None:
         self.categories = {c.code: c for c in Category.objects.all()}
         self.provinces = set(Province.objects.values_list("code", flat=True))
         self._parameters: dict[int, dict[str, Parameter]] = {}
-        self._thresholds: dict[int, Decimal] = {}
+        self.domestic_rules = RuleBook.load()
 
     def parameters(self, category: Category) -> dict[str, Parameter]:
         if category.pk not in self._parameters:
             self._parameters[category.pk] = category_dictionary(category)
         return self._parameters[category.pk]
-
-    def threshold(self, category: Category) -> Decimal:
-        if category.pk not in self._thresholds:
-            self._thresholds[category.pk] = category_domestic_threshold(category)
-        return self._thresholds[category.pk]
 
 
 def parse_header(cells: Iterable[Any]) -> list[tuple[str, str]]:
@@ -155,14 +153,14 @@ def _product_field(name: str, text: str, dictionary: Dictionary) -> Any:
                 raise ValueError(_("unknown province '%(value)s'") % {"value": part})
             codes.append(code)
         return sorted(set(codes))
-    if name == "key_components":
+    if name in ("key_components", "key_processes"):
         components = []
         for part in re.split(r"[;；\n]+", text):
             if not part.strip():
                 continue
             component, _sep, origin = part.replace("：", ":").partition(":")
             # InvalidValue is a ValueError: the row reports it in this column.
-            origin = key_component_origin(component.strip(), origin)
+            origin = key_part_origin(component.strip(), origin, process=name == "key_processes")
             components.append({"name": component.strip()[:100], "origin": origin})
         return components
     if name == "certifications":
