@@ -29,6 +29,8 @@ COMPONENTS = ("preferred", "price", "text", "evaluations", "province", "lead_tim
 NEUTRAL = 0.5
 # Text relevance saturates: a long description should not make every product look irrelevant.
 TEXT_TOKENS_CAP = 10
+# A stated value short of an ordered requirement by less than this share of its scale earns partial credit.
+PARTIAL_BAND = 0.1
 # Near misses are ordered by their summed relative gap; one absurd gap must not swamp the others.
 GAP_NORM_CAP = 1000.0
 SCORE_DECIMALS = 9

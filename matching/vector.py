@@ -30,6 +30,13 @@ def ordered_credit(margin: np.ndarray, scale: float) -> np.ndarray:
     return 0.5 + 0.5 * np.clip(margin / scale, 0.0, 1.0)
 
 
+def partial_credit(gap: np.ndarray, scale: float) -> np.ndarray:
+    """Credit for a stated value that falls short of an ordered requirement: up to half (never as much as meeting
+    it), shrinking linearly with the shortfall relative to the requirement's scale and gone at PARTIAL_BAND."""
+    with np.errstate(invalid="ignore"):
+        return np.nan_to_num(0.5 * np.clip(1.0 - (gap / scale) / s.PARTIAL_BAND, 0.0, 1.0))
+
+
 def price_component(price: np.ndarray, budget_per_unit: float | None) -> np.ndarray:
     """1 within budget, falling linearly to 0 at twice the budget; unstated price or budget is neutral."""
     if budget_per_unit is None or budget_per_unit <= 0:
@@ -149,8 +156,9 @@ def evaluate(req: s.RequirementSpec, column: ParameterColumn | None, idx: np.nda
             short = np.maximum(0.0, low - lo) + np.maximum(0.0, hi - high)
             passed = known & (short <= tolerance(max(abs(lo), abs(hi))))
             margin = (lo - low) + (high - hi)
-            credit = np.where(passed, ordered_credit(margin, req.scale), 0.0)
-            return Verdicts(known, passed, credit, np.where(known, short, np.nan), margin)
+            shortfall = np.where(known, short, np.nan)
+            credit = np.where(passed, ordered_credit(margin, req.scale), partial_credit(shortfall, req.scale))
+            return Verdicts(known, passed, credit, shortfall, margin)
         target = req.target
         assert target is not None
         eps = tolerance(target)
@@ -159,12 +167,16 @@ def evaluate(req: s.RequirementSpec, column: ParameterColumn | None, idx: np.nda
         elif req.operator == s.LTE:
             margin = target - low
         else:  # "=" (and "in" on a number, read as its first value): inside a stated range counts as equal
-            distance = np.maximum(np.maximum(0.0, low - target), target - high)
+            distance = np.where(known, np.maximum(np.maximum(0.0, low - target), target - high), np.nan)
             passed = known & (distance <= eps)
-            return Verdicts(known, passed, passed * 1.0, np.where(known, distance, np.nan), np.zeros(n))
+            credit = np.where(passed, 1.0, partial_credit(distance, req.scale))
+            return Verdicts(known, passed, credit, distance, np.zeros(n))
         passed = known & (margin >= -eps)
-        credit = np.where(passed, ordered_credit(np.maximum(margin, 0.0), req.scale), 0.0)
-        return Verdicts(known, passed, credit, np.where(known, -margin, np.nan), np.maximum(margin, 0.0))
+        shortfall = np.where(known, -margin, np.nan)
+        credit = np.where(
+            passed, ordered_credit(np.maximum(margin, 0.0), req.scale), partial_credit(shortfall, req.scale)
+        )
+        return Verdicts(known, passed, credit, shortfall, np.maximum(margin, 0.0))
 
 
 def pass_region(req: s.RequirementSpec, column: ParameterColumn | None, size: int) -> np.ndarray | None:
@@ -420,6 +432,7 @@ class CandidatePool:
         # Caches are rebuilt on demand; a stored pool carries only its data.
         state = dict(self.__dict__)
         state["_province_cache"] = {}
+        state.pop("_by_product", None)
         state["columns"] = {pid: column.without_caches() for pid, column in self.columns.items()}
         return state
 
@@ -437,19 +450,30 @@ class CandidatePool:
             self._province_cache[province] = comp
         return comp
 
-    def _token_products(self, token: str) -> np.ndarray | None:
-        slot = self._token_slot.get(token)
-        if slot is None:
-            return None
-        return self._token_positions[self._token_starts[slot] : self._token_starts[slot + 1]]
+    def _product_tokens(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each product's token slots (the inverted index turned around), built on first use: a demand's text is
+        compared with the few products it scores, not with the whole pool."""
+        cached = getattr(self, "_by_product", None)
+        if cached is None:
+            counts = np.diff(self._token_starts)
+            slots = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+            order = np.argsort(self._token_positions, kind="stable")
+            per_product = np.bincount(self._token_positions, minlength=self.size)
+            starts = np.concatenate([[0], np.cumsum(per_product)]).astype(np.int64)
+            cached = self._by_product = (starts, slots[order])
+        return cached
 
-    def _shared_tokens(self, demand_tokens: frozenset[str]) -> np.ndarray:
-        counts = np.zeros(self.size)
-        for token in demand_tokens:
-            idx = self._token_products(token)
-            if idx is not None:
-                counts[idx] += 1.0
-        return counts
+    def _shared_tokens(self, demand_tokens: frozenset[str], idx: np.ndarray) -> np.ndarray:
+        """How many of the demand's tokens each product at ``idx`` holds."""
+        wanted = np.array(sorted(self._token_slot[t] for t in demand_tokens if t in self._token_slot), dtype=np.int64)
+        if wanted.size == 0 or idx.size == 0:
+            return np.zeros(idx.size)
+        starts, slots = self._product_tokens()
+        lengths = starts[idx + 1] - starts[idx]
+        owner = np.repeat(np.arange(idx.size), lengths)
+        offsets = np.repeat(starts[idx] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+        held = slots[np.arange(owner.size) + offsets]
+        return np.bincount(owner, weights=np.isin(held, wanted), minlength=idx.size)
 
     # --- per demand --------------------------------------------------------------------------------------
 
@@ -513,13 +537,20 @@ class CandidatePool:
 
     def _find_all(self, demand: s.DemandFacts, mandatory: list[s.RequirementSpec], near_miss_n: int) -> _Found:
         everyone = np.arange(self.size)
-        failed, unknown, key = self._mandatory(demand, mandatory, everyone)
-        near_idx = np.flatnonzero((unknown == 0) & (failed > 0))
-        near = _smallest(near_idx, key[near_idx], near_miss_n)
+        failed = np.zeros(self.size, dtype=np.int64)
+        unknown = np.zeros(self.size, dtype=np.int64)
+        gap_norm = np.zeros(self.size)
         gaps = []
         for req in mandatory:
             verdicts = evaluate(req, self.columns.get(req.parameter_id), everyone)
-            gaps.append(_requirement_gap(req, verdicts, verdicts.known & ~verdicts.passed))
+            fail = verdicts.known & ~verdicts.passed
+            failed += fail
+            unknown += ~verdicts.known
+            gap_norm += gap_norm_term(req, fail, verdicts.gap)
+            gaps.append(_requirement_gap(req, verdicts, fail))
+        key = near_miss_key(failed, gap_norm, len(demand.requirements))
+        near_idx = np.flatnonzero((unknown == 0) & (failed > 0))
+        near = _smallest(near_idx, key[near_idx], near_miss_n)
         return _Found(
             matches=np.flatnonzero((failed == 0) & (unknown == 0)),
             near=near,
@@ -678,7 +709,7 @@ class CandidatePool:
         components = {
             "preferred": requirements_component(credits, [r.weight for r in chosen], k),
             "price": price_component(self.price[idx], demand.budget_per_unit),
-            "text": text_component(self._shared_tokens(demand.tokens)[idx], len(demand.tokens)),
+            "text": text_component(self._shared_tokens(demand.tokens, idx), len(demand.tokens)),
             "evaluations": self.evaluation_score[idx],
             "province": self._province(demand.province)[idx],
             "lead_time": lead_time_component(self.lead[idx], demand.days_to_deadline),

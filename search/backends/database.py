@@ -14,13 +14,16 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField, Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
+from config.bulk import copy_upsert
 from search.backends.base import FACETS, BackendResult, RebuildReport, SearchBackend
 from search.documents import (
     SearchDocument,
@@ -76,6 +79,7 @@ _UPDATE_FIELDS = [
     "indexed_at",
 ]
 
+_ENTRY_COLUMNS = ["kind", "object_id", *_UPDATE_FIELDS]
 
 # PostgreSQL's limit on one lexeme; nobody searches for a longer word.
 MAX_LEXEME_BYTES = 2047
@@ -106,10 +110,17 @@ def _unique(tokens: list[str]) -> list[str]:
     return list(dict.fromkeys(tokens))
 
 
+@lru_cache(maxsize=4096)
+def _repeated_tokens(text: str) -> tuple[str, ...]:
+    """Tokens of a text that recurs from document to document (synonym terms, category and maker names): a bulk
+    import indexes thousands of products of one category and one manufacturer."""
+    return tuple(document_tokens(text))
+
+
 def _expanded_tokens(text: str) -> list[str]:
     tokens: list[str] = []
     for term in synonyms().expansions(text):
-        tokens.extend(document_tokens(term))
+        tokens.extend(_repeated_tokens(term))
     return tokens
 
 
@@ -150,7 +161,7 @@ def entry_from_document(doc: SearchDocument, *, postgres: bool) -> SearchEntry:
     body_text = " ".join((doc.description_zh, doc.description_en))
     terms_title = _unique(document_tokens(f"{title_text} {doc.model_number}"))
     terms_meta = _unique(
-        document_tokens(" ".join(doc.category_names + doc.organization_names)) + _expanded_tokens(title_text)
+        list(_repeated_tokens(" ".join(doc.category_names + doc.organization_names))) + _expanded_tokens(title_text)
     )
     terms_body = _unique(document_tokens(body_text) + _expanded_tokens(body_text))
     entry = SearchEntry(
@@ -413,11 +424,17 @@ class DatabaseBackend(SearchBackend):
                 if gone:
                     self.delete(kind, gone)
                 if entries:
-                    SearchEntry.objects.bulk_create(
-                        entries,
-                        update_conflicts=True,
-                        unique_fields=["kind", "object_id"],
-                        update_fields=_UPDATE_FIELDS,
+                    # COPY on PostgreSQL: indexing a bulk import writes thousands of entries at once.
+                    now = timezone.now()
+                    copy_upsert(
+                        SearchEntry,
+                        _ENTRY_COLUMNS,
+                        [
+                            [now if c == "indexed_at" else getattr(entry, c) for c in _ENTRY_COLUMNS]
+                            for entry in entries
+                        ],
+                        unique=["kind", "object_id"],
+                        update=_UPDATE_FIELDS,
                     )
 
     def delete(self, kind: str, ids: Sequence[int]) -> None:

@@ -416,3 +416,26 @@ def test_pruning_checks_only_products_near_the_thresholds():
     assert shortlist.near_misses_total == 1989
     assert shortlist.requirement_gaps[0]["met"] is True
     assert shortlist.checked < 100
+
+
+def test_a_value_close_to_a_preferred_requirement_earns_part_of_the_credit():
+    # given a preferred minimum of 100 and a preferred range 200..1000
+    demand = s.DemandFacts(
+        demand_id=1,
+        requirements=(
+            req(1, ">=", value=100.0, is_mandatory=False),
+            req(2, "covers", value_type="range", value_min=200.0, value_max=1000.0, is_mandatory=False),
+        ),
+    )
+
+    def preferred(specs):
+        return score_pair(demand, product(1, specs=specs)).components["preferred"]
+
+    meets = preferred({1: s.SpecValue(value=100.0), 2: s.SpecValue(value_min=200.0, value_max=1000.0)})
+    close = preferred({1: s.SpecValue(value=98.0), 2: s.SpecValue(value_min=240.0, value_max=1000.0)})
+    silent = preferred({})
+    far = preferred({1: s.SpecValue(value=50.0), 2: s.SpecValue(value_min=600.0, value_max=700.0)})
+    # then missing the minimum by 2% and covering 95% of the range earn more than stating nothing, less than meeting
+    assert meets > close > silent == far == 0.0
+    # the rule: half the credit, less in proportion to the shortfall, none beyond a tenth of the scale
+    assert close == pytest.approx((0.5 * (1 - 0.02 / 0.1) + 0.5 * (1 - 0.05 / 0.1)) / 2)
