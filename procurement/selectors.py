@@ -36,6 +36,7 @@ from procurement.models import (
     Award,
     Demand,
     DemandRevision,
+    ExpertReview,
     ImportJustification,
     Quote,
     QuoteDocument,
@@ -465,10 +466,32 @@ def import_justification_queue(*, user: AnyUser, status: str | None = None) -> Q
         return ImportJustification.objects.none()
     qs = ImportJustification.objects.select_related(
         "demand", "demand__institution", "imported_product", "imported_product__manufacturer", "submitted_by"
-    ).prefetch_related("domestic_products_considered")
+    ).prefetch_related("domestic_products_considered", "expert_reviews")
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("created_at", "id")
+
+
+def justification_for_expert(*, user: AnyUser, pk: int) -> tuple[ImportJustification, ExpertReview]:
+    """A justification whose panel the user sits on, with the user's review; 404 for anyone else."""
+    review = (
+        ExpertReview.objects.filter(justification_id=pk, expert_id=user.pk)
+        .select_related("justification", "justification__demand", "justification__imported_product")
+        .first()
+        if user.is_authenticated
+        else None
+    )
+    if review is None:
+        raise Http404
+    return review.justification, review
+
+
+def justification_for_dossier(*, user: AnyUser, demand: Demand) -> ImportJustification:
+    """The demand's justification for those who may read its dossier (buyer, staff, the panel); else 404."""
+    justification = import_justification_for(user=user, demand=demand)
+    if justification is None:
+        raise Http404
+    return justification
 
 
 def imported_products_for(*, demand: Demand) -> QuerySet[Product]:
