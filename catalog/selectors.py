@@ -10,8 +10,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.models import Organization, User
 from accounts.policies import user_organization_ids
@@ -469,13 +469,15 @@ def product_comparison(*, user: AnyUser, ids: list[int]) -> ProductComparison:
         fact_row("lead_time_days", _("Lead time"), LOWER, products, [p.lead_time_days for p in products], days),
         fact_row("warranty_months", _("Warranty"), HIGHER, products, [p.warranty_months for p in products], months),
     ]
+    # Chinese lists names with the enumeration comma, English with a comma and a space.
+    separator = "、" if (get_language() or "").startswith("zh") else ", "
     served = ComparisonRow(key="provinces_served", name=_("Provinces served"), canonical_unit="", better="none")
     for product in products:
         provinces = list(product.provinces_served.all())
         served.values.append(
             ComparedValue(
                 product_id=product.pk,
-                display="、".join(p.name for p in provinces) if provinces else _("Nationwide or on request"),
+                display=separator.join(p.name for p in provinces) if provinces else _("Nationwide or on request"),
                 value=[p.code for p in provinces],
             )
         )
