@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -53,15 +54,20 @@ class MatchRunStartSerializer(serializers.Serializer):
 
 
 class RequirementResultSerializer(serializers.Serializer):
+    """How the product did on one requirement. ``actual``, ``actual_max``, ``margin`` and ``gap`` are in ``unit``
+    (the requirement's unit as entered, else the dictionary's); ``gap_canonical`` in ``canonical_unit``."""
+
     requirement = serializers.IntegerField()
-    parameter = serializers.IntegerField()
-    key = serializers.CharField()
+    parameter = serializers.CharField(source="key", help_text=gettext_lazy("The parameter's key."))
+    parameter_name = serializers.CharField(source="name")
     operator = serializers.CharField()
-    mandatory = serializers.BooleanField()
+    is_mandatory = serializers.BooleanField(source="mandatory")
     status = serializers.ChoiceField(choices=["pass", "fail", "unknown"])
     unit = serializers.CharField()
-    name = serializers.CharField()
-    required_value = serializers.CharField(source="required")
+    canonical_unit = serializers.CharField()
+    required_value = serializers.CharField(
+        source="required", help_text=gettext_lazy("The requirement's value as entered.")
+    )
     actual = serializers.JSONField(allow_null=True)
     actual_max = serializers.FloatField(allow_null=True)
     margin = serializers.FloatField(allow_null=True)

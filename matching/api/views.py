@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.policies import is_staff
+from config.api.filters import IntegerFilter
 from matching import reports, selectors, services
 from matching.api import serializers as s
 from matching.models import Match, MatchReport, MatchRun
@@ -64,8 +65,8 @@ class MatchRunViewSet(
 
 
 class MatchFilter(filters.FilterSet):
-    demand = filters.NumberFilter(field_name="demand_id")
-    product = filters.NumberFilter(field_name="product_id")
+    demand = IntegerFilter(field_name="demand_id")
+    product = IntegerFilter(field_name="product_id")
     is_near_miss = filters.BooleanFilter()
 
     class Meta:

@@ -227,7 +227,7 @@ class DemandCreateSerializer(DemandFieldsSerializer):
 
 
 class DemandUpdateSerializer(DemandFieldsSerializer):
-    """A partial update. On an open demand, `requirements` make a new revision (the old ones are kept)."""
+    """A partial update: `requirements` merge by parameter. On an open demand they make a new revision."""
 
     revision_reason = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -237,6 +237,14 @@ class DemandUpdateSerializer(DemandFieldsSerializer):
             category = attrs.get("category", demand.category)
             attrs["requirement_inputs"] = validate_requirement_rows(category, attrs.pop("requirements"))
         return attrs
+
+
+class DemandReplaceSerializer(DemandUpdateSerializer):
+    """PUT: the demand as a whole; its requirements are replaced by the list given (PATCH merges them)."""
+
+    requirements = RequirementInSerializer(
+        many=True, help_text="Every requirement of the demand; the ones left out are removed."
+    )
 
 
 class DemandReviseSerializer(serializers.Serializer):

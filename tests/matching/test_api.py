@@ -71,7 +71,15 @@ def test_matches_are_seen_by_the_institution_and_the_manufacturer_only(api_clien
         (scene.middling.pk, False),
         (scene.weak.pk, True),
     ]
-    assert body["results"][0]["results"][0]["status"] == "pass"
+    first = body["results"][0]["results"][0]
+    assert first["status"] == "pass"
+    # one name per idea: a parameter by its key, as in specifications and requirements
+    requirement = scene.demand.requirements.get(pk=first["requirement"])
+    assert first["parameter"] == requirement.parameter.key
+    assert first["canonical_unit"] == requirement.parameter.unit
+    assert first["unit"] == (requirement.unit or requirement.parameter.unit)
+    assert first["is_mandatory"] is requirement.is_mandatory
+    assert {"key", "name", "mandatory"}.isdisjoint(first)
     assert set(body["results"][0]["components"]) == {
         "preferred",
         "price",
