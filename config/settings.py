@@ -286,6 +286,7 @@ REST_FRAMEWORK = {
         "anon": env.str("API_THROTTLE_ANON", default="100000/min" if TESTING else "120/min"),
         "user": env.str("API_THROTTLE_USER", default="100000/min" if TESTING else "1200/min"),
         "token": env.str("API_THROTTLE_TOKEN", default="100000/min" if TESTING else "10/min"),
+        "signup": env.str("API_THROTTLE_SIGNUP", default="100000/min" if TESTING else "10/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # The same trusted-proxy count as the log-in guard (see TRUSTED_PROXY_COUNT).

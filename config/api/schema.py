@@ -26,9 +26,12 @@ ErrorSerializer = inline_serializer(
         ),
         "detail": serializers.CharField(help_text=_("Human-readable message in the request's language.")),
         "fields": serializers.DictField(
-            child=serializers.ListField(child=serializers.CharField()),
+            child=serializers.JSONField(),
             required=False,
-            help_text=_("Invalid input only: messages by field name; non_field_errors for the rest."),
+            help_text=_(
+                "Invalid input only: a list of messages by field name (non_field_errors for the rest); a nested "
+                "object's fields, or a list's rows by index, nest the same way."
+            ),
         ),
     },
 )

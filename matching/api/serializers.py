@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api.links import absolute_link
 from matching.models import Match, MatchReport, MatchRun
 from matching.selectors import expand_results, requirement_info
 
@@ -116,6 +117,10 @@ class MatchSerializer(serializers.ModelSerializer):
 
 
 class MatchReportListSerializer(serializers.ModelSerializer):
+    html_url = serializers.SerializerMethodField(help_text=gettext_lazy("The report's page."))
+    csv_url = serializers.SerializerMethodField(help_text=gettext_lazy("The report as CSV."))
+    json_url = serializers.SerializerMethodField(help_text=gettext_lazy("The report as a JSON download."))
+
     class Meta:
         model = MatchReport
         fields = [
@@ -130,8 +135,23 @@ class MatchReportListSerializer(serializers.ModelSerializer):
             "note",
             "created_at",
             "published_at",
+            "html_url",
+            "csv_url",
+            "json_url",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField())
+    def get_html_url(self, obj: MatchReport) -> str:
+        return absolute_link(self.context, "matching:report-detail", obj.pk)
+
+    @extend_schema_field(serializers.URLField())
+    def get_csv_url(self, obj: MatchReport) -> str:
+        return absolute_link(self.context, "matching:report-csv", obj.pk)
+
+    @extend_schema_field(serializers.URLField())
+    def get_json_url(self, obj: MatchReport) -> str:
+        return absolute_link(self.context, "matching:report-json", obj.pk)
 
 
 class MatchReportSerializer(MatchReportListSerializer):

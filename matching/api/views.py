@@ -137,7 +137,9 @@ class MatchReportViewSet(
             note=data.get("note", ""),
             user=request.user,  # type: ignore[arg-type]
         )
-        return Response(s.MatchReportSerializer(report).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.MatchReportSerializer(report, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=None, responses={200: s.MatchReportSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsAdminUser])
@@ -145,7 +147,7 @@ class MatchReportViewSet(
         if pk is None or not str(pk).isdecimal() or not MatchReport.objects.filter(pk=int(pk)).exists():
             raise Http404
         report = reports.report_publish(report_id=int(pk), user=request.user)  # type: ignore[arg-type]
-        return Response(s.MatchReportSerializer(report).data)
+        return Response(s.MatchReportSerializer(report, context=self.get_serializer_context()).data)
 
 
 class StatsView(APIView):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Organization, Province
 from catalog.models import Category, Product
+from config.api.links import absolute_link
 from config.exceptions import ApplicationError
 from procurement.models import Demand, DemandRevision, ImportJustification, Quote, Requirement, SharedInstrument
 from procurement.policies import DemandAccess
@@ -131,13 +131,13 @@ class DemandOutSerializer(serializers.ModelSerializer):
     contact_name = serializers.SerializerMethodField()
     contact_phone = serializers.SerializerMethodField()
     contact_email = serializers.SerializerMethodField()
-    url = serializers.SerializerMethodField()
+    html_url = serializers.SerializerMethodField(help_text="The demand's page.")
 
     class Meta:
         model = Demand
         fields = [
             "id",
-            "url",
+            "html_url",
             "title",
             "description",
             "status",
@@ -190,8 +190,9 @@ class DemandOutSerializer(serializers.ModelSerializer):
     def get_contact_email(self, demand: Demand) -> str | None:
         return self._contact(demand, "contact_email")
 
-    def get_url(self, demand: Demand) -> str:
-        return reverse("procurement:demand-detail", args=[demand.pk])
+    @extend_schema_field(serializers.URLField())
+    def get_html_url(self, demand: Demand) -> str:
+        return absolute_link(self.context, "procurement:demand-detail", demand.pk)
 
 
 class DemandFieldsSerializer(serializers.Serializer):

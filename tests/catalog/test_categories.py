@@ -205,4 +205,4 @@ def test_one_dictionary_a_nearer_definition_of_a_key_wins_everywhere(api_client,
     only_root = ParameterFactory(category=a, key="pressure", unit="MPa")
     assert selectors.category_dictionary(a11) == {"flow": nearer, "pressure": only_root}
     listed = api_client.get("/api/v1/parameters/", {"category": a11.pk}).json()["results"]
-    assert sorted((row["key"], row["unit"]) for row in listed) == [("flow", "µL/min"), ("pressure", "MPa")]
+    assert sorted((row["key"], row["canonical_unit"]) for row in listed) == [("flow", "µL/min"), ("pressure", "MPa")]
