@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Avg, F, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -40,6 +40,8 @@ from catalog.policies import product_visibility_q
 from catalog.specvalues import display_value
 from config.exceptions import ApplicationError
 from config.formatting import amount_cny
+from search.backends.base import RELEVANCE, sort_plan
+from search.selectors import facets_from_counts
 
 AnyUser = User | AnonymousUser
 
@@ -238,6 +240,39 @@ def product_list(
         qs = product_filter(qs, filters)
     qs = _with_detail_relations(qs) if with_specifications else _with_list_relations(qs)
     return qs.order_by("-published_at", "id")
+
+
+def product_order(qs: QuerySet[Product], sort: str = "") -> QuerySet[Product]:
+    """``qs`` in a search order (search.backends.base.SORTS["products"]), so a list browsed from the database
+    orders as its keyword search does: by default domestic first, then newest."""
+    fields = {"sort_date": "published_at"}
+    order: list[Any] = []
+    for name, direction in sort_plan("products", sort):
+        if name == RELEVANCE:
+            continue
+        column = F(fields.get(name, name))
+        order.append(column.desc(nulls_last=True) if direction == "desc" else column.asc(nulls_last=True))
+    return qs.order_by(*order, "id")
+
+
+def product_facets(qs: QuerySet[Product]) -> dict[str, list[tuple[str, str, int]]]:
+    """The search facets (category, origin, province served, manufacturer) of the products ``qs``, counted in the
+    database: a list browsed without words shows them too."""
+    rows = qs.order_by().values("pk")
+    served = Product.provinces_served.through.objects.filter(product_id__in=rows)
+    counts = {
+        "category": {str(r["category_id"]): r["n"] for r in _grouped(qs, "category_id")},
+        "domestic": {("true" if r["is_domestic"] else "false"): r["n"] for r in _grouped(qs, "is_domestic")},
+        "province": {
+            r["province_id"]: r["n"] for r in served.values("province_id").annotate(n=Count("product_id")).order_by()
+        },
+        "manufacturer": {str(r["manufacturer_id"]): r["n"] for r in _grouped(qs, "manufacturer_id")},
+    }
+    return facets_from_counts(counts)
+
+
+def _grouped(qs: QuerySet[Product], column: str) -> QuerySet[Any]:
+    return Product.objects.filter(pk__in=qs.order_by().values("pk")).values(column).annotate(n=Count("id")).order_by()
 
 
 def product_list_by_ids(*, user: AnyUser, ids: list[int], with_specifications: bool = False) -> list[Product]:

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "search",
     "matching",
     "alerts",
+    "plans",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -334,7 +334,7 @@ def file_response(content: bytes, *, fmt: str, filename: str) -> HttpResponse:
 
 def template_response(category: Category, fmt: str) -> HttpResponse:
     fmt = "csv" if fmt == "csv" else "xlsx"
-    content = importing.products_export(category=category, products=[], fmt=fmt)
+    content = importing.products_export(category=category, products=[], fmt=fmt, example=True)
     return file_response(content, fmt=fmt, filename=f"products-{category.code}.{fmt}")
 
 

@@ -15,6 +15,7 @@ from config.exceptions import ApplicationError
 from procurement.models import (
     Demand,
     DemandRevision,
+    ExpertReview,
     ImportJustification,
     Quote,
     QuoteDocument,
@@ -500,3 +501,23 @@ class ImportJustificationInSerializer(serializers.Serializer):
         queryset=Product.objects.select_related("category"), many=True, required=False
     )
     document = serializers.FileField(required=False, help_text="PDF evidence, up to 10 MB.")
+
+
+class ExpertReviewSerializer(serializers.ModelSerializer):
+    expert_email = serializers.EmailField(source="expert.email")
+
+    class Meta:
+        model = ExpertReview
+        fields = ["id", "justification", "expert", "expert_email", "role", "decision", "opinion", "signed_at"]
+
+
+class ExpertPanelSerializer(serializers.Serializer):
+    legal_experts = serializers.ListField(child=serializers.CharField(max_length=254), help_text="Emails.")
+    product_experts = serializers.ListField(
+        child=serializers.CharField(max_length=254), required=False, default=list, help_text="Emails."
+    )
+
+
+class ExpertOpinionSerializer(serializers.Serializer):
+    decision = serializers.CharField(help_text="`approve` (the import is justified) or `reject`.")
+    opinion = serializers.CharField(help_text="20 characters or more.")

@@ -8,9 +8,10 @@ from typing import Any, cast
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -34,6 +35,7 @@ from procurement.api.serializers import (
 )
 from procurement.api.views.common import EDIT_ERRORS, ERRORS, one_institution
 from procurement.comparison_export import XLSX, comparison_pdf, comparison_xlsx, file_download
+from procurement.dossier import dossier_pdf
 from procurement.models import Demand
 from search.selectors import SearchQuery, search
 
@@ -325,4 +327,40 @@ class DemandViewSet(
         demand, snapshot = self._comparison()
         return file_download(
             comparison_pdf(snapshot, title=demand.title), "application/pdf", f"comparison-{demand.pk}.pdf"
+        )
+
+    # --- the import-justification dossier ------------------------------------------------------------------------
+
+    def _dossier(self) -> tuple[Any, dict[str, Any]]:
+        demand = self.get_object()
+        justification = selectors.justification_for_dossier(user=self.request.user, demand=demand)
+        content = services.import_dossier_build(justification=justification, user=self.request.user)  # type: ignore[arg-type]
+        return justification, content
+
+    @extend_schema(
+        summary="The import-justification dossier, built from the platform's records (buyer, staff, the panel)",
+        description="The import-product application's fields (`application`, in zh-hans and en), the requirements, "
+        "every domestic product considered with its per-requirement results, the quotes and the drafted expert "
+        "opinion. A 400 on `demand` says why when no imported product was quoted.",
+        responses={200: OpenApiTypes.OBJECT, **ERRORS, 404: OpenApiResponse(description="Not yours to read.")},
+    )
+    @action(detail=True, methods=["get"], url_path="import-justification/dossier", pagination_class=None)
+    def import_dossier(self, request: Request, pk: str | None = None) -> Response:
+        justification, content = self._dossier()
+        api = reverse("api:demand-detail", args=[justification.demand_id])
+        return Response({**content, "pdf_url": f"{api}import-justification/dossier/pdf/"})
+
+    @extend_schema(
+        summary="The dossier as a PDF (`?language=en` for English; Chinese by default)",
+        parameters=[OpenApiParameter("language", str, enum=["zh-hans", "en"])],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
+    )
+    @action(detail=True, methods=["get"], url_path="import-justification/dossier/pdf", pagination_class=None)
+    def import_dossier_pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
+        justification, content = self._dossier()
+        language = "en" if request.query_params.get("language") == "en" else "zh-hans"
+        return file_download(
+            dossier_pdf(justification, content, language),
+            "application/pdf",
+            f"import-dossier-{justification.demand_id}-{'en' if language == 'en' else 'zh'}.pdf",
         )
