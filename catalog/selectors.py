@@ -6,17 +6,42 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Organization, User
 from accounts.policies import user_organization_ids
-from catalog.comparison import SpecValue, compare
-from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
+from catalog.comparison import (
+    HIGHER,
+    LOWER,
+    ComparedValue,
+    Comparison,
+    ComparisonRow,
+    SpecValue,
+    compare,
+    fact_row,
+    spec_value,
+    specification_rows,
+)
+from catalog.models import (
+    Category,
+    DomesticProductRule,
+    Evaluation,
+    Parameter,
+    Product,
+    ProductDocument,
+    Specification,
+)
 from catalog.policies import product_visibility_q
+from catalog.specvalues import display_value
+from config.exceptions import ApplicationError
+from config.formatting import amount_cny
+from search.backends.base import RELEVANCE, sort_plan
+from search.selectors import facets_from_counts
 
 AnyUser = User | AnonymousUser
 
@@ -100,13 +125,13 @@ def category_dictionary(category: Category) -> dict[str, Parameter]:
     return {parameter.key: parameter for parameter in category_parameters(category)}
 
 
-def category_domestic_threshold(category: Category) -> Decimal:
-    """The domestic-content threshold in force for the category: the nearest one set on it or an ancestor, else
-    the platform's ``DOMESTIC_CONTENT_THRESHOLD``."""
-    for node in reversed(category_ancestors(category)):
-        if node.domestic_threshold is not None:
-            return Decimal(str(node.domestic_threshold))
-    return Decimal(str(settings.DOMESTIC_CONTENT_THRESHOLD))
+def domestic_rule_list(*, category: Category | None = None) -> QuerySet[DomesticProductRule]:
+    """Every version of the domestic-product rule (national default first), or those that reach ``category``
+    (set on it or an ancestor, or national); which one is in force on a date is ``catalog.domestic``'s answer."""
+    qs = DomesticProductRule.objects.select_related("category")
+    if category is not None:
+        qs = qs.filter(Q(category__isnull=True) | Q(category__code__in=category_ancestor_codes(category)))
+    return qs.order_by(F("category__path").asc(nulls_first=True), "effective_from", "id")
 
 
 def parameter_list(*, category: Category | None = None) -> QuerySet[Parameter]:
@@ -217,6 +242,39 @@ def product_list(
     return qs.order_by("-published_at", "id")
 
 
+def product_order(qs: QuerySet[Product], sort: str = "") -> QuerySet[Product]:
+    """``qs`` in a search order (search.backends.base.SORTS["products"]), so a list browsed from the database
+    orders as its keyword search does: by default domestic first, then newest."""
+    fields = {"sort_date": "published_at"}
+    order: list[Any] = []
+    for name, direction in sort_plan("products", sort):
+        if name == RELEVANCE:
+            continue
+        column = F(fields.get(name, name))
+        order.append(column.desc(nulls_last=True) if direction == "desc" else column.asc(nulls_last=True))
+    return qs.order_by(*order, "id")
+
+
+def product_facets(qs: QuerySet[Product]) -> dict[str, list[tuple[str, str, int]]]:
+    """The search facets (category, origin, province served, manufacturer) of the products ``qs``, counted in the
+    database: a list browsed without words shows them too."""
+    rows = qs.order_by().values("pk")
+    served = Product.provinces_served.through.objects.filter(product_id__in=rows)
+    counts = {
+        "category": {str(r["category_id"]): r["n"] for r in _grouped(qs, "category_id")},
+        "domestic": {("true" if r["is_domestic"] else "false"): r["n"] for r in _grouped(qs, "is_domestic")},
+        "province": {
+            r["province_id"]: r["n"] for r in served.values("province_id").annotate(n=Count("product_id")).order_by()
+        },
+        "manufacturer": {str(r["manufacturer_id"]): r["n"] for r in _grouped(qs, "manufacturer_id")},
+    }
+    return facets_from_counts(counts)
+
+
+def _grouped(qs: QuerySet[Product], column: str) -> QuerySet[Any]:
+    return Product.objects.filter(pk__in=qs.order_by().values("pk")).values(column).annotate(n=Count("id")).order_by()
+
+
 def product_list_by_ids(*, user: AnyUser, ids: list[int], with_specifications: bool = False) -> list[Product]:
     """Rows for ids from the search layer, in the search layer's order, still applying visibility."""
     qs = Product.objects.filter(product_visibility_q(user), pk__in=ids)
@@ -302,17 +360,7 @@ def evaluation_document_file(request: HttpRequest, name: str) -> FieldFile | Non
 
 
 def _spec_values(specifications: list[Specification]) -> dict[str, SpecValue]:
-    return {
-        spec.parameter.key: SpecValue(
-            value_type=spec.parameter.value_type,
-            better=spec.parameter.better,
-            value=spec.value,
-            value_min=spec.value_min,
-            value_max=spec.value_max,
-            value_bool=spec.value_bool,
-        )
-        for spec in specifications
-    }
+    return {spec.parameter.key: spec_value(spec.parameter, spec) for spec in specifications}
 
 
 def product_domestic_alternatives(*, product: Product, limit: int = 20) -> list[Product]:
@@ -338,3 +386,129 @@ def product_domestic_alternatives(*, product: Product, limit: int = 20) -> list[
             ranked.append((-outcome.met, -(candidate.evaluation_score or 0), candidate.pk, candidate))
     ranked.sort(key=lambda row: row[:3])
     return [row[3] for row in ranked[:limit]]
+
+
+# --- Side-by-side comparison ---------------------------------------------------------------------------------
+
+# More columns than this no longer fit a page, even scrolled.
+MAX_COMPARED = 6
+
+
+@dataclass
+class ProductComparison:
+    """Products side by side: their specifications parameter by parameter, then the terms of sale and the
+    evaluations, the best value of each row marked. ``reference`` is the first product when it is imported
+    (a comparison with its domestic alternatives); ``reference_outcomes`` then says, per other product, how
+    many of the reference's comparable specifications it meets or beats."""
+
+    products: list[Product]
+    specifications: list[ComparisonRow]
+    facts: list[ComparisonRow]
+    reference: Product | None = None
+    reference_outcomes: dict[int, Comparison] | None = None
+
+
+def comparison_ids(raw: list[str]) -> list[int]:
+    """Product ids from a query string: ``ids=1,2`` and ``ids=1&ids=2`` alike, in order, once each.
+
+    Raises ApplicationError (field ``ids``) for anything that is not a list of 2 to MAX_COMPARED ids.
+    """
+    ids: list[int] = []
+    for part in ",".join(raw).split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not (part.isascii() and part.isdigit()) or len(part) > 12:
+            raise ApplicationError(_("“%(value)s” is not a product id.") % {"value": part[:20]}, field="ids")
+        if int(part) not in ids:
+            ids.append(int(part))
+    if len(ids) < 2:
+        raise ApplicationError(_("Choose at least two products to compare."), field="ids")
+    if len(ids) > MAX_COMPARED:
+        raise ApplicationError(
+            _("At most %(count)s products can be compared at once.") % {"count": MAX_COMPARED}, field="ids"
+        )
+    return ids
+
+
+def product_comparison(*, user: AnyUser, ids: list[int]) -> ProductComparison:
+    """The comparison of the products ``ids`` the user may see, in that order (from a fixed number of queries).
+
+    Raises ApplicationError (field ``ids``) when some of them do not exist or are not visible to the user: a
+    comparison with a column silently missing would mislead.
+    """
+    products = product_list_by_ids(user=user, ids=ids, with_specifications=True)
+    missing = [pk for pk in ids if pk not in {product.pk for product in products}]
+    if missing:
+        raise ApplicationError(
+            _("No product with id %(ids)s can be shown.") % {"ids": ", ".join(str(pk) for pk in missing)},
+            field="ids",
+        )
+    scores = {
+        row["product"]: row
+        for row in Evaluation.objects.filter(product_id__in=ids)
+        .values("product")
+        .annotate(
+            accuracy=Avg("accuracy"), stability=Avg("stability"), reliability=Avg("reliability"), service=Avg("service")
+        )
+    }
+    specifications = specification_rows(products, display=display_value, name=lambda parameter: parameter.name)
+
+    def days(value: Any) -> str:
+        return ngettext("%(count)s day", "%(count)s days", value) % {"count": value}
+
+    def months(value: Any) -> str:
+        return ngettext("%(count)s month", "%(count)s months", value) % {"count": value}
+
+    def score(value: Any) -> str:
+        return f"{value:.1f} / 5"
+
+    facts = [
+        fact_row("price_min", _("Price from"), LOWER, products, [p.price_min for p in products], amount_cny),
+        fact_row("price_max", _("Price up to"), LOWER, products, [p.price_max for p in products], amount_cny),
+        fact_row("lead_time_days", _("Lead time"), LOWER, products, [p.lead_time_days for p in products], days),
+        fact_row("warranty_months", _("Warranty"), HIGHER, products, [p.warranty_months for p in products], months),
+    ]
+    served = ComparisonRow(key="provinces_served", name=_("Provinces served"), canonical_unit="", better="none")
+    for product in products:
+        provinces = list(product.provinces_served.all())
+        served.values.append(
+            ComparedValue(
+                product_id=product.pk,
+                display="、".join(p.name for p in provinces) if provinces else _("Nationwide or on request"),
+                value=[p.code for p in provinces],
+            )
+        )
+    facts.append(served)
+    facts.append(
+        fact_row(
+            "evaluation_score",
+            _("Evaluation score"),
+            HIGHER,
+            products,
+            [p.evaluation_score if p.evaluation_count else None for p in products],
+            score,
+        )
+    )
+    for key, name in (
+        ("accuracy", _("Accuracy")),
+        ("stability", _("Stability")),
+        ("reliability", _("Reliability")),
+        ("service", _("Service")),
+    ):
+        values = [scores[p.pk][key] if p.pk in scores else None for p in products]
+        facts.append(fact_row(key, name, HIGHER, products, values, score))
+    counts = ComparisonRow(key="evaluation_count", name=_("Evaluations"), canonical_unit="", better="none")
+    counts.values = [
+        ComparedValue(product_id=p.pk, display=str(p.evaluation_count), value=p.evaluation_count) for p in products
+    ]
+    facts.append(counts)
+    comparison = ProductComparison(products=products, specifications=specifications, facts=facts)
+    first = products[0]
+    if not first.is_domestic:
+        reference = _spec_values(list(first.specifications.all()))
+        comparison.reference = first
+        comparison.reference_outcomes = {
+            product.pk: compare(reference, _spec_values(list(product.specifications.all()))) for product in products[1:]
+        }
+    return comparison

@@ -7,6 +7,7 @@ app_name = "catalog"
 urlpatterns = [
     path("", views.product_list, name="product-list"),
     path("categories/", views.category_tree, name="category-tree"),
+    path("compare/", views.product_compare, name="product-compare"),
     path("products/<int:pk>/", views.product_detail, name="product-detail"),
     path("products/<int:pk>/evaluate/", views.evaluation_create, name="evaluation-create"),
     path("dashboard/", views.dashboard, name="dashboard"),

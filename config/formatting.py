@@ -53,3 +53,20 @@ def amount_cny(value: Any, *, exact: bool = False, language: str | None = None) 
         return f"{grouped(number, 2 if exact else 0)} 元"
     with translation.override(language or None):
         return _("CNY %(amount)s") % {"amount": grouped(number, 2 if exact else 0)}
+
+
+def amount_cny_range(low: Any, high: Any, *, language: str | None = None) -> str:
+    """A price range with the unit once: 30–50 万元, CNY 300,000–500,000; one end alone when they agree."""
+    low_number, high_number = _decimal(low), _decimal(high)
+    if low_number is None or high_number is None or low_number == high_number:
+        return amount_cny(low_number if low_number is not None else high_number, language=language)
+    language = language or translation.get_language() or ""
+    if language.startswith("zh"):
+        for divisor, unit in ((YI, "亿元"), (WAN, "万元")):
+            if abs(low_number) >= divisor:
+                return f"{_short(low_number / divisor)}–{_short(high_number / divisor)} {unit}"
+        if abs(high_number) >= WAN:
+            return f"{amount_cny(low_number, language=language)}–{amount_cny(high_number, language=language)}"
+        return f"{grouped(low_number)}–{grouped(high_number)} 元"
+    with translation.override(language or None):
+        return _("CNY %(amount)s") % {"amount": f"{grouped(low_number)}–{grouped(high_number)}"}

@@ -39,6 +39,8 @@ class MatchOutcome:
 
     demands: int = 0
     pairs: int = 0
+    # Of those pairs, the ones whose requirements were checked (the rest pruned by binary search).
+    checked: int = 0
     matches: int = 0
     near_misses: int = 0
     notifications: int = 0
@@ -50,6 +52,7 @@ class MatchOutcome:
         for name in (
             "demands",
             "pairs",
+            "checked",
             "matches",
             "near_misses",
             "notifications",
@@ -68,8 +71,10 @@ class DemandRow:
     title: str
 
 
-def demand_facts(demand_ids: Sequence[int], *, as_of: date | None = None) -> dict[int, DemandRow]:
-    """Open demands with their requirements, in two queries."""
+def demand_facts(
+    demand_ids: Sequence[int], *, as_of: date | None = None, statuses: Sequence[str] | None = (Demand.Status.OPEN,)
+) -> dict[int, DemandRow]:
+    """Demands (open ones unless ``statuses`` says otherwise; None: any) with their requirements, in two queries."""
     as_of = as_of or timezone.localdate()
     requirements: dict[int, list[s.RequirementSpec]] = defaultdict(list)
     for row in (
@@ -135,7 +140,7 @@ def demand_facts(demand_ids: Sequence[int], *, as_of: date | None = None) -> dic
         )
     rows = {}
     for pk, title, description, free_text, budget, quantity, deadline, province, category_id, institution_id in (
-        Demand.objects.filter(pk__in=demand_ids, status=Demand.Status.OPEN)
+        Demand.objects.filter(pk__in=demand_ids, **({} if statuses is None else {"status__in": list(statuses)}))
         .values_list(
             "id",
             "title",
@@ -157,7 +162,7 @@ def demand_facts(demand_ids: Sequence[int], *, as_of: date | None = None) -> dic
                 budget_per_unit=None if budget is None else float(budget) / max(quantity or 1, 1),
                 province=province,
                 days_to_deadline=(deadline - as_of).days,
-                tokens=s.tokenize(f"{title} {description} {free_text}"),
+                tokens=s.demand_tokens(f"{title} {description} {free_text}"),
             ),
             category_id=category_id,
             institution_id=institution_id,
@@ -189,6 +194,7 @@ def match_demands(
     outcome.score_seconds = time.perf_counter() - started
     outcome.demands = len(demands)
     outcome.pairs = len(demands) * len(pool)
+    outcome.checked = sum(shortlist.checked for _row, shortlist in shortlists)
     started = time.perf_counter()
     written = write_matches(run=run, shortlists=shortlists, notify=notify)
     outcome.matches, outcome.near_misses, outcome.notifications = written
@@ -196,27 +202,41 @@ def match_demands(
     return outcome
 
 
-def _take_previous(demand_ids: list[int]) -> dict[tuple[int, int], tuple[bool, float, Any]]:
-    """Delete the demands' current matches and return what they were (one statement on PostgreSQL)."""
+@dataclass(frozen=True, slots=True)
+class _Prior:
+    """What a pair's stored row was before this write: enough to keep its id, its first match and its news."""
+
+    match_id: int
+    is_near_miss: bool
+    score: float
+    matched_at: Any
+
+
+def _previous(demand_ids: list[int]) -> dict[tuple[int, int], _Prior]:
+    """The demands' current match rows (one query)."""
+    rows = Match.objects.filter(demand_id__in=demand_ids).values_list(
+        "id", "demand_id", "product_id", "is_near_miss", "score", "matched_at"
+    )
     if connection.vendor == "postgresql":
+        # One array parameter instead of thousands of placeholders; rows straight from the cursor.
         with connection.cursor() as cursor:
             cursor.execute(
-                f"DELETE FROM {Match._meta.db_table} WHERE demand_id = ANY(%s) "
-                "RETURNING demand_id, product_id, is_near_miss, score, matched_at",
+                f"SELECT id, demand_id, product_id, is_near_miss, score, matched_at FROM {Match._meta.db_table} "
+                "WHERE demand_id = ANY(%s)",
                 [demand_ids],
             )
             rows = cursor.fetchall()
-    else:
-        qs = Match.objects.filter(demand_id__in=demand_ids)
-        rows = list(qs.values_list("demand_id", "product_id", "is_near_miss", "score", "matched_at"))
-        qs.delete()
-    return {(d, p): (near, score, matched_at) for d, p, near, score, matched_at in rows}
+    return {(d, p): _Prior(pk, near, score, matched_at) for pk, d, p, near, score, matched_at in rows}
 
 
 def write_matches(
     *, run: MatchRun, shortlists: Sequence[tuple[DemandRow, Shortlist]], notify: bool = True
 ) -> tuple[int, int, int]:
-    """Replace the demands' matches and summaries (delete and insert in bulk) and tell people of new pairs."""
+    """Bring the demands' matches and summaries up to date in bulk and tell people of new pairs.
+
+    A pair that stays a match or near miss keeps its row and id: changed rows are updated in place, new pairs
+    inserted and pairs that left deleted, each in one statement whatever the number of rows.
+    """
     demand_ids = sorted(row.facts.demand_id for row, _sl in shortlists)
     if not demand_ids:
         return 0, 0, 0
@@ -224,9 +244,9 @@ def write_matches(
     threshold = settings.MATCHING_NOTIFY_THRESHOLD
     # Lock the demands so two writers of the same demand (a full run and a revision) take turns.
     list(Demand.objects.select_for_update().filter(pk__in=demand_ids).order_by("pk").values_list("pk", flat=True))
-    previous = _take_previous(demand_ids)
-    DemandMatchSummary.objects.filter(demand_id__in=demand_ids).delete()
-    rows: list[tuple[Any, ...]] = []
+    previous = _previous(demand_ids)
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
     summaries: list[DemandMatchSummary] = []
     fresh: list[tuple[int, int, float]] = []
     matches = near_misses = 0
@@ -234,25 +254,31 @@ def write_matches(
         demand_id = demand_row.facts.demand_id
         for is_near, ranked in ((False, shortlist.matches), (True, shortlist.near_misses)):
             for rank, pair in enumerate(ranked, start=1):
-                key = (demand_id, pair.product_id)
-                before = previous.get(key)
-                matched_at = before[2] if before is not None and before[0] == is_near else now
-                rows.append(
-                    (
-                        demand_id,
-                        pair.product_id,
-                        run.pk,
-                        is_near,
-                        rank,
-                        pair.score,
-                        pair.components,
-                        [r.as_dict() for r in pair.results],
-                        pair.failed_mandatory,
-                        matched_at,
-                    )
+                before = previous.pop((demand_id, pair.product_id), None)
+                # When the pair first became a match: kept once set, set when a new or near pair becomes one.
+                matched_at = before.matched_at if before is not None and before.matched_at is not None else None
+                if matched_at is None and not is_near:
+                    matched_at = now
+                row = (
+                    demand_id,
+                    pair.product_id,
+                    run.pk,
+                    is_near,
+                    rank,
+                    pair.score,
+                    pair.components,
+                    pair.strongest,
+                    list(pair.stored_results),
+                    pair.failed_mandatory,
+                    matched_at,
+                    now,
                 )
+                if before is None:
+                    inserts.append(row)
+                else:
+                    updates.append((before.match_id, *row))
                 if not is_near and pair.score >= threshold:
-                    was_notable = before is not None and not before[0] and before[1] >= threshold
+                    was_notable = before is not None and not before.is_near_miss and before.score >= threshold
                     if not was_notable:
                         fresh.append((demand_id, pair.product_id, pair.score))
             if is_near:
@@ -271,8 +297,27 @@ def write_matches(
                 updated_at=now,
             )
         )
-    insert_matches(rows)
-    DemandMatchSummary.objects.bulk_create(summaries, batch_size=WRITE_BATCH)
+    # What is left of ``previous`` are the pairs that are neither a match nor a near miss any more.
+    gone = [prior.match_id for prior in previous.values()]
+    if gone:
+        _delete_ids(gone)
+    update_matches(updates)
+    insert_matches(inserts)
+    DemandMatchSummary.objects.bulk_create(
+        summaries,
+        batch_size=WRITE_BATCH,
+        update_conflicts=True,
+        unique_fields=["demand"],
+        update_fields=[
+            "run",
+            "candidates_count",
+            "matches_count",
+            "near_misses_count",
+            "best_score",
+            "requirement_gaps",
+            "updated_at",
+        ],
+    )
     sent = notify_new_pairs(fresh) if notify and fresh else 0
     return matches, near_misses, sent
 
@@ -285,6 +330,19 @@ MATCH_COLUMNS = (
     "rank",
     "score",
     "components",
+    "strongest_component",
+    "results",
+    "failed_count",
+    "matched_at",
+    "updated_at",
+)
+# What makes a row "changed": a re-run that computes the same values leaves the row (run, updated_at) alone.
+COMPARED_COLUMNS = (
+    "is_near_miss",
+    "rank",
+    "score",
+    "components",
+    "strongest_component",
     "results",
     "failed_count",
     "matched_at",
@@ -295,9 +353,46 @@ MATCH_COLUMNS = (
 _JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
+def _delete_ids(ids: list[int]) -> None:
+    if connection.vendor != "postgresql":
+        Match.objects.filter(pk__in=ids).delete()
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {Match._meta.db_table} WHERE id = ANY(%s)", [ids])
+
+
+def _copy_text(rows: Sequence[tuple[Any, ...]]) -> io.StringIO:
+    """Rows (MATCH_COLUMNS, optionally led by an id) in COPY's text format: tab-separated, and JSON never holds a
+    raw tab or newline; only backslashes (from JSON escapes) need doubling."""
+    lines = []
+    encode = _JSON.encode
+    stamps: dict[Any, str] = {None: "\\N"}
+    for row in rows:
+        *lead, demand_id, product_id, run_id, is_near, rank, score, components, strongest, results, failed = row[:-2]
+        matched, updated = row[-2:]
+        matched_text = stamps.get(matched)
+        if matched_text is None:
+            matched_text = stamps[matched] = matched.isoformat()
+        updated_text = stamps.get(updated)
+        if updated_text is None:
+            updated_text = stamps[updated] = updated.isoformat()
+        run_text = "\\N" if run_id is None else str(run_id)
+        stored = encode(results)
+        if "\\" in stored:
+            stored = stored.replace("\\", "\\\\")
+        prefix = f"{lead[0]}\t" if lead else ""
+        lines.append(
+            f"{prefix}{demand_id}\t{product_id}\t{run_text}\t{'t' if is_near else 'f'}\t{rank}\t"
+            f"{score!r}\t{encode(components)}\t{strongest}\t{stored}\t{failed}\t{matched_text}\t{updated_text}\n"
+        )
+    buffer = io.StringIO("".join(lines))
+    buffer.seek(0)
+    return buffer
+
+
 def insert_matches(rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert match rows in bulk: COPY on PostgreSQL (measured several times faster than INSERT), bulk_create
-    elsewhere."""
+    """Insert match rows (MATCH_COLUMNS) in bulk: COPY on PostgreSQL (measured several times faster than INSERT),
+    bulk_create elsewhere."""
     if not rows:
         return
     if connection.vendor != "postgresql":
@@ -305,27 +400,51 @@ def insert_matches(rows: Sequence[tuple[Any, ...]]) -> None:
             [Match(**dict(zip(MATCH_COLUMNS, row, strict=True))) for row in rows], batch_size=WRITE_BATCH
         )
         return
-    # COPY's text format: tab-separated, and JSON never holds a raw tab or newline; only backslashes (from
-    # JSON escapes) need doubling.
-    lines = []
-    encode = _JSON.encode
-    stamps: dict[Any, str] = {}
-    for demand_id, product_id, run_id, is_near, rank, score, components, results, failed, matched_at in rows:
-        stamp = stamps.get(matched_at)
-        if stamp is None:
-            stamp = stamps[matched_at] = matched_at.isoformat()
-        run_text = "\\N" if run_id is None else str(run_id)
-        stored = encode(results)
-        if "\\" in stored:
-            stored = stored.replace("\\", "\\\\")
-        lines.append(
-            f"{demand_id}\t{product_id}\t{run_text}\t{'t' if is_near else 'f'}\t{rank}\t"
-            f"{score!r}\t{encode(components)}\t{stored}\t{failed}\t{stamp}\n"
-        )
-    buffer = io.StringIO("".join(lines))
-    buffer.seek(0)
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(f"COPY {Match._meta.db_table} ({', '.join(MATCH_COLUMNS)}) FROM STDIN", buffer)
+        cursor.cursor.copy_expert(
+            f"COPY {Match._meta.db_table} ({', '.join(MATCH_COLUMNS)}) FROM STDIN", _copy_text(rows)
+        )
+
+
+def update_matches(rows: Sequence[tuple[Any, ...]]) -> None:
+    """Update existing match rows (id, then MATCH_COLUMNS) where anything compared changed, in one statement.
+
+    On PostgreSQL the rows are copied into a temporary table and joined; the database compares old and new, so
+    an unchanged row is not written at all.
+    """
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        _update_portable(rows)
+        return
+    table = Match._meta.db_table
+    incoming = "matching_match_incoming"
+    changed = " OR ".join(f"m.{c} IS DISTINCT FROM t.{c}" for c in COMPARED_COLUMNS)
+    assigned = ", ".join(f"{c} = t.{c}" for c in MATCH_COLUMNS if c not in ("demand_id", "product_id"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {incoming} (id bigint PRIMARY KEY, demand_id bigint, product_id bigint, "
+            "run_id bigint, is_near_miss boolean, rank integer, score double precision, components jsonb, "
+            "strongest_component varchar(16), results jsonb, failed_count smallint, matched_at timestamptz, "
+            "updated_at timestamptz) ON COMMIT DROP"
+        )
+        cursor.cursor.copy_expert(f"COPY {incoming} FROM STDIN", _copy_text(rows))
+        cursor.execute(f"UPDATE {table} m SET {assigned} FROM {incoming} t WHERE m.id = t.id AND ({changed})")
+        cursor.execute(f"DROP TABLE {incoming}")
+
+
+def _update_portable(rows: Sequence[tuple[Any, ...]]) -> None:
+    by_id = {row[0]: dict(zip(MATCH_COLUMNS, row[1:], strict=True)) for row in rows}
+    stored = Match.objects.filter(pk__in=list(by_id)).only("id", *COMPARED_COLUMNS)
+    changed = []
+    for match in stored:
+        values = by_id[match.pk]
+        if any(getattr(match, c) != values[c] for c in COMPARED_COLUMNS):
+            for name, value in values.items():
+                setattr(match, name, value)
+            changed.append(match)
+    fields = [c.removesuffix("_id") for c in MATCH_COLUMNS if c not in ("demand_id", "product_id")]
+    Match.objects.bulk_update(changed, fields, batch_size=WRITE_BATCH)
 
 
 # --- Whole operations used by the services ------------------------------------------------------------------

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Organization, Province
-from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
+from catalog import domestic
+from catalog.models import (
+    Category,
+    DomesticProductRule,
+    Evaluation,
+    Parameter,
+    Product,
+    ProductDocument,
+    Specification,
+)
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -29,7 +39,6 @@ class CategorySerializer(serializers.ModelSerializer):
             "name_en",
             "cpv_code",
             "hs_code",
-            "domestic_threshold",
         ]
         read_only_fields = fields
 
@@ -142,6 +151,69 @@ class KeyComponentSerializer(serializers.Serializer):
     origin = serializers.CharField(max_length=2, allow_blank=True, help_text=_("ISO 3166-1 alpha-2."))
 
 
+class DomesticStatusSerializer(serializers.Serializer):
+    """What the domestic-product rule in force says of a product, and why."""
+
+    is_domestic = serializers.BooleanField()
+    reason_code = serializers.ChoiceField(choices=[(code, code) for code in domestic.REASON_CODES])
+    message = serializers.CharField(help_text=_("Why, in the language of the request."))
+    preference_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    on = serializers.DateField()
+    rule_effective_from = serializers.DateField(allow_null=True)
+
+
+class DomesticProductRuleSerializer(serializers.ModelSerializer):
+    category = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DomesticProductRule
+        fields = [
+            "id",
+            "category",
+            "effective_from",
+            "component_cost_ratio",
+            "key_components",
+            "key_processes",
+            "transition_end",
+            "price_preference_percent",
+            "source",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="Category code; null: national default."))
+    def get_category(self, obj: DomesticProductRule) -> str | None:
+        return obj.category.code if obj.category is not None else None
+
+
+class DomesticStatusQuerySerializer(serializers.Serializer):
+    on = serializers.DateField(required=False)
+
+
+class DomesticProductRuleWriteSerializer(serializers.Serializer):
+    """Input for a rule version; the rules themselves are checked by catalog.services."""
+
+    category = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Category.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=_("Category code; empty for the national default."),
+    )
+    effective_from = serializers.DateField()
+    component_cost_ratio = serializers.DecimalField(
+        max_digits=4, decimal_places=3, min_value=0, max_value=1, allow_null=True, required=False
+    )
+    key_components = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+    key_processes = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+    transition_end = serializers.DateField(allow_null=True, required=False)
+    price_preference_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
+    )
+    source = serializers.CharField(max_length=300, allow_blank=True, required=False)  # type: ignore[assignment]
+
+
 class ManufacturerBriefSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
     country = serializers.CharField(source="country.code", read_only=True)
@@ -175,6 +247,8 @@ class ProductSerializer(serializers.ModelSerializer):
     country_of_origin = serializers.CharField(source="country_of_origin.code", read_only=True)
     provinces_served = serializers.SerializerMethodField()
     key_components = KeyComponentSerializer(many=True, read_only=True)
+    key_processes = KeyComponentSerializer(many=True, read_only=True)
+    domestic_status = serializers.SerializerMethodField()
     specifications = SpecificationSerializer(many=True, read_only=True)
     documents = ProductDocumentSerializer(many=True, read_only=True)
 
@@ -193,7 +267,9 @@ class ProductSerializer(serializers.ModelSerializer):
             "country_of_origin",
             "domestic_content",
             "is_domestic",
+            "domestic_status",
             "key_components",
+            "key_processes",
             "price_min",
             "price_max",
             "lead_time_days",
@@ -211,6 +287,14 @@ class ProductSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(DomesticStatusSerializer)
+    def get_domestic_status(self, obj: Product) -> dict[str, Any]:
+        # The rules are read once per response, whatever the number of products.
+        if "domestic_rules" not in self.context:
+            self.context["domestic_rules"] = domestic.RuleBook.load()
+        rules = self.context["domestic_rules"]
+        return DomesticStatusSerializer(domestic.status_on(obj, rules=rules).as_dict()).data
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_provinces_served(self, obj: Product) -> list[str]:
@@ -235,6 +319,9 @@ class ProductWriteSerializer(serializers.Serializer):
         max_digits=4, decimal_places=3, min_value=0, max_value=1, required=False
     )
     key_components = KeyComponentSerializer(many=True, required=False)
+    key_processes = KeyComponentSerializer(
+        many=True, required=False, help_text=_("Key processes, each with the country where it is done.")
+    )
     price_min = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True)
     price_max = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True)
     lead_time_days = serializers.IntegerField(min_value=0, max_value=3650, required=False, allow_null=True)
@@ -345,3 +432,85 @@ class EvaluationCreateSerializer(serializers.Serializer):
     stability = serializers.IntegerField(min_value=1, max_value=5)
     reliability = serializers.IntegerField(min_value=1, max_value=5)
     service = serializers.IntegerField(min_value=1, max_value=5)
+
+
+# --- Side-by-side comparison ---------------------------------------------------------------------------------
+
+
+class ComparedProductSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    manufacturer = ManufacturerBriefSerializer(read_only=True)
+    category = CategoryBriefSerializer(read_only=True)
+    html_url = serializers.SerializerMethodField(help_text=_("The product's page, absolute."))
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "name",
+            "name_zh",
+            "name_en",
+            "model_number",
+            "manufacturer",
+            "category",
+            "is_domestic",
+            "html_url",
+        ]
+        read_only_fields = fields
+
+    def get_html_url(self, obj: Product) -> str:
+        path = reverse("catalog:product-detail", args=[obj.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class ComparedValueSerializer(serializers.Serializer):
+    product = serializers.IntegerField(source="product_id")
+    value = serializers.JSONField(allow_null=True, help_text=_("Canonical value: number, choice, yes/no or list."))
+    value_min = serializers.FloatField(allow_null=True)
+    value_max = serializers.FloatField(allow_null=True)
+    display = serializers.CharField(help_text=_("The value as the page shows it, in the reader's language."))
+    is_best = serializers.BooleanField(help_text=_("Whether this is the best value of the row."))
+
+
+class ComparisonRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    canonical_unit = serializers.CharField()
+    better = serializers.CharField()
+    values = ComparedValueSerializer(many=True)
+
+
+class ReferenceOutcomeSerializer(serializers.Serializer):
+    product = serializers.IntegerField()
+    compared = serializers.IntegerField(help_text=_("Specifications of the imported product that could be compared."))
+    met = serializers.IntegerField(help_text=_("How many of them this product meets or beats."))
+    is_alternative = serializers.BooleanField()
+
+
+class ComparisonSerializer(serializers.Serializer):
+    products = ComparedProductSerializer(many=True)
+    specifications = ComparisonRowSerializer(many=True)
+    facts = ComparisonRowSerializer(many=True, help_text=_("Price, lead time, warranty, provinces, evaluations."))
+    reference = serializers.SerializerMethodField(help_text=_("The imported product compared with the others."))
+    reference_outcomes = serializers.SerializerMethodField()
+    html_url = serializers.SerializerMethodField()
+
+    def get_reference(self, obj: Any) -> int | None:
+        return obj.reference.pk if obj.reference is not None else None
+
+    @extend_schema_field(ReferenceOutcomeSerializer(many=True))
+    def get_reference_outcomes(self, obj: Any) -> list[dict[str, Any]]:
+        return [
+            {"product": pk, "compared": o.compared, "met": o.met, "is_alternative": o.is_alternative}
+            for pk, o in (obj.reference_outcomes or {}).items()
+        ]
+
+    def get_html_url(self, obj: Any) -> str:
+        path = reverse("catalog:product-compare") + "?ids=" + ",".join(str(p.pk) for p in obj.products)
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class ComparisonParamsSerializer(serializers.Serializer):
+    ids = serializers.CharField(help_text=_("2 to 6 product ids, comma-separated, in column order."))

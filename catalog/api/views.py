@@ -27,10 +27,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from catalog import importing, policies, selectors, services
+from catalog import domestic, importing, policies, selectors, services
 from catalog.api import serializers as s
 from catalog.api.filters import CategoryFilterSet, ParameterFilterSet, ProductFilterSet
-from catalog.models import Category, Evaluation, Parameter, Product
+from catalog.models import Category, DomesticProductRule, Evaluation, Parameter, Product
 from config.api.filters import require_boolean, strict_data
 from config.api.pagination import PageNumberPagination
 from config.api.schema import RowReportSerializer, error_responses, report_or_error
@@ -243,6 +243,18 @@ class ProductViewSet(
         product = services.product_withdraw(product=self._managed(), user=acting_user(request))
         return self._output(product)
 
+    @extend_schema(
+        parameters=[OpenApiParameter("on", OpenApiTypes.DATE, description="The date asked (default: today).")],
+        responses=s.DomesticStatusSerializer,
+    )
+    @action(detail=True, methods=["get"], url_path="domestic-status", pagination_class=None)
+    def domestic_status(self, request: Request, pk: str | None = None) -> Response:
+        """Whether the product is a domestic product under the rule in force on a date, and why."""
+        query = s.DomesticStatusQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        status_ = domestic.status_on(self.get_object(), query.validated_data.get("on"))
+        return Response(s.DomesticStatusSerializer(status_.as_dict()).data)
+
     @extend_schema(responses=s.ProductSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
     def alternatives(self, request: Request, pk: str | None = None) -> Response:
@@ -250,6 +262,21 @@ class ProductViewSet(
         products = selectors.product_domestic_alternatives(product=self.get_object())
         rows = selectors.product_list_by_ids(user=request.user, ids=[p.pk for p in products], with_specifications=True)
         return Response(s.ProductSerializer(rows, many=True, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        parameters=[s.ComparisonParamsSerializer],
+        responses={200: s.ComparisonSerializer, **error_responses(400)},
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def compare(self, request: Request) -> Response:
+        """Products side by side: specifications parameter by parameter, terms and evaluations, best values marked.
+
+        An imported product first is the reference: each other product is told how many of its comparable
+        specifications it meets or beats. Ids the caller may not see are a 400, like ids that do not exist.
+        """
+        ids = selectors.comparison_ids(request.query_params.getlist("ids"))
+        comparison = selectors.product_comparison(user=request.user, ids=ids)
+        return Response(s.ComparisonSerializer(comparison, context=self.get_serializer_context()).data)
 
     @extend_schema(
         request={"multipart/form-data": s.DocumentUploadSerializer}, responses={201: s.ProductDocumentSerializer}
@@ -355,7 +382,7 @@ def file_response(content: bytes, *, fmt: str, filename: str) -> HttpResponse:
 
 def template_response(category: Category, fmt: str) -> HttpResponse:
     fmt = "csv" if fmt == "csv" else "xlsx"
-    content = importing.products_export(category=category, products=[], fmt=fmt)
+    content = importing.products_export(category=category, products=[], fmt=fmt, example=True)
     return file_response(content, fmt=fmt, filename=f"products-{category.code}.{fmt}")
 
 
@@ -383,3 +410,57 @@ class EvaluationViewSet(
         serializer.is_valid(raise_exception=True)
         evaluation = services.evaluation_create(user=acting_user(request), **serializer.validated_data)
         return Response(s.EvaluationSerializer(evaluation).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("category", OpenApiTypes.STR, description="Rules reaching this category code.")]
+    )
+)
+class DomesticProductRuleViewSet(viewsets.ModelViewSet):
+    """Versions of the domestic-product rule; everyone reads them, platform staff add and change them."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    filter_backends: list[Any] = []
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_serializer_class(self) -> type[Any]:
+        if self.action in ("create", "partial_update"):
+            return s.DomesticProductRuleWriteSerializer
+        return s.DomesticProductRuleSerializer
+
+    def get_queryset(self) -> QuerySet[DomesticProductRule]:
+        code = self.request.query_params.get("category") if self.action == "list" else None
+        if code:
+            category = Category.objects.filter(code=code).first()
+            if category is None:
+                raise ValidationError({"category": [_("Unknown category.")]})
+            return selectors.domestic_rule_list(category=category)
+        return selectors.domestic_rule_list()
+
+    def _check_staff(self) -> None:
+        if not policies.can_manage_domestic_rules(self.request.user):
+            raise PermissionDenied(_("Only platform staff can change the domestic-product rule."))
+
+    @extend_schema(request=s.DomesticProductRuleWriteSerializer, responses={201: s.DomesticProductRuleSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self._check_staff()
+        serializer = s.DomesticProductRuleWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rule = services.domestic_rule_create(user=acting_user(request), **serializer.validated_data)
+        return Response(s.DomesticProductRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.DomesticProductRuleWriteSerializer, responses=s.DomesticProductRuleSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self._check_staff()
+        serializer = s.DomesticProductRuleWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        rule = services.domestic_rule_update(
+            rule=self.get_object(), user=acting_user(request), **serializer.validated_data
+        )
+        return Response(s.DomesticProductRuleSerializer(rule).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self._check_staff()
+        services.domestic_rule_delete(rule=self.get_object(), user=acting_user(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -11,4 +11,6 @@ urlpatterns = [
     path("", include("search.api.urls")),
     path("", include("matching.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("alerts.api.urls")),
+    path("", include("plans.api.urls")),
 ]

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms, template
 
-from config.formatting import amount_cny, grouped
+from config.formatting import amount_cny, amount_cny_range, grouped
 
 register = template.Library()
 
@@ -43,6 +43,12 @@ def error_summary(*sources: Any) -> dict[str, Any]:
 def cny(value: Any) -> str:
     """A budget or price: 229.7 万元 in Chinese, CNY 2,297,000 in English."""
     return amount_cny(value)
+
+
+@register.simple_tag
+def cny_range(low: Any, high: Any) -> str:
+    """A price range: 30–50 万元 in Chinese, CNY 300,000–500,000 in English."""
+    return amount_cny_range(low, high)
 
 
 @register.filter

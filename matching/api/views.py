@@ -81,7 +81,7 @@ class MatchViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [AllowAny]
     serializer_class = s.MatchSerializer
     filterset_class = MatchFilter
-    ordering_fields = ["score", "rank", "matched_at"]
+    ordering_fields = ["score", "rank", "matched_at", "updated_at"]
 
     def get_queryset(self) -> QuerySet[Match]:
         return selectors.match_list(user=self.request.user)

@@ -48,3 +48,18 @@ def test_compare_reports_failed_keys_and_needs_one_compared_parameter():
     assert not outcome.is_alternative
     assert compare({"pressure": number(100)}, {"pressure": number(100)}).is_alternative
     assert not compare({}, {}).is_alternative
+
+
+def test_best_marks_follow_the_better_direction_and_skip_ties():
+    from catalog.comparison import best_marks
+
+    assert best_marks([number(40), number(60), None]) == [False, True, False]
+    assert best_marks([number(1.0, "lower"), number(0.5, "lower")]) == [False, True]
+    assert best_marks([number(40), number(40)]) == [False, False]
+    assert best_marks([number(40), None]) == [False, False]
+    assert best_marks([span(190, 800), span(185, 1000), span(200, 1000)]) == [False, True, False]
+    choice = SpecValue(value_type="choice", better="none")
+    assert best_marks([choice, choice]) == [False, False]
+    has = SpecValue(value_type="boolean", better="higher", value_bool=True)
+    lacks = SpecValue(value_type="boolean", better="higher", value_bool=False)
+    assert best_marks([lacks, has]) == [False, True]

@@ -4,7 +4,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from config.formatting import amount_cny, grouped
+from config.formatting import amount_cny, amount_cny_range, grouped
 
 
 @pytest.mark.parametrize(
@@ -41,3 +41,31 @@ def test_template_filters_follow_the_active_language():
         assert template.render(context) == "229.7 万元 / 5.50 元 / 12,345"
     with translation.override("en"):
         assert template.render(context) == "CNY 2,297,000 / CNY 5.50 / 12,345"
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "chinese", "english"),
+    [
+        (Decimal("300000"), Decimal("500000"), "30–50 万元", "CNY 300,000–500,000"),
+        (Decimal("300000"), None, "30 万元", "CNY 300,000"),
+        (Decimal("300000"), Decimal("300000"), "30 万元", "CNY 300,000"),
+        (8000, 12000, "8,000 元–1.2 万元", "CNY 8,000–12,000"),
+        (500, 900, "500–900 元", "CNY 500–900"),
+    ],
+)
+def test_price_ranges_name_the_unit_once(low, high, chinese, english):
+    assert amount_cny_range(low, high, language="zh-hans") == chinese
+    assert amount_cny_range(low, high, language="en") == english
+
+
+def test_catalog_and_search_pages_show_prices_in_wan_for_chinese_readers(client, settings, db):
+    from search.services import search_index_objects
+    from tests.factories import ProductFactory
+
+    product = ProductFactory(name_zh="万元显示测试仪", price_min=Decimal("300000"), price_max=Decimal("500000"))
+    search_index_objects(kind="products", ids=[product.pk])
+    settings.LANGUAGE_CODE = "zh-hans"
+    for url in ("/catalog/", f"/catalog/products/{product.pk}/", "/search/?q=万元显示测试仪"):
+        body = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert "30–50 万元" in body, url
+        assert "300,000" not in body and "¥" not in body, url

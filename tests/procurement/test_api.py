@@ -11,6 +11,7 @@ from tests.factories import (
     ProductFactory,
     RequirementFactory,
     SharedInstrumentFactory,
+    UserFactory,
     member_of,
 )
 from tests.procurement.factories import draft_demand, in_days, make_dictionary
@@ -458,8 +459,24 @@ def test_fiscal_demand_awards_an_imported_product_only_with_an_approved_justific
     assert api_client.get(url).status_code == 404
     api_client.force_authenticate(staff_user)
     assert api_client.get("/api/v1/import-justifications/", {"status": "submitted"}).json()["count"] == 1
-    approved = api_client.post(f"/api/v1/import-justifications/{justification_id}/approve/")
-    assert approved.json()["status"] == "approved"
+    # an administrator cannot approve alone: the expert panel's majority does
+    refused = api_client.post(f"/api/v1/import-justifications/{justification_id}/approve/")
+    assert refused.status_code == 400 and "status" in refused.json()["fields"]
+    experts = [UserFactory() for _ in range(5)]
+    panel = api_client.post(
+        f"/api/v1/import-justifications/{justification_id}/panel/",
+        {"legal_experts": [experts[0].email], "product_experts": [e.email for e in experts[1:]]},
+        format="json",
+    )
+    assert panel.status_code == 200, panel.json()
+    for expert in experts[:3]:
+        api_client.force_authenticate(expert)
+        signed = api_client.post(
+            f"/api/v1/import-justifications/{justification_id}/opinion/",
+            {"decision": "approve", "opinion": "No domestic product reaches the detection limit."},
+            format="json",
+        )
+        assert signed.status_code == 200, signed.json()
     assert Notification.objects.filter(user=researcher, kind="import_approved").exists()
 
     award = services.demand_award(demand=demand, user=researcher, product=imported)

@@ -1,0 +1,144 @@
+"""Stable match identity: a (demand, product) pair keeps its row and id while it stays a match or near miss."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from catalog.models import Product
+from changes.services import change_record
+from matching import services
+from matching.models import Match
+from notifications.models import Notification
+from procurement.models import Demand
+from tests.factories import DemandFactory, ProductFactory, RequirementFactory, SpecificationFactory
+
+pytestmark = pytest.mark.django_db
+
+ROW = ("pk", "demand_id", "product_id", "is_near_miss", "rank", "score", "matched_at", "updated_at", "run_id")
+
+
+def rows(**filters):
+    return list(Match.objects.filter(**filters).order_by("pk").values_list(*ROW))
+
+
+def ids_by_pair(demand):
+    return {p: pk for pk, p in Match.objects.filter(demand=demand).values_list("pk", "product_id")}
+
+
+def test_a_rerun_over_unchanged_data_changes_no_row(scene):
+    # given: the demand matched by a full run
+    services.match_run_full_inline()
+    before = rows()
+    assert len(before) == 3
+    # when a full run and a one-demand run go over the same data again
+    services.match_run_full_inline()
+    services.match_run_demand(demand_id=scene.demand.pk)
+    # then every row is as it was: same id, and not even rewritten (same run, same updated_at)
+    assert rows() == before
+
+
+def test_a_product_edit_that_keeps_the_pair_keeps_its_id(scene, api_client, django_capture_on_commit_callbacks):
+    services.match_run_demand(demand_id=scene.demand.pk)
+    ids = ids_by_pair(scene.demand)
+    strong = Match.objects.get(demand=scene.demand, product=scene.strong)
+    api_client.force_authenticate(scene.institution_member)
+    kept = api_client.get(f"/api/v1/matches/{strong.pk}/").json()
+    notes = Notification.objects.count()
+    # when the strong product gets cheaper than the budget allows and its pressure changes (still a match)
+    with django_capture_on_commit_callbacks(execute=True):
+        scene.strong.specifications.filter(parameter=scene.pressure).update(value=90.0)
+        Product.objects.filter(pk=scene.strong.pk).update(price_min=1, price_max=2, updated_at=timezone.now())
+        change_record(entity="product", ids=[scene.strong.pk])
+    # then every pair kept its id; the edited pair was updated in place, its first-match time kept
+    assert ids_by_pair(scene.demand) == ids
+    after = Match.objects.get(pk=strong.pk)
+    assert after.results != strong.results
+    assert after.updated_at > strong.updated_at
+    assert after.run_id != strong.run_id
+    assert after.matched_at == strong.matched_at
+    # and an API client that kept the id still reads the pair, with its new values
+    again = api_client.get(f"/api/v1/matches/{strong.pk}/")
+    assert again.status_code == 200
+    assert (again.json()["product"], again.json()["matched_at"]) == (kept["product"], kept["matched_at"])
+    assert again.json()["updated_at"] > kept["updated_at"]
+    # and nobody hears of the pair again
+    assert Notification.objects.count() == notes
+
+
+def test_only_pairs_that_left_are_deleted_and_only_new_pairs_inserted(scene, django_capture_on_commit_callbacks):
+    services.match_run_demand(demand_id=scene.demand.pk)
+    ids = ids_by_pair(scene.demand)
+    newcomer = ProductFactory(category=scene.leaf, name_en="HPLC newcomer")
+    SpecificationFactory(product=newcomer, parameter=scene.pressure, value=70.0)
+    SpecificationFactory(product=newcomer, parameter=scene.flow, value=8.0)
+    # when one product is withdrawn and another published in the same batch
+    with django_capture_on_commit_callbacks(execute=True):
+        Product.objects.filter(pk=scene.middling.pk).update(status=Product.Status.WITHDRAWN)
+        change_record(entity="product", ids=[scene.middling.pk, newcomer.pk])
+    # then the withdrawn pair is gone, the new one has a new row, and the others kept theirs
+    now = ids_by_pair(scene.demand)
+    assert scene.middling.pk not in now
+    assert now[scene.strong.pk] == ids[scene.strong.pk]
+    assert now[scene.weak.pk] == ids[scene.weak.pk]
+    assert now[newcomer.pk] > max(ids.values())
+
+
+def test_matched_at_is_when_the_pair_first_became_a_match(scene):
+    services.match_run_demand(demand_id=scene.demand.pk)
+    near = Match.objects.get(demand=scene.demand, product=scene.weak)
+    # a near miss that never was a match has no match time
+    assert near.is_near_miss and near.matched_at is None
+    strong = Match.objects.get(demand=scene.demand, product=scene.strong)
+    assert strong.matched_at is not None
+    first = strong.matched_at - timedelta(days=3)
+    Match.objects.filter(pk=strong.pk).update(matched_at=first)
+
+    def set_pressure(product, value):
+        product.specifications.filter(parameter=scene.pressure).update(value=value)
+        services.match_run_product(product_id=product.pk)
+
+    # when the near miss comes up to the requirement, it becomes a match now, in the same row
+    set_pressure(scene.weak, 45.0)
+    became = Match.objects.get(demand=scene.demand, product=scene.weak)
+    assert (became.pk, became.is_near_miss) == (near.pk, False)
+    assert became.matched_at is not None and became.matched_at >= near.updated_at
+    # and a match that falls to a near miss and recovers keeps the time it first matched
+    set_pressure(scene.strong, 20.0)
+    assert Match.objects.get(pk=strong.pk).is_near_miss is True
+    set_pressure(scene.strong, 100.0)
+    again = Match.objects.get(pk=strong.pk)
+    assert (again.is_near_miss, again.matched_at) == (False, first)
+
+
+def test_writing_many_demands_takes_a_fixed_number_of_queries(scene, django_assert_max_num_queries):
+    demands = [DemandFactory(category=scene.root, institution=scene.demand.institution) for _ in range(12)]
+    for demand in demands:
+        RequirementFactory(demand=demand, parameter=scene.pressure, operator=">=", value=40.0)
+    ids = [d.pk for d in (scene.demand, *demands)]
+    services.match_run_demands(demand_ids=ids, trigger="command")
+    before = rows()
+    # a product edit re-ranks every demand: updating, inserting and deleting are bulk, not one query per row
+    scene.weak.specifications.filter(parameter=scene.pressure).update(value=200.0)
+    Product.objects.filter(pk=scene.strong.pk).update(status=Product.Status.WITHDRAWN)
+    with django_assert_max_num_queries(40):
+        services.match_run_demands(demand_ids=ids, trigger="command")
+    after = {(d, p): pk for pk, d, p, *_rest in rows()}
+    kept = {(d, p): pk for pk, d, p, *_rest in before if p != scene.strong.pk}
+    assert after == kept
+    assert Demand.objects.filter(pk__in=ids).count() == 13
+
+
+def test_the_portable_write_path_keeps_ids_too(scene, monkeypatch):
+    services.match_run_demand(demand_id=scene.demand.pk)
+    before = rows()
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    services.match_run_demand(demand_id=scene.demand.pk)
+    assert rows() == before
+    scene.weak.specifications.filter(parameter=scene.pressure).update(value=200.0)
+    services.match_run_product(product_id=scene.weak.pk)
+    assert {pk for pk, *_ in rows()} == {pk for pk, *_ in before}
+    assert Match.objects.get(demand=scene.demand, product=scene.weak).is_near_miss is False
