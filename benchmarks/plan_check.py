@@ -3,7 +3,8 @@
 Recreates and migrates the database ``bench_plans``, makes a category with six parameters and 5,000 published
 domestic products stating them, writes a 500-line XLSX plan (a few bad lines among them) and times
 ``plans.services.plan_check``: reading the file, validating every cell, scoring every valid line against the
-category's candidate pool with the matching engine, and storing the report. Prints the time and the load.
+category's candidate pool with the matching engine, and storing the report; then posting every valid line as a
+draft demand (``plan_post``). Prints the times and the load.
 
     .venv/bin/python benchmarks/plan_check.py [--lines 500] [--products 5000]
 """
@@ -162,7 +163,7 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from plans.services import plan_check
+    from plans.services import plan_check, plan_post
 
     rng = random.Random(13)
     category, institution, user = setup(args.products, rng)
@@ -177,6 +178,10 @@ def main() -> None:
             f"{label}: {plan.lines_total} lines ({plan.lines_valid} valid, {met} met by a domestic product) "
             f"in {elapsed:.2f} s"
         )
+    rows = list(plan.lines.filter(errors=[]).values_list("row", flat=True))
+    started = time.perf_counter()
+    demands = plan_post(user=user, plan=plan, rows=rows)
+    print(f"posting the {len(demands)} valid lines as draft demands: {time.perf_counter() - started:.2f} s")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

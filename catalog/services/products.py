@@ -254,8 +254,10 @@ def product_update(
     fields: Mapping[str, Any] | None = None,
     specifications: Iterable[Mapping[str, Any]] | None = None,
     provinces_served: Iterable[Province | str] | None = None,
+    merge_specifications: bool = False,
 ) -> Product:
-    """Change a product; ``specifications``, when given, replaces the whole set."""
+    """Change a product; ``specifications``, when given, replace the whole set, or with ``merge_specifications``
+    add to it and change the ones of the same parameters (the others stay)."""
     _check_manager(user, product.manufacturer)
     product = Product.objects.select_for_update().select_related("manufacturer", "category").get(pk=product.pk)
     cleaned = _clean_fields(fields or {})
@@ -268,8 +270,8 @@ def product_update(
     product.save()
     _set_provinces(product, provinces_served)
     if specifications is not None:
-        _write_specifications(product, specifications, replace=True)
-    elif category_changed:
+        _write_specifications(product, specifications, replace=not merge_specifications)
+    if category_changed and (specifications is None or merge_specifications):
         # Values of parameters the new category does not have would be meaningless.
         keep = [p.pk for p in category_dictionary(product.category).values()]
         product.specifications.exclude(parameter_id__in=keep).delete()

@@ -166,6 +166,40 @@ def test_patch_on_an_open_demand_revises_its_requirements(api_client, researcher
     assert revisions[0]["snapshot"]["requirements"][0]["value"] == 40
 
 
+def test_patch_merges_requirements_and_keeps_the_others(api_client, researcher, dictionary):
+    # given: a draft with five requirements
+    api_client.force_authenticate(researcher)
+    demand_id = api_client.post(URL, payload(dictionary), format="json").json()["id"]
+    # when: a PATCH changes one and adds none
+    response = api_client.patch(
+        f"{URL}{demand_id}/",
+        {"requirements": [{"parameter": "max_pressure", "operator": ">=", "value": 120, "unit": "MPa"}]},
+        format="json",
+    )
+    # then: that one changes in its place, the four others stay as they were
+    assert response.status_code == 200, response.json()
+    rows = response.json()["requirements"]
+    assert [r["parameter"] for r in rows] == ["max_pressure", "flow_range", "detector", "autosampler", "wavelength_max"]
+    assert rows[0]["value"] == pytest.approx(120.0)
+    assert (rows[1]["value_min"], rows[1]["value_max"], rows[1]["unit"]) == (0.01, 5.0, "mL/min")
+    assert rows[2]["choices"] == ["UV", "DAD"] and rows[2]["weight"] == 2
+
+
+def test_put_replaces_requirements_and_requires_them(api_client, researcher, dictionary):
+    api_client.force_authenticate(researcher)
+    demand_id = api_client.post(URL, payload(dictionary), format="json").json()["id"]
+    whole = payload(dictionary, requirements=[{"parameter": "detector", "operator": "=", "value": "FLD"}])
+    response = api_client.put(f"{URL}{demand_id}/", whole, format="json")
+    assert response.status_code == 200, response.json()
+    assert [r["parameter"] for r in response.json()["requirements"]] == ["detector"]
+    # a PUT without the list would remove every requirement unasked: it is refused instead
+    without = payload(dictionary)
+    del without["requirements"]
+    refused = api_client.put(f"{URL}{demand_id}/", without, format="json")
+    assert refused.status_code == 400
+    assert list(refused.json()["fields"]) == ["requirements"]
+
+
 def test_revise_action(api_client, researcher, institution, dictionary):
     api_client.force_authenticate(researcher)
     demand = DemandFactory(institution=institution, category=dictionary.leaf)

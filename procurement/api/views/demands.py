@@ -25,6 +25,7 @@ from procurement.api.serializers import (
     DemandCreateSerializer,
     DemandFilterSerializer,
     DemandOutSerializer,
+    DemandReplaceSerializer,
     DemandReviseSerializer,
     DemandRevisionSerializer,
     DemandUpdateSerializer,
@@ -59,10 +60,18 @@ SEARCH_FILTERS = ("category", "province", "budget_min", "budget_max", "deadline_
         responses={201: DemandOutSerializer, **ERRORS, 403: OpenApiResponse(description="Not a member.")},
     ),
     partial_update=extend_schema(
-        summary="Change a draft or open demand",
-        description="On an open demand, `requirements` create a new revision (the previous ones are kept) and "
-        "the category cannot change.",
+        summary="Change some fields of a draft or open demand",
+        description="`requirements` are merged: each one sent adds or changes the requirement on its parameter, "
+        "the demand's other requirements stay (PUT replaces them all). On an open demand, changed requirements "
+        "create a new revision (the previous ones are kept) and the category cannot change.",
         request=DemandUpdateSerializer,
+        responses={200: DemandOutSerializer, **EDIT_ERRORS},
+    ),
+    update=extend_schema(
+        summary="Replace a draft or open demand",
+        description="The demand as a whole: `requirements` is required and becomes the whole set (the ones left "
+        "out are removed). PATCH merges instead. On an open demand this creates a new revision.",
+        request=DemandReplaceSerializer,
         responses={200: DemandOutSerializer, **EDIT_ERRORS},
     ),
 )
@@ -76,7 +85,6 @@ class DemandViewSet(
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
     serializer_class = DemandOutSerializer
     filter_backends: list[Any] = []
-    http_method_names = ["get", "post", "patch", "head", "options"]
     queryset = Demand.objects.none()
 
     def _list_filters(self) -> dict[str, Any]:
@@ -148,9 +156,11 @@ class DemandViewSet(
         )
         return self._out(demand, status.HTTP_201_CREATED)
 
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        partial = kwargs.pop("partial", False)
         demand = self._editable()
-        incoming = DemandUpdateSerializer(data=request.data, partial=True, context={"demand": demand})
+        incoming_class = DemandUpdateSerializer if partial else DemandReplaceSerializer
+        incoming = incoming_class(data=request.data, partial=partial, context={"demand": demand})
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
         demand = services.demand_update(
@@ -158,12 +168,10 @@ class DemandViewSet(
             user=request.user,  # type: ignore[arg-type]
             requirements=data.pop("requirement_inputs", None),
             revision_reason=data.pop("revision_reason", ""),
+            merge_requirements=partial,
             **data,
         )
         return self._out(demand)
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.partial_update(request, *args, **kwargs)
 
     @extend_schema(
         summary="Answer the shared-instrument check",
