@@ -11,9 +11,26 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
+from catalog.models import (
+    Category,
+    DomesticProductRule,
+    Evaluation,
+    Parameter,
+    Product,
+    ProductDocument,
+    Specification,
+)
 from catalog.selectors import category_is_within
-from catalog.services import CATEGORY_EDITABLE_FIELDS, category_move, category_update, products_delete
+from catalog.services import (
+    CATEGORY_EDITABLE_FIELDS,
+    category_move,
+    category_update,
+    domestic_rule_create,
+    domestic_rule_delete,
+    domestic_rule_update,
+    products_delete,
+)
+from catalog.services.domestic_rules import DOMESTIC_RULE_FIELDS
 
 
 class ParameterInline(admin.TabularInline):
@@ -50,7 +67,7 @@ class CategoryAdminForm(forms.ModelForm):
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     form = CategoryAdminForm
-    list_display = ["code", "name_zh", "name_en", "depth", "cpv_code", "hs_code", "domestic_threshold"]
+    list_display = ["code", "name_zh", "name_en", "depth", "cpv_code", "hs_code"]
     search_fields = ["code", "name_zh", "name_en"]
     readonly_fields = ["code", "parent", "path", "depth"]
     fields = ["code", "parent", "path", "depth", *CATEGORY_EDITABLE_FIELDS, "move_under", "move_to_top"]
@@ -69,6 +86,33 @@ class CategoryAdmin(admin.ModelAdmin):
         if target is not None or form.cleaned_data.get("move_to_top"):
             category = category_move(category=category, parent=target)
         obj.refresh_from_db()
+
+
+@admin.register(DomesticProductRule)
+class DomesticProductRuleAdmin(admin.ModelAdmin):
+    """Rule versions, written through catalog.services so the products' flags are re-derived after."""
+
+    list_display = ["__str__", "category", "effective_from", "component_cost_ratio", "transition_end"]
+    list_select_related = ["category"]
+    fields = list(DOMESTIC_RULE_FIELDS)
+    autocomplete_fields = ["category"]
+
+    @transaction.atomic
+    def save_model(self, request: HttpRequest, obj: DomesticProductRule, form: Any, change: bool) -> None:
+        values = {name: form.cleaned_data[name] for name in DOMESTIC_RULE_FIELDS if name in form.cleaned_data}
+        if change:
+            saved = domestic_rule_update(rule=obj, user=request.user, **values)  # type: ignore[arg-type]
+        else:
+            saved = domestic_rule_create(user=request.user, **values)  # type: ignore[arg-type]
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request: HttpRequest, obj: DomesticProductRule) -> None:
+        domestic_rule_delete(rule=obj, user=request.user)  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[DomesticProductRule]) -> None:
+        for rule in queryset:
+            domestic_rule_delete(rule=rule, user=request.user)  # type: ignore[arg-type]
 
 
 @admin.register(Parameter)

@@ -8,6 +8,7 @@ keyed by product, author and title).
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import random
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from accounts.demo import DEMO_MANUFACTURER, demo_member, demo_organization, demo_user
+from accounts.demo import DEMO_ADMIN_EMAIL, DEMO_MANUFACTURER, demo_member, demo_organization, demo_user
 from accounts.models import Membership, Organization, Province, User
 from catalog.data.demo_catalog import (
     BRAND_OTHER_LANGUAGE,
@@ -27,7 +28,8 @@ from catalog.data.demo_catalog import (
     Line,
 )
 from catalog.importing import PRODUCT_COLUMNS, products_import
-from catalog.models import Evaluation, Product
+from catalog.models import Category, DomesticProductRule, Evaluation, Product
+from catalog.services.domestic_rules import domestic_rule_create
 from catalog.services.evaluations import product_evaluations_refresh
 
 SEED = 20261124
@@ -183,6 +185,31 @@ def _evaluations(password: str, rng: random.Random) -> int:
     return len(new)
 
 
+# A rule change announced ahead of its date: chromatography gets a 60% China-produced component cost ratio from
+# 2027-07-01 (until then produced in China is enough), so the product pages show what changes and when.
+FUTURE_RULE_CATEGORY = "0105"
+FUTURE_RULE_DATE = datetime.date(2027, 7, 1)
+FUTURE_RULE = {
+    "component_cost_ratio": "0.600",
+    "source": "演示：色谱仪器本国产品组件成本占比要求（示例）",
+}
+
+
+def _future_rule(password: str) -> int:
+    category = Category.objects.get(code=FUTURE_RULE_CATEGORY)
+    if DomesticProductRule.objects.filter(category=category, effective_from=FUTURE_RULE_DATE).exists():
+        return 0
+    admin = demo_user(
+        email=DEMO_ADMIN_EMAIL,
+        full_name="平台管理员 Platform Admin",
+        password=password,
+        is_staff=True,
+        is_superuser=True,
+    )
+    domestic_rule_create(user=admin, category=category, effective_from=FUTURE_RULE_DATE, **FUTURE_RULE)
+    return 1
+
+
 def _all_models() -> list[str]:
     return [model for *_head, lines in MANUFACTURERS for _c, models, _lo, _hi in lines for model in models]
 
@@ -207,8 +234,9 @@ def seed(*, password: str, stdout: Any) -> None:
             created += _import(manufacturer, header, published, publish=True)
             created += _import(manufacturer, header, drafts, publish=False)
         evaluations = _evaluations(password, rng)
+        rules = _future_rule(password)
     total = Product.objects.filter(model_number__in=_all_models()).count()
     stdout.write(
         f"  demo catalog: {len(MANUFACTURERS)} manufacturers, {total} products ({created} new), "
-        f"{evaluations} new evaluations"
+        f"{evaluations} new evaluations, {rules} new domestic-product rule"
     )

@@ -41,15 +41,6 @@ class Category(BilingualNameMixin, models.Model):
     name_en = models.CharField(_("English name"), max_length=150)
     cpv_code = models.CharField(_("CPV code"), max_length=16, blank=True)
     hs_code = models.CharField(_("HS code"), max_length=16, blank=True)
-    # Overrides settings.DOMESTIC_CONTENT_THRESHOLD for products of this category when set.
-    domestic_threshold = models.DecimalField(
-        _("domestic-content threshold"),
-        max_digits=4,
-        decimal_places=3,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(1)],
-    )
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
 
     class Meta:
@@ -125,18 +116,21 @@ class Product(BilingualNameMixin, models.Model):
     description_zh = models.TextField(_("Chinese description"), blank=True)
     description_en = models.TextField(_("English description"), blank=True)
     country_of_origin = CountryField(_("country where made"), default="CN")
+    # The China-produced share of the component cost, as the domestic-product rule measures it.
     domestic_content = models.DecimalField(
-        _("domestic-content ratio"),
+        _("China-produced component cost share"),
         max_digits=4,
         decimal_places=3,
         default=0,
         validators=[MinValueValidator(0), MaxValueValidator(1)],
-        help_text=_("Share of the product's value made in China, from 0 to 1."),
+        help_text=_("Share of the component cost produced in China, from 0 to 1."),
     )
-    # [{"name": "...", "origin": "CN"}]: the parts buyers ask about (detectors, pumps, sources).
+    # [{"name": "...", "origin": "CN"}]: the parts buyers ask about (detectors, pumps, sources), where each is made.
     key_components = models.JSONField(_("key components"), default=list, blank=True)
-    # Derived by catalog.services from country_of_origin, domestic_content and the category threshold.
-    is_domestic = models.BooleanField(_("domestic"), default=False, editable=False)
+    # [{"name": "...", "origin": "CN"}]: the key processes (assembly, calibration), where each is done.
+    key_processes = models.JSONField(_("key processes"), default=list, blank=True)
+    # Derived from the domestic-product rule in force today (catalog.domestic); other dates ask the rule itself.
+    is_domestic = models.BooleanField(_("domestic product"), default=False, editable=False)
     price_min = models.DecimalField(_("lowest price (CNY)"), max_digits=14, decimal_places=2, null=True, blank=True)
     price_max = models.DecimalField(_("highest price (CNY)"), max_digits=14, decimal_places=2, null=True, blank=True)
     lead_time_days = models.PositiveIntegerField(_("lead time (days)"), null=True, blank=True)
@@ -304,3 +298,90 @@ class Evaluation(models.Model):
     @property
     def overall(self) -> float:
         return (self.accuracy + self.stability + self.reliability + self.service) / 4
+
+
+class DomesticProductRule(models.Model):
+    """One dated version of the domestic-product (本国产品) standard for a category's subtree, or the national
+    default when ``category`` is empty.
+
+    A product counts as domestic when it is produced in China and, where the rule sets them, its China-produced
+    component cost share reaches ``component_cost_ratio`` and the named key components and processes are in China.
+    Until ``transition_end`` those requirements are announced but not yet binding. The rule in force on a date is
+    the latest one in effect of the nearest category up the tree (catalog.domestic); ownership, brand
+    registration and investor nationality are not part of it.
+    """
+
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="domestic_rules",
+        help_text=_("Empty for the national default."),
+    )
+    effective_from = models.DateField(_("effective from"))
+    component_cost_ratio = models.DecimalField(
+        _("required China-produced component cost share"),
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("From 0 to 1; empty while no ratio is set for the category."),
+    )
+    # Names of key components that must be made in China, and of key processes that must be done in China.
+    key_components = models.JSONField(_("key components required in China"), default=list, blank=True)
+    key_processes = models.JSONField(_("key processes required in China"), default=list, blank=True)
+    transition_end = models.DateField(
+        _("end of transition"),
+        null=True,
+        blank=True,
+        help_text=_("Until this date the ratio, key components and key processes are not yet required."),
+    )
+    price_preference_percent = models.DecimalField(
+        _("price-evaluation preference (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=20,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["category__path", "effective_from", "id"]
+        verbose_name = _("domestic-product rule")
+        verbose_name_plural = _("domestic-product rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "effective_from"],
+                condition=Q(category__isnull=False),
+                name="catalog_domestic_rule_one_per_date",
+                violation_error_message=_("This category already has a rule taking effect on that date."),
+            ),
+            models.UniqueConstraint(
+                fields=["effective_from"],
+                condition=Q(category__isnull=True),
+                name="catalog_domestic_rule_one_national_per_date",
+                violation_error_message=_("The national default already has a rule taking effect on that date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(component_cost_ratio__isnull=True)
+                | (Q(component_cost_ratio__gte=0) & Q(component_cost_ratio__lte=1)),
+                name="catalog_domestic_rule_ratio",
+            ),
+            models.CheckConstraint(
+                condition=Q(transition_end__isnull=True) | Q(transition_end__gt=F("effective_from")),
+                name="catalog_domestic_rule_transition_after_start",
+                violation_error_message=_("The transition must end after the rule takes effect."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.category.code if self.category is not None else _("national default")
+        return f"{scope} {self.effective_from}"

@@ -68,3 +68,8 @@ def can_evaluate_product(user: AnyUser, product: Product) -> bool:
         organization__is_verified=True,
         organization__kind__in=(Organization.Kind.INSTITUTION, Organization.Kind.AGENCY),
     ).exists()
+
+
+def can_manage_domestic_rules(user: AnyUser) -> bool:
+    """Add or change versions of the domestic-product rule: platform staff."""
+    return is_staff(user)

@@ -10,7 +10,7 @@ from catalog.services import products_domestic_refresh
 
 @shared_task(name="catalog.refresh_domestic", acks_late=True)
 def refresh_domestic(category_id: int | None = None) -> int:
-    """Re-derive is_domestic for a category's subtree (or every product) after a threshold changed."""
+    """Re-derive is_domestic by the rule in force today, for a category's subtree (or every product)."""
     category = Category.objects.filter(pk=category_id).first() if category_id is not None else None
     if category_id is not None and category is None:
         return 0

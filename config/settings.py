@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "search",
     "matching",
     "feed",
+    "alerts",
+    "plans",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -253,7 +255,7 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     # Container and load-balancer health probes speak plain HTTP from inside the network.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^healthz/live$"]
     # Only a plain-HTTP trial of the production images turns these off; `check --deploy` then says so.
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -276,7 +278,7 @@ REST_FRAMEWORK = {
         "config.api.filters.StrictFilterBackend",
         "config.api.filters.StrictOrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "config.api.throttling.AnonRateThrottle",
@@ -287,6 +289,7 @@ REST_FRAMEWORK = {
         "anon": env.str("API_THROTTLE_ANON", default="100000/min" if TESTING else "120/min"),
         "user": env.str("API_THROTTLE_USER", default="100000/min" if TESTING else "1200/min"),
         "token": env.str("API_THROTTLE_TOKEN", default="100000/min" if TESTING else "10/min"),
+        "signup": env.str("API_THROTTLE_SIGNUP", default="100000/min" if TESTING else "10/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # The same trusted-proxy count as the log-in guard (see TRUSTED_PROXY_COUNT).
@@ -317,6 +320,9 @@ SPECTACULAR_SETTINGS = {
         "DemandStatusEnum": "procurement.models.Demand.Status",
         "QuoteStatusEnum": "procurement.models.Quote.Status",
         "ImportJustificationStatusEnum": "procurement.models.ImportJustification.Status",
+        "SavedSearchKindEnum": "alerts.models.SearchKind",
+        "AlertDeliveryEnum": "alerts.models.Delivery",
+        "FollowTargetEnum": "alerts.models.Follow.Target",
     },
 }
 
@@ -361,12 +367,14 @@ SEARCH_DATABASE_SCAN_LIMIT = env.int("SEARCH_DATABASE_SCAN_LIMIT", default=4000)
 SEARCH_ES_TIMEOUT = env.float("SEARCH_ES_TIMEOUT", default=3.0)
 
 # --- Domain -----------------------------------------------------------------------------------------
-# A product made in China counts as domestic when its domestic-content ratio reaches this threshold,
-# unless its category sets its own.
-DOMESTIC_CONTENT_THRESHOLD = env.float("DOMESTIC_CONTENT_THRESHOLD", default=0.5)
+# Which products count as domestic is the dated domestic-product rule (catalog.DomesticProductRule), kept in
+# the database with its price-evaluation preference, not in settings.
 MATCHING_TOP_N = env.int("MATCHING_TOP_N", default=10)
 MATCHING_NEAR_MISS_N = env.int("MATCHING_NEAR_MISS_N", default=10)
 MATCHING_NOTIFY_THRESHOLD = env.float("MATCHING_NOTIFY_THRESHOLD", default=0.5)
+# A full run's chunk not finished this long after it was queued or started, and not being matched right now, is
+# queued again by the minutely sweep: a killed worker delays a run by about this much, not the broker's hour.
+MATCHING_CHUNK_LEASE_SECONDS = env.int("MATCHING_CHUNK_LEASE_SECONDS", default=120)
 # Weights of the named score components; they are normalised, so only their ratios matter.
 MATCHING_WEIGHTS = {
     "preferred": 0.35,
@@ -381,6 +389,8 @@ MATCHING_WEIGHTS = {
 CHANGES_LEASE = timedelta(minutes=10)
 # Seconds the home page's platform figures (counts, top gaps, latest report) are cached; 0 computes them each time.
 HOME_CACHE_SECONDS = env.int("HOME_CACHE_SECONDS", default=60)
+# Days after a demand's deadline in which the buyer weighs the quotes it received and awards; then it expires.
+PROCUREMENT_AWARD_PERIOD_DAYS = env.int("PROCUREMENT_AWARD_PERIOD_DAYS", default=60)
 
 # --- Webhooks ---------------------------------------------------------------------------------------
 # Hosts webhook URLs may name: "*" any, "example.org" that host, "*.example.org" its subdomains.

@@ -39,6 +39,8 @@ class MatchOutcome:
 
     demands: int = 0
     pairs: int = 0
+    # Of those pairs, the ones whose requirements were checked (the rest pruned by binary search).
+    checked: int = 0
     matches: int = 0
     near_misses: int = 0
     notifications: int = 0
@@ -50,6 +52,7 @@ class MatchOutcome:
         for name in (
             "demands",
             "pairs",
+            "checked",
             "matches",
             "near_misses",
             "notifications",
@@ -68,8 +71,10 @@ class DemandRow:
     title: str
 
 
-def demand_facts(demand_ids: Sequence[int], *, as_of: date | None = None) -> dict[int, DemandRow]:
-    """Open demands with their requirements, in two queries."""
+def demand_facts(
+    demand_ids: Sequence[int], *, as_of: date | None = None, statuses: Sequence[str] | None = (Demand.Status.OPEN,)
+) -> dict[int, DemandRow]:
+    """Demands (open ones unless ``statuses`` says otherwise; None: any) with their requirements, in two queries."""
     as_of = as_of or timezone.localdate()
     requirements: dict[int, list[s.RequirementSpec]] = defaultdict(list)
     for row in (
@@ -135,7 +140,7 @@ def demand_facts(demand_ids: Sequence[int], *, as_of: date | None = None) -> dic
         )
     rows = {}
     for pk, title, description, free_text, budget, quantity, deadline, province, category_id, institution_id in (
-        Demand.objects.filter(pk__in=demand_ids, status=Demand.Status.OPEN)
+        Demand.objects.filter(pk__in=demand_ids, **({} if statuses is None else {"status__in": list(statuses)}))
         .values_list(
             "id",
             "title",
@@ -157,7 +162,7 @@ def demand_facts(demand_ids: Sequence[int], *, as_of: date | None = None) -> dic
                 budget_per_unit=None if budget is None else float(budget) / max(quantity or 1, 1),
                 province=province,
                 days_to_deadline=(deadline - as_of).days,
-                tokens=s.tokenize(f"{title} {description} {free_text}"),
+                tokens=s.demand_tokens(f"{title} {description} {free_text}"),
             ),
             category_id=category_id,
             institution_id=institution_id,
@@ -189,6 +194,7 @@ def match_demands(
     outcome.score_seconds = time.perf_counter() - started
     outcome.demands = len(demands)
     outcome.pairs = len(demands) * len(pool)
+    outcome.checked = sum(shortlist.checked for _row, shortlist in shortlists)
     started = time.perf_counter()
     written = write_matches(run=run, shortlists=shortlists, notify=notify)
     outcome.matches, outcome.near_misses, outcome.notifications = written
@@ -261,7 +267,8 @@ def write_matches(
                     rank,
                     pair.score,
                     pair.components,
-                    [r.as_dict() for r in pair.results],
+                    pair.strongest,
+                    list(pair.stored_results),
                     pair.failed_mandatory,
                     matched_at,
                     now,
@@ -323,13 +330,23 @@ MATCH_COLUMNS = (
     "rank",
     "score",
     "components",
+    "strongest_component",
     "results",
     "failed_count",
     "matched_at",
     "updated_at",
 )
 # What makes a row "changed": a re-run that computes the same values leaves the row (run, updated_at) alone.
-COMPARED_COLUMNS = ("is_near_miss", "rank", "score", "components", "results", "failed_count", "matched_at")
+COMPARED_COLUMNS = (
+    "is_near_miss",
+    "rank",
+    "score",
+    "components",
+    "strongest_component",
+    "results",
+    "failed_count",
+    "matched_at",
+)
 
 
 # One encoder for every row: json.dumps with options would build a new encoder per call.
@@ -351,7 +368,8 @@ def _copy_text(rows: Sequence[tuple[Any, ...]]) -> io.StringIO:
     encode = _JSON.encode
     stamps: dict[Any, str] = {None: "\\N"}
     for row in rows:
-        *lead, demand_id, product_id, run_id, is_near, rank, score, components, results, failed, matched, updated = row
+        *lead, demand_id, product_id, run_id, is_near, rank, score, components, strongest, results, failed = row[:-2]
+        matched, updated = row[-2:]
         matched_text = stamps.get(matched)
         if matched_text is None:
             matched_text = stamps[matched] = matched.isoformat()
@@ -365,7 +383,7 @@ def _copy_text(rows: Sequence[tuple[Any, ...]]) -> io.StringIO:
         prefix = f"{lead[0]}\t" if lead else ""
         lines.append(
             f"{prefix}{demand_id}\t{product_id}\t{run_text}\t{'t' if is_near else 'f'}\t{rank}\t"
-            f"{score!r}\t{encode(components)}\t{stored}\t{failed}\t{matched_text}\t{updated_text}\n"
+            f"{score!r}\t{encode(components)}\t{strongest}\t{stored}\t{failed}\t{matched_text}\t{updated_text}\n"
         )
     buffer = io.StringIO("".join(lines))
     buffer.seek(0)
@@ -407,7 +425,8 @@ def update_matches(rows: Sequence[tuple[Any, ...]]) -> None:
         cursor.execute(
             f"CREATE TEMPORARY TABLE {incoming} (id bigint PRIMARY KEY, demand_id bigint, product_id bigint, "
             "run_id bigint, is_near_miss boolean, rank integer, score double precision, components jsonb, "
-            "results jsonb, failed_count smallint, matched_at timestamptz, updated_at timestamptz) ON COMMIT DROP"
+            "strongest_component varchar(16), results jsonb, failed_count smallint, matched_at timestamptz, "
+            "updated_at timestamptz) ON COMMIT DROP"
         )
         cursor.cursor.copy_expert(f"COPY {incoming} FROM STDIN", _copy_text(rows))
         cursor.execute(f"UPDATE {table} m SET {assigned} FROM {incoming} t WHERE m.id = t.id AND ({changed})")

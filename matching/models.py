@@ -76,6 +76,8 @@ class MatchRun(models.Model):
     chunks_done = models.PositiveIntegerField(_("chunks done"), default=0)
     demands_count = models.PositiveIntegerField(_("demands matched"), default=0)
     pairs_count = models.PositiveBigIntegerField(_("pairs scored"), default=0)
+    # Of those, the pairs whose requirements were checked; binary search on sorted columns pruned the rest.
+    pairs_checked = models.PositiveBigIntegerField(_("pairs checked"), default=0)
     matches_count = models.PositiveIntegerField(_("matches"), default=0)
     near_misses_count = models.PositiveIntegerField(_("near misses"), default=0)
     notifications_count = models.PositiveIntegerField(_("notifications sent"), default=0)
@@ -111,7 +113,8 @@ class MatchRun(models.Model):
 
 
 class MatchRunChunk(models.Model):
-    """A slice of a full run's demands (one category); marked done in the transaction that writes its matches."""
+    """A slice of a full run's demands (one category); marked done in the transaction that writes its matches,
+    leased to a worker with an expiry so that a lost worker's chunk is queued again within minutes."""
 
     run = models.ForeignKey(MatchRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="chunks")
     number = models.PositiveIntegerField(_("number"))
@@ -120,6 +123,12 @@ class MatchRunChunk(models.Model):
     )
     demand_ids = models.JSONField(_("demands"), default=list)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    # The lease (matching/leases.py): until when the chunk counts as taken care of (queued, or started by a
+    # worker); after that, unless a worker is matching it right now, the periodic sweep queues it again.
+    leased_until = models.DateTimeField(_("leased until"), null=True, blank=True)
+    # Times a worker started the chunk: one that never finishes (it kills its worker) fails the run.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_at = models.DateTimeField(_("last started at"), null=True, blank=True)
 
     class Meta:
         ordering = ["run", "number"]
@@ -171,6 +180,8 @@ class Match(models.Model):
     components = models.JSONField(_("score components"), default=dict)
     # One entry per requirement: status, margin or gap in the requirement's unit.
     results = models.JSONField(_("requirement results"), default=list)
+    # The component that contributed most to the score (weight x value), as ranking computed it.
+    strongest_component = models.CharField(_("strongest component"), max_length=16, blank=True)
     failed_count = models.PositiveSmallIntegerField(_("failed mandatory requirements"), default=0)
     # When the pair first became a match (empty for a near miss that never was one); kept across re-runs, so
     # "new matches since" means new pairs, not rewritten rows.
@@ -192,11 +203,30 @@ class Match(models.Model):
     def __str__(self) -> str:
         return f"{self.demand_id} ↔ {self.product_id} #{self.rank}"
 
-    @property
-    def strongest_component(self) -> str:
-        if not self.components:
-            return ""
-        return max(sorted(self.components), key=lambda name: self.components[name])
+
+class ProductTokens(models.Model):
+    """A product's text cut into the tokens text relevance compares, kept ready so a pool is built without
+    tokenizing its products again. Refreshed when the change outbox reports the product changed; ``digest``
+    (of the text cut) lets a pool build trust a row or redo it, so a missed change only costs time."""
+
+    product = models.OneToOneField(
+        "catalog.Product",
+        verbose_name=_("product"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="matching_tokens",
+        db_constraint=False,
+    )
+    digest = models.CharField(_("digest"), max_length=16)
+    # Space-separated: the tokenizer never yields a token with a space.
+    tokens = models.TextField(_("tokens"), blank=True)
+
+    class Meta:
+        verbose_name = _("product tokens")
+        verbose_name_plural = _("product tokens")
+
+    def __str__(self) -> str:
+        return str(self.product_id)
 
 
 class DemandMatchSummary(models.Model):

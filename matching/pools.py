@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import pickle
 import zlib
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -14,17 +14,16 @@ from django.db import connection
 from django.db.models import Count, Max, Q
 
 from catalog.models import Category, Product, Specification
+from catalog.selectors import category_ancestor_codes, category_subtree_q
 from matching import scoring as s
+from matching.models import ProductTokens
 from matching.vector import CandidatePool
 
 logger = logging.getLogger(__name__)
 
 
 def subtree_category_ids(category_id: int) -> list[int]:
-    path = Category.objects.filter(pk=category_id).values_list("path", flat=True).first()
-    if path is None:
-        return []
-    return list(Category.objects.filter(Q(path=path) | Q(path__startswith=f"{path}/")).values_list("id", flat=True))
+    return list(Category.objects.filter(category_subtree_q(category_id, prefix="")).values_list("id", flat=True))
 
 
 def ancestor_category_ids(category_id: int) -> list[int]:
@@ -32,72 +31,19 @@ def ancestor_category_ids(category_id: int) -> list[int]:
     path = Category.objects.filter(pk=category_id).values_list("path", flat=True).first()
     if path is None:
         return []
-    parts = path.split("/")
-    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-    return list(Category.objects.filter(path__in=prefixes).values_list("id", flat=True))
+    return list(Category.objects.filter(code__in=category_ancestor_codes(path)).values_list("id", flat=True))
 
 
-def candidate_products_q(category_ids: Sequence[int], prefix: str = "") -> Q:
-    """Published domestic products in the given categories: imported products are never candidates."""
+def candidate_products_q(category_ids: Sequence[int], prefix: str = "", *, domestic: bool = True) -> Q:
+    """Published products of one origin in the given categories: domestic ones are the candidates, imported
+    ones only ever the reference a demand would otherwise buy."""
     return Q(
         **{
             f"{prefix}status": Product.Status.PUBLISHED,
-            f"{prefix}is_domestic": True,
+            f"{prefix}is_domestic": domestic,
             f"{prefix}category_id__in": list(category_ids),
         }
     )
-
-
-def product_facts(
-    product_filter: Q, *, spec_filter: Q, province_filter: Q, parameter_ids: Iterable[int] | None = None
-) -> list[s.ProductFacts]:
-    """Products with specifications, provinces and text tokens in three queries, whatever their number."""
-    specs: dict[int, dict[int, s.SpecValue]] = defaultdict(dict)
-    spec_qs = Specification.objects.filter(spec_filter)
-    if parameter_ids is not None:
-        spec_qs = spec_qs.filter(parameter_id__in=list(parameter_ids))
-    for product_id, parameter_id, value, low, high, text, flag in spec_qs.values_list(
-        "product_id", "parameter_id", "value", "value_min", "value_max", "value_text", "value_bool"
-    ).iterator(chunk_size=20000):
-        specs[product_id][parameter_id] = s.SpecValue(value=value, value_min=low, value_max=high, text=text, flag=flag)
-    provinces: dict[int, set[str]] = defaultdict(set)
-    for product_id, code in (
-        Product.provinces_served.through.objects.filter(province_filter)
-        .values_list("product_id", "province_id")
-        .iterator(chunk_size=20000)
-    ):
-        provinces[product_id].add(code)
-    facts = []
-    for row in (
-        Product.objects.filter(product_filter)
-        .values_list(
-            "id",
-            "name_zh",
-            "name_en",
-            "model_number",
-            "description_zh",
-            "description_en",
-            "price_min",
-            "price_max",
-            "lead_time_days",
-            "evaluation_score",
-        )
-        .iterator(chunk_size=20000)
-    ):
-        pk, name_zh, name_en, model, desc_zh, desc_en, price_min, price_max, lead, evaluation = row
-        facts.append(
-            s.ProductFacts(
-                product_id=pk,
-                specs=specs.get(pk, {}),
-                price_min=None if price_min is None else float(price_min),
-                price_max=None if price_max is None else float(price_max),
-                lead_time_days=lead,
-                evaluation_score=evaluation,
-                provinces=frozenset(provinces.get(pk, ())),
-                tokens=s.tokenize(f"{name_zh} {name_en} {model} {desc_zh} {desc_en}"),
-            )
-        )
-    return facts
 
 
 def _fetch(qs: Any) -> list[tuple[Any, ...]]:
@@ -108,65 +54,115 @@ def _fetch(qs: Any) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def load_pool(*, category_id: int, parameter_ids: Iterable[int] | None = None) -> CandidatePool:
-    """The candidate pool of a demand category: its subtree's published domestic products, as column arrays."""
-    category_ids = subtree_category_ids(category_id)
-    spec_qs = Specification.objects.filter(candidate_products_q(category_ids, "product__"))
+PRODUCT_TEXT_FIELDS = ("name_zh", "name_en", "model_number", "description_zh", "description_en")
+
+
+def _product_text(parts: Sequence[str | None]) -> str:
+    return " ".join(part or "" for part in parts)
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def _store_tokens(cut: dict[int, tuple[str, frozenset[str]]]) -> None:
+    ProductTokens.objects.bulk_create(
+        [
+            ProductTokens(product_id=pk, digest=digest, tokens=" ".join(sorted(tokens)))
+            for pk, (digest, tokens) in cut.items()
+        ],
+        batch_size=5000,
+        update_conflicts=True,
+        unique_fields=["product"],
+        update_fields=["digest", "tokens"],
+    )
+
+
+def tokens_refresh(*, product_ids: Iterable[int]) -> int:
+    """Cut the text of these products again (the change outbox reports them changed); in bulk. Returns the rows
+    written; products that are gone lose theirs."""
+    ids = sorted(set(product_ids))
+    rows = Product.objects.filter(pk__in=ids).values_list("pk", *PRODUCT_TEXT_FIELDS)
+    cut = {}
+    for pk, *parts in rows:
+        text = _product_text(parts)
+        cut[pk] = (_digest(text), s.text_tokens(text))
+    ProductTokens.objects.filter(product_id__in=set(ids) - set(cut)).delete()
+    _store_tokens(cut)
+    return len(cut)
+
+
+def tokens_refresh_all(*, batch: int = 20_000) -> int:
+    """Every product's tokens cut afresh (a backfill after a bulk load, or after the tokenizer changed)."""
+    ids = list(Product.objects.order_by("pk").values_list("pk", flat=True))
+    return sum(tokens_refresh(product_ids=ids[i : i + batch]) for i in range(0, len(ids), batch))
+
+
+def _read_pool(products_q: Q, parameter_ids: Iterable[int] | None) -> CandidatePool:
+    """The products of ``products_q`` as a pool: three queries, whatever their number, and no text cut when the
+    products' tokens are kept ready (the rare row missing or outdated is cut now and stored)."""
+    through = Q(product__in=Product.objects.filter(products_q).values("pk"))
+    spec_qs = Specification.objects.filter(through)
     if parameter_ids is not None:
         spec_qs = spec_qs.filter(parameter_id__in=list(parameter_ids))
     specs = _fetch(
         spec_qs.values_list("product_id", "parameter_id", "value", "value_min", "value_max", "value_text", "value_bool")
     )
-    provinces = _fetch(
-        Product.provinces_served.through.objects.filter(candidate_products_q(category_ids, "product__")).values_list(
-            "product_id", "province_id"
-        )
-    )
+    served = Product.provinces_served.through.objects.filter(through)
+    provinces = _fetch(served.values_list("product_id", "province_id"))
     product_rows = _fetch(
-        Product.objects.filter(candidate_products_q(category_ids)).values_list(
+        Product.objects.filter(products_q).values_list(
             "id",
-            "name_zh",
-            "name_en",
-            "model_number",
-            "description_zh",
-            "description_en",
             "price_min",
             "price_max",
             "lead_time_days",
             "evaluation_score",
+            "matching_tokens__digest",
+            "matching_tokens__tokens",
+            *PRODUCT_TEXT_FIELDS,
         )
     )
-    products = [
-        (
-            row[0],
-            f"{row[1]} {row[2]} {row[3]} {row[4]} {row[5]}",
-            None if row[6] is None else float(row[6]),
-            None if row[7] is None else float(row[7]),
-            row[8],
-            row[9],
+    products = []
+    tokens: dict[int, frozenset[str]] = {}
+    stale: dict[int, tuple[str, frozenset[str]]] = {}
+    for pk, price_min, price_max, lead, evaluation, digest, kept, *parts in product_rows:
+        products.append(
+            (
+                pk,
+                "",
+                None if price_min is None else float(price_min),
+                None if price_max is None else float(price_max),
+                lead,
+                evaluation,
+            )
         )
-        for row in product_rows
-    ]
-    return CandidatePool.from_rows(
-        products, specs, provinces, tokens={row[0]: _tokens(row[0], row[1]) for row in products}
-    )
+        text = _product_text(parts)
+        fresh = _digest(text)
+        if digest == fresh:
+            tokens[pk] = frozenset(kept.split())
+        else:
+            tokens[pk] = s.text_tokens(text)
+            stale[pk] = (fresh, tokens[pk])
+    if stale:
+        _store_tokens(stale)
+    return CandidatePool.from_rows(products, specs, provinces, tokens=tokens)
 
 
-# Tokens per product, reused while its text is unchanged: a pool rebuilt after one product changed, or the pool of
-# an ancestor category holding the same products, does not cut every text again.
-_TOKENS: dict[int, tuple[str, frozenset[str]]] = {}
-TOKEN_CACHE_SIZE = 300_000
+def load_pool(*, category_id: int, parameter_ids: Iterable[int] | None = None) -> CandidatePool:
+    """The candidate pool of a demand category: its subtree's published domestic products, as column arrays."""
+    return _read_pool(candidate_products_q(subtree_category_ids(category_id)), parameter_ids)
 
 
-def _tokens(product_id: int, text: str) -> frozenset[str]:
-    cached = _TOKENS.get(product_id)
-    if cached is not None and cached[0] == text:
-        return cached[1]
-    tokens = s.tokenize(text)
-    if len(_TOKENS) >= TOKEN_CACHE_SIZE:
-        _TOKENS.clear()
-    _TOKENS[product_id] = (text, tokens)
-    return tokens
+def reference_pool(*, category_id: int, parameter_ids: Iterable[int], limit: int) -> CandidatePool:
+    """The published imported products of the subtree (the first ``limit`` by id), scored like candidates."""
+    imported = Product.objects.filter(candidate_products_q(subtree_category_ids(category_id), domestic=False))
+    ids = list(imported.order_by("pk").values_list("pk", flat=True)[:limit])
+    return _read_pool(Q(pk__in=ids), parameter_ids)
+
+
+def products_pool(*, product_ids: Iterable[int], parameter_ids: Iterable[int] | None = None) -> CandidatePool:
+    """Any products by id, domestic or imported, scored like candidates (the products quoted on a demand)."""
+    return _read_pool(Q(pk__in=list(product_ids)), parameter_ids)
 
 
 # --- Warm pools for incremental runs ------------------------------------------------------------------------
@@ -184,8 +180,12 @@ def _version_key(category_id: int) -> str:
     return f"matching:pool-version:{category_id}"
 
 
+# Bumped whenever a pool's layout changes, so no worker unpickles a pool of another shape.
+POOL_FORMAT = 2
+
+
 def _shared_key(category_id: int) -> str:
-    return f"matching:pool:{category_id}"
+    return f"matching:pool:v{POOL_FORMAT}:{category_id}"
 
 
 def pool_invalidate(*, category_ids: Iterable[int]) -> None:

@@ -15,13 +15,22 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from catalog.domestic import national_rule_summary
 from catalog.models import Category, Product
 from catalog.tabular import csv_bytes
 from changes.services import change_record
 from config.exceptions import ApplicationError
 from matching import policies
 from matching.models import CORRECTION_TITLE, REPORT_TITLE, DemandMatchSummary, Match, MatchReport, MatchReportEntry
-from matching.stats import GapValues, collect_gaps, gap_map_rows, gap_map_table, localized, names
+from matching.stats import (
+    GapValues,
+    collect_gaps,
+    gap_map_rows,
+    gap_map_table,
+    imports_despite_domestic,
+    localized,
+    names,
+)
 from procurement.models import Demand
 
 # How many of each demand's matches a report lists (and makes public).
@@ -157,7 +166,7 @@ def report_snapshot(
         "settings": {
             "top_n": settings.MATCHING_TOP_N,
             "weights": dict(settings.MATCHING_WEIGHTS),
-            "domestic_threshold": settings.DOMESTIC_CONTENT_THRESHOLD,
+            "domestic_rule": national_rule_summary(period_end),
         },
         "totals": {
             "demands": len(demand_rows),
@@ -169,6 +178,7 @@ def report_snapshot(
         "by_category": sorted(by_category.values(), key=lambda c: c["code"]),
         "by_province": sorted(by_province.values(), key=lambda p: p["code"]),
         "gap_map": gap_map,
+        "imports_despite_domestic": imports_despite_domestic(start=period_start, end=period_end),
         "demands": demand_rows,
     }
     return snapshot, entries

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from catalog.models import Product
 from config.exceptions import ApplicationError
-from matching import engine, pools
+from matching import engine, leases, pools
 from matching.models import MatchRun, MatchRunChunk
 from matching.vector import CandidatePool
 from procurement.models import Demand
@@ -29,8 +29,6 @@ logger = logging.getLogger(__name__)
 
 # Demands per chunk task of a full run: big enough to reuse a category's pool, small enough to retry cheaply.
 CHUNK_SIZE = 1000
-# A full run still "running" after this long lost its worker; it no longer blocks a new run.
-ABANDONED_AFTER = timedelta(hours=6)
 RUN_RETENTION_DAYS = 30
 
 
@@ -41,6 +39,7 @@ def _finish(run: MatchRun, outcome: engine.MatchOutcome, status: str = MatchRun.
     run.status = status
     run.demands_count = outcome.demands
     run.pairs_count = outcome.pairs
+    run.pairs_checked = outcome.checked
     run.matches_count = outcome.matches
     run.near_misses_count = outcome.near_misses
     run.notifications_count = outcome.notifications
@@ -128,16 +127,6 @@ class FullRunPlan:
     chunk_numbers: list[int]
 
 
-def _release_abandoned_full_runs() -> None:
-    MatchRun.objects.filter(
-        kind=MatchRun.Kind.FULL, status=MatchRun.Status.RUNNING, created_at__lt=timezone.now() - ABANDONED_AFTER
-    ).update(
-        status=MatchRun.Status.FAILED,
-        error="Abandoned: no progress before the time limit.",
-        finished_at=timezone.now(),
-    )
-
-
 def match_run_start_full(
     *,
     trigger: str = MatchRun.Trigger.STAFF,
@@ -149,8 +138,10 @@ def match_run_start_full(
     Only one full run may be running: the database refuses a second (a partial unique constraint), and the
     refusal is raised as ApplicationError. ``dispatch(run_id, number)`` is called for each chunk after commit
     (queueing a task); without it the caller runs them (``match_run_execute_chunk``), as the command line does.
+    Either way every chunk is leased (``matching.leases``): one nobody finishes is queued again within minutes,
+    and a run that stalled no longer blocks this one.
     """
-    _release_abandoned_full_runs()
+    leases.full_runs_release_stalled()
     try:
         with transaction.atomic():
             run = MatchRun.objects.create(kind=MatchRun.Kind.FULL, trigger=trigger, started_by=started_by)
@@ -180,6 +171,7 @@ def _plan_chunks(run: MatchRun) -> list[int]:
     """Slice the open demands into chunks of one category each, so a chunk loads one candidate pool."""
     chunks: list[MatchRunChunk] = []
     current_category = 0
+    leased_until = leases.lease_expiry()
     batch: list[int] = []
     rows = (
         Demand.objects.filter(status=Demand.Status.OPEN).order_by("category_id", "pk").values_list("pk", "category_id")
@@ -187,13 +179,27 @@ def _plan_chunks(run: MatchRun) -> list[int]:
     for demand_id, category_id in rows:
         if batch and (category_id != current_category or len(batch) >= CHUNK_SIZE):
             chunks.append(
-                MatchRunChunk(run=run, number=len(chunks) + 1, category_id=current_category, demand_ids=batch)
+                MatchRunChunk(
+                    run=run,
+                    number=len(chunks) + 1,
+                    category_id=current_category,
+                    demand_ids=batch,
+                    leased_until=leased_until,
+                )
             )
             batch = []
         current_category = category_id
         batch.append(demand_id)
     if batch:
-        chunks.append(MatchRunChunk(run=run, number=len(chunks) + 1, category_id=current_category, demand_ids=batch))
+        chunks.append(
+            MatchRunChunk(
+                run=run,
+                number=len(chunks) + 1,
+                category_id=current_category,
+                demand_ids=batch,
+                leased_until=leased_until,
+            )
+        )
     MatchRunChunk.objects.bulk_create(chunks)
     run.chunks_total = len(chunks)
     if not chunks:
@@ -218,11 +224,18 @@ def _run_pools(run_id: int) -> dict[int, CandidatePool]:
 def match_run_execute_chunk(
     *, run_id: int, number: int, pool_cache: dict[int, CandidatePool] | None = None
 ) -> engine.MatchOutcome | None:
-    """Match one chunk of a full run. A chunk already done (a redelivered task) or of a stopped run is a no-op."""
+    """Match one chunk of a full run. A chunk already done (a redelivered task), being matched by another worker,
+    or of a stopped run is a no-op.
+
+    The chunk is claimed first (its attempt counted, its lease renewed, committed), then matched while its row
+    stays locked until the commit that marks it done: the lock tells the lease sweep a worker is on it.
+    """
+    if not leases.chunk_claim(run_id=run_id, number=number):
+        return None
     try:
         with transaction.atomic():
             chunk = (
-                MatchRunChunk.objects.select_for_update()
+                MatchRunChunk.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(run_id=run_id, number=number, done_at__isnull=True, run__status=MatchRun.Status.RUNNING)
                 .first()
             )
@@ -244,6 +257,7 @@ def match_run_execute_chunk(
                 chunks_done=F("chunks_done") + 1,
                 demands_count=F("demands_count") + outcome.demands,
                 pairs_count=F("pairs_count") + outcome.pairs,
+                pairs_checked=F("pairs_checked") + outcome.checked,
                 matches_count=F("matches_count") + outcome.matches,
                 near_misses_count=F("near_misses_count") + outcome.near_misses,
                 notifications_count=F("notifications_count") + outcome.notifications,

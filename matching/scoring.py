@@ -1,18 +1,21 @@
-"""How well one product meets one demand: requirement checks, gaps and the score (pure; no ORM).
+"""What matching talks about: requirements, stated values, verdicts and scores of pairs (pure; no ORM).
 
 Values arrive canonical (the parameter's unit); gaps and margins go back out in the unit the buyer wrote, so an
-explanation reads "short by 2 bar" when the buyer asked in bar. The same formulas are applied to whole candidate
-pools at once in ``matching.vector``; both must agree, and the tests hold them to it.
+explanation reads "short by 2 bar" when the buyer asked in bar. Every formula (checks, credits, components, the
+score, the near-miss order) is written once, on arrays, in ``matching.vector``; a single pair is a one-element
+array there. What stays here is the vocabulary (requirements, stated values, verdicts) and saying a verdict in the
+buyer's unit.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
-from catalog.values import InvalidValue, UnitError, difference_from_canonical, from_canonical, parse_yes_no
+from catalog.values import InvalidValue, UnitError, from_canonical, parse_yes_no
+from search.tokenizer import document_tokens, query_tokens
 
 PASS = "pass"
 FAIL = "fail"
@@ -26,6 +29,8 @@ COMPONENTS = ("preferred", "price", "text", "evaluations", "province", "lead_tim
 NEUTRAL = 0.5
 # Text relevance saturates: a long description should not make every product look irrelevant.
 TEXT_TOKENS_CAP = 10
+# A stated value short of an ordered requirement by less than this share of its scale earns partial credit.
+PARTIAL_BAND = 0.1
 # Near misses are ordered by their summed relative gap; one absurd gap must not swamp the others.
 GAP_NORM_CAP = 1000.0
 SCORE_DECIMALS = 9
@@ -66,6 +71,14 @@ class RequirementSpec:
         return self.value_min if self.value_min is not None else self.value_max
 
     @cached_property
+    def bounds(self) -> tuple[float, float] | None:
+        """The range a ``covers`` requirement asks for (a single value when only one is given)."""
+        lo, hi = self.value_min, self.value_max
+        if lo is None or hi is None:
+            lo = hi = self.target
+        return None if lo is None or hi is None else (lo, hi)
+
+    @cached_property
     def is_textual(self) -> bool:
         return self.value_type in ("choice", "boolean") or (self.operator == IN and self.value_type != "number")
 
@@ -76,6 +89,25 @@ class RequirementSpec:
     @cached_property
     def scale(self) -> float:
         return requirement_scale(self)
+
+    @cached_property
+    def shown_in_unit(self) -> tuple[float, float]:
+        """(a, b) such that a canonical value v reads a * v + b in the requirement's unit (a difference: a * d).
+
+        Unit conversions are affine, so a whole column converts at once; a unit that cannot be converted is
+        shown as it is stored.
+        """
+        try:
+            zero = from_canonical(0.0, self.canonical_unit, self.unit)
+            one = from_canonical(1.0, self.canonical_unit, self.unit)
+        except UnitError:
+            return 1.0, 0.0
+        return one - zero, zero
+
+    @cached_property
+    def wanted(self) -> bool | None:
+        """The flag a boolean requirement asks for (None when its value says neither yes nor no)."""
+        return wanted_flag(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,14 +120,6 @@ class SpecValue:
     text: str = ""
     flag: bool | None = None
 
-    @property
-    def low(self) -> float | None:
-        return self.value_min if self.value_min is not None else self.value
-
-    @property
-    def high(self) -> float | None:
-        return self.value_max if self.value_max is not None else self.value
-
 
 @dataclass(frozen=True)
 class ProductFacts:
@@ -107,12 +131,6 @@ class ProductFacts:
     evaluation_score: float | None = None
     provinces: frozenset[str] = frozenset()
     tokens: frozenset[str] = frozenset()
-
-    @property
-    def reference_price(self) -> float | None:
-        if self.price_min is not None and self.price_max is not None:
-            return (self.price_min + self.price_max) / 2
-        return self.price_min if self.price_min is not None else self.price_max
 
 
 @dataclass(frozen=True)
@@ -144,20 +162,31 @@ class RequirementResult:
     gap_canonical: float | None = None
     credit: float = 0.0
 
-    def as_dict(self) -> dict[str, object]:
-        """The stored form, kept small because a full run writes it for every match: what the requirement says
-        (operator, value, unit) is read back from the requirement itself; unstated values are left out."""
-        out: dict[str, object] = {"r": self.requirement_id, "p": self.parameter_id, "s": self.status}
-        if self.actual is not None:
-            out["a"] = _shown(self.actual)
-        if self.actual_max is not None:
-            out["x"] = _shown(self.actual_max)
-        if self.margin is not None:
-            out["m"] = _shown(self.margin)
-        if self.gap is not None:
-            out["g"] = _shown(self.gap)
-            out["gc"] = _shown(self.gap_canonical)
-        return out
+    @classmethod
+    def from_stored(cls, req: RequirementSpec, stored: Mapping[str, Any]) -> RequirementResult:
+        """A stored verdict (``StoredResult``) read back with what its requirement says."""
+        return cls(
+            req.requirement_id,
+            req.parameter_id,
+            req.key,
+            req.operator,
+            req.is_mandatory,
+            stored["s"],
+            req.unit or req.canonical_unit,
+            req.entered,
+            stored.get("a"),
+            stored.get("x"),
+            stored.get("m"),
+            stored.get("g"),
+            stored.get("gc"),
+        )
+
+
+# The stored form of one requirement's verdict, kept small because a full run writes it for every match: what the
+# requirement says (operator, value, unit) is read back from the requirement itself; unstated values are left out.
+# {"r": requirement, "p": parameter, "s": status, "a"/"x": stated value (low, high), "m": margin, "g": gap in the
+# requirement's unit, "gc": gap canonical}
+StoredResult = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -166,50 +195,43 @@ class PairScore:
     is_match: bool
     score: float
     components: dict[str, float]
-    results: tuple[RequirementResult, ...]
+    # Each requirement's verdict in its stored form, as ranking computed it.
+    stored_results: tuple[StoredResult, ...]
     failed_mandatory: int
     unknown_mandatory: int
     gap_norm: float
+    # The component that contributed most to the score (``strongest_component``), stored with the match.
+    strongest: str = ""
+    requirements: tuple[RequirementSpec, ...] = field(default=(), compare=False, repr=False)
+
+    @cached_property
+    def results(self) -> tuple[RequirementResult, ...]:
+        """The verdicts with what each requirement says, for reading."""
+        return tuple(
+            RequirementResult.from_stored(req, stored)
+            for req, stored in zip(self.requirements, self.stored_results, strict=True)
+        )
 
     @property
     def is_near_miss(self) -> bool:
         """Fails a mandatory requirement while stating every mandatory parameter (so its gaps are real)."""
         return not self.is_match and self.unknown_mandatory == 0 and self.failed_mandatory > 0
 
-    @property
-    def strongest_component(self) -> str:
-        return max(sorted(self.components), key=lambda name: self.components[name])
+
+# --- Explaining a pair --------------------------------------------------------------------------------
+# The verdicts themselves (pass, fail, gap, credit) are computed on arrays in ``matching.vector``, once for a whole
+# pool or for one pair, and stored as ``StoredResult``; what is left here is reading them back.
 
 
-# --- Text ---------------------------------------------------------------------------------------------
-
-_LATIN = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_STOPWORDS = frozenset({"and", "or", "the", "for", "with", "of", "to", "in", "on", "an", "a", "is", "by", "at"})
-
-
-def tokenize(text: str) -> frozenset[str]:
-    """Latin words and numbers (two characters or more) plus CJK character bigrams: no dictionary needed."""
-    if not text:
-        return frozenset()
-    lowered = text.casefold()
-    tokens = {t for t in _LATIN.findall(lowered) if len(t) > 1 and t not in _STOPWORDS}
-    for run in _CJK.findall(lowered):
-        if len(run) == 1:
-            tokens.add(run)
-        else:
-            tokens.update(map(str.__add__, run[:-1], run[1:]))
-    return frozenset(tokens)
+def text_tokens(text: str) -> frozenset[str]:
+    """A product's text as text relevance compares it: the search tokenizer's document tokens, so matching and
+    search cut text alike."""
+    return frozenset(document_tokens(text)) if text else frozenset()
 
 
-def text_relevance(demand_tokens: frozenset[str], product_tokens: frozenset[str]) -> float:
-    if not demand_tokens:
-        return 0.0
-    shared = len(demand_tokens & product_tokens)
-    return min(1.0, shared / min(len(demand_tokens), TEXT_TOKENS_CAP))
-
-
-# --- Requirement checks ---------------------------------------------------------------------------------
+def demand_tokens(text: str) -> frozenset[str]:
+    """A demand's text read as a search query against product documents (compounds whole, CJK bigrams)."""
+    return frozenset(token.text for token in query_tokens(text)) if text else frozenset()
 
 
 def requirement_scale(req: RequirementSpec) -> float:
@@ -226,33 +248,7 @@ def requirement_scale(req: RequirementSpec) -> float:
     return 1.0
 
 
-def tolerance(target: float) -> float:
-    """Canonical values are stored to 12 significant digits; anything closer than this is equal."""
-    return 1e-9 * max(1.0, abs(target))
-
-
-def _to_unit(req: RequirementSpec, value: float | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return from_canonical(value, req.canonical_unit, req.unit)
-    except UnitError:
-        return value
-
-
-def _diff_to_unit(req: RequirementSpec, delta: float) -> float:
-    try:
-        return difference_from_canonical(delta, req.canonical_unit, req.unit)
-    except UnitError:
-        return delta
-
-
-def ordered_credit(margin: float, scale: float) -> float:
-    """Credit for a passed ordered requirement: half for meeting it, the rest for exceeding it."""
-    return 0.5 + 0.5 * min(1.0, max(0.0, margin / scale))
-
-
-def _wanted_flag(req: RequirementSpec) -> bool | None:
+def wanted_flag(req: RequirementSpec) -> bool | None:
     if not req.choices:
         return None
     try:
@@ -261,207 +257,20 @@ def _wanted_flag(req: RequirementSpec) -> bool | None:
         return None
 
 
-def _result(
-    req: RequirementSpec,
-    status: str,
-    actual: float | str | None = None,
-    actual_max: float | None = None,
-    margin: float | None = None,
-    gap: float | None = None,
-    gap_canonical: float | None = None,
-    credit: float = 0.0,
-) -> RequirementResult:
-    return RequirementResult(
-        req.requirement_id,
-        req.parameter_id,
-        req.key,
-        req.operator,
-        req.is_mandatory,
-        status,
-        req.unit or req.canonical_unit,
-        req.entered,
-        actual,
-        actual_max,
-        margin,
-        gap,
-        gap_canonical,
-        credit,
-    )
-
-
-def evaluate_requirement(req: RequirementSpec, spec: SpecValue | None) -> RequirementResult:
-    if spec is None:
-        return _result(req, UNKNOWN)
-
-    if req.value_type == "boolean":
-        wanted = _wanted_flag(req)
-        if spec.flag is None or wanted is None:
-            return _result(req, UNKNOWN)
-        ok = spec.flag == wanted
-        return _result(req, PASS if ok else FAIL, "true" if spec.flag else "false", credit=1.0 if ok else 0.0)
-
-    if req.is_textual:
-        if not spec.text:
-            return _result(req, UNKNOWN)
-        ok = spec.text.strip().casefold() in req.choice_set
-        return _result(req, PASS if ok else FAIL, spec.text, credit=1.0 if ok else 0.0)
-
-    scale = req.scale
-    low, high = spec.low, spec.high
-    if req.operator == COVERS:
-        lo, hi = req.value_min, req.value_max
-        if lo is None or hi is None:
-            lo = hi = req.target
-        if low is None or high is None or lo is None or hi is None:
-            return _result(req, UNKNOWN)
-        eps = tolerance(max(abs(lo), abs(hi)))
-        short = max(0.0, low - lo) + max(0.0, hi - high)
-        shown_low, shown_high = _to_unit(req, low), _to_unit(req, high)
-        if short <= eps:
-            margin = (lo - low) + (high - hi)
-            return _result(
-                req,
-                PASS,
-                shown_low,
-                shown_high,
-                margin=_diff_to_unit(req, margin),
-                credit=ordered_credit(margin, scale),
-            )
-        return _result(req, FAIL, shown_low, shown_high, gap=_diff_to_unit(req, short), gap_canonical=short)
-
-    target = req.target
-    if target is None:
-        return _result(req, UNKNOWN)
-    eps = tolerance(target)
-    if req.operator == GTE:
-        if high is None:
-            return _result(req, UNKNOWN)
-        margin, actual = high - target, high
-    elif req.operator == LTE:
-        if low is None:
-            return _result(req, UNKNOWN)
-        margin, actual = target - low, low
-    else:  # "=" (and "in" on a number, read as its first value)
-        if low is None or high is None:
-            return _result(req, UNKNOWN)
-        # Inside a stated range counts as equal; outside, the distance to the nearer end is the gap.
-        distance = max(0.0, low - target, target - high)
-        shown_low = _to_unit(req, low)
-        shown_high = _to_unit(req, high) if low != high else None
-        if distance <= eps:
-            return _result(req, PASS, shown_low, shown_high, margin=0.0, credit=1.0)
-        return _result(req, FAIL, shown_low, shown_high, gap=_diff_to_unit(req, distance), gap_canonical=distance)
-    if margin >= -eps:
-        margin = max(0.0, margin)
-        return _result(
-            req, PASS, _to_unit(req, actual), margin=_diff_to_unit(req, margin), credit=ordered_credit(margin, scale)
-        )
-    return _result(req, FAIL, _to_unit(req, actual), gap=_diff_to_unit(req, -margin), gap_canonical=-margin)
-
-
-# --- Components and the score ----------------------------------------------------------------------------
-
-
-def price_component(reference_price: float | None, budget_per_unit: float | None) -> float:
-    """1 within budget, falling linearly to 0 at twice the budget."""
-    if reference_price is None or budget_per_unit is None or budget_per_unit <= 0:
-        return NEUTRAL
-    ratio = reference_price / budget_per_unit
-    return 1.0 if ratio <= 1.0 else max(0.0, 2.0 - ratio)
-
-
-def evaluation_component(evaluation_score: float | None) -> float:
-    if evaluation_score is None:
-        return NEUTRAL
-    return min(1.0, max(0.0, (evaluation_score - 1.0) / 4.0))
-
-
-def province_component(provinces: frozenset[str], province: str) -> float:
-    if not provinces:
-        return NEUTRAL
-    return 1.0 if province in provinces else 0.0
-
-
-def lead_time_component(lead_time_days: int | None, days_to_deadline: int) -> float:
-    """1 when the product arrives by the deadline; late deliveries lose credit in proportion to the delay."""
-    if lead_time_days is None:
-        return NEUTRAL
-    if lead_time_days <= days_to_deadline:
-        return 1.0
-    return max(0.0, 1.0 - (lead_time_days - days_to_deadline) / max(days_to_deadline, 30))
-
-
-def requirements_component(requirements: tuple[RequirementSpec, ...], results: tuple[RequirementResult, ...]) -> float:
-    """Weighted credit of the preferred requirements; with none, the margins on the mandatory ones."""
-    preferred = [(r, res) for r, res in zip(requirements, results, strict=True) if not r.is_mandatory]
-    pool = preferred or [(r, res) for r, res in zip(requirements, results, strict=True) if r.is_mandatory]
-    if not pool:
-        return 1.0
-    total_weight = sum(max(r.weight, 0.0) for r, _ in pool)
-    if total_weight <= 0:
-        return sum(res.credit for _, res in pool) / len(pool)
-    return sum(max(r.weight, 0.0) * res.credit for r, res in pool) / total_weight
-
-
-def combine(components: Mapping[str, float], weights: Mapping[str, float]) -> float:
-    # Summed term by term in COMPONENTS order, exactly as matching.vector does, so both give the same floats.
-    total = 0.0
-    raw = 0.0
+def strongest_component(components: Mapping[str, float], weights: Mapping[str, float]) -> str:
+    """The component that contributed most to the score: the largest weight x value (ties: the first in
+    COMPONENTS). Computed once, from the stored components, and stored with the match for the API, pages and
+    reports alike."""
+    best, best_share = "", -1.0
     for name in COMPONENTS:
-        weight = max(float(weights.get(name, 0.0)), 0.0)
-        total += weight
-        raw += weight * components[name]
-    if total <= 0:
-        return 0.0
-    return round(min(1.0, max(0.0, raw / total)), SCORE_DECIMALS)
-
-
-def score_pair(demand: DemandFacts, product: ProductFacts, weights: Mapping[str, float]) -> PairScore:
-    results = tuple(evaluate_requirement(req, product.specs.get(req.parameter_id)) for req in demand.requirements)
-    failed = unknown = 0
-    gap_norm = 0.0
-    for req, res in zip(demand.requirements, results, strict=True):
-        if not req.is_mandatory:
+        if name not in components:
             continue
-        if res.status == FAIL:
-            failed += 1
-            if res.gap_canonical is not None:
-                gap_norm += min(GAP_NORM_CAP, res.gap_canonical / req.scale)
-            else:
-                gap_norm += 1.0
-        elif res.status == UNKNOWN:
-            unknown += 1
-    components = {
-        "preferred": requirements_component(demand.requirements, results),
-        "price": price_component(product.reference_price, demand.budget_per_unit),
-        "text": text_relevance(demand.tokens, product.tokens),
-        "evaluations": evaluation_component(product.evaluation_score),
-        "province": province_component(product.provinces, demand.province),
-        "lead_time": lead_time_component(product.lead_time_days, demand.days_to_deadline),
-    }
-    return PairScore(
-        product_id=product.product_id,
-        is_match=failed == 0 and unknown == 0,
-        score=combine(components, weights),
-        components={k: round(v, COMPONENT_DECIMALS) for k, v in components.items()},
-        results=results,
-        failed_mandatory=failed,
-        unknown_mandatory=unknown,
-        gap_norm=round(gap_norm, SCORE_DECIMALS),
-    )
+        share = max(float(weights.get(name, 0.0)), 0.0) * components[name]
+        if share > best_share:
+            best, best_share = name, share
+    return best
 
 
-def rank(scores: list[PairScore]) -> list[PairScore]:
-    """Matches by score, best first, ties by product id (deterministic)."""
-    return sorted(scores, key=lambda s: (-s.score, s.product_id))
-
-
-def rank_near_misses(scores: list[PairScore]) -> list[PairScore]:
-    """Near misses by fewest failed requirements, then smallest relative gap, then score, then product id."""
-    return sorted(scores, key=lambda s: (s.failed_mandatory, s.gap_norm, -s.score, s.product_id))
-
-
-def _shown(value: float | str | None) -> float | str | None:
-    if isinstance(value, float):
-        return float(f"{value:.{SHOWN_DIGITS}g}")
-    return value
+def shown(values: list[float]) -> list[float]:
+    """Numbers as explanations keep them: six significant digits."""
+    return [float(f"{v:.{SHOWN_DIGITS}g}") for v in values]

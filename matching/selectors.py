@@ -7,13 +7,12 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import translation
 
 from accounts.models import User
 from catalog.models import Product
-from catalog.selectors import category_subtree_q
 from matching import engine, policies, pools, stats
 from matching import scoring as s
 from matching.models import (
@@ -94,6 +93,7 @@ class RequirementInfo:
     required: str
     unit: str
     is_mandatory: bool
+    canonical_unit: str = ""
 
 
 def requirement_info(*, demand_ids: set[int] | list[int]) -> dict[int, RequirementInfo]:
@@ -123,6 +123,7 @@ def requirement_info(*, demand_ids: set[int] | list[int]) -> dict[int, Requireme
             required=entered,
             unit=unit or canonical or "",
             is_mandatory=mandatory,
+            canonical_unit=canonical or "",
         )
     return info
 
@@ -144,6 +145,7 @@ def expand_results(stored: list[dict[str, Any]], info: dict[int, RequirementInfo
                 "mandatory": requirement.is_mandatory,
                 "required": requirement.required,
                 "unit": requirement.unit,
+                "canonical_unit": requirement.canonical_unit,
                 "status": result.get("s", s.UNKNOWN),
                 "actual": result.get("a"),
                 "actual_max": result.get("x"),
@@ -167,14 +169,13 @@ def _explain(match: Match, info: dict[int, RequirementInfo], weights: dict[str, 
         for name in s.COMPONENTS
         if name in match.components
     ]
-    strongest = max(components, key=lambda c: (c[2], c[0]))[0] if components else ""
     return ExplainedMatch(
         match=match,
         results=results,
         passed=[r for r in results if r["status"] == s.PASS],
         failed=[r for r in results if r["status"] == s.FAIL],
         unknown=[r for r in results if r["status"] == s.UNKNOWN],
-        strongest=strongest,
+        strongest=match.strongest_component,
         components=components,
     )
 
@@ -224,24 +225,21 @@ def matches_beyond_kept(*, demand: Demand, kept: int) -> list[RankedProduct]:
 
 
 def imported_references(*, demand: Demand) -> list[tuple[Product, s.PairScore]]:
-    """Imported products that meet the demand: shown as the reference being replaced, never as matches."""
-    imported = Q(status=Product.Status.PUBLISHED, is_domestic=False) & category_subtree_q(demand.category)
-    ids = list(Product.objects.filter(imported).order_by("pk").values_list("pk", flat=True)[:REFERENCE_POOL_LIMIT])
-    if not ids:
-        return []
+    """Imported products that meet the demand: shown as the reference being replaced, never as matches.
+
+    Scored by the same pool code as the domestic candidates, so a reference and a match are measured alike.
+    """
     row = engine.demand_facts([demand.pk]).get(demand.pk)
     if row is None:  # not open: the reference no longer matters
         return []
-    facts = pools.product_facts(
-        Q(pk__in=ids),
-        spec_filter=Q(product_id__in=ids),
-        province_filter=Q(product_id__in=ids),
+    pool = pools.reference_pool(
+        category_id=demand.category_id,
         parameter_ids={r.parameter_id for r in row.facts.requirements},
+        limit=REFERENCE_POOL_LIMIT,
     )
-    weights = engine.weights()
-    scored = s.rank([p for p in (s.score_pair(row.facts, f, weights) for f in facts) if p.is_match])[:REFERENCE_LIMIT]
+    scored = pool.shortlist(row.facts, weights=engine.weights(), top_n=REFERENCE_LIMIT, near_miss_n=0).matches
     products = Product.objects.select_related("manufacturer").in_bulk([p.product_id for p in scored])
-    return [(products[p.product_id], p) for p in scored]
+    return [(products[p.product_id], p) for p in scored if p.product_id in products]
 
 
 def product_matches(*, user: AnyUser, product_id: int) -> tuple[Product, list[ExplainedMatch], list[ExplainedMatch]]:
@@ -310,6 +308,16 @@ def matching_stats() -> dict[str, Any]:
         "products_imported": coverage.products_imported,
         "matches": Match.objects.filter(is_near_miss=False, demand__status=Demand.Status.OPEN).count(),
         "reports_published": MatchReport.objects.filter(status=MatchReport.Status.PUBLISHED).count(),
+        "imports_despite_domestic": [
+            {
+                "category": row["category"]["code"],
+                "category_name": stats.localized(row["category"]),
+                "awards": row["awards"],
+                "imported": row["imported"],
+                "imported_despite_domestic": row["imported_despite_domestic"],
+            }
+            for row in stats.imports_despite_domestic()
+        ],
         "top_gaps": [
             {
                 "category": gap["category"]["code"],

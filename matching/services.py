@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from config.exceptions import ApplicationError
-from config.queue import enqueue
 from matching import policies, tasks
 from matching.models import MatchRun
 from matching.runs import (
@@ -39,18 +38,12 @@ __all__ = [
 ]
 
 
-def _send_chunk(run_id: int, number: int) -> None:
-    # A chunk that cannot be queued stays undone; the run is released after its time limit and the next
-    # nightly run covers its demands.
-    enqueue(tasks.match_chunk, run_id, number)
-
-
 def match_run_start_full(
     *, trigger: str = MatchRun.Trigger.STAFF, started_by: User | None = None, dispatch: bool = True
 ) -> FullRunPlan:
     """Start a full run; with ``dispatch`` its chunks are queued for workers after commit, else the caller runs
     them (``match_run_execute_chunk``)."""
-    return _start_full(trigger=trigger, started_by=started_by, dispatch=_send_chunk if dispatch else None)
+    return _start_full(trigger=trigger, started_by=started_by, dispatch=tasks.send_chunk if dispatch else None)
 
 
 def match_run_start(

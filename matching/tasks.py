@@ -9,7 +9,7 @@ from django.db import OperationalError
 
 from config.exceptions import ApplicationError
 from config.queue import enqueue
-from matching import reports, runs
+from matching import leases, reports, runs
 from matching.models import MatchRun
 
 logger = logging.getLogger(__name__)
@@ -23,9 +23,7 @@ def full_run() -> int | None:
     """Nightly: start a full run and fan its chunks out to workers. Skipped while another full run is running."""
     runs.match_run_prune()
     try:
-        plan = runs.match_run_start_full(
-            trigger=MatchRun.Trigger.SCHEDULE, dispatch=lambda run_id, number: enqueue(match_chunk, run_id, number)
-        )
+        plan = runs.match_run_start_full(trigger=MatchRun.Trigger.SCHEDULE, dispatch=send_chunk)
     except ApplicationError as exc:
         logger.warning("matching.full_run skipped: %s", exc.message)
         return None
@@ -37,6 +35,17 @@ def match_chunk(run_id: int, number: int) -> int:
     """One chunk of a full run; a redelivered chunk finds itself done and changes nothing."""
     outcome = runs.match_run_execute_chunk(run_id=run_id, number=number)
     return 0 if outcome is None else outcome.demands
+
+
+@shared_task(name="matching.sweep_chunk_leases", acks_late=True, autoretry_for=RETRY_ON, retry_backoff=True)
+def sweep_chunk_leases() -> int:
+    """Every minute: queue again the full-run chunks whose lease expired with no worker on them (a lost worker)."""
+    return leases.chunk_leases_sweep(dispatch=send_chunk)
+
+
+def send_chunk(run_id: int, number: int) -> None:
+    """Queue one chunk of a full run; one that cannot be queued stays leased and the lease sweep queues it again."""
+    enqueue(match_chunk, run_id, number)
 
 
 @shared_task(

@@ -1,10 +1,10 @@
-"""The scoring formulas of ``matching.scoring`` applied to a whole candidate pool at once (pure; no ORM).
+"""Every scoring formula of matching, written once on arrays, and the candidate pools they run over (pure; no ORM).
 
 A pool holds one category subtree's published domestic products as column arrays, built once and reused for
 every demand of that subtree. For each demand the pool yields a shortlist: the best-scoring full matches and the
-closest near misses, plus how close any product gets to each mandatory requirement. For the pairs kept, each
-requirement's verdict (and its margin or gap) comes from ``matching.scoring`` itself; scores and components are
-computed here with its formulas, term by term in the same order, and the tests hold both paths equal.
+closest near misses, plus how close any product gets to each mandatory requirement. A single pair is a pool of
+one (or a one-element subset): the verdicts that explain a kept pair, its stored components and its score are
+the very arrays ranking used, so an explanation can never disagree with a rank.
 """
 
 from __future__ import annotations
@@ -17,13 +17,205 @@ import numpy as np
 
 from matching import scoring as s
 
+# --- The formulas ------------------------------------------------------------------------------------------
+
+
+def tolerance(target: float) -> float:
+    """Canonical values are stored to 12 significant digits; anything closer than this is equal."""
+    return 1e-9 * max(1.0, abs(target))
+
+
+def ordered_credit(margin: np.ndarray, scale: float) -> np.ndarray:
+    """Credit for a passed ordered requirement: half for meeting it, the rest for exceeding it."""
+    return 0.5 + 0.5 * np.clip(margin / scale, 0.0, 1.0)
+
+
+def partial_credit(gap: np.ndarray, scale: float) -> np.ndarray:
+    """Credit for a stated value that falls short of an ordered requirement: up to half (never as much as meeting
+    it), shrinking linearly with the shortfall relative to the requirement's scale and gone at PARTIAL_BAND."""
+    # fmax turns the NaN of an unstated value into 0 (no credit) without a separate pass.
+    return 0.5 * np.fmax(np.minimum(1.0 - (gap / scale) / s.PARTIAL_BAND, 1.0), 0.0)
+
+
+def price_component(price: np.ndarray, budget_per_unit: float | None) -> np.ndarray:
+    """1 within budget, falling linearly to 0 at twice the budget; unstated price or budget is neutral."""
+    if budget_per_unit is None or budget_per_unit <= 0:
+        return np.full(price.size, s.NEUTRAL)
+    ratio = price / budget_per_unit
+    return np.where(np.isnan(ratio), s.NEUTRAL, np.where(ratio <= 1.0, 1.0, np.maximum(0.0, 2.0 - ratio)))
+
+
+def evaluation_component(evaluation: np.ndarray) -> np.ndarray:
+    """The average evaluation (1 to 5) scaled to [0, 1]; no evaluation is neutral."""
+    return np.where(np.isnan(evaluation), s.NEUTRAL, np.clip((evaluation - 1.0) / 4.0, 0.0, 1.0))
+
+
+def lead_time_component(lead: np.ndarray, days_to_deadline: int) -> np.ndarray:
+    """1 when the product arrives by the deadline; late deliveries lose credit in proportion to the delay."""
+    with np.errstate(invalid="ignore"):
+        late = np.maximum(0.0, 1.0 - (lead - days_to_deadline) / max(days_to_deadline, 30))
+        return np.where(np.isnan(lead), s.NEUTRAL, np.where(lead <= days_to_deadline, 1.0, late))
+
+
+def text_component(shared_tokens: np.ndarray, demand_tokens: int) -> np.ndarray:
+    """Share of the demand's tokens a product's text holds; saturates at TEXT_TOKENS_CAP tokens."""
+    if demand_tokens == 0:
+        return np.zeros(shared_tokens.size)
+    return np.minimum(1.0, shared_tokens / min(demand_tokens, s.TEXT_TOKENS_CAP))
+
+
+def requirements_component(credits: Sequence[np.ndarray], weights: Sequence[float], size: int) -> np.ndarray:
+    """Weighted credit of the preferred requirements (or, with none, of the mandatory ones); none at all is 1."""
+    if not credits:
+        return np.ones(size)
+    clipped = [max(w, 0.0) for w in weights]
+    total = sum(clipped)
+    if total <= 0:
+        # Every weight zero: the plain mean of the credits.
+        return np.asarray(sum(credits)) / len(credits)
+    num = np.zeros(size)
+    for weight, credit in zip(clipped, credits, strict=True):
+        num += weight * credit
+    return num / total
+
+
+def combine(components: Mapping[str, np.ndarray], weights: Mapping[str, float], size: int) -> np.ndarray:
+    """The score: the weighted mean of the components (weights normalised), rounded so ties are exact."""
+    total = 0.0
+    raw = np.zeros(size)
+    for name in s.COMPONENTS:
+        weight = max(float(weights.get(name, 0.0)), 0.0)
+        total += weight
+        raw = raw + weight * components[name]
+    if total <= 0:
+        return np.zeros(size)
+    return np.round(np.clip(raw / total, 0.0, 1.0), s.SCORE_DECIMALS)
+
+
+def gap_norm_term(req: s.RequirementSpec, fail: np.ndarray, gap: np.ndarray | None) -> np.ndarray:
+    """A failed mandatory requirement's part of the near-miss distance: its gap relative to the requirement's
+    scale, capped so one absurd gap cannot swamp the others (1 for a choice or flag that is simply wrong)."""
+    if gap is None:
+        return fail * 1.0
+    with np.errstate(invalid="ignore"):
+        return np.where(fail, np.minimum(s.GAP_NORM_CAP, gap / req.scale), 0.0)
+
+
+def near_miss_key(failed: np.ndarray, gap_norm: np.ndarray, requirements: int) -> np.ndarray:
+    """Near misses order by fewest failed requirements, then smallest summed relative gap (then score, id)."""
+    return failed * (s.GAP_NORM_CAP * (requirements + 1)) + np.round(gap_norm, s.SCORE_DECIMALS)
+
+
+@dataclass
+class Verdicts:
+    """One requirement against products: known (the parameter is stated), passed, credit, and for numbers the
+    canonical shortfall (``gap``, positive when failing) and margin."""
+
+    known: np.ndarray
+    passed: np.ndarray
+    credit: np.ndarray
+    gap: np.ndarray | None = None
+    margin: np.ndarray | None = None
+
+
+def known_mask(req: s.RequirementSpec, column: ParameterColumn | None) -> np.ndarray | None:
+    """Which products state what the requirement reads (None: nobody can, the requirement says nothing usable)."""
+    if column is None:
+        return None
+    if req.value_type == "boolean":
+        return None if req.wanted is None else column.known("flag")
+    if req.is_textual:
+        return column.known("text")
+    if req.operator == s.COVERS:
+        return None if req.bounds is None else column.known("both")
+    if req.target is None:
+        return None
+    return column.known({s.GTE: "high", s.LTE: "low"}.get(req.operator, "both"))
+
+
+def evaluate(req: s.RequirementSpec, column: ParameterColumn | None, idx: np.ndarray) -> Verdicts:
+    """The requirement checked against the products at positions ``idx`` of a column (pass / fail / unknown)."""
+    n = idx.size
+    stated = known_mask(req, column)
+    if stated is None or column is None:
+        nothing = np.zeros(n, dtype=bool)
+        return Verdicts(nothing, nothing, np.zeros(n))
+    known = stated[idx]
+    if req.value_type == "boolean":
+        passed = known & (column.flag[idx] == (1.0 if req.wanted else 0.0))
+        return Verdicts(known, passed, passed * 1.0)
+    if req.is_textual:
+        passed = column.text_mask(req.choice_set)[idx]
+        return Verdicts(known, passed, passed * 1.0)
+
+    low, high = column.low[idx], column.high[idx]
+    with np.errstate(invalid="ignore"):
+        if req.operator == s.COVERS:
+            assert req.bounds is not None
+            lo, hi = req.bounds
+            short = np.maximum(0.0, low - lo) + np.maximum(0.0, hi - high)
+            passed = known & (short <= tolerance(max(abs(lo), abs(hi))))
+            margin = (lo - low) + (high - hi)
+            shortfall = np.where(known, short, np.nan)
+            credit = np.where(passed, ordered_credit(margin, req.scale), partial_credit(shortfall, req.scale))
+            return Verdicts(known, passed, credit, shortfall, margin)
+        target = req.target
+        assert target is not None
+        eps = tolerance(target)
+        if req.operator == s.GTE:
+            margin = high - target
+        elif req.operator == s.LTE:
+            margin = target - low
+        else:  # "=" (and "in" on a number, read as its first value): inside a stated range counts as equal
+            distance = np.where(known, np.maximum(np.maximum(0.0, low - target), target - high), np.nan)
+            passed = known & (distance <= eps)
+            credit = np.where(passed, 1.0, partial_credit(distance, req.scale))
+            return Verdicts(known, passed, credit, distance, np.zeros(n))
+        passed = known & (margin >= -eps)
+        shortfall = np.where(known, -margin, np.nan)
+        credit = np.where(
+            passed, ordered_credit(np.maximum(margin, 0.0), req.scale), partial_credit(shortfall, req.scale)
+        )
+        return Verdicts(known, passed, credit, shortfall, np.maximum(margin, 0.0))
+
+
+def pass_region(req: s.RequirementSpec, column: ParameterColumn | None, size: int) -> np.ndarray | None:
+    """A superset of the products passing a mandatory ordered requirement (``>=``, ``<=``, ``covers``, ``=`` on a
+    number), found by binary search on the sorted column; None when the requirement is not ordered."""
+    if req.value_type == "boolean" or req.is_textual:
+        return None
+    region = np.zeros(size, dtype=bool)
+    if column is None or known_mask(req, column) is None:
+        return region  # nobody states it: nobody passes
+    lows, low_values = column.sorted_by("low")
+    highs, high_values = column.sorted_by("high")
+    if req.operator == s.COVERS:
+        assert req.bounds is not None
+        lo, hi = req.bounds
+        slack = 2 * tolerance(max(abs(lo), abs(hi)))
+        at_most, at_least = lo + slack, hi - slack
+    else:
+        target = req.target
+        assert target is not None
+        slack = 2 * tolerance(target)
+        at_most, at_least = target + slack, target - slack
+    # Twice the tolerance: a float comparison of a difference never passes a product outside this region.
+    if req.operator != s.LTE:
+        region[highs[np.searchsorted(high_values, at_least, side="left") :]] = True
+    if req.operator != s.GTE:
+        below = np.zeros(size, dtype=bool)
+        below[lows[: np.searchsorted(low_values, at_most, side="right")]] = True
+        region = below if req.operator == s.LTE else region & below
+    return region
+
+
+# --- Pools ---------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class ParameterColumn:
-    stated: np.ndarray  # bool
-    value: np.ndarray
-    value_min: np.ndarray
-    value_max: np.ndarray
+    """One parameter's stated values over a pool (canonical; NaN where not stated)."""
+
     low: np.ndarray
     high: np.ndarray
     flag: np.ndarray  # 1.0 / 0.0 / NaN
@@ -32,65 +224,48 @@ class ParameterColumn:
     codes: np.ndarray
     choices: list[str]
     folded: list[str]
-    _text_masks: dict[str, np.ndarray] = field(default_factory=dict)
-    _lists: tuple[list[Any], ...] | None = None
-    # The best products come up for demand after demand; their values are built once.
-    _specs: dict[int, s.SpecValue | None] = field(default_factory=dict)
+    _text_masks: dict[frozenset[str], np.ndarray] = field(default_factory=dict)
+    _sorted: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    _known: dict[str, np.ndarray] = field(default_factory=dict)
 
-    def text_mask(self, text: str) -> np.ndarray:
-        """Products whose casefolded choice is ``text`` ("" = not stated)."""
-        mask = self._text_masks.get(text)
+    def sorted_by(self, end: str) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the products stating ``end`` ("low" or "high"), ordered by it, and the ordered values:
+        the structure a mandatory ordered requirement is answered from by binary search."""
+        found = self._sorted.get(end)
+        if found is None:
+            values = self.low if end == "low" else self.high
+            stated = np.flatnonzero(~np.isnan(values))
+            order = stated[np.argsort(values[stated], kind="stable")]
+            found = self._sorted[end] = (order, values[order])
+        return found
+
+    def known(self, kind: str) -> np.ndarray:
+        """Products stating the low end, the high end, both, a choice or a flag."""
+        mask = self._known.get(kind)
         if mask is None:
-            wanted = [code for code, folded in enumerate(self.folded) if folded == text]
-            mask = np.isin(self.codes, wanted)
-            self._text_masks[text] = mask
+            if kind == "low":
+                mask = ~np.isnan(self.low)
+            elif kind == "high":
+                mask = ~np.isnan(self.high)
+            elif kind == "both":
+                mask = ~np.isnan(self.low) & ~np.isnan(self.high)
+            elif kind == "text":
+                mask = self.codes != 0
+            else:
+                mask = ~np.isnan(self.flag)
+            self._known[kind] = mask
         return mask
 
-    @property
-    def has_text(self) -> np.ndarray:
-        return self.codes != 0
+    def text_mask(self, wanted: frozenset[str]) -> np.ndarray:
+        """Products whose casefolded choice is one of ``wanted``."""
+        mask = self._text_masks.get(wanted)
+        if mask is None:
+            mask = np.isin(self.codes, [code for code, folded in enumerate(self.folded) if folded and folded in wanted])
+            self._text_masks[wanted] = mask
+        return mask
 
     def without_caches(self) -> ParameterColumn:
-        return ParameterColumn(
-            stated=self.stated,
-            value=self.value,
-            value_min=self.value_min,
-            value_max=self.value_max,
-            low=self.low,
-            high=self.high,
-            flag=self.flag,
-            codes=self.codes,
-            choices=self.choices,
-            folded=self.folded,
-        )
-
-    def spec(self, i: int) -> s.SpecValue | None:
-        if i in self._specs:
-            return self._specs[i]
-        spec = self._make_spec(i)
-        self._specs[i] = spec
-        return spec
-
-    def _make_spec(self, i: int) -> s.SpecValue | None:
-        if self._lists is None:
-            self._lists = (
-                self.stated.tolist(),
-                self.value.tolist(),
-                self.value_min.tolist(),
-                self.value_max.tolist(),
-                self.flag.tolist(),
-            )
-        stated, value, value_min, value_max, flag = self._lists
-        if not stated[i]:
-            return None
-        v, lo, hi, f = value[i], value_min[i], value_max[i], flag[i]
-        return s.SpecValue(
-            None if v != v else v,  # NaN is the one float unequal to itself
-            None if lo != lo else lo,
-            None if hi != hi else hi,
-            self.choices[self.codes[i]],
-            None if f != f else f == 1.0,
-        )
+        return ParameterColumn(self.low, self.high, self.flag, self.codes, self.choices, self.folded)
 
 
 @dataclass
@@ -102,17 +277,35 @@ class Shortlist:
     near_misses_total: int
     # Per mandatory requirement: whether any candidate meets it, how many state it, the smallest canonical gap.
     requirement_gaps: list[dict[str, object]]
+    # Products whose requirements were checked for this demand (the pool's size without pruning).
+    checked: int = 0
+
+
+@dataclass
+class _Found:
+    """What the checks found before scoring: the matches, the near misses still in the running, the gap map."""
+
+    matches: np.ndarray
+    near: np.ndarray
+    near_key: np.ndarray
+    near_total: int
+    gaps: list[dict[str, object]]
+    checked: int
 
 
 ProductRow = tuple[int, str, "float | None", "float | None", "int | None", "float | None"]
 SpecRow = tuple[int, int, "float | None", "float | None", "float | None", str, "bool | None"]
 
 
+def _nan(value: float | int | None) -> float:
+    return float("nan") if value is None else float(value)
+
+
 class CandidatePool:
     """Column arrays over products sorted by id, so array order is the tie-break order.
 
     Built straight from database rows (``from_rows``) so a pool of tens of thousands of products needs no
-    per-product objects; ``facts(i)`` rebuilds one product's facts for the exact, explained scoring.
+    per-product objects; ``CandidatePool(products)`` builds one from facts (tests, a handful of products).
     """
 
     def __init__(self, products: Sequence[s.ProductFacts] = ()) -> None:
@@ -154,22 +347,19 @@ class CandidatePool:
         self.size = n
         self.ids = np.fromiter((row[0] for row in ordered), dtype=np.int64, count=n)
         position = {int(pk): i for i, pk in enumerate(self.ids)}
-        self._price_min = [row[2] for row in ordered]
-        self._price_max = [row[3] for row in ordered]
-        self._lead_days = [row[4] for row in ordered]
-        self._evaluation = [row[5] for row in ordered]
-        reference = [
-            (lo + hi) / 2 if lo is not None and hi is not None else (lo if lo is not None else hi)
-            for lo, hi in zip(self._price_min, self._price_max, strict=True)
-        ]
-        self.price = np.array([_nan(v) for v in reference], dtype=np.float64)
-        self.lead = np.array([_nan(v) for v in self._lead_days], dtype=np.float64)
-        self.evaluation = np.array([_nan(v) for v in self._evaluation], dtype=np.float64)
+        price_min = np.array([_nan(row[2]) for row in ordered], dtype=np.float64)
+        price_max = np.array([_nan(row[3]) for row in ordered], dtype=np.float64)
+        # The reference price: the middle of a stated range, or the one end stated.
+        self.price = np.where(
+            np.isnan(price_min), price_max, np.where(np.isnan(price_max), price_min, (price_min + price_max) / 2)
+        )
+        self.lead = np.array([_nan(row[4]) for row in ordered], dtype=np.float64)
+        self.evaluation = np.array([_nan(row[5]) for row in ordered], dtype=np.float64)
         # Only inverted indexes are kept (token -> products, province -> products): they are what scoring reads,
         # and arrays keep a pool cheap to store in the shared cache and to load back.
         token_index: dict[str, list[int]] = {}
         for i, row in enumerate(ordered):
-            product_tokens = s.tokenize(row[1]) if tokens is None else tokens.get(row[0], frozenset())
+            product_tokens = s.text_tokens(row[1]) if tokens is None else tokens.get(row[0], frozenset())
             for token in product_tokens:
                 token_index.setdefault(token, []).append(i)
         # Stored compactly (one array of product positions, sliced per token): model numbers make most tokens
@@ -205,16 +395,16 @@ class CandidatePool:
             all_values = np.array(value_col, dtype=np.float64)  # None becomes NaN
             all_mins = np.array(vmin_col, dtype=np.float64)
             all_maxs = np.array(vmax_col, dtype=np.float64)
+            # A stated range's ends, or the single value at both ends.
+            all_lows = np.where(np.isnan(all_mins), all_values, all_mins)
+            all_highs = np.where(np.isnan(all_maxs), all_values, all_maxs)
             all_flags = np.array(flag_col, dtype=np.float64)
             for parameter_id in np.unique(parameter_ids[present]):
                 rows = np.flatnonzero(present & (parameter_ids == parameter_id))
                 idx = where[rows]
-                stated = np.zeros(n, dtype=bool)
-                stated[idx] = True
-                value, vmin, vmax, flag = (np.full(n, np.nan) for _ in range(4))
-                value[idx] = all_values[rows]
-                vmin[idx] = all_mins[rows]
-                vmax[idx] = all_maxs[rows]
+                low, high, flag = (np.full(n, np.nan) for _ in range(3))
+                low[idx] = all_lows[rows]
+                high[idx] = all_highs[rows]
                 flag[idx] = all_flags[rows]
                 choices = [""]
                 code_of: dict[str, int] = {"": 0}
@@ -228,57 +418,29 @@ class CandidatePool:
                             choices.append(choice)
                         codes[place] = known_code
                 self.columns[int(parameter_id)] = ParameterColumn(
-                    stated=stated,
-                    value=value,
-                    value_min=vmin,
-                    value_max=vmax,
-                    low=np.where(np.isnan(vmin), value, vmin),
-                    high=np.where(np.isnan(vmax), value, vmax),
+                    low=low,
+                    high=high,
                     flag=flag,
                     codes=codes,
                     choices=choices,
                     folded=[c.strip().casefold() for c in choices],
                 )
-        self._facts: dict[int, s.ProductFacts] = {}
         self._province_cache: dict[str, np.ndarray] = {}
-        self.evaluation_component = np.where(
-            np.isnan(self.evaluation), s.NEUTRAL, np.clip((self.evaluation - 1.0) / 4.0, 0.0, 1.0)
-        )
+        self.evaluation_score = evaluation_component(self.evaluation)
 
     def __getstate__(self) -> dict[str, Any]:
         # Caches are rebuilt on demand; a stored pool carries only its data.
         state = dict(self.__dict__)
-        state["_facts"] = {}
         state["_province_cache"] = {}
+        state.pop("_by_product", None)
         state["columns"] = {pid: column.without_caches() for pid, column in self.columns.items()}
         return state
-
-    def facts(self, i: int) -> s.ProductFacts:
-        """One product's facts for the scalar rules (tests compare both paths with it; scoring never needs it)."""
-        cached = self._facts.get(i)
-        if cached is None:
-            specs = {}
-            for parameter_id, column in self.columns.items():
-                spec = column.spec(i)
-                if spec is not None:
-                    specs[parameter_id] = spec
-            cached = s.ProductFacts(
-                product_id=int(self.ids[i]),
-                specs=specs,
-                price_min=self._price_min[i],
-                price_max=self._price_max[i],
-                lead_time_days=self._lead_days[i],
-                evaluation_score=self._evaluation[i],
-                provinces=frozenset(code for code, idx in self._served.items() if bool(np.any(idx == i))),
-                tokens=frozenset(token for token in self._token_slot if self._has_token(i, token)),
-            )
-            self._facts[i] = cached
-        return cached
 
     def __len__(self) -> int:
         return self.size
 
-    def province_component(self, province: str) -> np.ndarray:
+    def _province(self, province: str) -> np.ndarray:
+        """1 where the product serves the province, 0 where it serves others only, neutral where none is stated."""
         comp = self._province_cache.get(province)
         if comp is None:
             comp = np.where(self.no_provinces, s.NEUTRAL, 0.0)
@@ -288,215 +450,375 @@ class CandidatePool:
             self._province_cache[province] = comp
         return comp
 
-    def _has_token(self, i: int, token: str) -> bool:
-        products = self._token_products(token)
-        return products is not None and bool(np.any(products == i))
+    def _product_tokens(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each product's token slots (the inverted index turned around), built on first use: a demand's text is
+        compared with the few products it scores, not with the whole pool."""
+        cached = getattr(self, "_by_product", None)
+        if cached is None:
+            counts = np.diff(self._token_starts)
+            slots = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+            order = np.argsort(self._token_positions, kind="stable")
+            per_product = np.bincount(self._token_positions, minlength=self.size)
+            starts = np.concatenate([[0], np.cumsum(per_product)]).astype(np.int64)
+            cached = self._by_product = (starts, slots[order])
+        return cached
 
-    def _token_products(self, token: str) -> np.ndarray | None:
-        slot = self._token_slot.get(token)
-        if slot is None:
-            return None
-        return self._token_positions[self._token_starts[slot] : self._token_starts[slot + 1]]
+    def _shared_tokens(self, demand_tokens: frozenset[str], idx: np.ndarray) -> np.ndarray:
+        """How many of the demand's tokens each product at ``idx`` holds."""
+        wanted = np.array(sorted(self._token_slot[t] for t in demand_tokens if t in self._token_slot), dtype=np.int64)
+        if wanted.size == 0 or idx.size == 0:
+            return np.zeros(idx.size)
+        starts, slots = self._product_tokens()
+        lengths = starts[idx + 1] - starts[idx]
+        owner = np.repeat(np.arange(idx.size), lengths)
+        offsets = np.repeat(starts[idx] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+        held = slots[np.arange(owner.size) + offsets]
+        return np.bincount(owner, weights=np.isin(held, wanted), minlength=idx.size)
 
-    def text_component(self, demand_tokens: frozenset[str]) -> np.ndarray:
-        if not demand_tokens:
-            return np.zeros(self.size)
-        counts = np.zeros(self.size)
-        for token in demand_tokens:
-            idx = self._token_products(token)
-            if idx is not None:
-                counts[idx] += 1.0
-        return np.minimum(1.0, counts / min(len(demand_tokens), s.TEXT_TOKENS_CAP))
+    # --- per demand --------------------------------------------------------------------------------------
 
     def shortlist(
-        self, demand: s.DemandFacts, *, weights: Mapping[str, float], top_n: int, near_miss_n: int
+        self,
+        demand: s.DemandFacts,
+        *,
+        weights: Mapping[str, float],
+        top_n: int,
+        near_miss_n: int,
+        prune: bool = True,
     ) -> Shortlist:
-        """The best matches and closest near misses, exactly scored; the pool is scanned once per requirement."""
+        """The best matches and closest near misses, scored and explained.
+
+        Pruned (the default): the products passing every mandatory ordered requirement are found by binary
+        search on the sorted columns and intersected, and only they, plus the near misses closest to each
+        requirement (walked outward from its threshold), are checked and scored. ``prune=False`` checks every
+        product: the reference the tests hold the pruned path to (same matches, near misses, ranks and gaps).
+        """
         n = self.size
         if n == 0:
             return Shortlist([], [], 0, 0, 0, _empty_gaps(demand))
         mandatory = [r for r in demand.requirements if r.is_mandatory]
-        preferred = [r for r in demand.requirements if not r.is_mandatory]
-        failed = np.zeros(n, dtype=np.int64)
-        unknown = np.zeros(n, dtype=np.int64)
-        gap_norm = np.zeros(n)
-        requirement_gaps: list[dict[str, object]] = []
-        for req in mandatory:
-            known, passed, _credit, gap = self._evaluate(req, None)
-            fail = known & ~passed
-            failed += fail
-            unknown += ~known
-            if gap is None:
-                gap_norm += fail * 1.0
-            else:
-                gap_norm += np.where(fail, np.minimum(s.GAP_NORM_CAP, gap / req.scale), 0.0)
-            requirement_gaps.append(_requirement_gap(req, known, passed, fail, gap))
-        is_match = (failed == 0) & (unknown == 0)
-        match_idx = np.flatnonzero(is_match)
-        near_idx = np.flatnonzero(~is_match & (unknown == 0) & (failed > 0))
-        near_key = failed * (s.GAP_NORM_CAP * (len(demand.requirements) + 1)) + np.round(gap_norm, s.SCORE_DECIMALS)
-        near_keep = _smallest(near_idx, near_key[near_idx], near_miss_n)
-
-        # Only the matches and the near misses still in the running need a score.
-        subset = np.concatenate([match_idx, near_keep])
-        score, components = self._score(demand, subset, mandatory, preferred, weights)
-        m = match_idx.size
+        regions = [pass_region(r, self.columns.get(r.parameter_id), n) for r in mandatory] if prune else []
+        if any(region is not None for region in regions):
+            found = self._find_pruned(demand, mandatory, regions, near_miss_n)
+        else:
+            found = self._find_all(demand, mandatory, near_miss_n)
+        subset = np.concatenate([found.matches, found.near])
+        score, components = self.score(demand, subset, weights)
+        m = found.matches.size
         local = np.arange(subset.size)
         top = _ordered(local[:m], -score[:m], (), top_n)
-        near = _ordered(local[m:], near_key[near_keep], (-score[m:],), near_miss_n)
-
-        def pair(j: int) -> s.PairScore:
-            # Requirement verdicts come from the scalar rules themselves; the score and components were computed
-            # above with the same formulas, term by term (tests hold the two paths equal).
-            i = int(subset[j])
-            results = tuple(s.evaluate_requirement(req, self._spec(req.parameter_id, i)) for req in demand.requirements)
-            return s.PairScore(
-                product_id=int(self.ids[i]),
-                is_match=bool(is_match[i]),
-                score=float(score[j]),
-                components={name: round(float(components[name][j]), s.COMPONENT_DECIMALS) for name in s.COMPONENTS},
-                results=results,
-                failed_mandatory=int(failed[i]),
-                unknown_mandatory=int(unknown[i]),
-                gap_norm=round(float(gap_norm[i]), s.SCORE_DECIMALS),
-            )
-
+        near = _ordered(local[m:], found.near_key, (-score[m:],), near_miss_n)
+        kept = np.array(top + near, dtype=np.int64)
+        pairs = self._pairs(demand, subset[kept], score[kept], {k: v[kept] for k, v in components.items()}, weights)
         return Shortlist(
-            matches=[pair(j) for j in top],
-            near_misses=[pair(j) for j in near],
+            matches=pairs[: len(top)],
+            near_misses=pairs[len(top) :],
             candidates=n,
             matches_total=int(m),
-            near_misses_total=int(near_idx.size),
-            requirement_gaps=requirement_gaps,
+            near_misses_total=found.near_total,
+            requirement_gaps=found.gaps,
+            checked=found.checked,
         )
 
-    def _score(
+    def _mandatory(
+        self, demand: s.DemandFacts, mandatory: list[s.RequirementSpec], idx: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Failed and unknown mandatory requirements and the near-miss key of the products at ``idx``."""
+        failed = np.zeros(idx.size, dtype=np.int64)
+        unknown = np.zeros(idx.size, dtype=np.int64)
+        gap_norm = np.zeros(idx.size)
+        for req in mandatory:
+            verdicts = evaluate(req, self.columns.get(req.parameter_id), idx)
+            fail = verdicts.known & ~verdicts.passed
+            failed += fail
+            unknown += ~verdicts.known
+            gap_norm += gap_norm_term(req, fail, verdicts.gap)
+        return failed, unknown, near_miss_key(failed, gap_norm, len(demand.requirements))
+
+    def _find_all(self, demand: s.DemandFacts, mandatory: list[s.RequirementSpec], near_miss_n: int) -> _Found:
+        everyone = np.arange(self.size)
+        failed = np.zeros(self.size, dtype=np.int64)
+        unknown = np.zeros(self.size, dtype=np.int64)
+        gap_norm = np.zeros(self.size)
+        gaps = []
+        for req in mandatory:
+            verdicts = evaluate(req, self.columns.get(req.parameter_id), everyone)
+            fail = verdicts.known & ~verdicts.passed
+            failed += fail
+            unknown += ~verdicts.known
+            gap_norm += gap_norm_term(req, fail, verdicts.gap)
+            gaps.append(_requirement_gap(req, verdicts, fail))
+        key = near_miss_key(failed, gap_norm, len(demand.requirements))
+        near_idx = np.flatnonzero((unknown == 0) & (failed > 0))
+        near = _smallest(near_idx, key[near_idx], near_miss_n)
+        return _Found(
+            matches=np.flatnonzero((failed == 0) & (unknown == 0)),
+            near=near,
+            near_key=key[near],
+            near_total=int(near_idx.size),
+            gaps=gaps,
+            checked=self.size,
+        )
+
+    def _find_pruned(
         self,
         demand: s.DemandFacts,
-        subset: np.ndarray,
         mandatory: list[s.RequirementSpec],
-        preferred: list[s.RequirementSpec],
-        weights: Mapping[str, float],
-    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """``matching.scoring.combine`` for the products in ``subset``, term by term in the same order."""
-        k = subset.size
-        if k == 0:
-            return np.zeros(0), {name: np.zeros(0) for name in s.COMPONENTS}
-        chosen = preferred or mandatory
-        if not chosen:
-            requirements = np.ones(k)
-        else:
-            num = np.zeros(k)
-            den = 0.0
-            credits = []
-            for req in chosen:
-                credit = self._evaluate(req, subset)[2]
-                credits.append(credit)
-                weight = max(req.weight, 0.0)
-                num += weight * credit
-                den += weight
-            # Every weight zero: the plain mean of the credits, as the scalar formula does.
-            requirements = num / den if den > 0 else np.asarray(sum(credits)) / len(credits)
-        components = {
-            "preferred": requirements,
-            "price": _price_component(self.price[subset], demand.budget_per_unit),
-            "text": self.text_component(demand.tokens)[subset],
-            "evaluations": self.evaluation_component[subset],
-            "province": self.province_component(demand.province)[subset],
-            "lead_time": _lead_component(self.lead[subset], demand.days_to_deadline),
-        }
-        total = 0.0
-        raw = np.zeros(k)
-        for name in s.COMPONENTS:
-            weight = max(float(weights.get(name, 0.0)), 0.0)
-            total += weight
-            raw = raw + weight * components[name]
-        if total <= 0:
-            return np.zeros(k), components
-        return np.round(np.clip(raw / total, 0.0, 1.0), s.SCORE_DECIMALS), components
+        regions: list[np.ndarray | None],
+        near_miss_n: int,
+    ) -> _Found:
+        n = self.size
+        ordered = [i for i, region in enumerate(regions) if region is not None]
+        everywhere = np.ones(n, dtype=bool)
 
-    def _spec(self, parameter_id: int, i: int) -> s.SpecValue | None:
-        column = self.columns.get(parameter_id)
-        return None if column is None else column.spec(i)
+        def passing_all(but: int | None = None) -> np.ndarray:
+            mask = everywhere
+            for i in ordered:
+                if i != but:
+                    mask = mask & regions[i]
+            return mask
 
-    # --- per requirement -----------------------------------------------------------------------------
-
-    def _evaluate(
-        self, req: s.RequirementSpec, subset: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-        """known, passed, credit and (numeric requirements) the canonical gap, per product (of ``subset``)."""
-        n = self.size if subset is None else subset.size
-        column = self.columns.get(req.parameter_id)
-        nothing = np.zeros(n, dtype=bool)
-        if column is None:
-            return nothing, nothing, np.zeros(n), None
-
-        def pick(values: np.ndarray) -> np.ndarray:
-            return values if subset is None else values[subset]
-
-        if req.value_type == "boolean":
-            wanted = s._wanted_flag(req)
-            if wanted is None:
-                return nothing, nothing, np.zeros(n), None
-            flag = pick(column.flag)
-            known = ~np.isnan(flag)
-            passed = known & (flag == (1.0 if wanted else 0.0))
-            return known, passed, passed * 1.0, None
-        if req.is_textual:
-            known = pick(column.has_text)
-            passed = np.zeros(n, dtype=bool)
-            for choice in req.choice_set:
-                if choice:
-                    passed |= pick(column.text_mask(choice))
-            return known, passed, passed * 1.0, None
-
-        scale = req.scale
-        low, high = pick(column.low), pick(column.high)
-        with np.errstate(invalid="ignore"):
-            if req.operator == s.COVERS:
-                lo, hi = req.value_min, req.value_max
-                if lo is None or hi is None:
-                    lo = hi = req.target
-                if lo is None or hi is None:
-                    return nothing, nothing, np.zeros(n), None
-                known = ~np.isnan(low) & ~np.isnan(high)
-                eps = s.tolerance(max(abs(lo), abs(hi)))
-                short = np.maximum(0.0, low - lo) + np.maximum(0.0, hi - high)
-                passed = known & (short <= eps)
-                margin = (lo - low) + (high - hi)
-                credit = np.where(passed, 0.5 + 0.5 * np.clip(margin / scale, 0.0, 1.0), 0.0)
-                return known, passed, credit, np.where(known, short, np.nan)
-            target = req.target
-            if target is None:
-                return nothing, nothing, np.zeros(n), None
-            eps = s.tolerance(target)
-            if req.operator == s.GTE:
-                known = ~np.isnan(high)
-                margin = high - target
-            elif req.operator == s.LTE:
-                known = ~np.isnan(low)
-                margin = target - low
+        # Matches lie where every ordered requirement's region overlaps; near misses failing only a choice, a
+        # flag or by less than the slack lie there too.
+        inside = np.flatnonzero(passing_all())
+        failed, unknown, key = self._mandatory(demand, mandatory, inside)
+        checked = np.zeros(n, dtype=bool)
+        checked[inside] = True
+        matches = inside[(failed == 0) & (unknown == 0)]
+        near_sets = [(inside[(failed == 1) & (unknown == 0)], key[(failed == 1) & (unknown == 0)])]
+        # Near misses failing exactly one ordered requirement lie outside its region and inside the others':
+        # walked from the threshold outward (smallest gap first) until the closest near_miss_n are certain.
+        for i in ordered:
+            req = mandatory[i]
+            column = self.columns.get(req.parameter_id)
+            stated = known_mask(req, column)
+            if column is None or stated is None:
+                continue
+            others = passing_all(but=i)
+            if req.operator in (s.GTE, s.LTE):
+                end = "high" if req.operator == s.GTE else "low"
+                order, _values = column.sorted_by(end)
+                outside = order[~regions[i][order]]  # type: ignore[index]
+                if req.operator == s.GTE:
+                    outside = outside[::-1]  # highest first: the smallest shortfall
+                found, walked = self._walk(demand, mandatory, req, outside[others[outside]], near_miss_n)
+                checked[walked] = True
+                near_sets.append(found)
             else:
-                known = ~np.isnan(low) & ~np.isnan(high)
-                distance = np.maximum(np.maximum(0.0, low - target), target - high)
-                passed = known & (distance <= eps)
-                return known, passed, passed * 1.0, np.where(known, distance, np.nan)
-            passed = known & (margin >= -eps)
-            credit = np.where(passed, 0.5 + 0.5 * np.clip(np.maximum(margin, 0.0) / scale, 0.0, 1.0), 0.0)
-            return known, passed, credit, np.where(known, -margin, np.nan)
+                # A range or an equality: the shortfall has two sides, so the few candidates are all checked.
+                candidates = np.flatnonzero(others & stated & ~regions[i])  # type: ignore[operator]
+                c_failed, c_unknown, c_key = self._mandatory(demand, mandatory, candidates)
+                checked[candidates] = True
+                one = (c_failed == 1) & (c_unknown == 0)
+                near_sets.append((candidates[one], c_key[one]))
+        near_idx = np.concatenate([idx for idx, _k in near_sets])
+        near_key = np.concatenate([k for _i, k in near_sets])
+        # Every product stating every mandatory parameter is a match or a near miss: counted without a check.
+        stated_all = everywhere
+        for req in mandatory:
+            mask = known_mask(req, self.columns.get(req.parameter_id))
+            stated_all = stated_all & (mask if mask is not None else np.zeros(n, dtype=bool))
+        near_total = int(stated_all.sum()) - int(matches.size)
+        if near_idx.size < min(near_miss_n, near_total):
+            # Fewer than wanted fail only one requirement: the rest fail several, so check all who state everything.
+            candidates = np.flatnonzero(stated_all)
+            c_failed, c_unknown, c_key = self._mandatory(demand, mandatory, candidates)
+            checked[candidates] = True
+            several = (c_failed > 0) & (c_unknown == 0)
+            near_idx, near_key = candidates[several], c_key[several]
+        keep = _smallest(np.arange(near_idx.size), near_key, near_miss_n)
+        # In pool order, as the exhaustive path has them: the last tie-break is the position (product id).
+        keep = keep[np.argsort(near_idx[keep], kind="stable")]
+        return _Found(
+            matches=matches,
+            near=near_idx[keep],
+            near_key=near_key[keep],
+            near_total=near_total,
+            gaps=[self._gap(req, regions[i]) for i, req in enumerate(mandatory)],
+            checked=int(checked.sum()),
+        )
+
+    def _walk(
+        self,
+        demand: s.DemandFacts,
+        mandatory: list[s.RequirementSpec],
+        req: s.RequirementSpec,
+        outward: np.ndarray,
+        near_miss_n: int,
+    ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+        """Near misses failing only ``req``, from products ordered by growing shortfall on it: stop once
+        near_miss_n are found and the next product, failing only ``req``, could not rank among them."""
+        column = self.columns.get(req.parameter_id)
+        found_idx: list[np.ndarray] = []
+        found_key: list[np.ndarray] = []
+        count = walked = 0
+        if near_miss_n <= 0:
+            return (np.zeros(0, dtype=np.int64), np.zeros(0)), outward[:0]
+        step = max(64, 4 * near_miss_n)
+        failing = np.ones(1, dtype=bool)
+        for start in range(0, outward.size, step):
+            if count >= near_miss_n:
+                # The key grows with the shortfall: once the next product's key, were it to fail only this
+                # requirement, is above the current cut, nobody further out can rank among the closest.
+                alone = evaluate(req, column, outward[start : start + 1])
+                bound = near_miss_key(failing * 1, gap_norm_term(req, failing, alone.gap), len(demand.requirements))
+                cut = np.partition(np.concatenate(found_key), near_miss_n - 1)[near_miss_n - 1]
+                if bound[0] > cut:
+                    break
+            chunk = outward[start : start + step]
+            failed, unknown, key = self._mandatory(demand, mandatory, chunk)
+            walked += chunk.size
+            one = (failed == 1) & (unknown == 0)
+            found_idx.append(chunk[one])
+            found_key.append(key[one])
+            count += int(one.sum())
+        if not found_idx:
+            return (np.zeros(0, dtype=np.int64), np.zeros(0)), outward[:walked]
+        return (np.concatenate(found_idx), np.concatenate(found_key)), outward[:walked]
+
+    def _gap(self, req: s.RequirementSpec, region: np.ndarray | None) -> dict[str, object]:
+        """How close the pool gets to one mandatory requirement, from the sorted columns where they answer it."""
+        column = self.columns.get(req.parameter_id)
+        stated = known_mask(req, column)
+        if column is None or stated is None:
+            return _requirement_gap(req, evaluate(req, column, np.zeros(0, dtype=np.int64)), np.zeros(0, dtype=bool))
+        count = int(stated.sum())
+        if req.operator in (s.GTE, s.LTE) and region is not None:
+            # Passing grows with the stated value: the best product (highest, or lowest) answers for all.
+            order, _values = column.sorted_by("high" if req.operator == s.GTE else "low")
+            best = order[-1:] if req.operator == s.GTE else order[:1]
+            verdicts = evaluate(req, column, best)
+            met = bool(verdicts.passed.any())
+            gap = None if met or verdicts.gap is None or best.size == 0 else float(verdicts.gap[0])
+            return _gap_entry(req, met, count, gap)
+        if region is not None:
+            near = np.flatnonzero(region)
+            if bool(evaluate(req, column, near).passed.any()):
+                return _gap_entry(req, True, count, None)
+        everyone = np.flatnonzero(stated)
+        verdicts = evaluate(req, column, everyone)
+        return _requirement_gap(req, verdicts, verdicts.known & ~verdicts.passed, stated=count)
+
+    def score(
+        self, demand: s.DemandFacts, idx: np.ndarray, weights: Mapping[str, float]
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The score and its components for the products at ``idx``."""
+        k = idx.size
+        chosen = [r for r in demand.requirements if not r.is_mandatory] or list(demand.requirements)
+        credits = [evaluate(req, self.columns.get(req.parameter_id), idx).credit for req in chosen]
+        components = {
+            "preferred": requirements_component(credits, [r.weight for r in chosen], k),
+            "price": price_component(self.price[idx], demand.budget_per_unit),
+            "text": text_component(self._shared_tokens(demand.tokens, idx), len(demand.tokens)),
+            "evaluations": self.evaluation_score[idx],
+            "province": self._province(demand.province)[idx],
+            "lead_time": lead_time_component(self.lead[idx], demand.days_to_deadline),
+        }
+        return combine(components, weights, k), components
+
+    def score_pairs(self, demand: s.DemandFacts, *, weights: Mapping[str, float]) -> list[s.PairScore]:
+        """Every product of the pool scored and explained, in id order (a pool of one scores one pair)."""
+        everyone = np.arange(self.size)
+        score, components = self.score(demand, everyone, weights)
+        return self._pairs(demand, everyone, score, components, weights)
+
+    def _pairs(
+        self,
+        demand: s.DemandFacts,
+        idx: np.ndarray,
+        score: np.ndarray,
+        components: Mapping[str, np.ndarray],
+        weights: Mapping[str, float],
+    ) -> list[s.PairScore]:
+        """The products at ``idx`` as explained pairs: each requirement's verdict, from the same arrays."""
+        k = idx.size
+        failed = np.zeros(k, dtype=np.int64)
+        unknown = np.zeros(k, dtype=np.int64)
+        gap_norm = np.zeros(k)
+        columns: list[list[s.StoredResult]] = []
+        for req in demand.requirements:
+            column = self.columns.get(req.parameter_id)
+            verdicts = evaluate(req, column, idx)
+            if req.is_mandatory:
+                fail = verdicts.known & ~verdicts.passed
+                failed += fail
+                unknown += ~verdicts.known
+                gap_norm += gap_norm_term(req, fail, verdicts.gap)
+            columns.append(_explain(req, column, idx, verdicts))
+        pairs = []
+        ids, scores, norms = self.ids[idx].tolist(), score.tolist(), gap_norm.tolist()
+        failed_list, unknown_list = failed.tolist(), unknown.tolist()
+        rounded = {name: [round(v, s.COMPONENT_DECIMALS) for v in components[name].tolist()] for name in s.COMPONENTS}
+        for j in range(k):
+            stored = {name: rounded[name][j] for name in s.COMPONENTS}
+            pairs.append(
+                s.PairScore(
+                    product_id=ids[j],
+                    is_match=failed_list[j] == 0 and unknown_list[j] == 0,
+                    score=scores[j],
+                    components=stored,
+                    stored_results=tuple(results[j] for results in columns),
+                    failed_mandatory=failed_list[j],
+                    unknown_mandatory=unknown_list[j],
+                    gap_norm=round(norms[j], s.SCORE_DECIMALS),
+                    strongest=s.strongest_component(stored, weights),
+                    requirements=demand.requirements,
+                )
+            )
+        return pairs
 
 
-def _price_component(price: np.ndarray, budget_per_unit: float | None) -> np.ndarray:
-    if budget_per_unit is None or budget_per_unit <= 0:
-        return np.full(price.size, s.NEUTRAL)
-    ratio = price / budget_per_unit
-    return np.where(np.isnan(ratio), s.NEUTRAL, np.where(ratio <= 1.0, 1.0, np.maximum(0.0, 2.0 - ratio)))
-
-
-def _lead_component(lead: np.ndarray, days: int) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        late = np.maximum(0.0, 1.0 - (lead - days) / max(days, 30))
-        return np.where(np.isnan(lead), s.NEUTRAL, np.where(lead <= days, 1.0, late))
+def _explain(
+    req: s.RequirementSpec, column: ParameterColumn | None, idx: np.ndarray, verdicts: Verdicts
+) -> list[s.StoredResult]:
+    """Each product's verdict on one requirement with what it states, stored as ranking computed it; numbers
+    are converted to the requirement's unit a column at a time."""
+    head = {"r": req.requirement_id, "p": req.parameter_id}
+    k = idx.size
+    if column is None or k == 0:
+        return [{**head, "s": s.UNKNOWN} for _ in range(k)]
+    known, passed = verdicts.known.tolist(), verdicts.passed.tolist()
+    status = [s.UNKNOWN if not kn else s.PASS if ok else s.FAIL for kn, ok in zip(known, passed, strict=True)]
+    out: list[s.StoredResult] = [{**head, "s": st} for st in status]
+    if req.value_type == "boolean" or req.is_textual:
+        if req.value_type == "boolean":
+            stated = ["true" if f == 1.0 else "false" for f in column.flag[idx].tolist()]
+        else:
+            stated = [column.choices[code] for code in column.codes[idx].tolist()]
+        for entry, kn, value in zip(out, known, stated, strict=True):
+            if kn:
+                entry["a"] = value
+        return out
+    a, b = req.shown_in_unit
+    low, high = column.low[idx], column.high[idx]
+    if req.operator == s.GTE:
+        first, second = high, None
+    elif req.operator == s.LTE:
+        first, second = low, None
+    else:
+        first = low
+        second = high if req.operator == s.COVERS else np.where(low != high, high, np.nan)
+    # Unstated values stay NaN: they are never written out.
+    firsts = s.shown((a * first + b).tolist())
+    seconds = s.shown((a * second + b).tolist()) if second is not None else None
+    has_second = (~np.isnan(second)).tolist() if second is not None else None
+    margins = s.shown((a * verdicts.margin).tolist()) if verdicts.margin is not None else None
+    gap = verdicts.gap
+    gaps = s.shown((a * gap).tolist()) if gap is not None else None
+    gaps_canonical = s.shown(gap.tolist()) if gap is not None else None
+    for j, entry in enumerate(out):
+        if not known[j]:
+            continue
+        entry["a"] = firsts[j]
+        if seconds is not None and has_second is not None and has_second[j]:
+            entry["x"] = seconds[j]
+        if passed[j]:
+            if margins is not None:
+                entry["m"] = margins[j]
+        elif gaps is not None and gaps_canonical is not None:
+            entry["g"] = gaps[j]
+            entry["gc"] = gaps_canonical[j]
+    return out
 
 
 def _smallest(idx: np.ndarray, keys: np.ndarray, k: int) -> np.ndarray:
@@ -522,17 +844,21 @@ def _ordered(idx: np.ndarray, primary: np.ndarray, secondary: tuple[np.ndarray, 
 
 
 def _requirement_gap(
-    req: s.RequirementSpec, known: np.ndarray, passed: np.ndarray, fail: np.ndarray, gap: np.ndarray | None
+    req: s.RequirementSpec, verdicts: Verdicts, fail: np.ndarray, stated: int | None = None
 ) -> dict[str, object]:
-    met = bool(passed.any())
+    met = bool(verdicts.passed.any())
     best: float | None = None
-    if not met and gap is not None and fail.any():
-        best = float(np.min(gap[fail]))
+    if not met and verdicts.gap is not None and fail.any():
+        best = float(np.min(verdicts.gap[fail]))
+    return _gap_entry(req, met, int(verdicts.known.sum()) if stated is None else stated, best)
+
+
+def _gap_entry(req: s.RequirementSpec, met: bool, stated: int, best: float | None) -> dict[str, object]:
     return {
         "requirement": req.requirement_id,
         "parameter": req.parameter_id,
         "met": met,
-        "stated": int(known.sum()),
+        "stated": stated,
         "best_gap": None if best is None else float(f"{best:.10g}"),
     }
 
@@ -543,7 +869,3 @@ def _empty_gaps(demand: s.DemandFacts) -> list[dict[str, object]]:
         for r in demand.requirements
         if r.is_mandatory
     ]
-
-
-def _nan(value: float | int | None) -> float:
-    return float("nan") if value is None else float(value)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
+from accounts.forms import ProvinceChoiceField
 from accounts.models import Organization, Province
 from catalog.models import Category, Parameter, Product
 from catalog.values import compatible_units, unit_choice_label
@@ -68,8 +70,16 @@ class DemandForm(MarksInvalidFields, forms.Form):
     quantity = forms.IntegerField(label=_("Quantity"), initial=1)
     budget = forms.DecimalField(label=_("Budget (CNY)"), required=False, max_digits=14, decimal_places=2)
     deadline = forms.DateField(label=_("Deadline"), widget=IsoDateInput)
-    delivery_province = forms.ModelChoiceField(queryset=Province.objects.order_by("code"), label=_("Delivery province"))
+    delivery_province = ProvinceChoiceField(queryset=Province.objects.order_by("code"), label=_("Delivery province"))
     funding = forms.ChoiceField(label=_("Funding"), choices=Demand.Funding.choices, initial=Demand.Funding.FISCAL)
+    is_sealed = forms.BooleanField(
+        label=_("Seal the quotes until the deadline"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Nobody reads a sealed quote before they all open together after the deadline; the rule for fiscal funds."
+        ),
+    )
     accepts_imported = forms.BooleanField(label=_("An imported product would be accepted"), required=False)
     import_reason = forms.CharField(
         label=_("Why an imported product would be accepted"),
@@ -102,6 +112,7 @@ class DemandForm(MarksInvalidFields, forms.Form):
         if lock_category:
             self.fields["category"].disabled = True
             self.fields["institution"].disabled = True
+            self.fields["is_sealed"].disabled = True
         style(self)
 
     def clean(self) -> dict[str, Any]:
@@ -306,13 +317,31 @@ class DemandFilterForm(StyledForm):
 
     q = forms.CharField(label=_("Keywords"), required=False, max_length=200)
     category = CategoryChoiceField(queryset=Category.objects.order_by("path"), label=_("Category"), required=False)
-    province = forms.ModelChoiceField(
+    province = ProvinceChoiceField(
         queryset=Province.objects.order_by("code"), label=_("Delivery province"), required=False
     )
     budget_min = forms.DecimalField(label=_("Budget from (CNY)"), required=False, min_value=0)
     budget_max = forms.DecimalField(label=_("Budget up to (CNY)"), required=False, min_value=0)
     deadline_after = forms.DateField(label=_("Deadline from"), required=False, widget=IsoDateInput)
     deadline_before = forms.DateField(label=_("Deadline until"), required=False, widget=IsoDateInput)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+
+    # The orders a list offers: the public list pages through search, the manufacturer's list adds match score.
+    SORT_LABELS = {
+        "": _("Most relevant, newest first"),
+        "newest": _("Newest"),
+        "deadline": _("Deadline, soonest first"),
+        "-budget": _("Budget, largest first"),
+        "match": _("Best match for my products"),
+    }
+
+    def __init__(self, *args: Any, sorts: Iterable[str] = ("", "newest", "deadline", "-budget"), **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        labels = dict(self.SORT_LABELS, **({"": _("Deadline, soonest first")} if "deadline" not in sorts else {}))
+        cast(forms.ChoiceField, self.fields["sort"]).choices = [(key, labels[key]) for key in sorts]
+
+    def sort_key(self) -> str:
+        return (self.cleaned_data.get("sort") or "") if self.is_valid() else ""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -400,16 +429,67 @@ class SharedInstrumentImportForm(forms.Form):
         style(self)
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the service checks each of them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
 class QuoteForm(MarksInvalidFields, forms.Form):
+    """A quote's terms; "save as draft" keeps them for later, "send" submits them (the service checks both)."""
+
     product = forms.ModelChoiceField(queryset=Product.objects.none(), label=_("Product"), empty_label=None)
-    unit_price = forms.DecimalField(label=_("Unit price (CNY)"), max_digits=14, decimal_places=2, min_value=0)
+    unit_price = forms.DecimalField(
+        label=_("Unit price (CNY)"), max_digits=14, decimal_places=2, min_value=0, required=False
+    )
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, required=False)
     lead_time_days = forms.IntegerField(label=_("Lead time (days)"), required=False, min_value=0)
+    warranty_months = forms.IntegerField(label=_("Warranty (months)"), required=False, min_value=0)
+    service_provinces = forms.ModelMultipleChoiceField(
+        queryset=Province.objects.order_by("code"),
+        label=_("Service network (provinces)"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    service_response_hours = forms.IntegerField(label=_("Service response time (hours)"), required=False, min_value=0)
+    declared_origin = forms.ChoiceField(label=_("Declared country of origin"), required=False)
+    component_cost_share = forms.DecimalField(
+        label=_("China-made component cost share (0 to 1)"),
+        max_digits=4,
+        decimal_places=3,
+        min_value=0,
+        max_value=1,
+        required=False,
+    )
+    documents = MultipleFileField(label=_("Documents (PDF)"), required=False)
     message = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args: Any, products: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = products  # type: ignore[attr-defined]
+        self.fields["declared_origin"].choices = [  # type: ignore[attr-defined]
+            ("", _("As the product states")),
+            *[(code, str(name)) for code, name in countries],
+        ]
         style(self)
+
+    def terms(self) -> dict[str, Any]:
+        """The cleaned terms as ``quote_submit`` takes them (without the product)."""
+        terms = {name: value for name, value in self.cleaned_data.items() if name != "product"}
+        terms["service_provinces"] = list(terms.get("service_provinces") or [])
+        terms["documents"] = terms.get("documents") or []
+        return terms
 
 
 class ImportJustificationForm(forms.Form):

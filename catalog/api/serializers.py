@@ -10,7 +10,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Organization, Province
-from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
+from catalog import domestic
+from catalog.models import (
+    Category,
+    DomesticProductRule,
+    Evaluation,
+    Parameter,
+    Product,
+    ProductDocument,
+    Specification,
+)
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -30,9 +39,17 @@ class CategorySerializer(serializers.ModelSerializer):
             "name_en",
             "cpv_code",
             "hs_code",
-            "domestic_threshold",
         ]
         read_only_fields = fields
+
+
+class CategoryPageSerializer(serializers.Serializer):
+    """One page of the flat classification table (the schema of `GET /categories/` without `tree`)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CategorySerializer(many=True)
 
 
 class CategoryTreeSerializer(serializers.Serializer):
@@ -44,7 +61,7 @@ class CategoryTreeSerializer(serializers.Serializer):
     path = serializers.CharField(source="category.path")
     children = serializers.SerializerMethodField()
 
-    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    @extend_schema_field({"type": "array", "items": {"$ref": "#/components/schemas/CategoryTree"}})
     def get_children(self, node: Any) -> list[dict[str, Any]]:
         return CategoryTreeSerializer(node.children, many=True).data  # type: ignore[return-value]
 
@@ -53,6 +70,13 @@ class ParameterSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
     category: serializers.PrimaryKeyRelatedField[Category] = serializers.PrimaryKeyRelatedField(read_only=True)
     category_code = serializers.CharField(source="category.code", read_only=True)
+    canonical_unit = serializers.CharField(source="unit", read_only=True, help_text=_("The dictionary's unit."))
+    value_min = serializers.FloatField(
+        source="min_value", read_only=True, allow_null=True, help_text=_("Smallest sane value (canonical unit).")
+    )
+    value_max = serializers.FloatField(
+        source="max_value", read_only=True, allow_null=True, help_text=_("Largest sane value (canonical unit).")
+    )
 
     class Meta:
         model = Parameter
@@ -64,63 +88,130 @@ class ParameterSerializer(serializers.ModelSerializer):
             "name",
             "name_zh",
             "name_en",
-            "unit",
+            "canonical_unit",
             "value_type",
             "better",
             "choices",
-            "min_value",
-            "max_value",
+            "value_min",
+            "value_max",
         ]
         read_only_fields = fields
 
 
 class SpecificationSerializer(serializers.ModelSerializer):
-    """A stated value: canonical columns in the parameter's unit plus what the manufacturer entered."""
+    """A stated value: ``value``/``value_min``/``value_max`` in the dictionary's ``canonical_unit``, and what the
+    manufacturer wrote (``entered_value`` in ``unit``)."""
 
-    parameter = serializers.CharField(source="parameter.key", read_only=True)
-    name = serializers.CharField(source="parameter.name", read_only=True)
-    unit = serializers.CharField(source="parameter.unit", read_only=True, help_text=_("Canonical unit."))
+    parameter = serializers.CharField(source="parameter.key", read_only=True, help_text=_("The parameter's key."))
+    parameter_name = serializers.CharField(source="parameter.name", read_only=True)
     value_type = serializers.CharField(source="parameter.value_type", read_only=True)
-    min = serializers.FloatField(source="value_min", read_only=True, allow_null=True)
-    max = serializers.FloatField(source="value_max", read_only=True, allow_null=True)
+    canonical_unit = serializers.CharField(
+        source="parameter.unit", read_only=True, help_text=_("The dictionary's unit of value, value_min, value_max.")
+    )
     choice = serializers.CharField(source="value_text", read_only=True)
     bool = serializers.BooleanField(source="value_bool", read_only=True, allow_null=True)
+    unit = serializers.CharField(source="entered_unit", read_only=True, help_text=_("The unit as entered."))
 
     class Meta:
         model = Specification
         fields = [
             "parameter",
-            "name",
-            "unit",
+            "parameter_name",
             "value_type",
             "value",
-            "min",
-            "max",
+            "value_min",
+            "value_max",
+            "canonical_unit",
             "choice",
             "bool",
             "entered_value",
-            "entered_unit",
+            "unit",
         ]
         read_only_fields = fields
 
 
 class SpecificationInputSerializer(serializers.Serializer):
-    parameter = serializers.CharField(help_text=_("Parameter key from the category's dictionary."))
+    parameter = serializers.CharField(help_text=_("The parameter's key in the category's dictionary."))
     value = serializers.JSONField(
         required=False,
         allow_null=True,
         help_text=_("A number, or text with a unit ('40 MPa', '190-900 nm'); for yes/no and choices also accepted."),
     )
-    min = serializers.FloatField(required=False, allow_null=True)
-    max = serializers.FloatField(required=False, allow_null=True)
+    value_min = serializers.FloatField(required=False, allow_null=True, help_text=_("Lower end of a range."))
+    value_max = serializers.FloatField(required=False, allow_null=True, help_text=_("Upper end of a range."))
     choice = serializers.CharField(required=False, allow_blank=True)
     bool = serializers.BooleanField(required=False, allow_null=True, default=None)
-    unit = serializers.CharField(required=False, allow_blank=True, default="", help_text=_("Unit of the value."))
+    unit = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text=_("Unit of value, value_min and value_max.")
+    )
 
 
 class KeyComponentSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     origin = serializers.CharField(max_length=2, allow_blank=True, help_text=_("ISO 3166-1 alpha-2."))
+
+
+class DomesticStatusSerializer(serializers.Serializer):
+    """What the domestic-product rule in force says of a product, and why."""
+
+    is_domestic = serializers.BooleanField()
+    reason_code = serializers.ChoiceField(choices=[(code, code) for code in domestic.REASON_CODES])
+    message = serializers.CharField(help_text=_("Why, in the language of the request."))
+    preference_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    on = serializers.DateField()
+    rule_effective_from = serializers.DateField(allow_null=True)
+
+
+class DomesticProductRuleSerializer(serializers.ModelSerializer):
+    category = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DomesticProductRule
+        fields = [
+            "id",
+            "category",
+            "effective_from",
+            "component_cost_ratio",
+            "key_components",
+            "key_processes",
+            "transition_end",
+            "price_preference_percent",
+            "source",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="Category code; null: national default."))
+    def get_category(self, obj: DomesticProductRule) -> str | None:
+        return obj.category.code if obj.category is not None else None
+
+
+class DomesticStatusQuerySerializer(serializers.Serializer):
+    on = serializers.DateField(required=False)
+
+
+class DomesticProductRuleWriteSerializer(serializers.Serializer):
+    """Input for a rule version; the rules themselves are checked by catalog.services."""
+
+    category = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Category.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=_("Category code; empty for the national default."),
+    )
+    effective_from = serializers.DateField()
+    component_cost_ratio = serializers.DecimalField(
+        max_digits=4, decimal_places=3, min_value=0, max_value=1, allow_null=True, required=False
+    )
+    key_components = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+    key_processes = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+    transition_end = serializers.DateField(allow_null=True, required=False)
+    price_preference_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
+    )
+    source = serializers.CharField(max_length=300, allow_blank=True, required=False)  # type: ignore[assignment]
 
 
 class ManufacturerBriefSerializer(serializers.ModelSerializer):
@@ -156,6 +247,8 @@ class ProductSerializer(serializers.ModelSerializer):
     country_of_origin = serializers.CharField(source="country_of_origin.code", read_only=True)
     provinces_served = serializers.SerializerMethodField()
     key_components = KeyComponentSerializer(many=True, read_only=True)
+    key_processes = KeyComponentSerializer(many=True, read_only=True)
+    domestic_status = serializers.SerializerMethodField()
     specifications = SpecificationSerializer(many=True, read_only=True)
     documents = ProductDocumentSerializer(many=True, read_only=True)
 
@@ -174,7 +267,9 @@ class ProductSerializer(serializers.ModelSerializer):
             "country_of_origin",
             "domestic_content",
             "is_domestic",
+            "domestic_status",
             "key_components",
+            "key_processes",
             "price_min",
             "price_max",
             "lead_time_days",
@@ -192,6 +287,14 @@ class ProductSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(DomesticStatusSerializer)
+    def get_domestic_status(self, obj: Product) -> dict[str, Any]:
+        # The rules are read once per response, whatever the number of products.
+        if "domestic_rules" not in self.context:
+            self.context["domestic_rules"] = domestic.RuleBook.load()
+        rules = self.context["domestic_rules"]
+        return DomesticStatusSerializer(domestic.status_on(obj, rules=rules).as_dict()).data
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_provinces_served(self, obj: Product) -> list[str]:
@@ -216,6 +319,9 @@ class ProductWriteSerializer(serializers.Serializer):
         max_digits=4, decimal_places=3, min_value=0, max_value=1, required=False
     )
     key_components = KeyComponentSerializer(many=True, required=False)
+    key_processes = KeyComponentSerializer(
+        many=True, required=False, help_text=_("Key processes, each with the country where it is done.")
+    )
     price_min = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True)
     price_max = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True)
     lead_time_days = serializers.IntegerField(min_value=0, max_value=3650, required=False, allow_null=True)
@@ -224,7 +330,14 @@ class ProductWriteSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=6), required=False, help_text=_("GB/T 2260 codes.")
     )
     certifications = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
-    specifications = SpecificationInputSerializer(many=True, required=False)
+    specifications = SpecificationInputSerializer(
+        many=True,
+        required=False,
+        help_text=_(
+            "On create, the product's specifications. On PATCH, merged: each one sent adds or changes the value "
+            "of its parameter and the others stay."
+        ),
+    )
 
     def validate_country_of_origin(self, value: str) -> str:
         from django_countries import countries
@@ -240,6 +353,14 @@ class ProductWriteSerializer(serializers.Serializer):
         if unknown:
             raise serializers.ValidationError(_("Unknown province code: %(code)s") % {"code": ", ".join(unknown)})
         return value
+
+
+class ProductReplaceSerializer(ProductWriteSerializer):
+    """PUT: the product as a whole; its specifications are replaced by the list given (PATCH merges them)."""
+
+    specifications = SpecificationInputSerializer(
+        many=True, help_text=_("Every specification of the product; the ones left out are removed.")
+    )
 
 
 class ImportRequestSerializer(serializers.Serializer):

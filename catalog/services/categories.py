@@ -9,7 +9,6 @@ candidate pools of the subtrees that gained or lost products and re-matches thei
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -23,7 +22,7 @@ from config.exceptions import ApplicationError
 from search.registry import CATEGORY_ENTITY
 
 # What may change in place; code, parent and path change only by category_move (the code never).
-CATEGORY_EDITABLE_FIELDS = ("name_zh", "name_en", "cpv_code", "hs_code", "domestic_threshold", "sort_order")
+CATEGORY_EDITABLE_FIELDS = ("name_zh", "name_en", "cpv_code", "hs_code", "sort_order")
 _INDEXED_FIELDS = {"name_zh", "name_en"}
 
 
@@ -36,7 +35,6 @@ def category_create(
     parent: Category | None = None,
     cpv_code: str = "",
     hs_code: str = "",
-    domestic_threshold: Decimal | None = None,
     sort_order: int = 0,
 ) -> Category:
     code = code.strip()
@@ -51,7 +49,6 @@ def category_create(
         name_en=name_en,
         cpv_code=cpv_code,
         hs_code=hs_code,
-        domestic_threshold=domestic_threshold,
         sort_order=sort_order,
         path=f"{parent.path}/{code}" if parent else code,
         depth=parent.depth + 1 if parent else 0,
@@ -63,10 +60,9 @@ def category_create(
 
 @transaction.atomic
 def category_update(*, category: Category, **fields: Any) -> Category:
-    """Change a category's names, crosswalk codes, threshold or order (not its code or place in the tree).
+    """Change a category's names, crosswalk codes or order (not its code or place in the tree).
 
-    New names are re-indexed with the subtree's products and demands; a new threshold re-derives the domestic
-    flags of the subtree's products in the same transaction (only those that change sides are written).
+    New names are re-indexed with the subtree's products and demands.
     """
     unknown = set(fields) - set(CATEGORY_EDITABLE_FIELDS)
     if unknown:
@@ -84,8 +80,6 @@ def category_update(*, category: Category, **fields: Any) -> Category:
         change_record(
             entity=CATEGORY_ENTITY, ids=[locked.pk], fields=["names"], category_paths={locked.pk: locked.path}
         )
-    if "domestic_threshold" in changed:
-        products_domestic_refresh(category=locked)
     return locked
 
 
@@ -120,4 +114,6 @@ def category_move(*, category: Category, parent: Category | None) -> Category:
     Category.objects.bulk_update(descendants, ["path", "depth"])
     # The change carries the old path: the indexed documents and the pools of the old ancestors are found by it.
     change_record(entity=CATEGORY_ENTITY, ids=[category.pk], fields=["path"], category_paths={category.pk: old_path})
+    # Under new ancestors another domestic-product rule may be in force.
+    products_domestic_refresh(category=category)
     return category

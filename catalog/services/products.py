@@ -18,11 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Province, User
-from catalog import policies
+from catalog import domestic, policies
 from catalog.models import Category, Product, Specification
-from catalog.selectors import category_dictionary, category_domestic_threshold, category_subtree_q
+from catalog.selectors import category_dictionary, category_subtree_q
 from catalog.specvalues import clean_specification
-from catalog.values import InvalidValue
+from catalog.values import InvalidValue, key_part_origin
 from changes.services import change_record
 from config.exceptions import ApplicationError
 
@@ -40,17 +40,13 @@ EDITABLE_FIELDS = (
     "country_of_origin",
     "domestic_content",
     "key_components",
+    "key_processes",
     "price_min",
     "price_max",
     "lead_time_days",
     "warranty_months",
     "certifications",
 )
-
-
-def is_domestic(*, country: str, domestic_content: Decimal | float, threshold: Decimal | float) -> bool:
-    """Made in China and at least ``threshold`` of the value made in China."""
-    return str(country) == "CN" and Decimal(str(domestic_content)) >= Decimal(str(threshold))
 
 
 def _check_manager(user: User, manufacturer: Organization) -> None:
@@ -77,17 +73,41 @@ def _clean_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _key_components(value: Any) -> list[dict[str, str]]:
+def _key_parts(value: Any, *, field: str) -> list[dict[str, str]]:
+    """Key components or key processes: a list of ``{"name": ..., "origin": <country code>}``."""
     if value in (None, ""):
         return []
     if not isinstance(value, list):
-        raise ApplicationError(_("Key components must be a list."), field="key_components")
+        message = (
+            _("Key components must be a list.") if field == "key_components" else _("Key processes must be a list.")
+        )
+        raise ApplicationError(message, field=field)
     result = []
+    unknown = []
     for item in value:
         if not isinstance(item, Mapping) or not str(item.get("name", "")).strip():
-            raise ApplicationError(_("Each key component needs a name and an origin."), field="key_components")
-        result.append({"name": str(item["name"]).strip(), "origin": str(item.get("origin", "")).strip().upper()})
+            message = (
+                _("Each key component needs a name and an origin.")
+                if field == "key_components"
+                else _("Each key process needs a name and where it is done.")
+            )
+            raise ApplicationError(message, field=field)
+        name, origin = str(item["name"]).strip(), str(item.get("origin", "") or "").strip()
+        try:
+            origin = key_part_origin(name, origin, process=field == "key_processes")
+        except InvalidValue as exc:
+            unknown.append(str(exc))
+        result.append({"name": name, "origin": origin})
+    if unknown:
+        # Where a key part is made decides whether the product is domestic: a guess would be saved silently.
+        raise ApplicationError(" ".join(unknown), field=field)
     return result
+
+
+def _clean_key_parts(cleaned: dict[str, Any], *, creating: bool) -> None:
+    for name in ("key_components", "key_processes"):
+        if creating or name in cleaned:
+            cleaned[name] = _key_parts(cleaned.get(name), field=name)
 
 
 def _validate(product: Product) -> None:
@@ -120,12 +140,9 @@ def _set_provinces(product: Product, provinces: Iterable[Province | str] | None)
     product.provinces_served.set(found)
 
 
-def _derive(product: Product) -> None:
-    product.is_domestic = is_domestic(
-        country=str(product.country_of_origin),
-        domestic_content=product.domestic_content,
-        threshold=category_domestic_threshold(product.category),
-    )
+def _derive(product: Product, rules: domestic.RuleBook | None = None) -> None:
+    """The stored flag: what the domestic-product rule in force today says."""
+    product.is_domestic = domestic.status_on(product, rules=rules).is_domestic
 
 
 def product_changes_record(*, products: Iterable[Product], fields: Sequence[str] = ()) -> None:
@@ -212,7 +229,7 @@ def product_create(
     """Create a draft product with its specifications."""
     _check_manager(user, manufacturer)
     cleaned = _clean_fields({"model_number": model_number, "name_zh": name_zh, "name_en": name_en, **fields})
-    cleaned["key_components"] = _key_components(cleaned.get("key_components"))
+    _clean_key_parts(cleaned, creating=True)
     product = Product(
         manufacturer=manufacturer,
         category=category,
@@ -237,15 +254,16 @@ def product_update(
     fields: Mapping[str, Any] | None = None,
     specifications: Iterable[Mapping[str, Any]] | None = None,
     provinces_served: Iterable[Province | str] | None = None,
+    merge_specifications: bool = False,
 ) -> Product:
-    """Change a product; ``specifications``, when given, replaces the whole set."""
+    """Change a product; ``specifications``, when given, replace the whole set, or with ``merge_specifications``
+    add to it and change the ones of the same parameters (the others stay)."""
     _check_manager(user, product.manufacturer)
     product = (
         Product.objects.select_for_update(of=("self",)).select_related("manufacturer", "category").get(pk=product.pk)
     )
     cleaned = _clean_fields(fields or {})
-    if "key_components" in cleaned:
-        cleaned["key_components"] = _key_components(cleaned["key_components"])
+    _clean_key_parts(cleaned, creating=False)
     category_changed = "category" in cleaned and cleaned["category"].pk != product.category_id
     for name, value in cleaned.items():
         setattr(product, name, value)
@@ -254,8 +272,8 @@ def product_update(
     product.save()
     _set_provinces(product, provinces_served)
     if specifications is not None:
-        _write_specifications(product, specifications, replace=True)
-    elif category_changed:
+        _write_specifications(product, specifications, replace=not merge_specifications)
+    if category_changed and (specifications is None or merge_specifications):
         # Values of parameters the new category does not have would be meaningless.
         keep = [p.pk for p in category_dictionary(product.category).values()]
         product.specifications.exclude(parameter_id__in=keep).delete()
@@ -342,27 +360,37 @@ def products_delete(*, product_ids: Iterable[int], user: User) -> int:
 
 @transaction.atomic
 def products_domestic_refresh(*, category: Category | None = None) -> int:
-    """Re-derive is_domestic after a threshold changed (a category's or the platform's); returns rows changed.
+    """Re-derive is_domestic by the rule in force today, for a category's subtree or every product; returns rows
+    changed.
 
-    Only rows whose flag flips are written and recorded as changed (re-indexed and, when published, re-matched).
+    Called when a rule is added or changed (through the change outbox, ``catalog.outbox``) and daily, when a dated
+    rule or a transition end comes into force. The rules are read once; only rows whose flag flips are written and
+    recorded as changed, in one batch (re-indexed and, when published, re-matched).
     """
-    products = Product.objects.select_related("category").select_for_update(of=("self",))
+    rules = domestic.RuleBook.load()
+    on = domestic.today()
+    products = (
+        Product.objects.select_related("category")
+        .select_for_update(of=("self",))
+        .only(
+            "pk",
+            "is_domestic",
+            "country_of_origin",
+            "domestic_content",
+            "key_components",
+            "key_processes",
+            "category__path",
+        )
+    )
     if category is not None:
         products = products.filter(category_subtree_q(category))
-    thresholds: dict[int, Decimal] = {}
     changed: list[Product] = []
-    for product in products:
-        if product.category_id not in thresholds:
-            thresholds[product.category_id] = category_domestic_threshold(product.category)
-        flag = is_domestic(
-            country=str(product.country_of_origin),
-            domestic_content=product.domestic_content,
-            threshold=thresholds[product.category_id],
-        )
+    for product in products.order_by("pk"):
+        flag = domestic.status_on(product, on, rules=rules).is_domestic
         if flag != product.is_domestic:
             product.is_domestic = flag
             changed.append(product)
-    Product.objects.bulk_update(changed, ["is_domestic"])
+    Product.objects.bulk_update(changed, ["is_domestic"], batch_size=2000)
     if changed:
         product_changes_record(products=changed, fields=["is_domestic"])
     return len(changed)

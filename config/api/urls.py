@@ -12,4 +12,6 @@ urlpatterns = [
     path("", include("matching.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("feed.api.urls")),
+    path("", include("alerts.api.urls")),
+    path("", include("plans.api.urls")),
 ]

@@ -49,6 +49,7 @@ def demand_list(request: HttpRequest) -> HttpResponse:
         filters=form.filters() if form.is_bound else {},
         page=page,
         page_size=PAGE_SIZE,
+        sort=form.sort_key() if form.is_bound else "",
     )
     pages = max(1, math.ceil(result.total / PAGE_SIZE))
     return render(
@@ -93,11 +94,13 @@ def demand_mine(request: HttpRequest) -> HttpResponse:
 @require_GET
 def demand_for_manufacturer(request: HttpRequest) -> HttpResponse:
     """Open demands in the categories the user's manufacturers make products for."""
-    form = DemandFilterForm(request.GET or None)
+    form = DemandFilterForm(request.GET or None, sorts=selectors.MANUFACTURER_DEMAND_SORTS)
     filters = form.filters() if form.is_bound else {}
     if form.is_bound and form.text():
         filters["q"] = form.text()
-    demands = selectors.manufacturer_demand_list(user=request.user, filters=filters)
+    demands = selectors.manufacturer_demand_list(
+        user=request.user, filters=filters, sort=form.sort_key() if form.is_bound else ""
+    )
     page = Paginator(demands, PAGE_SIZE).get_page(request.GET.get("page"))
     codes = selectors.manufacturer_category_codes(user=request.user)
     return render(
@@ -369,7 +372,12 @@ def demand_detail_context(
     """What the demand page shows; a quote form sent back with errors is shown in place of a blank one."""
     access = policies.demand_access(request.user)
     quotes = list(selectors.quote_list(user=request.user, demand=demand)) if request.user.is_authenticated else []
-    if quote_form is None and demand.is_open and access.is_verified_manufacturer:
+    if (
+        quote_form is None
+        and demand.is_open
+        and access.is_verified_manufacturer
+        and not services.deadline_has_passed(demand)
+    ):
         products = selectors.quotable_products(user=request.user, demand=demand)
         if products.exists():
             quote_form = QuoteForm(products=products)
@@ -380,6 +388,7 @@ def demand_detail_context(
         "can_edit": access.can_edit(demand),
         "can_see_contact": access.can_see_contact(demand),
         "quotes": quotes,
+        "quote_count": selectors.demand_quote_count(user=request.user, demand=demand),
         "quote_form": quote_form,
         "award": getattr(demand, "award", None) if demand.status == Demand.Status.AWARDED else None,
         "withdrawable_quote_ids": {q.pk for q in quotes if policies.can_withdraw_quote(request.user, q)},

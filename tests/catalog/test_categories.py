@@ -3,6 +3,7 @@ follow a move, and the admin cannot leave ``path`` stale."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -118,16 +119,6 @@ def test_renaming_a_category_re_indexes_its_documents(tree, django_capture_on_co
     assert search(SearchQuery(kind="demands", text="高效液相色谱")).ids == [demand.pk]
 
 
-def test_the_threshold_resolver_takes_the_nearest_threshold_set(tree, settings):
-    a, a1, a11, _b, _product, _demand = tree
-    settings.DOMESTIC_CONTENT_THRESHOLD = 0.5
-    assert selectors.category_domestic_threshold(a11) == Decimal("0.5")
-    services.category_update(category=a, domestic_threshold=Decimal("0.7"))
-    assert selectors.category_domestic_threshold(a11) == Decimal("0.7")
-    services.category_update(category=a1, domestic_threshold=Decimal("0.6"))
-    assert selectors.category_domestic_threshold(a11) == Decimal("0.6")
-
-
 def test_ancestors_are_listed_root_first(tree):
     a, a1, a11, _b, _product, _demand = tree
     assert selectors.category_ancestors(a11) == [a, a1, a11]
@@ -144,7 +135,6 @@ def admin_data(category: Category, **changes) -> dict:
         "name_en": category.name_en,
         "cpv_code": category.cpv_code,
         "hs_code": category.hs_code,
-        "domestic_threshold": "" if category.domestic_threshold is None else str(category.domestic_threshold),
         "sort_order": category.sort_order,
         "parameters-TOTAL_FORMS": "0",
         "parameters-INITIAL_FORMS": "0",
@@ -186,23 +176,18 @@ def test_the_admin_refuses_a_move_under_the_categorys_own_subtree(client, staff_
     assert a11.path == "A/A1/A11"
 
 
-def test_a_new_threshold_in_the_admin_re_derives_the_domestic_flags(client, staff_user, tree):
-    _a, a1, _a11, _b, product, _demand = tree
+def test_moving_a_category_applies_the_rule_of_its_new_ancestors(tree, staff_user, django_capture_on_commit_callbacks):
+    # given B requires a 70% component cost share, and a product of A1 with 60% counts as domestic
+    _a, a1, _a11, b, product, _demand = tree
     Product.objects.filter(pk=product.pk).update(domestic_content=Decimal("0.6"), is_domestic=True)
-    client.force_login(staff_user)
-    response = client.post(
-        reverse("admin:catalog_category_change", args=[a1.pk]), admin_data(a1, domestic_threshold="0.700")
-    )
-    assert response.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        services.domestic_rule_create(
+            user=staff_user, category=b, effective_from=datetime.date(2026, 1, 1), component_cost_ratio="0.7"
+        )
+    product.refresh_from_db()
+    assert product.is_domestic is True
+    # when A1 moves under B
+    services.category_move(category=a1, parent=b)
+    # then B's rule decides
     product.refresh_from_db()
     assert product.is_domestic is False
-
-
-def test_one_dictionary_a_nearer_definition_of_a_key_wins_everywhere(api_client, tree):
-    a, a1, a11, _b, _product, _demand = tree
-    ParameterFactory(category=a, key="flow", unit="mL/min")
-    nearer = ParameterFactory(category=a1, key="flow", unit="µL/min")
-    only_root = ParameterFactory(category=a, key="pressure", unit="MPa")
-    assert selectors.category_dictionary(a11) == {"flow": nearer, "pressure": only_root}
-    listed = api_client.get("/api/v1/parameters/", {"category": a11.pk}).json()["results"]
-    assert sorted((row["key"], row["unit"]) for row in listed) == [("flow", "µL/min"), ("pressure", "MPa")]

@@ -1,19 +1,24 @@
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from catalog.models import DomesticProductRule
 from tests.factories import ProductFactory
 
 
-def test_refresh_domestic_applies_a_raised_platform_threshold(lc, settings):
-    # given a product made in China with 55% domestic content, domestic under the 0.5 threshold
+def test_refresh_domestic_applies_the_rule_in_force_today(lc):
+    # given a product made in China with a 55% component cost share, domestic while no ratio is set
     product = ProductFactory(category=lc, domestic_content=Decimal("0.55"), is_domestic=True)
-    # when the platform threshold is raised to 0.6 and the command runs
-    settings.DOMESTIC_CONTENT_THRESHOLD = 0.6
+    # when a 60% ratio took effect yesterday (written without the service, as a dated rule reaching its day)
+    DomesticProductRule.objects.create(
+        category=lc, effective_from=timezone.localdate() - datetime.timedelta(days=1), component_cost_ratio="0.6"
+    )
     out = StringIO()
     call_command("refresh_domestic", stdout=out)
     # then the product no longer counts as domestic

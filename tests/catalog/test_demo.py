@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import datetime
 import io
+from decimal import Decimal
 
 from catalog import demo
-from catalog.models import Category, Evaluation, Product
+from catalog.models import Category, DomesticProductRule, Evaluation, Product
 from catalog.selectors import product_domestic_alternatives
 
 
@@ -17,6 +19,9 @@ def test_demo_catalog_is_realistic_deterministic_and_idempotent(db):
     assert len({p.category_id for p in products}) >= 10
     assert products.filter(is_domestic=True).count() >= 50 and products.filter(is_domestic=False).count() >= 50
     assert products.filter(status=Product.Status.DRAFT).exists()
+    # a rule change announced for a future date
+    future = DomesticProductRule.objects.get(category__code="0105", effective_from=datetime.date(2027, 7, 1))
+    assert future.component_cost_ratio == Decimal("0.6")
     assert not products.filter(specifications__isnull=True).exists()
     assert all(p.name_zh and p.name_en for p in products)
     # both names carry the brand in their own language

@@ -5,10 +5,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from accounts.models import Organization
 from catalog import services
-from catalog.models import Category, Evaluation, Product, Specification
+from catalog.models import Category, DomesticProductRule, Evaluation, Product, Specification
 from changes.consume import changes_consume
 from config.exceptions import ApplicationError
 from matching.models import MatchRun
@@ -137,20 +138,14 @@ def test_only_members_of_the_manufacturer_write_its_products(manufacturer, lc):
 # --- is_domestic -------------------------------------------------------------------------------------------
 
 
-def test_is_domestic_needs_china_and_enough_domestic_content():
-    assert services.is_domestic(country="CN", domestic_content=Decimal("0.5"), threshold=Decimal("0.5"))
-    assert not services.is_domestic(country="CN", domestic_content=Decimal("0.49"), threshold=Decimal("0.5"))
-    assert not services.is_domestic(country="DE", domestic_content=Decimal("1"), threshold=Decimal("0.5"))
+def test_is_domestic_is_produced_in_china_while_no_ratio_is_set(maker, manufacturer, lc):
+    # the national default in force since 2026-01-01: produced in China counts, whatever the share
+    assert create(maker, manufacturer, lc, domestic_content=Decimal("0.1")).is_domestic
+    assert not create(maker, manufacturer, lc, model_number="LC-2", country_of_origin="DE").is_domestic
 
 
-def test_is_domestic_uses_the_settings_threshold(maker, manufacturer, lc, settings):
-    settings.DOMESTIC_CONTENT_THRESHOLD = 0.7
-    assert not create(maker, manufacturer, lc, domestic_content=Decimal("0.65")).is_domestic
-    assert create(maker, manufacturer, lc, model_number="LC-2", domestic_content=Decimal("0.7")).is_domestic
-
-
-def test_is_domestic_uses_the_nearest_category_threshold(maker, manufacturer):
-    # mass spectrometers carry a 0.6 threshold; their subcategories inherit it
+def test_is_domestic_uses_the_nearest_category_rule(maker, manufacturer):
+    # mass spectrometers carry a 0.6 ratio (the former threshold, now a rule); their subcategories inherit it
     icpms = Category.objects.get(code="010203")
     assert not create(maker, manufacturer, icpms, domestic_content=Decimal("0.55")).is_domestic
     assert create(maker, manufacturer, icpms, model_number="MS-2", domestic_content=Decimal("0.6")).is_domestic
@@ -317,13 +312,15 @@ def test_specifications_table_is_not_touched_by_failed_writes(maker, manufacture
     assert Specification.objects.get(product_id=product.pk).value == 40
 
 
-def test_domestic_refresh_follows_a_changed_threshold(maker, manufacturer, lc, outbox):
+def test_domestic_refresh_follows_a_rule_that_reached_its_day(maker, manufacturer, lc, outbox):
     product = services.product_publish(
         product=create(maker, manufacturer, lc, domestic_content=Decimal("0.55")), user=maker
     )
     assert product.is_domestic
     outbox.clear()
-    Category.objects.filter(code="0105").update(domestic_threshold=Decimal("0.6"))
+    DomesticProductRule.objects.create(
+        category=Category.objects.get(code="0105"), effective_from=timezone.localdate(), component_cost_ratio="0.6"
+    )
     from catalog.tasks import refresh_domestic
 
     assert refresh_domestic.delay(Category.objects.get(code="01").pk).get() == 1

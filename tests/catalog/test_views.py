@@ -236,7 +236,8 @@ def test_template_download(client, lc):
     from openpyxl import load_workbook
 
     xlsx = client.get(reverse("catalog:import-template", args=[lc.pk, "xlsx"]))
-    assert load_workbook(io.BytesIO(xlsx.content)).sheetnames == ["products", "parameters"]
+    # the country codes of the drop-down list live on a hidden third sheet
+    assert load_workbook(io.BytesIO(xlsx.content)).sheetnames == ["products", "parameters", "lists"]
 
 
 def test_researcher_evaluates_through_the_page(client, researcher, institution):
@@ -299,13 +300,13 @@ def test_export_contains_only_own_products_and_quotes_formulas(client, maker, ma
     assert "'=HYPERLINK(1)" in body
 
 
-def test_origin_badge_tells_made_in_china_below_threshold_from_imported(client, lc):
-    # given a product made in China whose domestic content is below the threshold, and a German one
+def test_origin_badge_tells_made_in_china_not_domestic_from_imported(client, lc):
+    # given a product made in China that the rule does not count as domestic, and a German one
     below = ProductFactory(category=lc, domestic_content=Decimal("0.2"), is_domestic=False)
     imported = ImportedProductFactory(category=lc)
     # when their pages are shown
     below_page = client.get(reverse("catalog:product-detail", args=[below.pk])).content.decode()
     imported_page = client.get(reverse("catalog:product-detail", args=[imported.pk])).content.decode()
     # then only the foreign one is called imported
-    assert "Below domestic threshold" in below_page and ">Imported<" not in below_page
+    assert "Made in China, not domestic" in below_page and ">Imported<" not in below_page
     assert ">Imported<" in imported_page

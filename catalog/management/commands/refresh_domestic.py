@@ -1,4 +1,4 @@
-"""Re-derive which products count as domestic, after DOMESTIC_CONTENT_THRESHOLD or a category's threshold changed."""
+"""Re-derive which products count as domestic under the domestic-product rule in force today."""
 
 from __future__ import annotations
 

@@ -7,9 +7,11 @@ from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -18,10 +20,12 @@ from rest_framework.response import Response
 
 from config.api.pagination import PageNumberPagination
 from procurement import policies, selectors, services
+from procurement.api.comparison import QuoteComparisonSerializer, comparison_payload
 from procurement.api.serializers import (
     DemandCreateSerializer,
     DemandFilterSerializer,
     DemandOutSerializer,
+    DemandReplaceSerializer,
     DemandReviseSerializer,
     DemandRevisionSerializer,
     DemandUpdateSerializer,
@@ -31,6 +35,8 @@ from procurement.api.serializers import (
     SharedInstrumentOutSerializer,
 )
 from procurement.api.views.common import EDIT_ERRORS, ERRORS, one_institution
+from procurement.comparison_export import XLSX, comparison_pdf, comparison_xlsx, file_download
+from procurement.dossier import dossier_pdf
 from procurement.models import Demand
 from search.selectors import SearchQuery, search
 
@@ -54,10 +60,18 @@ SEARCH_FILTERS = ("category", "province", "budget_min", "budget_max", "deadline_
         responses={201: DemandOutSerializer, **ERRORS, 403: OpenApiResponse(description="Not a member.")},
     ),
     partial_update=extend_schema(
-        summary="Change a draft or open demand",
-        description="On an open demand, `requirements` create a new revision (the previous ones are kept) and "
-        "the category cannot change.",
+        summary="Change some fields of a draft or open demand",
+        description="`requirements` are merged: each one sent adds or changes the requirement on its parameter, "
+        "the demand's other requirements stay (PUT replaces them all). On an open demand, changed requirements "
+        "create a new revision (the previous ones are kept) and the category cannot change.",
         request=DemandUpdateSerializer,
+        responses={200: DemandOutSerializer, **EDIT_ERRORS},
+    ),
+    update=extend_schema(
+        summary="Replace a draft or open demand",
+        description="The demand as a whole: `requirements` is required and becomes the whole set (the ones left "
+        "out are removed). PATCH merges instead. On an open demand this creates a new revision.",
+        request=DemandReplaceSerializer,
         responses={200: DemandOutSerializer, **EDIT_ERRORS},
     ),
 )
@@ -71,7 +85,6 @@ class DemandViewSet(
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
     serializer_class = DemandOutSerializer
     filter_backends: list[Any] = []
-    http_method_names = ["get", "post", "patch", "head", "options"]
     queryset = Demand.objects.none()
 
     def _list_filters(self) -> dict[str, Any]:
@@ -84,7 +97,7 @@ class DemandViewSet(
         if self.action == "list":
             filters = self._list_filters()
             filters.pop("q", None)  # keywords page through the search backend in list()
-        return selectors.demand_list(user=self.request.user, filters=filters).order_by(
+        return selectors.with_quote_counts(selectors.demand_list(user=self.request.user, filters=filters)).order_by(
             "-opened_at", "-created_at", "id"
         )
 
@@ -143,9 +156,11 @@ class DemandViewSet(
         )
         return self._out(demand, status.HTTP_201_CREATED)
 
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        partial = kwargs.pop("partial", False)
         demand = self._editable()
-        incoming = DemandUpdateSerializer(data=request.data, partial=True, context={"demand": demand})
+        incoming_class = DemandUpdateSerializer if partial else DemandReplaceSerializer
+        incoming = incoming_class(data=request.data, partial=partial, context={"demand": demand})
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
         demand = services.demand_update(
@@ -153,12 +168,10 @@ class DemandViewSet(
             user=request.user,  # type: ignore[arg-type]
             requirements=data.pop("requirement_inputs", None),
             revision_reason=data.pop("revision_reason", ""),
+            merge_requirements=partial,
             **data,
         )
         return self._out(demand)
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.partial_update(request, *args, **kwargs)
 
     @extend_schema(
         summary="Answer the shared-instrument check",
@@ -290,3 +303,72 @@ class DemandViewSet(
             document=data.get("document"),
         )
         return Response(ImportJustificationOutSerializer(justification).data)
+
+    # --- the comparison of quotes ------------------------------------------------------------------------------
+
+    def _comparison(self) -> tuple[Demand, dict[str, Any]]:
+        demand = self.get_object()
+        return demand, selectors.comparison_for(user=self.request.user, demand=demand)
+
+    @extend_schema(
+        summary="The comparison of the demand's quotes (the buyer institution, once the quotes are open)",
+        description="Requirements (`requirements`) and quotes in rank order (`quotes`), each with a cell per "
+        "requirement (`pass`, `fail` with `gap`, `unknown`), match score, prices, lead time, warranty, evaluations, "
+        "whether it is a 本国产品 under the rule in force on `rule_date`, the `evaluated_price` and its `derivation`. "
+        "After an award: the comparison it was made on, frozen.",
+        responses={200: QuoteComparisonSerializer, 404: OpenApiResponse(description="Not the buyer, or still sealed.")},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def comparison(self, request: Request, pk: str | None = None) -> Response:
+        demand, snapshot = self._comparison()
+        return Response(comparison_payload(demand, snapshot))
+
+    @extend_schema(summary="The comparison as XLSX", responses={(200, XLSX): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path="comparison/xlsx", pagination_class=None)
+    def comparison_xlsx(self, request: Request, pk: str | None = None) -> HttpResponse:
+        demand, snapshot = self._comparison()
+        return file_download(comparison_xlsx(snapshot, title=demand.title), XLSX, f"comparison-{demand.pk}.xlsx")
+
+    @extend_schema(summary="The comparison as PDF", responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path="comparison/pdf", pagination_class=None)
+    def comparison_pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
+        demand, snapshot = self._comparison()
+        return file_download(
+            comparison_pdf(snapshot, title=demand.title), "application/pdf", f"comparison-{demand.pk}.pdf"
+        )
+
+    # --- the import-justification dossier ------------------------------------------------------------------------
+
+    def _dossier(self) -> tuple[Any, dict[str, Any]]:
+        demand = self.get_object()
+        justification = selectors.justification_for_dossier(user=self.request.user, demand=demand)
+        content = services.import_dossier_build(justification=justification, user=self.request.user)  # type: ignore[arg-type]
+        return justification, content
+
+    @extend_schema(
+        summary="The import-justification dossier, built from the platform's records (buyer, staff, the panel)",
+        description="The import-product application's fields (`application`, in zh-hans and en), the requirements, "
+        "every domestic product considered with its per-requirement results, the quotes and the drafted expert "
+        "opinion. A 400 on `demand` says why when no imported product was quoted.",
+        responses={200: OpenApiTypes.OBJECT, **ERRORS, 404: OpenApiResponse(description="Not yours to read.")},
+    )
+    @action(detail=True, methods=["get"], url_path="import-justification/dossier", pagination_class=None)
+    def import_dossier(self, request: Request, pk: str | None = None) -> Response:
+        justification, content = self._dossier()
+        api = reverse("api:demand-detail", args=[justification.demand_id])
+        return Response({**content, "pdf_url": f"{api}import-justification/dossier/pdf/"})
+
+    @extend_schema(
+        summary="The dossier as a PDF (`?language=en` for English; Chinese by default)",
+        parameters=[OpenApiParameter("language", str, enum=["zh-hans", "en"])],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
+    )
+    @action(detail=True, methods=["get"], url_path="import-justification/dossier/pdf", pagination_class=None)
+    def import_dossier_pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
+        justification, content = self._dossier()
+        language = "en" if request.query_params.get("language") == "en" else "zh-hans"
+        return file_download(
+            dossier_pdf(justification, content, language),
+            "application/pdf",
+            f"import-dossier-{justification.demand_id}-{'en' if language == 'en' else 'zh'}.pdf",
+        )
