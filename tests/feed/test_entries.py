@@ -12,6 +12,7 @@ from catalog.services import products as product_services
 from matching.models import MatchReport
 from matching.reports import report_generate, report_publish
 from procurement.models import Demand
+from procurement.services import awards as award_services
 from procurement.services import demands as demand_services
 from tests.factories import DemandFactory, ProductFactory, member_of
 from tests.feed.conftest import record_products, take_feed
@@ -89,7 +90,7 @@ def test_an_awarded_demand_is_in_the_feed_once(institution, feed_kinds):
     demand_services._mark_changed(demand)
     feed_kinds()
     product = ProductFactory(category=demand.category)
-    demand_services.demand_award(demand=demand, user=buyer, product=product)
+    award_services.demand_award(demand=demand, user=buyer, product=product)
     demand_services._mark_changed(demand)
     kinds = feed_kinds()
     assert kinds == [("demand.opened", demand.pk), ("demand.awarded", demand.pk)]
