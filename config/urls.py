@@ -20,6 +20,7 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("matching/", include("matching.urls")),
     path("notifications/", include("notifications.urls")),
+    path("history/", include("audit.urls")),
     path("api/v1/", include("config.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the Content-Security-Policy needs no inline script.

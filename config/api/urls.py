@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("search.api.urls")),
     path("", include("matching.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("audit.api.urls")),
 ]
