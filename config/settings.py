@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "search",
     "matching",
     "audit",
+    "ocds",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -362,6 +363,12 @@ SEARCH_SYNONYMS_FILE = BASE_DIR / "search" / "data" / "synonyms.txt"
 SEARCH_DATABASE_SCAN_LIMIT = env.int("SEARCH_DATABASE_SCAN_LIMIT", default=4000)
 # Seconds to wait for Elasticsearch before the database backend answers instead.
 SEARCH_ES_TIMEOUT = env.float("SEARCH_ES_TIMEOUT", default=3.0)
+
+# --- Open Contracting (OCDS) ------------------------------------------------------------------------
+# Each public demand is an OCDS contracting process, published at /api/v1/ocds/ (ocds/). The ocid prefix is the
+# one registered for the platform with the Open Contracting Partnership ("ocds-" and six characters).
+OCDS_OCID_PREFIX = env.str("OCDS_OCID_PREFIX", default="ocds-imatch")
+OCDS_PUBLISHER_NAME = env.str("OCDS_PUBLISHER_NAME", default="国家科研仪器供需对接平台")
 
 # --- Audit history ------------------------------------------------------------------------------
 # django-auditlog keeps one entry per saved change of these models (the fields that changed, who, when); the

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("matching.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("audit.api.urls")),
+    path("", include("ocds.api.urls")),
 ]
