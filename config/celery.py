@@ -18,6 +18,12 @@ app.conf.beat_schedule = {
         "task": "procurement.expire_demands",
         "schedule": crontab(minute=10, hour="*"),
     },
+    # Sealed quotes open together once their demand's deadline day is over; every quarter hour, so the buyer and
+    # the quoting makers hear of it soon after midnight. Opening twice is impossible (a compare-and-set stamp).
+    "procurement-open-sealed-quotes": {
+        "task": "procurement.open_sealed_quotes",
+        "schedule": crontab(minute="*/15"),
+    },
     # Safety net for the change outbox: whatever a lost kick, a broker outage or an unreachable search backend
     # left pending is indexed and re-matched within minutes, not at the nightly run; old changes are pruned.
     "changes-sweep": {
@@ -29,6 +35,12 @@ app.conf.beat_schedule = {
     "notifications-sweep-email": {
         "task": "notifications.sweep_email",
         "schedule": crontab(minute="*/10"),
+    },
+    # The daily digest of saved-search and follow news, in the morning (Beijing time) so it is read at work;
+    # each person gets at most one a day however often this runs.
+    "notifications-daily-digest": {
+        "task": "notifications.send_digests",
+        "schedule": crontab(minute=0, hour=7),
     },
     # A domestic-product rule dated today, or a transition ending today, changes which products are domestic:
     # re-derive the flags just after midnight (only products that flip are written, re-indexed and re-matched).

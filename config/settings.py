@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "procurement",
     "search",
     "matching",
+    "alerts",
     "audit",
     "ocds",
     "django.contrib.admin",
@@ -321,6 +322,9 @@ SPECTACULAR_SETTINGS = {
         "DemandStatusEnum": "procurement.models.Demand.Status",
         "QuoteStatusEnum": "procurement.models.Quote.Status",
         "ImportJustificationStatusEnum": "procurement.models.ImportJustification.Status",
+        "SavedSearchKindEnum": "alerts.models.SearchKind",
+        "AlertDeliveryEnum": "alerts.models.Delivery",
+        "FollowTargetEnum": "alerts.models.Follow.Target",
     },
 }
 
@@ -410,6 +414,8 @@ MATCHING_WEIGHTS = {
 CHANGES_LEASE = timedelta(minutes=10)
 # Seconds the home page's platform figures (counts, top gaps, latest report) are cached; 0 computes them each time.
 HOME_CACHE_SECONDS = env.int("HOME_CACHE_SECONDS", default=60)
+# Days after a demand's deadline in which the buyer weighs the quotes it received and awards; then it expires.
+PROCUREMENT_AWARD_PERIOD_DAYS = env.int("PROCUREMENT_AWARD_PERIOD_DAYS", default=60)
 
 # --- Logging ----------------------------------------------------------------------------------------
 LOGGING = {

@@ -20,6 +20,7 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("matching/", include("matching.urls")),
     path("notifications/", include("notifications.urls")),
+    path("alerts/", include("alerts.urls")),
     path("history/", include("audit.urls")),
     path("api/v1/", include("config.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -9,6 +9,9 @@ class MatchingConfig(AppConfig):
     def ready(self) -> None:
         # Registrations with the ground floor, importable only once models are loaded.
         from matching import notices, rematch
+        from matching.assessment import MatchingAssessor
+        from procurement.assessment import assessor_register
 
         notices.register()
         rematch.register()
+        assessor_register(MatchingAssessor())

@@ -39,6 +39,8 @@ class MatchOutcome:
 
     demands: int = 0
     pairs: int = 0
+    # Of those pairs, the ones whose requirements were checked (the rest pruned by binary search).
+    checked: int = 0
     matches: int = 0
     near_misses: int = 0
     notifications: int = 0
@@ -50,6 +52,7 @@ class MatchOutcome:
         for name in (
             "demands",
             "pairs",
+            "checked",
             "matches",
             "near_misses",
             "notifications",
@@ -68,8 +71,10 @@ class DemandRow:
     title: str
 
 
-def demand_facts(demand_ids: Sequence[int], *, as_of: date | None = None) -> dict[int, DemandRow]:
-    """Open demands with their requirements, in two queries."""
+def demand_facts(
+    demand_ids: Sequence[int], *, as_of: date | None = None, statuses: Sequence[str] | None = (Demand.Status.OPEN,)
+) -> dict[int, DemandRow]:
+    """Demands (open ones unless ``statuses`` says otherwise; None: any) with their requirements, in two queries."""
     as_of = as_of or timezone.localdate()
     requirements: dict[int, list[s.RequirementSpec]] = defaultdict(list)
     for row in (
@@ -135,7 +140,7 @@ def demand_facts(demand_ids: Sequence[int], *, as_of: date | None = None) -> dic
         )
     rows = {}
     for pk, title, description, free_text, budget, quantity, deadline, province, category_id, institution_id in (
-        Demand.objects.filter(pk__in=demand_ids, status=Demand.Status.OPEN)
+        Demand.objects.filter(pk__in=demand_ids, **({} if statuses is None else {"status__in": list(statuses)}))
         .values_list(
             "id",
             "title",
@@ -189,6 +194,7 @@ def match_demands(
     outcome.score_seconds = time.perf_counter() - started
     outcome.demands = len(demands)
     outcome.pairs = len(demands) * len(pool)
+    outcome.checked = sum(shortlist.checked for _row, shortlist in shortlists)
     started = time.perf_counter()
     written = write_matches(run=run, shortlists=shortlists, notify=notify)
     outcome.matches, outcome.near_misses, outcome.notifications = written
@@ -262,7 +268,7 @@ def write_matches(
                     pair.score,
                     pair.components,
                     pair.strongest,
-                    [r.as_dict() for r in pair.results],
+                    list(pair.stored_results),
                     pair.failed_mandatory,
                     matched_at,
                     now,

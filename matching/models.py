@@ -76,6 +76,8 @@ class MatchRun(models.Model):
     chunks_done = models.PositiveIntegerField(_("chunks done"), default=0)
     demands_count = models.PositiveIntegerField(_("demands matched"), default=0)
     pairs_count = models.PositiveBigIntegerField(_("pairs scored"), default=0)
+    # Of those, the pairs whose requirements were checked; binary search on sorted columns pruned the rest.
+    pairs_checked = models.PositiveBigIntegerField(_("pairs checked"), default=0)
     matches_count = models.PositiveIntegerField(_("matches"), default=0)
     near_misses_count = models.PositiveIntegerField(_("near misses"), default=0)
     notifications_count = models.PositiveIntegerField(_("notifications sent"), default=0)
@@ -200,6 +202,31 @@ class Match(models.Model):
 
     def __str__(self) -> str:
         return f"{self.demand_id} ↔ {self.product_id} #{self.rank}"
+
+
+class ProductTokens(models.Model):
+    """A product's text cut into the tokens text relevance compares, kept ready so a pool is built without
+    tokenizing its products again. Refreshed when the change outbox reports the product changed; ``digest``
+    (of the text cut) lets a pool build trust a row or redo it, so a missed change only costs time."""
+
+    product = models.OneToOneField(
+        "catalog.Product",
+        verbose_name=_("product"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="matching_tokens",
+        db_constraint=False,
+    )
+    digest = models.CharField(_("digest"), max_length=16)
+    # Space-separated: the tokenizer never yields a token with a space.
+    tokens = models.TextField(_("tokens"), blank=True)
+
+    class Meta:
+        verbose_name = _("product tokens")
+        verbose_name_plural = _("product tokens")
+
+    def __str__(self) -> str:
+        return str(self.product_id)
 
 
 class DemandMatchSummary(models.Model):

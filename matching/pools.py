@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import pickle
 import zlib
@@ -15,6 +16,7 @@ from django.db.models import Count, Max, Q
 from catalog.models import Category, Product, Specification
 from catalog.selectors import category_ancestor_codes, category_subtree_q
 from matching import scoring as s
+from matching.models import ProductTokens
 from matching.vector import CandidatePool
 
 logger = logging.getLogger(__name__)
@@ -52,8 +54,53 @@ def _fetch(qs: Any) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
+PRODUCT_TEXT_FIELDS = ("name_zh", "name_en", "model_number", "description_zh", "description_en")
+
+
+def _product_text(parts: Sequence[str | None]) -> str:
+    return " ".join(part or "" for part in parts)
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def _store_tokens(cut: dict[int, tuple[str, frozenset[str]]]) -> None:
+    ProductTokens.objects.bulk_create(
+        [
+            ProductTokens(product_id=pk, digest=digest, tokens=" ".join(sorted(tokens)))
+            for pk, (digest, tokens) in cut.items()
+        ],
+        batch_size=5000,
+        update_conflicts=True,
+        unique_fields=["product"],
+        update_fields=["digest", "tokens"],
+    )
+
+
+def tokens_refresh(*, product_ids: Iterable[int]) -> int:
+    """Cut the text of these products again (the change outbox reports them changed); in bulk. Returns the rows
+    written; products that are gone lose theirs."""
+    ids = sorted(set(product_ids))
+    rows = Product.objects.filter(pk__in=ids).values_list("pk", *PRODUCT_TEXT_FIELDS)
+    cut = {}
+    for pk, *parts in rows:
+        text = _product_text(parts)
+        cut[pk] = (_digest(text), s.text_tokens(text))
+    ProductTokens.objects.filter(product_id__in=set(ids) - set(cut)).delete()
+    _store_tokens(cut)
+    return len(cut)
+
+
+def tokens_refresh_all(*, batch: int = 20_000) -> int:
+    """Every product's tokens cut afresh (a backfill after a bulk load, or after the tokenizer changed)."""
+    ids = list(Product.objects.order_by("pk").values_list("pk", flat=True))
+    return sum(tokens_refresh(product_ids=ids[i : i + batch]) for i in range(0, len(ids), batch))
+
+
 def _read_pool(products_q: Q, parameter_ids: Iterable[int] | None) -> CandidatePool:
-    """The products of ``products_q`` as a pool: three queries, whatever their number."""
+    """The products of ``products_q`` as a pool: three queries, whatever their number, and no text cut when the
+    products' tokens are kept ready (the rare row missing or outdated is cut now and stored)."""
     through = Q(product__in=Product.objects.filter(products_q).values("pk"))
     spec_qs = Specification.objects.filter(through)
     if parameter_ids is not None:
@@ -61,37 +108,44 @@ def _read_pool(products_q: Q, parameter_ids: Iterable[int] | None) -> CandidateP
     specs = _fetch(
         spec_qs.values_list("product_id", "parameter_id", "value", "value_min", "value_max", "value_text", "value_bool")
     )
-    provinces = _fetch(
-        Product.provinces_served.through.objects.filter(through).values_list("product_id", "province_id")
-    )
+    served = Product.provinces_served.through.objects.filter(through)
+    provinces = _fetch(served.values_list("product_id", "province_id"))
     product_rows = _fetch(
         Product.objects.filter(products_q).values_list(
             "id",
-            "name_zh",
-            "name_en",
-            "model_number",
-            "description_zh",
-            "description_en",
             "price_min",
             "price_max",
             "lead_time_days",
             "evaluation_score",
+            "matching_tokens__digest",
+            "matching_tokens__tokens",
+            *PRODUCT_TEXT_FIELDS,
         )
     )
-    products = [
-        (
-            row[0],
-            f"{row[1]} {row[2]} {row[3]} {row[4]} {row[5]}",
-            None if row[6] is None else float(row[6]),
-            None if row[7] is None else float(row[7]),
-            row[8],
-            row[9],
+    products = []
+    tokens: dict[int, frozenset[str]] = {}
+    stale: dict[int, tuple[str, frozenset[str]]] = {}
+    for pk, price_min, price_max, lead, evaluation, digest, kept, *parts in product_rows:
+        products.append(
+            (
+                pk,
+                "",
+                None if price_min is None else float(price_min),
+                None if price_max is None else float(price_max),
+                lead,
+                evaluation,
+            )
         )
-        for row in product_rows
-    ]
-    return CandidatePool.from_rows(
-        products, specs, provinces, tokens={row[0]: _tokens(row[0], row[1]) for row in products}
-    )
+        text = _product_text(parts)
+        fresh = _digest(text)
+        if digest == fresh:
+            tokens[pk] = frozenset(kept.split())
+        else:
+            tokens[pk] = s.text_tokens(text)
+            stale[pk] = (fresh, tokens[pk])
+    if stale:
+        _store_tokens(stale)
+    return CandidatePool.from_rows(products, specs, provinces, tokens=tokens)
 
 
 def load_pool(*, category_id: int, parameter_ids: Iterable[int] | None = None) -> CandidatePool:
@@ -106,21 +160,9 @@ def reference_pool(*, category_id: int, parameter_ids: Iterable[int], limit: int
     return _read_pool(Q(pk__in=ids), parameter_ids)
 
 
-# Tokens per product, reused while its text is unchanged: a pool rebuilt after one product changed, or the pool of
-# an ancestor category holding the same products, does not cut every text again.
-_TOKENS: dict[int, tuple[str, frozenset[str]]] = {}
-TOKEN_CACHE_SIZE = 300_000
-
-
-def _tokens(product_id: int, text: str) -> frozenset[str]:
-    cached = _TOKENS.get(product_id)
-    if cached is not None and cached[0] == text:
-        return cached[1]
-    tokens = s.text_tokens(text)
-    if len(_TOKENS) >= TOKEN_CACHE_SIZE:
-        _TOKENS.clear()
-    _TOKENS[product_id] = (text, tokens)
-    return tokens
+def products_pool(*, product_ids: Iterable[int], parameter_ids: Iterable[int] | None = None) -> CandidatePool:
+    """Any products by id, domestic or imported, scored like candidates (the products quoted on a demand)."""
+    return _read_pool(Q(pk__in=list(product_ids)), parameter_ids)
 
 
 # --- Warm pools for incremental runs ------------------------------------------------------------------------

@@ -76,6 +76,7 @@ def stats_page(request: HttpRequest) -> HttpResponse:
             "now": stats.coverage_now(),
             "coverage": coverage,
             "gap_map": gap_map,
+            "imports_despite_domestic": stats.imports_despite_domestic(category=filters.get("category")),
             "charts": charts,
             "query": query,
             "english": translation.get_language() == "en",

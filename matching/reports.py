@@ -21,7 +21,15 @@ from catalog.tabular import csv_bytes
 from config.exceptions import ApplicationError
 from matching import policies
 from matching.models import CORRECTION_TITLE, REPORT_TITLE, DemandMatchSummary, Match, MatchReport, MatchReportEntry
-from matching.stats import GapValues, collect_gaps, gap_map_rows, gap_map_table, localized, names
+from matching.stats import (
+    GapValues,
+    collect_gaps,
+    gap_map_rows,
+    gap_map_table,
+    imports_despite_domestic,
+    localized,
+    names,
+)
 from procurement.models import Demand
 
 # How many of each demand's matches a report lists (and makes public).
@@ -167,6 +175,7 @@ def report_snapshot(
         "by_category": sorted(by_category.values(), key=lambda c: c["code"]),
         "by_province": sorted(by_province.values(), key=lambda p: p["code"]),
         "gap_map": gap_map,
+        "imports_despite_domestic": imports_despite_domestic(start=period_start, end=period_end),
         "demands": demand_rows,
     }
     return snapshot, entries

@@ -39,6 +39,7 @@ def _finish(run: MatchRun, outcome: engine.MatchOutcome, status: str = MatchRun.
     run.status = status
     run.demands_count = outcome.demands
     run.pairs_count = outcome.pairs
+    run.pairs_checked = outcome.checked
     run.matches_count = outcome.matches
     run.near_misses_count = outcome.near_misses
     run.notifications_count = outcome.notifications
@@ -256,6 +257,7 @@ def match_run_execute_chunk(
                 chunks_done=F("chunks_done") + 1,
                 demands_count=F("demands_count") + outcome.demands,
                 pairs_count=F("pairs_count") + outcome.pairs,
+                pairs_checked=F("pairs_checked") + outcome.checked,
                 matches_count=F("matches_count") + outcome.matches,
                 near_misses_count=F("near_misses_count") + outcome.near_misses,
                 notifications_count=F("notifications_count") + outcome.notifications,

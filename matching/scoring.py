@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
-from catalog.values import InvalidValue, UnitError, difference_from_canonical, from_canonical, parse_yes_no
+from catalog.values import InvalidValue, UnitError, from_canonical, parse_yes_no
 from search.tokenizer import document_tokens, query_tokens
 
 PASS = "pass"
@@ -28,6 +29,8 @@ COMPONENTS = ("preferred", "price", "text", "evaluations", "province", "lead_tim
 NEUTRAL = 0.5
 # Text relevance saturates: a long description should not make every product look irrelevant.
 TEXT_TOKENS_CAP = 10
+# A stated value short of an ordered requirement by less than this share of its scale earns partial credit.
+PARTIAL_BAND = 0.1
 # Near misses are ordered by their summed relative gap; one absurd gap must not swamp the others.
 GAP_NORM_CAP = 1000.0
 SCORE_DECIMALS = 9
@@ -68,6 +71,14 @@ class RequirementSpec:
         return self.value_min if self.value_min is not None else self.value_max
 
     @cached_property
+    def bounds(self) -> tuple[float, float] | None:
+        """The range a ``covers`` requirement asks for (a single value when only one is given)."""
+        lo, hi = self.value_min, self.value_max
+        if lo is None or hi is None:
+            lo = hi = self.target
+        return None if lo is None or hi is None else (lo, hi)
+
+    @cached_property
     def is_textual(self) -> bool:
         return self.value_type in ("choice", "boolean") or (self.operator == IN and self.value_type != "number")
 
@@ -78,6 +89,20 @@ class RequirementSpec:
     @cached_property
     def scale(self) -> float:
         return requirement_scale(self)
+
+    @cached_property
+    def shown_in_unit(self) -> tuple[float, float]:
+        """(a, b) such that a canonical value v reads a * v + b in the requirement's unit (a difference: a * d).
+
+        Unit conversions are affine, so a whole column converts at once; a unit that cannot be converted is
+        shown as it is stored.
+        """
+        try:
+            zero = from_canonical(0.0, self.canonical_unit, self.unit)
+            one = from_canonical(1.0, self.canonical_unit, self.unit)
+        except UnitError:
+            return 1.0, 0.0
+        return one - zero, zero
 
     @cached_property
     def wanted(self) -> bool | None:
@@ -137,20 +162,31 @@ class RequirementResult:
     gap_canonical: float | None = None
     credit: float = 0.0
 
-    def as_dict(self) -> dict[str, object]:
-        """The stored form, kept small because a full run writes it for every match: what the requirement says
-        (operator, value, unit) is read back from the requirement itself; unstated values are left out."""
-        out: dict[str, object] = {"r": self.requirement_id, "p": self.parameter_id, "s": self.status}
-        if self.actual is not None:
-            out["a"] = _shown(self.actual)
-        if self.actual_max is not None:
-            out["x"] = _shown(self.actual_max)
-        if self.margin is not None:
-            out["m"] = _shown(self.margin)
-        if self.gap is not None:
-            out["g"] = _shown(self.gap)
-            out["gc"] = _shown(self.gap_canonical)
-        return out
+    @classmethod
+    def from_stored(cls, req: RequirementSpec, stored: Mapping[str, Any]) -> RequirementResult:
+        """A stored verdict (``StoredResult``) read back with what its requirement says."""
+        return cls(
+            req.requirement_id,
+            req.parameter_id,
+            req.key,
+            req.operator,
+            req.is_mandatory,
+            stored["s"],
+            req.unit or req.canonical_unit,
+            req.entered,
+            stored.get("a"),
+            stored.get("x"),
+            stored.get("m"),
+            stored.get("g"),
+            stored.get("gc"),
+        )
+
+
+# The stored form of one requirement's verdict, kept small because a full run writes it for every match: what the
+# requirement says (operator, value, unit) is read back from the requirement itself; unstated values are left out.
+# {"r": requirement, "p": parameter, "s": status, "a"/"x": stated value (low, high), "m": margin, "g": gap in the
+# requirement's unit, "gc": gap canonical}
+StoredResult = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -159,12 +195,22 @@ class PairScore:
     is_match: bool
     score: float
     components: dict[str, float]
-    results: tuple[RequirementResult, ...]
+    # Each requirement's verdict in its stored form, as ranking computed it.
+    stored_results: tuple[StoredResult, ...]
     failed_mandatory: int
     unknown_mandatory: int
     gap_norm: float
     # The component that contributed most to the score (``strongest_component``), stored with the match.
     strongest: str = ""
+    requirements: tuple[RequirementSpec, ...] = field(default=(), compare=False, repr=False)
+
+    @cached_property
+    def results(self) -> tuple[RequirementResult, ...]:
+        """The verdicts with what each requirement says, for reading."""
+        return tuple(
+            RequirementResult.from_stored(req, stored)
+            for req, stored in zip(self.requirements, self.stored_results, strict=True)
+        )
 
     @property
     def is_near_miss(self) -> bool:
@@ -174,7 +220,7 @@ class PairScore:
 
 # --- Explaining a pair --------------------------------------------------------------------------------
 # The verdicts themselves (pass, fail, gap, credit) are computed on arrays in ``matching.vector``, once for a whole
-# pool or for one pair; what is left here is saying them in the unit the buyer wrote.
+# pool or for one pair, and stored as ``StoredResult``; what is left here is reading them back.
 
 
 def text_tokens(text: str) -> frozenset[str]:
@@ -202,24 +248,6 @@ def requirement_scale(req: RequirementSpec) -> float:
     return 1.0
 
 
-def _to_unit(req: RequirementSpec, value: float | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return from_canonical(value, req.canonical_unit, req.unit)
-    except UnitError:
-        return value
-
-
-def _diff_to_unit(req: RequirementSpec, delta: float | None) -> float | None:
-    if delta is None:
-        return None
-    try:
-        return difference_from_canonical(delta, req.canonical_unit, req.unit)
-    except UnitError:
-        return delta
-
-
 def wanted_flag(req: RequirementSpec) -> bool | None:
     if not req.choices:
         return None
@@ -227,35 +255,6 @@ def wanted_flag(req: RequirementSpec) -> bool | None:
         return parse_yes_no(req.choices[0])
     except InvalidValue:
         return None
-
-
-def explain(
-    req: RequirementSpec,
-    status: str,
-    *,
-    actual: float | str | None = None,
-    actual_max: float | None = None,
-    margin: float | None = None,
-    gap: float | None = None,
-    credit: float = 0.0,
-) -> RequirementResult:
-    """One requirement's verdict for one product, with values (canonical in) said in the requirement's unit."""
-    return RequirementResult(
-        req.requirement_id,
-        req.parameter_id,
-        req.key,
-        req.operator,
-        req.is_mandatory,
-        status,
-        req.unit or req.canonical_unit,
-        req.entered,
-        _to_unit(req, actual) if isinstance(actual, float) else actual,
-        _to_unit(req, actual_max),
-        _diff_to_unit(req, margin) if status == PASS else None,
-        _diff_to_unit(req, gap) if status == FAIL else None,
-        gap if status == FAIL else None,
-        credit,
-    )
 
 
 def strongest_component(components: Mapping[str, float], weights: Mapping[str, float]) -> str:
@@ -272,7 +271,6 @@ def strongest_component(components: Mapping[str, float], weights: Mapping[str, f
     return best
 
 
-def _shown(value: float | str | None) -> float | str | None:
-    if isinstance(value, float):
-        return float(f"{value:.{SHOWN_DIGITS}g}")
-    return value
+def shown(values: list[float]) -> list[float]:
+    """Numbers as explanations keep them: six significant digits."""
+    return [float(f"{v:.{SHOWN_DIGITS}g}") for v in values]

@@ -305,6 +305,16 @@ def matching_stats() -> dict[str, Any]:
         "products_imported": coverage.products_imported,
         "matches": Match.objects.filter(is_near_miss=False, demand__status=Demand.Status.OPEN).count(),
         "reports_published": MatchReport.objects.filter(status=MatchReport.Status.PUBLISHED).count(),
+        "imports_despite_domestic": [
+            {
+                "category": row["category"]["code"],
+                "category_name": stats.localized(row["category"]),
+                "awards": row["awards"],
+                "imported": row["imported"],
+                "imported_despite_domestic": row["imported_despite_domestic"],
+            }
+            for row in stats.imports_despite_domestic()
+        ],
         "top_gaps": [
             {
                 "category": gap["category"]["code"],

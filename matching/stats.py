@@ -24,7 +24,7 @@ from catalog.selectors import category_subtree_q
 from catalog.tabular import csv_text, guard_cells
 from catalog.values import display_unit
 from matching.models import DemandMatchSummary, Match, MatchReport
-from procurement.models import Demand
+from procurement.models import Award, Demand
 
 # Where a gap is keyed: (category id, parameter id) -> the best gap of every unmet demand (None: nobody states it).
 GapValues = dict[tuple[int, int], list[float | None]]
@@ -235,3 +235,43 @@ def coverage_over_time(*, category: Category | None = None, province: str | None
             )
         )
     return points
+
+
+# --- Imports although a domestic product met the requirements ------------------------------------------------
+
+
+def imports_despite_domestic(
+    *, category: Category | None = None, start: date | None = None, end: date | None = None
+) -> list[dict[str, Any]]:
+    """Per demand category: awards of an imported product although a domestic quote or match met every mandatory
+    requirement, next to all awards and imported awards (awards made from ``start`` to ``end``, both included)."""
+    qs = Award.objects.all()
+    if category is not None:
+        qs = qs.filter(category_subtree_q(category, prefix="demand__category__"))
+    if start is not None:
+        qs = qs.filter(created_at__date__gte=start)
+    if end is not None:
+        qs = qs.filter(created_at__date__lte=end)
+    rows = (
+        qs.values(
+            "demand__category_id", "demand__category__code", "demand__category__name_zh", "demand__category__name_en"
+        )
+        .annotate(
+            awards=Count("pk"),
+            imported=Count("pk", filter=Q(is_imported=True)),
+            despite=Count("pk", filter=Q(imported_despite_domestic=True)),
+        )
+        .order_by("-despite", "demand__category__code")
+    )
+    return [
+        {
+            "category": {
+                "code": row["demand__category__code"],
+                **names(row["demand__category__name_zh"], row["demand__category__name_en"]),
+            },
+            "awards": row["awards"],
+            "imported": row["imported"],
+            "imported_despite_domestic": row["despite"],
+        }
+        for row in rows
+    ]

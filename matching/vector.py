@@ -30,6 +30,13 @@ def ordered_credit(margin: np.ndarray, scale: float) -> np.ndarray:
     return 0.5 + 0.5 * np.clip(margin / scale, 0.0, 1.0)
 
 
+def partial_credit(gap: np.ndarray, scale: float) -> np.ndarray:
+    """Credit for a stated value that falls short of an ordered requirement: up to half (never as much as meeting
+    it), shrinking linearly with the shortfall relative to the requirement's scale and gone at PARTIAL_BAND."""
+    with np.errstate(invalid="ignore"):
+        return np.nan_to_num(0.5 * np.clip(1.0 - (gap / scale) / s.PARTIAL_BAND, 0.0, 1.0))
+
+
 def price_component(price: np.ndarray, budget_per_unit: float | None) -> np.ndarray:
     """1 within budget, falling linearly to 0 at twice the budget; unstated price or budget is neutral."""
     if budget_per_unit is None or budget_per_unit <= 0:
@@ -111,57 +118,95 @@ class Verdicts:
     margin: np.ndarray | None = None
 
 
+def known_mask(req: s.RequirementSpec, column: ParameterColumn | None) -> np.ndarray | None:
+    """Which products state what the requirement reads (None: nobody can, the requirement says nothing usable)."""
+    if column is None:
+        return None
+    if req.value_type == "boolean":
+        return None if req.wanted is None else column.known("flag")
+    if req.is_textual:
+        return column.known("text")
+    if req.operator == s.COVERS:
+        return None if req.bounds is None else column.known("both")
+    if req.target is None:
+        return None
+    return column.known({s.GTE: "high", s.LTE: "low"}.get(req.operator, "both"))
+
+
 def evaluate(req: s.RequirementSpec, column: ParameterColumn | None, idx: np.ndarray) -> Verdicts:
     """The requirement checked against the products at positions ``idx`` of a column (pass / fail / unknown)."""
     n = idx.size
-    nothing = np.zeros(n, dtype=bool)
-    if column is None:
+    stated = known_mask(req, column)
+    if stated is None or column is None:
+        nothing = np.zeros(n, dtype=bool)
         return Verdicts(nothing, nothing, np.zeros(n))
+    known = stated[idx]
     if req.value_type == "boolean":
-        wanted = req.wanted
-        if wanted is None:
-            return Verdicts(nothing, nothing, np.zeros(n))
-        flag = column.flag[idx]
-        known = ~np.isnan(flag)
-        passed = known & (flag == (1.0 if wanted else 0.0))
+        passed = known & (column.flag[idx] == (1.0 if req.wanted else 0.0))
         return Verdicts(known, passed, passed * 1.0)
     if req.is_textual:
-        known = column.codes[idx] != 0
         passed = column.text_mask(req.choice_set)[idx]
         return Verdicts(known, passed, passed * 1.0)
 
     low, high = column.low[idx], column.high[idx]
     with np.errstate(invalid="ignore"):
         if req.operator == s.COVERS:
-            lo, hi = req.value_min, req.value_max
-            if lo is None or hi is None:
-                lo = hi = req.target
-            if lo is None or hi is None:
-                return Verdicts(nothing, nothing, np.zeros(n))
-            known = ~np.isnan(low) & ~np.isnan(high)
+            assert req.bounds is not None
+            lo, hi = req.bounds
             short = np.maximum(0.0, low - lo) + np.maximum(0.0, hi - high)
             passed = known & (short <= tolerance(max(abs(lo), abs(hi))))
             margin = (lo - low) + (high - hi)
-            credit = np.where(passed, ordered_credit(margin, req.scale), 0.0)
-            return Verdicts(known, passed, credit, np.where(known, short, np.nan), margin)
+            shortfall = np.where(known, short, np.nan)
+            credit = np.where(passed, ordered_credit(margin, req.scale), partial_credit(shortfall, req.scale))
+            return Verdicts(known, passed, credit, shortfall, margin)
         target = req.target
-        if target is None:
-            return Verdicts(nothing, nothing, np.zeros(n))
+        assert target is not None
         eps = tolerance(target)
         if req.operator == s.GTE:
-            known = ~np.isnan(high)
             margin = high - target
         elif req.operator == s.LTE:
-            known = ~np.isnan(low)
             margin = target - low
         else:  # "=" (and "in" on a number, read as its first value): inside a stated range counts as equal
-            known = ~np.isnan(low) & ~np.isnan(high)
-            distance = np.maximum(np.maximum(0.0, low - target), target - high)
+            distance = np.where(known, np.maximum(np.maximum(0.0, low - target), target - high), np.nan)
             passed = known & (distance <= eps)
-            return Verdicts(known, passed, passed * 1.0, np.where(known, distance, np.nan), np.zeros(n))
+            credit = np.where(passed, 1.0, partial_credit(distance, req.scale))
+            return Verdicts(known, passed, credit, distance, np.zeros(n))
         passed = known & (margin >= -eps)
-        credit = np.where(passed, ordered_credit(np.maximum(margin, 0.0), req.scale), 0.0)
-        return Verdicts(known, passed, credit, np.where(known, -margin, np.nan), np.maximum(margin, 0.0))
+        shortfall = np.where(known, -margin, np.nan)
+        credit = np.where(
+            passed, ordered_credit(np.maximum(margin, 0.0), req.scale), partial_credit(shortfall, req.scale)
+        )
+        return Verdicts(known, passed, credit, shortfall, np.maximum(margin, 0.0))
+
+
+def pass_region(req: s.RequirementSpec, column: ParameterColumn | None, size: int) -> np.ndarray | None:
+    """A superset of the products passing a mandatory ordered requirement (``>=``, ``<=``, ``covers``, ``=`` on a
+    number), found by binary search on the sorted column; None when the requirement is not ordered."""
+    if req.value_type == "boolean" or req.is_textual:
+        return None
+    region = np.zeros(size, dtype=bool)
+    if column is None or known_mask(req, column) is None:
+        return region  # nobody states it: nobody passes
+    lows, low_values = column.sorted_by("low")
+    highs, high_values = column.sorted_by("high")
+    if req.operator == s.COVERS:
+        assert req.bounds is not None
+        lo, hi = req.bounds
+        slack = 2 * tolerance(max(abs(lo), abs(hi)))
+        at_most, at_least = lo + slack, hi - slack
+    else:
+        target = req.target
+        assert target is not None
+        slack = 2 * tolerance(target)
+        at_most, at_least = target + slack, target - slack
+    # Twice the tolerance: a float comparison of a difference never passes a product outside this region.
+    if req.operator != s.LTE:
+        region[highs[np.searchsorted(high_values, at_least, side="left") :]] = True
+    if req.operator != s.GTE:
+        below = np.zeros(size, dtype=bool)
+        below[lows[: np.searchsorted(low_values, at_most, side="right")]] = True
+        region = below if req.operator == s.LTE else region & below
+    return region
 
 
 # --- Pools ---------------------------------------------------------------------------------------------------
@@ -180,6 +225,36 @@ class ParameterColumn:
     choices: list[str]
     folded: list[str]
     _text_masks: dict[frozenset[str], np.ndarray] = field(default_factory=dict)
+    _sorted: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    _known: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def sorted_by(self, end: str) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the products stating ``end`` ("low" or "high"), ordered by it, and the ordered values:
+        the structure a mandatory ordered requirement is answered from by binary search."""
+        found = self._sorted.get(end)
+        if found is None:
+            values = self.low if end == "low" else self.high
+            stated = np.flatnonzero(~np.isnan(values))
+            order = stated[np.argsort(values[stated], kind="stable")]
+            found = self._sorted[end] = (order, values[order])
+        return found
+
+    def known(self, kind: str) -> np.ndarray:
+        """Products stating the low end, the high end, both, a choice or a flag."""
+        mask = self._known.get(kind)
+        if mask is None:
+            if kind == "low":
+                mask = ~np.isnan(self.low)
+            elif kind == "high":
+                mask = ~np.isnan(self.high)
+            elif kind == "both":
+                mask = ~np.isnan(self.low) & ~np.isnan(self.high)
+            elif kind == "text":
+                mask = self.codes != 0
+            else:
+                mask = ~np.isnan(self.flag)
+            self._known[kind] = mask
+        return mask
 
     def text_mask(self, wanted: frozenset[str]) -> np.ndarray:
         """Products whose casefolded choice is one of ``wanted``."""
@@ -202,6 +277,20 @@ class Shortlist:
     near_misses_total: int
     # Per mandatory requirement: whether any candidate meets it, how many state it, the smallest canonical gap.
     requirement_gaps: list[dict[str, object]]
+    # Products whose requirements were checked for this demand (the pool's size without pruning).
+    checked: int = 0
+
+
+@dataclass
+class _Found:
+    """What the checks found before scoring: the matches, the near misses still in the running, the gap map."""
+
+    matches: np.ndarray
+    near: np.ndarray
+    near_key: np.ndarray
+    near_total: int
+    gaps: list[dict[str, object]]
+    checked: int
 
 
 ProductRow = tuple[int, str, "float | None", "float | None", "int | None", "float | None"]
@@ -343,6 +432,7 @@ class CandidatePool:
         # Caches are rebuilt on demand; a stored pool carries only its data.
         state = dict(self.__dict__)
         state["_province_cache"] = {}
+        state.pop("_by_product", None)
         state["columns"] = {pid: column.without_caches() for pid, column in self.columns.items()}
         return state
 
@@ -360,56 +450,64 @@ class CandidatePool:
             self._province_cache[province] = comp
         return comp
 
-    def _token_products(self, token: str) -> np.ndarray | None:
-        slot = self._token_slot.get(token)
-        if slot is None:
-            return None
-        return self._token_positions[self._token_starts[slot] : self._token_starts[slot + 1]]
+    def _product_tokens(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each product's token slots (the inverted index turned around), built on first use: a demand's text is
+        compared with the few products it scores, not with the whole pool."""
+        cached = getattr(self, "_by_product", None)
+        if cached is None:
+            counts = np.diff(self._token_starts)
+            slots = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+            order = np.argsort(self._token_positions, kind="stable")
+            per_product = np.bincount(self._token_positions, minlength=self.size)
+            starts = np.concatenate([[0], np.cumsum(per_product)]).astype(np.int64)
+            cached = self._by_product = (starts, slots[order])
+        return cached
 
-    def _shared_tokens(self, demand_tokens: frozenset[str]) -> np.ndarray:
-        counts = np.zeros(self.size)
-        for token in demand_tokens:
-            idx = self._token_products(token)
-            if idx is not None:
-                counts[idx] += 1.0
-        return counts
+    def _shared_tokens(self, demand_tokens: frozenset[str], idx: np.ndarray) -> np.ndarray:
+        """How many of the demand's tokens each product at ``idx`` holds."""
+        wanted = np.array(sorted(self._token_slot[t] for t in demand_tokens if t in self._token_slot), dtype=np.int64)
+        if wanted.size == 0 or idx.size == 0:
+            return np.zeros(idx.size)
+        starts, slots = self._product_tokens()
+        lengths = starts[idx + 1] - starts[idx]
+        owner = np.repeat(np.arange(idx.size), lengths)
+        offsets = np.repeat(starts[idx] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+        held = slots[np.arange(owner.size) + offsets]
+        return np.bincount(owner, weights=np.isin(held, wanted), minlength=idx.size)
 
     # --- per demand --------------------------------------------------------------------------------------
 
     def shortlist(
-        self, demand: s.DemandFacts, *, weights: Mapping[str, float], top_n: int, near_miss_n: int
+        self,
+        demand: s.DemandFacts,
+        *,
+        weights: Mapping[str, float],
+        top_n: int,
+        near_miss_n: int,
+        prune: bool = True,
     ) -> Shortlist:
-        """The best matches and closest near misses, scored and explained; the pool is scanned once per
-        mandatory requirement, and only matches and the near misses still in the running are scored."""
+        """The best matches and closest near misses, scored and explained.
+
+        Pruned (the default): the products passing every mandatory ordered requirement are found by binary
+        search on the sorted columns and intersected, and only they, plus the near misses closest to each
+        requirement (walked outward from its threshold), are checked and scored. ``prune=False`` checks every
+        product: the reference the tests hold the pruned path to (same matches, near misses, ranks and gaps).
+        """
         n = self.size
         if n == 0:
             return Shortlist([], [], 0, 0, 0, _empty_gaps(demand))
-        everyone = np.arange(n)
-        failed = np.zeros(n, dtype=np.int64)
-        unknown = np.zeros(n, dtype=np.int64)
-        gap_norm = np.zeros(n)
-        requirement_gaps: list[dict[str, object]] = []
-        for req in demand.requirements:
-            if not req.is_mandatory:
-                continue
-            verdicts = evaluate(req, self.columns.get(req.parameter_id), everyone)
-            fail = verdicts.known & ~verdicts.passed
-            failed += fail
-            unknown += ~verdicts.known
-            gap_norm += gap_norm_term(req, fail, verdicts.gap)
-            requirement_gaps.append(_requirement_gap(req, verdicts, fail))
-        is_match = (failed == 0) & (unknown == 0)
-        match_idx = np.flatnonzero(is_match)
-        near_idx = np.flatnonzero(~is_match & (unknown == 0) & (failed > 0))
-        near_key = near_miss_key(failed, gap_norm, len(demand.requirements))
-        near_keep = _smallest(near_idx, near_key[near_idx], near_miss_n)
-
-        subset = np.concatenate([match_idx, near_keep])
+        mandatory = [r for r in demand.requirements if r.is_mandatory]
+        regions = [pass_region(r, self.columns.get(r.parameter_id), n) for r in mandatory] if prune else []
+        if any(region is not None for region in regions):
+            found = self._find_pruned(demand, mandatory, regions, near_miss_n)
+        else:
+            found = self._find_all(demand, mandatory, near_miss_n)
+        subset = np.concatenate([found.matches, found.near])
         score, components = self.score(demand, subset, weights)
-        m = match_idx.size
+        m = found.matches.size
         local = np.arange(subset.size)
         top = _ordered(local[:m], -score[:m], (), top_n)
-        near = _ordered(local[m:], near_key[near_keep], (-score[m:],), near_miss_n)
+        near = _ordered(local[m:], found.near_key, (-score[m:],), near_miss_n)
         kept = np.array(top + near, dtype=np.int64)
         pairs = self._pairs(demand, subset[kept], score[kept], {k: v[kept] for k, v in components.items()}, weights)
         return Shortlist(
@@ -417,9 +515,189 @@ class CandidatePool:
             near_misses=pairs[len(top) :],
             candidates=n,
             matches_total=int(m),
-            near_misses_total=int(near_idx.size),
-            requirement_gaps=requirement_gaps,
+            near_misses_total=found.near_total,
+            requirement_gaps=found.gaps,
+            checked=found.checked,
         )
+
+    def _mandatory(
+        self, demand: s.DemandFacts, mandatory: list[s.RequirementSpec], idx: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Failed and unknown mandatory requirements and the near-miss key of the products at ``idx``."""
+        failed = np.zeros(idx.size, dtype=np.int64)
+        unknown = np.zeros(idx.size, dtype=np.int64)
+        gap_norm = np.zeros(idx.size)
+        for req in mandatory:
+            verdicts = evaluate(req, self.columns.get(req.parameter_id), idx)
+            fail = verdicts.known & ~verdicts.passed
+            failed += fail
+            unknown += ~verdicts.known
+            gap_norm += gap_norm_term(req, fail, verdicts.gap)
+        return failed, unknown, near_miss_key(failed, gap_norm, len(demand.requirements))
+
+    def _find_all(self, demand: s.DemandFacts, mandatory: list[s.RequirementSpec], near_miss_n: int) -> _Found:
+        everyone = np.arange(self.size)
+        failed = np.zeros(self.size, dtype=np.int64)
+        unknown = np.zeros(self.size, dtype=np.int64)
+        gap_norm = np.zeros(self.size)
+        gaps = []
+        for req in mandatory:
+            verdicts = evaluate(req, self.columns.get(req.parameter_id), everyone)
+            fail = verdicts.known & ~verdicts.passed
+            failed += fail
+            unknown += ~verdicts.known
+            gap_norm += gap_norm_term(req, fail, verdicts.gap)
+            gaps.append(_requirement_gap(req, verdicts, fail))
+        key = near_miss_key(failed, gap_norm, len(demand.requirements))
+        near_idx = np.flatnonzero((unknown == 0) & (failed > 0))
+        near = _smallest(near_idx, key[near_idx], near_miss_n)
+        return _Found(
+            matches=np.flatnonzero((failed == 0) & (unknown == 0)),
+            near=near,
+            near_key=key[near],
+            near_total=int(near_idx.size),
+            gaps=gaps,
+            checked=self.size,
+        )
+
+    def _find_pruned(
+        self,
+        demand: s.DemandFacts,
+        mandatory: list[s.RequirementSpec],
+        regions: list[np.ndarray | None],
+        near_miss_n: int,
+    ) -> _Found:
+        n = self.size
+        ordered = [i for i, region in enumerate(regions) if region is not None]
+        everywhere = np.ones(n, dtype=bool)
+
+        def passing_all(but: int | None = None) -> np.ndarray:
+            mask = everywhere
+            for i in ordered:
+                if i != but:
+                    mask = mask & regions[i]
+            return mask
+
+        # Matches lie where every ordered requirement's region overlaps; near misses failing only a choice, a
+        # flag or by less than the slack lie there too.
+        inside = np.flatnonzero(passing_all())
+        failed, unknown, key = self._mandatory(demand, mandatory, inside)
+        checked = np.zeros(n, dtype=bool)
+        checked[inside] = True
+        matches = inside[(failed == 0) & (unknown == 0)]
+        near_sets = [(inside[(failed == 1) & (unknown == 0)], key[(failed == 1) & (unknown == 0)])]
+        # Near misses failing exactly one ordered requirement lie outside its region and inside the others':
+        # walked from the threshold outward (smallest gap first) until the closest near_miss_n are certain.
+        for i in ordered:
+            req = mandatory[i]
+            column = self.columns.get(req.parameter_id)
+            stated = known_mask(req, column)
+            if column is None or stated is None:
+                continue
+            others = passing_all(but=i)
+            if req.operator in (s.GTE, s.LTE):
+                end = "high" if req.operator == s.GTE else "low"
+                order, _values = column.sorted_by(end)
+                outside = order[~regions[i][order]]  # type: ignore[index]
+                if req.operator == s.GTE:
+                    outside = outside[::-1]  # highest first: the smallest shortfall
+                found, walked = self._walk(demand, mandatory, req, outside[others[outside]], near_miss_n)
+                checked[walked] = True
+                near_sets.append(found)
+            else:
+                # A range or an equality: the shortfall has two sides, so the few candidates are all checked.
+                candidates = np.flatnonzero(others & stated & ~regions[i])  # type: ignore[operator]
+                c_failed, c_unknown, c_key = self._mandatory(demand, mandatory, candidates)
+                checked[candidates] = True
+                one = (c_failed == 1) & (c_unknown == 0)
+                near_sets.append((candidates[one], c_key[one]))
+        near_idx = np.concatenate([idx for idx, _k in near_sets])
+        near_key = np.concatenate([k for _i, k in near_sets])
+        # Every product stating every mandatory parameter is a match or a near miss: counted without a check.
+        stated_all = everywhere
+        for req in mandatory:
+            mask = known_mask(req, self.columns.get(req.parameter_id))
+            stated_all = stated_all & (mask if mask is not None else np.zeros(n, dtype=bool))
+        near_total = int(stated_all.sum()) - int(matches.size)
+        if near_idx.size < min(near_miss_n, near_total):
+            # Fewer than wanted fail only one requirement: the rest fail several, so check all who state everything.
+            candidates = np.flatnonzero(stated_all)
+            c_failed, c_unknown, c_key = self._mandatory(demand, mandatory, candidates)
+            checked[candidates] = True
+            several = (c_failed > 0) & (c_unknown == 0)
+            near_idx, near_key = candidates[several], c_key[several]
+        keep = _smallest(np.arange(near_idx.size), near_key, near_miss_n)
+        # In pool order, as the exhaustive path has them: the last tie-break is the position (product id).
+        keep = keep[np.argsort(near_idx[keep], kind="stable")]
+        return _Found(
+            matches=matches,
+            near=near_idx[keep],
+            near_key=near_key[keep],
+            near_total=near_total,
+            gaps=[self._gap(req, regions[i]) for i, req in enumerate(mandatory)],
+            checked=int(checked.sum()),
+        )
+
+    def _walk(
+        self,
+        demand: s.DemandFacts,
+        mandatory: list[s.RequirementSpec],
+        req: s.RequirementSpec,
+        outward: np.ndarray,
+        near_miss_n: int,
+    ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+        """Near misses failing only ``req``, from products ordered by growing shortfall on it: stop once
+        near_miss_n are found and the next product, failing only ``req``, could not rank among them."""
+        column = self.columns.get(req.parameter_id)
+        found_idx: list[np.ndarray] = []
+        found_key: list[np.ndarray] = []
+        count = walked = 0
+        if near_miss_n <= 0:
+            return (np.zeros(0, dtype=np.int64), np.zeros(0)), outward[:0]
+        step = max(64, 4 * near_miss_n)
+        failing = np.ones(1, dtype=bool)
+        for start in range(0, outward.size, step):
+            if count >= near_miss_n:
+                # The key grows with the shortfall: once the next product's key, were it to fail only this
+                # requirement, is above the current cut, nobody further out can rank among the closest.
+                alone = evaluate(req, column, outward[start : start + 1])
+                bound = near_miss_key(failing * 1, gap_norm_term(req, failing, alone.gap), len(demand.requirements))
+                cut = np.partition(np.concatenate(found_key), near_miss_n - 1)[near_miss_n - 1]
+                if bound[0] > cut:
+                    break
+            chunk = outward[start : start + step]
+            failed, unknown, key = self._mandatory(demand, mandatory, chunk)
+            walked += chunk.size
+            one = (failed == 1) & (unknown == 0)
+            found_idx.append(chunk[one])
+            found_key.append(key[one])
+            count += int(one.sum())
+        if not found_idx:
+            return (np.zeros(0, dtype=np.int64), np.zeros(0)), outward[:walked]
+        return (np.concatenate(found_idx), np.concatenate(found_key)), outward[:walked]
+
+    def _gap(self, req: s.RequirementSpec, region: np.ndarray | None) -> dict[str, object]:
+        """How close the pool gets to one mandatory requirement, from the sorted columns where they answer it."""
+        column = self.columns.get(req.parameter_id)
+        stated = known_mask(req, column)
+        if column is None or stated is None:
+            return _requirement_gap(req, evaluate(req, column, np.zeros(0, dtype=np.int64)), np.zeros(0, dtype=bool))
+        count = int(stated.sum())
+        if req.operator in (s.GTE, s.LTE) and region is not None:
+            # Passing grows with the stated value: the best product (highest, or lowest) answers for all.
+            order, _values = column.sorted_by("high" if req.operator == s.GTE else "low")
+            best = order[-1:] if req.operator == s.GTE else order[:1]
+            verdicts = evaluate(req, column, best)
+            met = bool(verdicts.passed.any())
+            gap = None if met or verdicts.gap is None or best.size == 0 else float(verdicts.gap[0])
+            return _gap_entry(req, met, count, gap)
+        if region is not None:
+            near = np.flatnonzero(region)
+            if bool(evaluate(req, column, near).passed.any()):
+                return _gap_entry(req, True, count, None)
+        everyone = np.flatnonzero(stated)
+        verdicts = evaluate(req, column, everyone)
+        return _requirement_gap(req, verdicts, verdicts.known & ~verdicts.passed, stated=count)
 
     def score(
         self, demand: s.DemandFacts, idx: np.ndarray, weights: Mapping[str, float]
@@ -431,7 +709,7 @@ class CandidatePool:
         components = {
             "preferred": requirements_component(credits, [r.weight for r in chosen], k),
             "price": price_component(self.price[idx], demand.budget_per_unit),
-            "text": text_component(self._shared_tokens(demand.tokens)[idx], len(demand.tokens)),
+            "text": text_component(self._shared_tokens(demand.tokens, idx), len(demand.tokens)),
             "evaluations": self.evaluation_score[idx],
             "province": self._province(demand.province)[idx],
             "lead_time": lead_time_component(self.lead[idx], demand.days_to_deadline),
@@ -457,7 +735,7 @@ class CandidatePool:
         failed = np.zeros(k, dtype=np.int64)
         unknown = np.zeros(k, dtype=np.int64)
         gap_norm = np.zeros(k)
-        columns: list[list[s.RequirementResult]] = []
+        columns: list[list[s.StoredResult]] = []
         for req in demand.requirements:
             column = self.columns.get(req.parameter_id)
             verdicts = evaluate(req, column, idx)
@@ -468,19 +746,23 @@ class CandidatePool:
                 gap_norm += gap_norm_term(req, fail, verdicts.gap)
             columns.append(_explain(req, column, idx, verdicts))
         pairs = []
+        ids, scores, norms = self.ids[idx].tolist(), score.tolist(), gap_norm.tolist()
+        failed_list, unknown_list = failed.tolist(), unknown.tolist()
+        rounded = {name: [round(v, s.COMPONENT_DECIMALS) for v in components[name].tolist()] for name in s.COMPONENTS}
         for j in range(k):
-            stored = {name: round(float(components[name][j]), s.COMPONENT_DECIMALS) for name in s.COMPONENTS}
+            stored = {name: rounded[name][j] for name in s.COMPONENTS}
             pairs.append(
                 s.PairScore(
-                    product_id=int(self.ids[idx[j]]),
-                    is_match=bool(failed[j] == 0 and unknown[j] == 0),
-                    score=float(score[j]),
+                    product_id=ids[j],
+                    is_match=failed_list[j] == 0 and unknown_list[j] == 0,
+                    score=scores[j],
                     components=stored,
-                    results=tuple(results[j] for results in columns),
-                    failed_mandatory=int(failed[j]),
-                    unknown_mandatory=int(unknown[j]),
-                    gap_norm=round(float(gap_norm[j]), s.SCORE_DECIMALS),
+                    stored_results=tuple(results[j] for results in columns),
+                    failed_mandatory=failed_list[j],
+                    unknown_mandatory=unknown_list[j],
+                    gap_norm=round(norms[j], s.SCORE_DECIMALS),
                     strongest=s.strongest_component(stored, weights),
+                    requirements=demand.requirements,
                 )
             )
         return pairs
@@ -488,43 +770,53 @@ class CandidatePool:
 
 def _explain(
     req: s.RequirementSpec, column: ParameterColumn | None, idx: np.ndarray, verdicts: Verdicts
-) -> list[s.RequirementResult]:
-    """Each product's verdict on one requirement with what it states, as ranking computed it."""
-    out = []
+) -> list[s.StoredResult]:
+    """Each product's verdict on one requirement with what it states, stored as ranking computed it; numbers
+    are converted to the requirement's unit a column at a time."""
+    head = {"r": req.requirement_id, "p": req.parameter_id}
+    k = idx.size
+    if column is None or k == 0:
+        return [{**head, "s": s.UNKNOWN} for _ in range(k)]
     known, passed = verdicts.known.tolist(), verdicts.passed.tolist()
-    credit = verdicts.credit.tolist()
-    gap = verdicts.gap.tolist() if verdicts.gap is not None else None
-    margin = verdicts.margin.tolist() if verdicts.margin is not None else None
-    for j, i in enumerate(idx.tolist()):
-        if column is None or not known[j]:
-            out.append(s.explain(req, s.UNKNOWN))
-            continue
-        status = s.PASS if passed[j] else s.FAIL
-        actual: float | str | None
-        actual_max: float | None = None
+    status = [s.UNKNOWN if not kn else s.PASS if ok else s.FAIL for kn, ok in zip(known, passed, strict=True)]
+    out: list[s.StoredResult] = [{**head, "s": st} for st in status]
+    if req.value_type == "boolean" or req.is_textual:
         if req.value_type == "boolean":
-            actual = "true" if column.flag[i] == 1.0 else "false"
-        elif req.is_textual:
-            actual = column.choices[column.codes[i]]
+            stated = ["true" if f == 1.0 else "false" for f in column.flag[idx].tolist()]
         else:
-            low, high = float(column.low[i]), float(column.high[i])
-            if req.operator == s.GTE:
-                actual = high
-            elif req.operator == s.LTE:
-                actual = low
-            else:
-                actual, actual_max = low, (high if req.operator == s.COVERS or low != high else None)
-        out.append(
-            s.explain(
-                req,
-                status,
-                actual=actual,
-                actual_max=actual_max,
-                margin=None if margin is None else margin[j],
-                gap=None if gap is None else gap[j],
-                credit=credit[j],
-            )
-        )
+            stated = [column.choices[code] for code in column.codes[idx].tolist()]
+        for entry, kn, value in zip(out, known, stated, strict=True):
+            if kn:
+                entry["a"] = value
+        return out
+    a, b = req.shown_in_unit
+    low, high = column.low[idx], column.high[idx]
+    if req.operator == s.GTE:
+        first, second = high, None
+    elif req.operator == s.LTE:
+        first, second = low, None
+    else:
+        first = low
+        second = high if req.operator == s.COVERS else np.where(low != high, high, np.nan)
+    firsts = s.shown((a * np.nan_to_num(first) + b).tolist())
+    seconds = s.shown((a * np.nan_to_num(second) + b).tolist()) if second is not None else None
+    has_second = (~np.isnan(second)).tolist() if second is not None else None
+    margins = s.shown((a * np.nan_to_num(verdicts.margin)).tolist()) if verdicts.margin is not None else None
+    gap = np.nan_to_num(verdicts.gap) if verdicts.gap is not None else None
+    gaps = s.shown((a * gap).tolist()) if gap is not None else None
+    gaps_canonical = s.shown(gap.tolist()) if gap is not None else None
+    for j, entry in enumerate(out):
+        if not known[j]:
+            continue
+        entry["a"] = firsts[j]
+        if seconds is not None and has_second is not None and has_second[j]:
+            entry["x"] = seconds[j]
+        if passed[j]:
+            if margins is not None:
+                entry["m"] = margins[j]
+        elif gaps is not None and gaps_canonical is not None:
+            entry["g"] = gaps[j]
+            entry["gc"] = gaps_canonical[j]
     return out
 
 
@@ -550,16 +842,22 @@ def _ordered(idx: np.ndarray, primary: np.ndarray, secondary: tuple[np.ndarray, 
     return [int(i) for i in idx[order][:k]]
 
 
-def _requirement_gap(req: s.RequirementSpec, verdicts: Verdicts, fail: np.ndarray) -> dict[str, object]:
+def _requirement_gap(
+    req: s.RequirementSpec, verdicts: Verdicts, fail: np.ndarray, stated: int | None = None
+) -> dict[str, object]:
     met = bool(verdicts.passed.any())
     best: float | None = None
     if not met and verdicts.gap is not None and fail.any():
         best = float(np.min(verdicts.gap[fail]))
+    return _gap_entry(req, met, int(verdicts.known.sum()) if stated is None else stated, best)
+
+
+def _gap_entry(req: s.RequirementSpec, met: bool, stated: int, best: float | None) -> dict[str, object]:
     return {
         "requirement": req.requirement_id,
         "parameter": req.parameter_id,
         "met": met,
-        "stated": int(verdicts.known.sum()),
+        "stated": stated,
         "best_gap": None if best is None else float(f"{best:.10g}"),
     }
 

@@ -11,10 +11,11 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from notifications.messages import reader_language
-from notifications.models import Notification
+from notifications.models import EmailMode, Notification
 from notifications.selectors import notification_text
 
 logger = logging.getLogger(__name__)
@@ -33,11 +34,29 @@ class EmailOutcome:
     failed: dict[int, Exception] = field(default_factory=dict)
 
 
+def absolute(url: str) -> str:
+    return f"{settings.SITE_URL}{url}" if url.startswith("/") else url
+
+
+def unsubscribe_footer(url: str, language: str) -> tuple[str, dict[str, str]]:
+    """The unsubscribe line of an email body and its RFC 8058 one-click headers; nothing without a link."""
+    if not url:
+        return "", {}
+    link = absolute(url)
+    with translation.override(language):
+        line = _("Stop these emails (no log-in needed): %(link)s") % {"link": link}
+    return str(line), {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
 def _message(notification: Notification) -> EmailMessage:
     user = notification.user
-    title, body = notification_text(notification, language=reader_language(user))
-    link = f"{settings.SITE_URL}{notification.url}" if notification.url else ""
-    return EmailMessage(subject=title[:200], body="\n\n".join(p for p in (body, link) if p), to=[user.email])
+    language = reader_language(user)
+    title, body = notification_text(notification, language=language)
+    link = absolute(notification.url) if notification.url else ""
+    footer, headers = unsubscribe_footer(notification.unsubscribe_url, language)
+    return EmailMessage(
+        subject=title[:200], body="\n\n".join(p for p in (body, link, footer) if p), to=[user.email], headers=headers
+    )
 
 
 def notification_emails_send(*, notification_ids: Sequence[int]) -> EmailOutcome:
@@ -52,7 +71,12 @@ def notification_emails_send(*, notification_ids: Sequence[int]) -> EmailOutcome
             n
             for n in Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("user")
-            .filter(pk__in=list(notification_ids), emailed_at__isnull=True, email_attempts__lt=EMAIL_MAX_ATTEMPTS)
+            .filter(
+                pk__in=list(notification_ids),
+                email_mode=EmailMode.NOW,
+                emailed_at__isnull=True,
+                email_attempts__lt=EMAIL_MAX_ATTEMPTS,
+            )
             .order_by("id")
             if n.user.is_active and n.user.email_notifications and n.user.email
         ]
@@ -99,6 +123,7 @@ def notification_email_pending_ids(*, limit: int = 500) -> list[int]:
     now = timezone.now()
     return list(
         Notification.objects.filter(
+            email_mode=EmailMode.NOW,
             emailed_at__isnull=True,
             email_attempts__lt=EMAIL_MAX_ATTEMPTS,
             created_at__lt=now - SWEEP_GRACE,

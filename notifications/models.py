@@ -8,6 +8,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class EmailMode(models.TextChoices):
+    """When a notification is emailed: at once, in the reader's daily digest, or never (in the app only)."""
+
+    NOW = "now", _("Immediately")
+    DIGEST = "digest", _("In the daily digest")
+    NEVER = "never", _("Never")
+
+
 class Notification(models.Model):
     """A message to one user. Related news (the matches of one demand) folds into one row: ``count`` items."""
 
@@ -27,6 +35,9 @@ class Notification(models.Model):
     group_key = models.CharField(_("group"), max_length=200, blank=True)
     count = models.PositiveIntegerField(_("items"), default=1)
     is_read = models.BooleanField(_("read"), default=False)
+    email_mode = models.CharField(_("email"), max_length=8, choices=EmailMode.choices, default=EmailMode.NOW)
+    # Where the emails carrying this notification offer their one-click unsubscribe (a signed link, no log-in).
+    unsubscribe_url = models.CharField(_("unsubscribe link"), max_length=500, blank=True)
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
     email_attempts = models.PositiveIntegerField(_("email attempts"), default=0)
     email_error = models.TextField(_("last email error"), blank=True)
@@ -65,3 +76,21 @@ class NotificationEvent(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class NotificationDigest(models.Model):
+    """The daily digest email a person received on one day: the unique day makes it one a day, whatever reruns."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE)
+    day = models.DateField(_("day"))
+    items = models.PositiveIntegerField(_("items"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notification digest")
+        verbose_name_plural = _("notification digests")
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="notifications_digest_one_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.day}"

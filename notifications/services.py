@@ -20,7 +20,7 @@ from django.utils import timezone
 from config.queue import enqueue_on_commit
 from notifications import tasks
 from notifications.messages import MAX_ITEMS, reader_language, render
-from notifications.models import Notification, NotificationEvent
+from notifications.models import EmailMode, Notification, NotificationEvent
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,10 @@ class Notice:
     key: str = ""
     group: str = ""
     items: Sequence[News] = ()
+    # EmailMode: emailed at once (to those who want email), in the daily digest, or never.
+    email: str = EmailMode.NOW
+    # The signed link the emails offer to stop such emails without logging in.
+    unsubscribe_url: str = ""
 
 
 def notify(
@@ -54,14 +58,27 @@ def notify(
     key: str = "",
     group: str = "",
     items: Sequence[News] = (),
+    email: str = EmailMode.NOW,
+    unsubscribe_url: str = "",
 ) -> list[Notification]:
     """Tell ``users`` the message of ``kind`` with ``params``; returns the notifications created or extended.
 
     Without ``group`` it is one piece of news identified by ``key``. With ``group`` the ``items`` are folded into
     each person's unread, not yet emailed notification of that group ("5 new matches for your demand"), or a
-    new one. Inactive people and news already heard are skipped.
+    new one. Inactive people and news already heard are skipped. ``email`` says when it is emailed
+    (``EmailMode``): at once, in the person's daily digest (``notifications.digest``), or never.
     """
-    notice = Notice(users=list(users), kind=kind, params=params or {}, url=url, key=key, group=group, items=items)
+    notice = Notice(
+        users=list(users),
+        kind=kind,
+        params=params or {},
+        url=url,
+        key=key,
+        group=group,
+        items=items,
+        email=email,
+        unsubscribe_url=unsubscribe_url,
+    )
     return notify_each([notice])
 
 
@@ -159,6 +176,8 @@ def notify_each(notices: Sequence[Notice]) -> list[Notification]:
             dedupe_key=dedupe_key,
             group_key=notice.group,
             count=count,
+            email_mode=notice.email,
+            unsubscribe_url=notice.unsubscribe_url,
         )
         if notice.group:
             open_rows[(user_id, notice.group)] = row
@@ -166,7 +185,9 @@ def notify_each(notices: Sequence[Notice]) -> list[Notification]:
     Notification.objects.bulk_create(created, batch_size=1000)
     if extended:
         Notification.objects.bulk_update(extended, ["params", "count", "title", "body", "updated_at"], batch_size=500)
-    to_email = [row.pk for row in created if row.user.email_notifications and row.user.email]
+    to_email = [
+        row.pk for row in created if row.email_mode == EmailMode.NOW and row.user.email_notifications and row.user.email
+    ]
     if to_email:
         # One task for the whole call (a match run's news), each row emailed and marked on its own.
         enqueue_on_commit(tasks.send_email, to_email)

@@ -6,6 +6,7 @@ import logging
 
 from celery import shared_task
 
+from notifications.digest import notification_digests_send
 from notifications.email import notification_email_sweep, notification_emails_send
 
 logger = logging.getLogger(__name__)
@@ -35,3 +36,9 @@ def send_email(self, notification_ids: list[int] | int) -> int:
 def sweep_email() -> int:
     """Periodic safety net: email what a lost task, a broker outage or a failing mail server left unsent."""
     return notification_email_sweep()
+
+
+@shared_task(name="notifications.send_digests", acks_late=True)
+def send_digests() -> int:
+    """Once a day: each person with news for the daily digest gets one email (at most one a day)."""
+    return len(notification_digests_send().sent)

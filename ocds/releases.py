@@ -5,7 +5,8 @@ One ``ocid`` per demand (``OCDS_OCID_PREFIX``-id). Releases, each dated by the e
 - ``planning`` when the demand is posted: the budget and the rationale;
 - ``tender`` when it opens: the requirements as items, classified by the platform's classification table and,
   where the category has a CPV crosswalk, by CPV; the tender's status follows the demand's;
-- ``award`` when the buyer awards: the supplier, the product as the item, the quoted value.
+- ``award`` when the buyer awards: the supplier, the product as the item, the awarded value;
+- ``contract`` when the buyer confirms the contract: its value, items and signing date.
 
 Parties carry their roles (``buyer`` and ``procuringEntity`` for the institution, ``supplier`` for the awarded
 manufacturer) and are identified by their unified social credit code (org-id scheme ``CN-USCC``) where they
@@ -23,14 +24,15 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Organization
-from catalog.models import Category
+from catalog.models import Category, Product
 from procurement.models import Award, Demand, Requirement
 
 PLANNING = "planning"
 TENDER = "tender"
 AWARD = "award"
+CONTRACT = "contract"
 # Order of the releases of one process on the same instant.
-TAG_ORDER = {PLANNING: 0, TENDER: 1, AWARD: 2}
+TAG_ORDER = {PLANNING: 0, TENDER: 1, AWARD: 2, CONTRACT: 3}
 PLATFORM_SCHEME = "X-INSTRUMENT-CLASS"
 CURRENCY = "CNY"
 
@@ -177,33 +179,78 @@ def tender_release(demand: Demand, requirements: list[Requirement]) -> dict[str,
     return release
 
 
+def _award_id(demand: Demand, award: Award) -> str:
+    return f"{ocid_for(demand.pk)}-award-{award.pk}"
+
+
+def _awarded_product(award: Award) -> Product | None:
+    return award.product or (award.quote.product if award.quote else None)
+
+
+def _award_value(demand: Demand, award: Award) -> dict[str, Any] | None:
+    if award.total is not None:
+        return _amount(award.total)
+    if award.quote is not None and award.quote.total is not None:
+        return _amount(award.quote.total)
+    return None
+
+
+def _award_items(demand: Demand, award: Award, product: Product) -> list[dict[str, Any]]:
+    main, additional = classification(product.category)
+    quantity = award.quote.quantity if award.quote is not None and award.quote.quantity else demand.quantity
+    item: dict[str, Any] = {
+        "id": f"product-{product.pk}",
+        "description": f"{product.name_zh} {product.model_number}",
+        "classification": main,
+        "quantity": quantity,
+    }
+    if additional:
+        item["additionalClassifications"] = additional
+    if award.unit_price is not None:
+        item["unit"] = {"name": "台", "value": _amount(award.unit_price)}
+    return [item]
+
+
 def award_release(demand: Demand, award: Award) -> dict[str, Any]:
     release = _base(demand, AWARD, award.created_at)
-    product = award.product or (award.quote.product if award.quote else None)
+    product = _awarded_product(award)
     entry: dict[str, Any] = {
-        "id": f"{ocid_for(demand.pk)}-award-{award.pk}",
+        "id": _award_id(demand, award),
         "title": demand.title,
         "status": "active",
         "date": stamp(award.created_at),
     }
-    if award.quote is not None:
-        entry["value"] = _amount(award.quote.unit_price * demand.quantity)
+    if award.note:
+        entry["description"] = award.note
+    value = _award_value(demand, award)
+    if value is not None:
+        entry["value"] = value
     if product is not None:
         release["parties"].append(party(product.manufacturer, ["supplier"]))
         entry["suppliers"] = [_reference(product.manufacturer)]
-        main, additional = classification(product.category)
-        item: dict[str, Any] = {
-            "id": f"product-{product.pk}",
-            "description": f"{product.name_zh} {product.model_number}",
-            "classification": main,
-            "quantity": demand.quantity,
-        }
-        if additional:
-            item["additionalClassifications"] = additional
-        if award.quote is not None:
-            item["unit"] = {"name": "台", "value": _amount(award.quote.unit_price)}
-        entry["items"] = [item]
+        entry["items"] = _award_items(demand, award, product)
     release["awards"] = [entry]
+    return release
+
+
+def contract_release(demand: Demand, award: Award) -> dict[str, Any]:
+    assert award.confirmed_at is not None
+    release = _base(demand, CONTRACT, award.confirmed_at)
+    product = _awarded_product(award)
+    contract: dict[str, Any] = {
+        "id": f"{ocid_for(demand.pk)}-contract-{award.pk}",
+        "awardID": _award_id(demand, award),
+        "title": demand.title,
+        "status": "active",
+        "dateSigned": stamp(award.confirmed_at),
+    }
+    value = _award_value(demand, award)
+    if value is not None:
+        contract["value"] = value
+    if product is not None:
+        release["parties"].append(party(product.manufacturer, ["supplier"]))
+        contract["items"] = _award_items(demand, award, product)
+    release["contracts"] = [contract]
     return release
 
 
@@ -219,4 +266,6 @@ def demand_releases(demand: Demand) -> list[dict[str, Any]]:
     award = getattr(demand, "award", None)
     if award is not None:
         releases.append(award_release(demand, award))
+        if award.confirmed_at is not None:
+            releases.append(contract_release(demand, award))
     return releases

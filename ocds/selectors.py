@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, QuerySet
 
-from ocds.releases import AWARD, PLANNING, TAG_ORDER, TENDER
+from ocds.releases import AWARD, CONTRACT, PLANNING, TAG_ORDER, TENDER
 from procurement.models import Award, Demand, Requirement
 from procurement.policies import demand_visibility_q
 
@@ -37,10 +37,12 @@ def release_index(
         refs.append(ReleaseRef(created_at, pk, TAG_ORDER[PLANNING], PLANNING))
         if opened_at is not None:
             refs.append(ReleaseRef(opened_at, pk, TAG_ORDER[TENDER], TENDER))
-    for demand_id, created_at in Award.objects.filter(demand__in=public_demands()).values_list(
-        "demand_id", "created_at"
+    for demand_id, created_at, confirmed_at in Award.objects.filter(demand__in=public_demands()).values_list(
+        "demand_id", "created_at", "confirmed_at"
     ):
         refs.append(ReleaseRef(created_at, demand_id, TAG_ORDER[AWARD], AWARD))
+        if confirmed_at is not None:
+            refs.append(ReleaseRef(confirmed_at, demand_id, TAG_ORDER[CONTRACT], CONTRACT))
     if since is not None:
         refs = [ref for ref in refs if ref.date >= since]
     if until is not None:

@@ -15,3 +15,4 @@ class ProcurementConfig(AppConfig):
         notices.register()
         search.register()
         media_resolver_register("justifications", selectors.import_justification_file)
+        media_resolver_register("quotes", selectors.quote_document_file)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from accounts.models import Organization, Province
 from catalog.models import Category, Parameter, Product
@@ -70,6 +71,14 @@ class DemandForm(MarksInvalidFields, forms.Form):
     deadline = forms.DateField(label=_("Deadline"), widget=IsoDateInput)
     delivery_province = forms.ModelChoiceField(queryset=Province.objects.order_by("code"), label=_("Delivery province"))
     funding = forms.ChoiceField(label=_("Funding"), choices=Demand.Funding.choices, initial=Demand.Funding.FISCAL)
+    is_sealed = forms.BooleanField(
+        label=_("Seal the quotes until the deadline"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Nobody reads a sealed quote before they all open together after the deadline; the rule for fiscal funds."
+        ),
+    )
     accepts_imported = forms.BooleanField(label=_("An imported product would be accepted"), required=False)
     import_reason = forms.CharField(
         label=_("Why an imported product would be accepted"),
@@ -102,6 +111,7 @@ class DemandForm(MarksInvalidFields, forms.Form):
         if lock_category:
             self.fields["category"].disabled = True
             self.fields["institution"].disabled = True
+            self.fields["is_sealed"].disabled = True
         style(self)
 
     def clean(self) -> dict[str, Any]:
@@ -400,16 +410,67 @@ class SharedInstrumentImportForm(forms.Form):
         style(self)
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the service checks each of them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
 class QuoteForm(MarksInvalidFields, forms.Form):
+    """A quote's terms; "save as draft" keeps them for later, "send" submits them (the service checks both)."""
+
     product = forms.ModelChoiceField(queryset=Product.objects.none(), label=_("Product"), empty_label=None)
-    unit_price = forms.DecimalField(label=_("Unit price (CNY)"), max_digits=14, decimal_places=2, min_value=0)
+    unit_price = forms.DecimalField(
+        label=_("Unit price (CNY)"), max_digits=14, decimal_places=2, min_value=0, required=False
+    )
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, required=False)
     lead_time_days = forms.IntegerField(label=_("Lead time (days)"), required=False, min_value=0)
+    warranty_months = forms.IntegerField(label=_("Warranty (months)"), required=False, min_value=0)
+    service_provinces = forms.ModelMultipleChoiceField(
+        queryset=Province.objects.order_by("code"),
+        label=_("Service network (provinces)"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    service_response_hours = forms.IntegerField(label=_("Service response time (hours)"), required=False, min_value=0)
+    declared_origin = forms.ChoiceField(label=_("Declared country of origin"), required=False)
+    component_cost_share = forms.DecimalField(
+        label=_("China-made component cost share (0 to 1)"),
+        max_digits=4,
+        decimal_places=3,
+        min_value=0,
+        max_value=1,
+        required=False,
+    )
+    documents = MultipleFileField(label=_("Documents (PDF)"), required=False)
     message = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args: Any, products: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = products  # type: ignore[attr-defined]
+        self.fields["declared_origin"].choices = [  # type: ignore[attr-defined]
+            ("", _("As the product states")),
+            *[(code, str(name)) for code, name in countries],
+        ]
         style(self)
+
+    def terms(self) -> dict[str, Any]:
+        """The cleaned terms as ``quote_submit`` takes them (without the product)."""
+        terms = {name: value for name, value in self.cleaned_data.items() if name != "product"}
+        terms["service_provinces"] = list(terms.get("service_provinces") or [])
+        terms["documents"] = terms.get("documents") or []
+        return terms
 
 
 class ImportJustificationForm(forms.Form):

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from accounts.models import Organization, Province
 from catalog.models import Category, Parameter, Product
@@ -53,6 +54,10 @@ class Demand(models.Model):
         Province, verbose_name=_("delivery province"), on_delete=models.PROTECT, related_name="demands"
     )
     funding = models.CharField(_("funding"), max_length=8, choices=Funding.choices, default=Funding.FISCAL)
+    # Sealed (the default for fiscal funds, set by demand_create): until the deadline has passed the buyer sees how
+    # many quotes arrived, not what they say; then they open together (quotes_opened_at).
+    is_sealed = models.BooleanField(_("sealed quotes"), default=False)
+    quotes_opened_at = models.DateTimeField(_("quotes opened at"), null=True, blank=True)
     accepts_imported = models.BooleanField(_("an imported product would be accepted"), default=False)
     import_reason = models.TextField(_("why an imported product would be accepted"), blank=True)
     # Requirements the matcher reads as text (no dictionary parameter fits them).
@@ -105,6 +110,11 @@ class Demand(models.Model):
     @property
     def is_fiscal(self) -> bool:
         return self.funding == self.Funding.FISCAL
+
+    @property
+    def quotes_are_open(self) -> bool:
+        """Whether the buyer may read the quotes' content (always, unless sealed and not yet opened)."""
+        return not self.is_sealed or self.quotes_opened_at is not None
 
     @property
     def version(self) -> int:
@@ -228,21 +238,47 @@ class SharedInstrument(models.Model):
 
 
 class Quote(models.Model):
-    """A manufacturer's offer on an open demand; seen by its author and the buyer only."""
+    """A manufacturer's offer on an open demand; seen by its author and the buyer only (after opening, if sealed)."""
 
     class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")
         WITHDRAWN = "withdrawn", _("Withdrawn")
         ACCEPTED = "accepted", _("Accepted")
         DECLINED = "declined", _("Declined")
+
+    # A draft and a submitted quote are live: one of them per manufacturer, product and demand.
+    LIVE_STATUSES = (Status.DRAFT, Status.SUBMITTED)
 
     demand = models.ForeignKey(Demand, verbose_name=_("demand"), on_delete=models.CASCADE, related_name="quotes")
     manufacturer = models.ForeignKey(
         Organization, verbose_name=_("manufacturer"), on_delete=models.PROTECT, related_name="quotes"
     )
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="quotes")
-    unit_price = models.DecimalField(_("unit price (CNY)"), max_digits=14, decimal_places=2)
+    # A draft may leave the price for later; a submitted quote always has one (quote_submit checks).
+    unit_price = models.DecimalField(_("unit price (CNY)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1, validators=[MinValueValidator(1)])
+    # unit price x quantity, kept by the quote services so lists sort and compare on one column.
+    total = models.DecimalField(_("total (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True)
+    # Allowed, but the buyer sees it marked.
+    exceeds_budget = models.BooleanField(_("above the budget"), default=False)
     lead_time_days = models.PositiveIntegerField(_("lead time (days)"), null=True, blank=True)
+    warranty_months = models.PositiveIntegerField(_("warranty (months)"), null=True, blank=True)
+    service_provinces = models.ManyToManyField(
+        Province, verbose_name=_("service network (provinces)"), blank=True, related_name="+"
+    )
+    service_response_hours = models.PositiveIntegerField(_("service response time (hours)"), null=True, blank=True)
+    # What the manufacturer declares for this offer; whether it is a 本国产品 is derived from the product.
+    declared_origin = CountryField(_("declared country of origin"), blank=True)
+    component_cost_share = models.DecimalField(
+        _("declared China-made component cost share"),
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("From 0 to 1."),
+    )
     message = models.TextField(_("message"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     submitted_by = models.ForeignKey(
@@ -251,6 +287,7 @@ class Quote(models.Model):
         on_delete=models.PROTECT,
         related_name="quotes",
     )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -260,15 +297,49 @@ class Quote(models.Model):
         verbose_name_plural = _("quotes")
         constraints = [
             models.UniqueConstraint(
-                fields=["demand", "product"],
-                condition=Q(status="submitted"),
+                fields=["demand", "manufacturer", "product"],
+                condition=Q(status__in=["draft", "submitted"]),
                 name="procurement_quote_one_live_per_product",
             ),
-            models.CheckConstraint(condition=Q(unit_price__gt=0), name="procurement_quote_price_positive"),
+            models.CheckConstraint(
+                condition=Q(unit_price__gt=0) | (Q(unit_price__isnull=True) & Q(status="draft")),
+                name="procurement_quote_price_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(component_cost_share__isnull=True)
+                | (Q(component_cost_share__gte=0) & Q(component_cost_share__lte=1)),
+                name="procurement_quote_cost_share_ratio",
+            ),
         ]
+        indexes = [models.Index(fields=["demand", "status"])]
 
     def __str__(self) -> str:
         return f"{self.manufacturer} → {self.demand}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class QuoteDocument(models.Model):
+    """A PDF attached to a quote (data sheet, certificate, service commitment); as private as the quote."""
+
+    quote = models.ForeignKey(Quote, verbose_name=_("quote"), on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    file = models.FileField(_("file"), upload_to=UnguessableUploadTo("quotes"))
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("quote document")
+        verbose_name_plural = _("quote documents")
+
+    def __str__(self) -> str:
+        return self.title or self.file.name
 
 
 class Award(models.Model):
@@ -287,15 +358,41 @@ class Award(models.Model):
         related_name="awards",
     )
     is_imported = models.BooleanField(_("imported product"), default=False)
-    note = models.TextField(_("note"), blank=True)
+    # The buyer's reason; required (20 characters or more) when the award is flagged below.
+    note = models.TextField(_("reason"), blank=True)
+    # The comparison the award was made on, frozen (procurement.comparison's JSON form).
+    comparison = models.JSONField(_("comparison"), default=dict, blank=True)
+    unit_price = models.DecimalField(_("unit price (CNY)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    total = models.DecimalField(_("total (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True)
+    evaluated_price = models.DecimalField(
+        _("evaluated price (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    # An imported product although a domestic quote or a domestic match met every mandatory requirement.
+    imported_despite_domestic = models.BooleanField(
+        _("imported although a domestic product met the requirements"), default=False
+    )
+    # The domestic products that did: [{"product": id, "source": "quote" | "match"}].
+    domestic_alternatives = models.JSONField(_("domestic products that met the requirements"), default=list)
     awarded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("awarded by"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("awarded at"), auto_now_add=True)
+    # The buyer confirms the contract was signed (the OCDS contract release).
+    confirmed_at = models.DateTimeField(_("contract confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("contract confirmed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
+        ordering = ["-created_at", "id"]
         verbose_name = _("award")
         verbose_name_plural = _("awards")
+        indexes = [models.Index(fields=["imported_despite_domestic", "created_at"])]
 
     def __str__(self) -> str:
         return f"{self.demand}: {self.product}"

@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 from notifications import messages
 
 QUOTE_RECEIVED = "quote_received"
+SEALED_QUOTE_RECEIVED = "sealed_quote_received"
+QUOTES_OPENED = "quotes_opened"
+QUOTES_OPENED_BUYER = "quotes_opened_buyer"
 DEMAND_EXPIRED = "demand_expired"
 IMPORT_JUSTIFICATION_APPROVED = "import_approved"
 IMPORT_JUSTIFICATION_REJECTED = "import_rejected"
@@ -16,6 +19,24 @@ def register() -> None:
         label=_("Quote received"),
         title=_("%(manufacturer)s quoted on “%(title)s”"),
         body=_("%(product)s at %(price)s CNY per unit."),
+    )
+    messages.register(
+        SEALED_QUOTE_RECEIVED,
+        label=_("Sealed quote received"),
+        title=_("A sealed quote arrived on “%(title)s”"),
+        body=_("It opens together with the others after the deadline %(deadline)s."),
+    )
+    messages.register(
+        QUOTES_OPENED,
+        label=_("Sealed quotes opened"),
+        title=_("The quotes on “%(title)s” are open"),
+        body=_("The deadline has passed and the buyer now reads all %(count)s quotes, yours included."),
+    )
+    messages.register(
+        QUOTES_OPENED_BUYER,
+        label=_("Your sealed quotes opened"),
+        title=_("The quotes on your demand “%(title)s” are open"),
+        body=_("%(count)s quotes arrived before the deadline; compare them and award."),
     )
     messages.register(
         DEMAND_EXPIRED,

@@ -6,7 +6,8 @@ before offering an action, so every path answers the same.
 Platform staff moderate: they see every demand (drafts too) with its contacts and every import justification,
 review justifications and see every shared instrument. They never act for an institution or a manufacturer
 (change or award a demand, quote, file a justification, keep a registry) by being staff. Quotes stay between the
-manufacturer and the buyer, staff included.
+manufacturer and the buyer, staff included; on a sealed demand the buyer sees only how many arrived until they open
+after the deadline.
 """
 
 from __future__ import annotations
@@ -98,11 +99,32 @@ def can_see_demand_history(user: AnyUser, demand: Demand) -> bool:
 
 
 def quote_visibility_q(user: AnyUser) -> Q:
-    """The quoting manufacturer and the buyer institution; nobody else (staff included)."""
+    """Quotes whose content the user may read: its manufacturer's always (drafts too); the buyer institution's once
+    sent and, on a sealed demand, opened at the deadline; nobody else's (staff included)."""
     org_ids = user_organization_ids(user)
     if not org_ids:
         return Q(pk__in=[])
-    return Q(manufacturer_id__in=org_ids) | Q(demand__institution_id__in=org_ids)
+    opened = Q(demand__is_sealed=False) | Q(demand__quotes_opened_at__isnull=False)
+    as_buyer = Q(demand__institution_id__in=org_ids) & ~Q(status=Quote.Status.DRAFT) & opened
+    return Q(manufacturer_id__in=org_ids) | as_buyer
+
+
+def can_see_quote(user: AnyUser, quote: Quote) -> bool:
+    """``quote_visibility_q`` for one quote whose demand is loaded."""
+    org_ids = user_organization_ids(user)
+    if quote.manufacturer_id in org_ids:
+        return True
+    return quote.demand.institution_id in org_ids and not quote.is_draft and quote.demand.quotes_are_open
+
+
+def can_compare_quotes(user: AnyUser, demand: Demand) -> bool:
+    """The comparison of a demand's quotes: its institution, once the quotes may be read (opened, if sealed)."""
+    return can_edit_demand(user, demand) and demand.quotes_are_open
+
+
+def can_count_quotes(user: AnyUser, demand: Demand) -> bool:
+    """How many quotes a demand received (not what they say): its institution, sealed or not."""
+    return can_edit_demand(user, demand)
 
 
 def can_quote(user: AnyUser, product: Product) -> bool:

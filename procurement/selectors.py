@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.fields.files import FieldFile
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 
 from accounts.models import Organization
@@ -17,7 +18,17 @@ from accounts.policies import AnyUser, user_organization_ids
 from catalog.models import Category, Product
 from catalog.selectors import category_ancestor_codes, category_subtree_q
 from procurement import policies
-from procurement.models import Demand, DemandRevision, ImportJustification, Quote, Requirement, SharedInstrument
+from procurement.comparison import comparison_build, domestic_alternatives
+from procurement.models import (
+    Award,
+    Demand,
+    DemandRevision,
+    ImportJustification,
+    Quote,
+    QuoteDocument,
+    Requirement,
+    SharedInstrument,
+)
 from procurement.policies import (
     demand_access,
     demand_visibility_q,
@@ -252,18 +263,106 @@ def shared_instrument_candidates(*, demand: Demand) -> list[SharedInstrument]:
 
 
 def quote_list(*, user: AnyUser, demand: Demand | None = None) -> QuerySet[Quote]:
-    """Quotes the user's organization wrote or received as the buyer; nobody else sees them."""
+    """Quotes whose content the user may read: its manufacturer's, and the buyer's once sent and opened."""
     qs = Quote.objects.filter(quote_visibility_q(user))
     if demand is not None:
         qs = qs.filter(demand=demand)
-    return qs.select_related(
-        "demand", "demand__institution", "manufacturer", "product", "product__category", "submitted_by"
-    ).order_by("unit_price", "id")
+    return (
+        qs.select_related(
+            "demand", "demand__institution", "manufacturer", "product", "product__category", "submitted_by"
+        )
+        .prefetch_related("service_provinces", "documents")
+        .order_by("unit_price", "id")
+    )
 
 
 def demand_submitted_quote_count(*, demand: Demand) -> int:
     """Quotes still waiting for the buyer's answer (for the confirmation of an award, a close or a cancel)."""
     return Quote.objects.filter(demand=demand, status=Quote.Status.SUBMITTED).count()
+
+
+def with_quote_counts(qs: QuerySet[Demand]) -> QuerySet[Demand]:
+    """Each demand with ``submitted_quote_count`` (shown only to its institution, see ``DemandOutSerializer``)."""
+    counts = (
+        Quote.objects.filter(demand=OuterRef("pk"), status=Quote.Status.SUBMITTED)
+        .order_by()
+        .values("demand")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return qs.annotate(submitted_quote_count=Coalesce(Subquery(counts, output_field=IntegerField()), 0))
+
+
+def demand_quote_count(*, user: AnyUser, demand: Demand) -> int | None:
+    """How many quotes arrived on the demand, for its institution (the one figure a sealed demand shows)."""
+    if not policies.can_count_quotes(user, demand):
+        return None
+    return demand_submitted_quote_count(demand=demand)
+
+
+def comparison_for(*, user: AnyUser, demand: Demand) -> dict[str, Any]:
+    """The comparison of a demand's quotes for its institution: the frozen one of its award, else the live one.
+    404 for anyone else, and for the buyer too while sealed quotes are unopened."""
+    if not policies.can_compare_quotes(user, demand):
+        raise Http404
+    award = Award.objects.filter(demand=demand).only("comparison").first()
+    if award is not None and award.comparison:
+        return award.comparison
+    return comparison_build(demand=demand)
+
+
+# --- award notices ----------------------------------------------------------------------------------------------
+
+
+def award_notice_list(*, category: Category | None = None, flagged: bool | None = None) -> QuerySet[Award]:
+    """Award notices are public: who bought what from whom, at what price, domestic or not, and why."""
+    qs = Award.objects.select_related(
+        "demand",
+        "demand__institution",
+        "demand__category",
+        "product",
+        "product__manufacturer",
+        "product__category",
+        "quote",
+    ).order_by("-created_at", "id")
+    if category is not None:
+        qs = qs.filter(category_subtree_q(category, prefix="demand__category__"))
+    if flagged is not None:
+        qs = qs.filter(imported_despite_domestic=flagged)
+    return qs
+
+
+def award_notice_get(*, pk: int) -> Award:
+    award = award_notice_list().filter(pk=pk).first()
+    if award is None:
+        raise Http404
+    return award
+
+
+def award_domestic_alternatives(*, user: AnyUser, demand: Demand, quote: Quote) -> list[dict[str, Any]]:
+    """For the buyer about to award ``quote``: the domestic products that met every mandatory requirement, when the
+    quote's product is imported (such an award is flagged and needs a reason); else nothing."""
+    snapshot = comparison_for(user=user, demand=demand)
+    column = next((c for c in snapshot["quotes"] if c["quote"] == quote.pk), None)
+    if column is None or column["is_domestic"]:
+        return []
+    return domestic_alternatives(demand, snapshot)
+
+
+def award_column(award: Award) -> dict[str, Any] | None:
+    """The winning quote's column of the award's frozen comparison (None for an award without a quote)."""
+    for column in (award.comparison or {}).get("quotes", []):
+        if column.get("quote") == award.quote_id:
+            return {**column, "rule_date": award.comparison.get("rule_date", "")}
+    return None
+
+
+def quote_document_file(request: HttpRequest, name: str) -> FieldFile | None:
+    """A quote's document, for whoever may read the quote (its manufacturer; the buyer once it is open)."""
+    document = QuoteDocument.objects.filter(file=name).select_related("quote", "quote__demand").first()
+    if document is None or not policies.can_see_quote(request.user, document.quote):
+        return None
+    return document.file
 
 
 def quote_get(*, user: AnyUser, pk: int) -> Quote:

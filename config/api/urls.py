@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("search.api.urls")),
     path("", include("matching.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("alerts.api.urls")),
     path("", include("audit.api.urls")),
     path("", include("ocds.api.urls")),
 ]

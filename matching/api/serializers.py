@@ -28,6 +28,7 @@ class MatchRunSerializer(serializers.ModelSerializer):
             "chunks_done",
             "demands_count",
             "pairs_count",
+            "pairs_checked",
             "matches_count",
             "near_misses_count",
             "notifications_count",
@@ -156,6 +157,16 @@ class TopGapSerializer(serializers.Serializer):
     unmet_demands = serializers.IntegerField()
 
 
+class ImportsDespiteDomesticSerializer(serializers.Serializer):
+    category = serializers.CharField(help_text="The demand category's code.")
+    category_name = serializers.CharField()
+    awards = serializers.IntegerField()
+    imported = serializers.IntegerField()
+    imported_despite_domestic = serializers.IntegerField(
+        help_text="Imported although a domestic quote or match met every mandatory requirement."
+    )
+
+
 class StatsSerializer(serializers.Serializer):
     demands_open = serializers.IntegerField()
     demands_matched = serializers.IntegerField()
@@ -165,3 +176,4 @@ class StatsSerializer(serializers.Serializer):
     matches = serializers.IntegerField()
     reports_published = serializers.IntegerField()
     top_gaps = TopGapSerializer(many=True)
+    imports_despite_domestic = ImportsDespiteDomesticSerializer(many=True)

@@ -12,7 +12,15 @@ from rest_framework import serializers
 from accounts.models import Organization, Province
 from catalog.models import Category, Product
 from config.exceptions import ApplicationError
-from procurement.models import Demand, DemandRevision, ImportJustification, Quote, Requirement, SharedInstrument
+from procurement.models import (
+    Demand,
+    DemandRevision,
+    ImportJustification,
+    Quote,
+    QuoteDocument,
+    Requirement,
+    SharedInstrument,
+)
 from procurement.policies import DemandAccess
 from procurement.requirement_rules import MAX_WEIGHT, RequirementInput
 from procurement.services import requirements_validate
@@ -131,6 +139,7 @@ class DemandOutSerializer(serializers.ModelSerializer):
     contact_name = serializers.SerializerMethodField()
     contact_phone = serializers.SerializerMethodField()
     contact_email = serializers.SerializerMethodField()
+    quote_count = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -151,6 +160,9 @@ class DemandOutSerializer(serializers.ModelSerializer):
             "deadline",
             "delivery_province",
             "funding",
+            "is_sealed",
+            "quotes_opened_at",
+            "quote_count",
             "accepts_imported",
             "import_reason",
             "free_text_requirements",
@@ -190,6 +202,15 @@ class DemandOutSerializer(serializers.ModelSerializer):
     def get_contact_email(self, demand: Demand) -> str | None:
         return self._contact(demand, "contact_email")
 
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_quote_count(self, demand: Demand) -> int | None:
+        """How many quotes were submitted (the one figure a sealed demand shows): its institution only, else null."""
+        access: DemandAccess | None = self.context.get("access")
+        if access is None or not access.can_edit(demand):
+            return None
+        count = getattr(demand, "submitted_quote_count", None)
+        return count if count is not None else demand.quotes.filter(status=Quote.Status.SUBMITTED).count()
+
     def get_url(self, demand: Demand) -> str:
         return reverse("procurement:demand-detail", args=[demand.pk])
 
@@ -205,6 +226,10 @@ class DemandFieldsSerializer(serializers.Serializer):
     deadline = serializers.DateField()
     delivery_province = serializers.SlugRelatedField(slug_field="code", queryset=Province.objects.all())
     funding = serializers.ChoiceField(choices=Demand.Funding.choices, required=False, default=Demand.Funding.FISCAL)
+    is_sealed = serializers.BooleanField(
+        required=False,
+        help_text="Quotes stay sealed until the deadline has passed. Left out on creation: sealed for fiscal funds.",
+    )
     accepts_imported = serializers.BooleanField(required=False, default=False)
     import_reason = serializers.CharField(required=False, allow_blank=True, default="")
     free_text_requirements = serializers.CharField(required=False, allow_blank=True, default="")
@@ -343,10 +368,21 @@ class SharedInstrumentImportSerializer(serializers.Serializer):
 # --- quotes -------------------------------------------------------------------------------------------------------
 
 
+class QuoteDocumentSerializer(serializers.ModelSerializer):
+    url = serializers.FileField(source="file", use_url=True)
+
+    class Meta:
+        model = QuoteDocument
+        fields = ["id", "title", "size", "url", "created_at"]
+
+
 class QuoteOutSerializer(serializers.ModelSerializer):
     manufacturer_name = serializers.CharField(source="manufacturer.name")
     product_name = serializers.CharField(source="product.name")
     product_model = serializers.CharField(source="product.model_number")
+    service_provinces = serializers.SlugRelatedField[Province](slug_field="code", many=True, read_only=True)
+    declared_origin = serializers.CharField(source="declared_origin.code")
+    documents = QuoteDocumentSerializer(many=True, read_only=True)
 
     class Meta:
         model = Quote
@@ -359,33 +395,73 @@ class QuoteOutSerializer(serializers.ModelSerializer):
             "product_name",
             "product_model",
             "unit_price",
+            "quantity",
+            "total",
+            "exceeds_budget",
             "lead_time_days",
+            "warranty_months",
+            "service_provinces",
+            "service_response_hours",
+            "declared_origin",
+            "component_cost_share",
+            "documents",
             "message",
             "status",
+            "submitted_at",
             "created_at",
             "updated_at",
         ]
 
 
-class QuoteInSerializer(serializers.Serializer):
+class QuoteTermsSerializer(serializers.Serializer):
+    """A quote's terms. Only the shapes are checked here; the quote service decides (and reports every field)."""
+
+    unit_price = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    quantity = serializers.IntegerField(required=False, allow_null=True, help_text="Default: the demand's quantity.")
+    lead_time_days = serializers.IntegerField(required=False, allow_null=True)
+    warranty_months = serializers.IntegerField(required=False, allow_null=True)
+    service_provinces = serializers.SlugRelatedField(
+        slug_field="code", queryset=Province.objects.all(), many=True, required=False
+    )
+    service_response_hours = serializers.IntegerField(required=False, allow_null=True)
+    declared_origin = serializers.CharField(
+        max_length=2, required=False, allow_blank=True, help_text="ISO 3166-1 code; default: the product's."
+    )
+    component_cost_share = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=3,
+        required=False,
+        allow_null=True,
+        help_text="China-made share of the component cost, 0 to 1; default: the product's.",
+    )
+    message = serializers.CharField(required=False, allow_blank=True, default="")
+    documents = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, help_text="PDF files (multipart)."
+    )
+    draft = serializers.BooleanField(
+        required=False, default=False, help_text="Keep the quote as a draft, seen by your manufacturer only."
+    )
+
+
+class QuoteInSerializer(QuoteTermsSerializer):
     demand = serializers.IntegerField()
     product = serializers.IntegerField()
-    unit_price = serializers.DecimalField(max_digits=14, decimal_places=2)
-    lead_time_days = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-    message = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class QuoteUpdateSerializer(QuoteTermsSerializer):
+    """A draft's terms replaced; ``draft: false`` sends it."""
+
+    product = serializers.IntegerField(required=False, help_text="Default: the draft's product.")
 
 
 class AwardInSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class AwardOutSerializer(serializers.Serializer):
-    demand = serializers.IntegerField(source="demand_id")
-    quote = serializers.IntegerField(source="quote_id", allow_null=True)
-    product = serializers.IntegerField(source="product_id", allow_null=True)
-    is_imported = serializers.BooleanField()
-    note = serializers.CharField()
-    created_at = serializers.DateTimeField()
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The reason for the award; required (20 characters or more) to award an imported product while "
+        "a domestic quote or match met every mandatory requirement (the award is then flagged).",
+    )
 
 
 # --- import justifications ---------------------------------------------------------------------------------------

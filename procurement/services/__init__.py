@@ -1,8 +1,8 @@
 """Every change to demands, requirements, shared instruments and quotes goes through these services."""
 
+from procurement.services.awards import award_confirm_contract, demand_award
 from procurement.services.demands import (
     ExpiryResult,
-    demand_award,
     demand_cancel,
     demand_close,
     demand_create,
@@ -17,7 +17,7 @@ from procurement.services.import_justifications import (
     import_justification_review,
     import_justification_submit,
 )
-from procurement.services.quotes import quote_submit, quote_withdraw
+from procurement.services.quotes import deadline_has_passed, quote_submit, quote_withdraw, quotes_open_due
 from procurement.services.requirements import requirements_validate
 from procurement.services.shared_instruments import (
     shared_instrument_create,
@@ -29,6 +29,8 @@ from procurement.services.shared_instruments import (
 
 __all__ = [
     "ExpiryResult",
+    "award_confirm_contract",
+    "deadline_has_passed",
     "demand_award",
     "demand_cancel",
     "demand_close",
@@ -43,6 +45,7 @@ __all__ = [
     "import_justification_submit",
     "quote_submit",
     "quote_withdraw",
+    "quotes_open_due",
     "requirements_validate",
     "shared_instrument_create",
     "shared_instrument_delete",

@@ -8,22 +8,23 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Province, User
-from catalog.models import Category, Parameter, Product
+from catalog.models import Category, Parameter
 from catalog.selectors import category_dictionary
 from changes.services import change_record
 from config.exceptions import ApplicationError
 from notifications.services import notify
 from procurement import notices, policies
-from procurement.models import Award, Demand, DemandRevision, Quote
+from procurement.models import Demand, DemandRevision, Quote
 from procurement.requirement_rules import CleanRequirement, RequirementInput
-from procurement.services.import_justifications import import_justification_allows
 from procurement.services.requirements import requirements_replace, requirements_snapshot, requirements_validate
 
 # The change outbox's name for demands.
@@ -42,6 +43,7 @@ EDITABLE_FIELDS = (
     "deadline",
     "delivery_province",
     "funding",
+    "is_sealed",
     "accepts_imported",
     "import_reason",
     "free_text_requirements",
@@ -138,8 +140,12 @@ def demand_create(
     contact_phone: str = "",
     contact_email: str = "",
     requirements: Sequence[RequirementInput] = (),
+    is_sealed: bool | None = None,
 ) -> Demand:
-    """Create a draft demand of one of the user's institutions, with its requirements."""
+    """Create a draft demand of one of the user's institutions, with its requirements.
+
+    Quotes on fiscal funds are sealed unless the buyer says otherwise (``is_sealed``).
+    """
     if institution.kind != Organization.Kind.INSTITUTION:
         raise ApplicationError(_("Only research institutions post demands."), field="institution")
     if not policies.can_post_demand(user, institution):
@@ -155,6 +161,7 @@ def demand_create(
         deadline=deadline,
         delivery_province=delivery_province,
         funding=funding,
+        is_sealed=(funding == Demand.Funding.FISCAL) if is_sealed is None else is_sealed,
         accepts_imported=accepts_imported,
         import_reason=import_reason if accepts_imported else "",
         free_text_requirements=free_text_requirements,
@@ -196,6 +203,9 @@ def demand_update(
     is_open = demand.status == Demand.Status.OPEN
     if is_open and "category" in fields and fields["category"].pk != demand.category_id:
         raise ApplicationError(_("The category of an open demand cannot change."), field="category")
+    if is_open and "is_sealed" in fields and bool(fields["is_sealed"]) != demand.is_sealed:
+        # Unsealing would show quotes sent in confidence; sealing would hide what the buyer already read.
+        raise ApplicationError(_("Whether quotes are sealed cannot change once the demand is open."), field="is_sealed")
     category_changed = "category" in fields and fields["category"].pk != demand.category_id
     for name, value in fields.items():
         setattr(demand, name, value)
@@ -351,50 +361,11 @@ def demand_close(*, demand: Demand, user: User) -> Demand:
     return _transition(demand, user, allowed=(Demand.Status.OPEN,), status=Demand.Status.CLOSED, stamp="closed_at")
 
 
-@transaction.atomic
-def demand_award(
-    *,
-    demand: Demand,
-    user: User,
-    quote: Quote | None = None,
-    product: Product | None = None,
-    note: str = "",
-) -> Award:
-    """Record the buyer's choice: a quote on the demand, or a product bought outside the platform's quotes.
-
-    Fiscal funds buy an imported product only when the demand said an imported product would be accepted and an
-    approved import justification names that product.
-    """
-    _require_member(user, demand)
-    if quote is not None:
-        if quote.demand_id != demand.pk:
-            raise ApplicationError(_("This quote is not for this demand."), field="quote")
-        if quote.status != Quote.Status.SUBMITTED:
-            raise ApplicationError(_("Only a submitted quote can be awarded."), field="quote")
-        product = quote.product
-    if product is None:
-        raise ApplicationError(_("Choose the quote or product that won."), field="product")
-    is_imported = not product.is_domestic
-    if is_imported and demand.is_fiscal and not demand.accepts_imported:
-        raise ApplicationError(
-            _("Fiscal funds buy an imported product only when the demand accepts one and says why."),
-            field="product",
-        )
-    if is_imported and demand.is_fiscal and not import_justification_allows(demand=demand, product=product):
-        raise ApplicationError(
-            _("Fiscal funds buy an imported product only after an approved import justification names it."),
-            field="product",
-        )
-    demand = _transition(demand, user, allowed=(Demand.Status.OPEN,), status=Demand.Status.AWARDED, stamp="awarded_at")
-    award = Award.objects.create(
-        demand=demand, quote=quote, product=product, is_imported=is_imported, note=note, awarded_by=user
-    )
-    if quote is not None:
-        Quote.objects.filter(pk=quote.pk).update(status=Quote.Status.ACCEPTED, updated_at=timezone.now())
-        Quote.objects.filter(demand=demand, status=Quote.Status.SUBMITTED).exclude(pk=quote.pk).update(
-            status=Quote.Status.DECLINED, updated_at=timezone.now()
-        )
-    return award
+def _overdue_q(today: datetime.date) -> Q:
+    """Past the deadline with no quote to weigh, or past the award period that follows the deadline."""
+    award_period = datetime.timedelta(days=settings.PROCUREMENT_AWARD_PERIOD_DAYS)
+    has_quotes = Exists(Quote.objects.filter(demand=OuterRef("pk"), status=Quote.Status.SUBMITTED))
+    return Q(deadline__lt=today - award_period) | (Q(deadline__lt=today) & ~Q(has_quotes))
 
 
 @dataclass(frozen=True)
@@ -406,13 +377,14 @@ def demand_expire_overdue(*, today: datetime.date | None = None) -> ExpiryResult
     """Expire open demands whose deadline has passed and tell whoever posted them. Safe to run again."""
     today = today or timezone.localdate()
     expired: list[int] = []
+    overdue = _overdue_q(today)
     candidate_ids = list(
-        Demand.objects.filter(status=Demand.Status.OPEN, deadline__lt=today).order_by("id").values_list("id", flat=True)
+        Demand.objects.filter(overdue, status=Demand.Status.OPEN).order_by("id").values_list("id", flat=True)
     )
     for demand_id in candidate_ids:
         with transaction.atomic():
             # Compare-and-set: a concurrent run or a buyer's close/award wins, and nothing is expired twice.
-            changed = Demand.objects.filter(pk=demand_id, status=Demand.Status.OPEN, deadline__lt=today).update(
+            changed = Demand.objects.filter(overdue, pk=demand_id, status=Demand.Status.OPEN).update(
                 status=Demand.Status.EXPIRED, expired_at=timezone.now(), updated_at=timezone.now()
             )
             if not changed:

@@ -1,5 +1,7 @@
 """Demand pages. Views read through selectors and change through services; rules live there, not here."""
 
+from procurement.views.awards import award_confirm, award_detail, award_list
+from procurement.views.comparison import demand_comparison, demand_comparison_pdf, demand_comparison_xlsx
 from procurement.views.demands import (
     demand_cancel,
     demand_check,
@@ -20,6 +22,7 @@ from procurement.views.offers import (
     import_justification_queue,
     import_justification_review,
     quote_create,
+    quote_edit,
     quote_withdraw,
 )
 from procurement.views.shared_instruments import (
@@ -31,10 +34,16 @@ from procurement.views.shared_instruments import (
 )
 
 __all__ = [
+    "award_confirm",
+    "award_detail",
+    "award_list",
     "demand_award",
     "demand_cancel",
     "demand_check",
     "demand_close",
+    "demand_comparison",
+    "demand_comparison_pdf",
+    "demand_comparison_xlsx",
     "demand_create",
     "demand_detail",
     "demand_edit",
@@ -47,6 +56,7 @@ __all__ = [
     "import_justification_queue",
     "import_justification_review",
     "quote_create",
+    "quote_edit",
     "quote_withdraw",
     "requirement_rows",
     "shared_instrument_create",

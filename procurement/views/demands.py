@@ -367,7 +367,12 @@ def demand_detail_context(
     """What the demand page shows; a quote form sent back with errors is shown in place of a blank one."""
     access = policies.demand_access(request.user)
     quotes = list(selectors.quote_list(user=request.user, demand=demand)) if request.user.is_authenticated else []
-    if quote_form is None and demand.is_open and access.is_verified_manufacturer:
+    if (
+        quote_form is None
+        and demand.is_open
+        and access.is_verified_manufacturer
+        and not services.deadline_has_passed(demand)
+    ):
         products = selectors.quotable_products(user=request.user, demand=demand)
         if products.exists():
             quote_form = QuoteForm(products=products)
@@ -378,6 +383,7 @@ def demand_detail_context(
         "can_edit": access.can_edit(demand),
         "can_see_contact": access.can_see_contact(demand),
         "quotes": quotes,
+        "quote_count": selectors.demand_quote_count(user=request.user, demand=demand),
         "quote_form": quote_form,
         "award": getattr(demand, "award", None) if demand.status == Demand.Status.AWARDED else None,
         "withdrawable_quote_ids": {q.pk for q in quotes if policies.can_withdraw_quote(request.user, q)},

@@ -32,27 +32,79 @@ from procurement.views.demands import demand_detail_context
 def quote_create(request: HttpRequest, pk: int) -> HttpResponse:
     demand = selectors.demand_get(user=request.user, pk=pk)
     products = selectors.quotable_products(user=request.user, demand=demand)
-    form = QuoteForm(request.POST, products=products)
+    form = QuoteForm(request.POST, request.FILES, products=products)
+    draft = request.POST.get("action") == "draft"
     if form.is_valid():
         try:
             services.quote_submit(
                 user=request.user,  # type: ignore[arg-type]
                 demand=demand,
                 product=form.cleaned_data["product"],
-                unit_price=form.cleaned_data["unit_price"],
-                lead_time_days=form.cleaned_data["lead_time_days"],
-                message=form.cleaned_data["message"],
+                draft=draft,
+                **form.terms(),
             )
         except PermissionDenied:
             form.add_error(None, _("You may not quote on this demand."))
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
-            messages.success(request, _("Your quote is sent to the buyer."))
+            messages.success(
+                request, _("Your draft quote is saved.") if draft else _("Your quote is sent to the buyer.")
+            )
             return redirect(reverse("procurement:demand-detail", args=[demand.pk]) + "#quotes")
     # The page again with the quote form as sent: every error beside its field, the typed values kept.
     context = demand_detail_context(request, demand, quote_form=form)
     return render(request, "procurement/demand_detail.html", context, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quote_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Complete a draft quote, then save it again or send it."""
+    quote = selectors.quote_get(user=request.user, pk=pk)
+    if not quote.is_draft or not policies.can_withdraw_quote(request.user, quote):
+        raise Http404
+    demand = quote.demand
+    products = selectors.quotable_products(user=request.user, demand=demand)
+    initial = {
+        "product": quote.product_id,
+        "unit_price": quote.unit_price,
+        "quantity": quote.quantity,
+        "lead_time_days": quote.lead_time_days,
+        "warranty_months": quote.warranty_months,
+        "service_provinces": list(quote.service_provinces.all()),
+        "service_response_hours": quote.service_response_hours,
+        "declared_origin": quote.declared_origin,
+        "component_cost_share": quote.component_cost_share,
+        "message": quote.message,
+    }
+    form = QuoteForm(request.POST or None, request.FILES or None, products=products, initial=initial)
+    status = 200
+    if request.method == "POST":
+        draft = request.POST.get("action") == "draft"
+        if form.is_valid():
+            try:
+                services.quote_submit(
+                    user=request.user,  # type: ignore[arg-type]
+                    demand=demand,
+                    product=form.cleaned_data["product"],
+                    draft=draft,
+                    quote=quote,
+                    **form.terms(),
+                )
+            except PermissionDenied:
+                form.add_error(None, _("You may not quote on this demand."))
+            except ApplicationError as exc:
+                apply_error(form, exc)
+            else:
+                messages.success(
+                    request, _("Your draft quote is saved.") if draft else _("Your quote is sent to the buyer.")
+                )
+                return redirect(reverse("procurement:demand-detail", args=[demand.pk]) + "#quotes")
+        status = 400
+    return render(
+        request, "procurement/quote_form.html", {"demand": demand, "quote": quote, "form": form}, status=status
+    )
 
 
 @login_required
@@ -100,6 +152,15 @@ def demand_award(request: HttpRequest, pk: int) -> HttpResponse:
     if not is_confirmed(request):
         others = max(0, selectors.demand_submitted_quote_count(demand=demand) - 1)
         consequences = [_("The demand becomes awarded and takes no more quotes; an award cannot be undone.")]
+        consequences.append(_("The comparison of the quotes is kept as it stands and the award notice is public."))
+        flagged = bool(selectors.award_domestic_alternatives(user=request.user, demand=demand, quote=quote))
+        if flagged:
+            consequences.append(
+                _(
+                    "A domestic product met every mandatory requirement: awarding this imported product is flagged "
+                    "on the public notice and needs your written reason (20 characters or more)."
+                )
+            )
         if others:
             consequences.append(
                 ngettext(
@@ -125,7 +186,7 @@ def demand_award(request: HttpRequest, pk: int) -> HttpResponse:
                 cancel_url=reverse("procurement:demand-detail", args=[demand.pk]) + "#quotes",
                 is_danger=False,
                 hidden={"quote": quote.pk},
-                note_label=_("Note on the award (optional)"),
+                note_label=_("Reason for the award (required)") if flagged else _("Reason for the award (optional)"),
             ),
         )
     try:

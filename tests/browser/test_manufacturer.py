@@ -125,7 +125,7 @@ def test_manufacturer_lists_publishes_imports_and_quotes(open_tab, language, tmp
     quote_form = tab.page.locator("form[action*='/quote/']")
     quote_form.locator("[name=unit_price]").fill("480000")
     quote_form.locator("[name=lead_time_days]").fill("60")
-    tab.submit(quote_form.locator("button[type=submit]"))
+    tab.submit(quote_form.locator("button[value=submit]"))
     assert Quote.objects.filter(demand=demand, manufacturer__memberships__user=maker).exists()
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from catalog.models import Category, Product
 from procurement.models import Award, Demand, Quote
+from procurement.services import quotes_open_due
 from tests.browser.helpers import confirm, log_in_as
 
 WORDS = {
@@ -101,8 +102,17 @@ def test_researcher_posts_a_demand_reads_matches_and_awards_a_quote(open_tab, la
     quote_form.locator("[name=unit_price]").fill("860000")
     quote_form.locator("[name=lead_time_days]").fill("45")
     quote_form.locator("[name=message]").fill("含安装调试与两年质保。")
-    maker_tab.submit(quote_form.locator("button[type=submit]"))
+    maker_tab.submit(quote_form.locator("button[value=submit]"))
     quote = Quote.objects.get(demand=demand, product=product)
+
+    # The demand is on fiscal funds, so the quote is sealed: the researcher sees that one arrived, not its price.
+    assert demand.is_sealed
+    tab.go(f"/demands/{demand.pk}/")
+    assert "1" in tab.page.locator("#sealed-count").inner_text()
+    assert tab.page.locator(f"#quote-{quote.pk}").count() == 0 and "860,000" not in tab.text()
+    # The deadline passes and the quotes open together (the beat task's work).
+    Demand.objects.filter(pk=demand.pk).update(deadline=timezone.localdate() - datetime.timedelta(days=1))
+    assert demand.pk in quotes_open_due()
 
     # The researcher sees the quote and awards it.
     tab.go(f"/demands/{demand.pk}/")

@@ -16,9 +16,11 @@ def test_every_beat_entry_names_a_registered_task():
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert scheduled == {
         "procurement.expire_demands",
+        "procurement.open_sealed_quotes",
         "catalog.refresh_domestic",
         "changes.sweep",
         "notifications.sweep_email",
+        "notifications.send_digests",
         "matching.full_run",
         "matching.draft_weekly_report",
         "matching.sweep_chunk_leases",

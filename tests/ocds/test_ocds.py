@@ -199,3 +199,19 @@ def test_many_processes_are_published_in_a_fixed_number_of_queries(api_client, w
         package = api_client.get(RELEASES, {"page_size": 500}).json()
     assert len(package["releases"]) == 5 + 30
     _assert_valid(package, "release-package")
+
+
+def test_the_buyers_contract_confirmation_is_a_contract_release(api_client, world):
+    award = world.awarded.award
+    procurement_services.award_confirm_contract(award=award, user=world.awarded.posted_by)
+    package = api_client.get(f"/api/v1/ocds/records/{ocid_for(world.awarded.pk)}/").json()
+    _assert_valid(package, "record-package")
+    record = package["records"][0]
+    assert [r["tag"] for r in record["releases"]] == [["planning"], ["tender"], ["award"], ["contract"]]
+    contract = record["compiledRelease"]["contracts"][0]
+    assert contract["awardID"] == record["compiledRelease"]["awards"][0]["id"]
+    assert contract["status"] == "active" and contract["dateSigned"]
+    assert contract["value"] == record["compiledRelease"]["awards"][0]["value"]
+    releases = api_client.get(RELEASES).json()
+    _assert_valid(releases, "release-package")
+    assert ["contract"] in [r["tag"] for r in releases["releases"]]

@@ -7,8 +7,9 @@ from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -18,6 +19,7 @@ from rest_framework.response import Response
 
 from config.api.pagination import PageNumberPagination
 from procurement import policies, selectors, services
+from procurement.api.comparison import QuoteComparisonSerializer, comparison_payload
 from procurement.api.serializers import (
     DemandCreateSerializer,
     DemandFilterSerializer,
@@ -31,6 +33,7 @@ from procurement.api.serializers import (
     SharedInstrumentOutSerializer,
 )
 from procurement.api.views.common import EDIT_ERRORS, ERRORS, one_institution
+from procurement.comparison_export import XLSX, comparison_pdf, comparison_xlsx, file_download
 from procurement.models import Demand
 from search.selectors import SearchQuery, search
 
@@ -84,7 +87,7 @@ class DemandViewSet(
         if self.action == "list":
             filters = self._list_filters()
             filters.pop("q", None)  # keywords page through the search backend in list()
-        return selectors.demand_list(user=self.request.user, filters=filters).order_by(
+        return selectors.with_quote_counts(selectors.demand_list(user=self.request.user, filters=filters)).order_by(
             "-opened_at", "-created_at", "id"
         )
 
@@ -290,3 +293,36 @@ class DemandViewSet(
             document=data.get("document"),
         )
         return Response(ImportJustificationOutSerializer(justification).data)
+
+    # --- the comparison of quotes ------------------------------------------------------------------------------
+
+    def _comparison(self) -> tuple[Demand, dict[str, Any]]:
+        demand = self.get_object()
+        return demand, selectors.comparison_for(user=self.request.user, demand=demand)
+
+    @extend_schema(
+        summary="The comparison of the demand's quotes (the buyer institution, once the quotes are open)",
+        description="Requirements (`requirements`) and quotes in rank order (`quotes`), each with a cell per "
+        "requirement (`pass`, `fail` with `gap`, `unknown`), match score, prices, lead time, warranty, evaluations, "
+        "whether it is a 本国产品 under the rule in force on `rule_date`, the `evaluated_price` and its `derivation`. "
+        "After an award: the comparison it was made on, frozen.",
+        responses={200: QuoteComparisonSerializer, 404: OpenApiResponse(description="Not the buyer, or still sealed.")},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def comparison(self, request: Request, pk: str | None = None) -> Response:
+        demand, snapshot = self._comparison()
+        return Response(comparison_payload(demand, snapshot))
+
+    @extend_schema(summary="The comparison as XLSX", responses={(200, XLSX): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path="comparison/xlsx", pagination_class=None)
+    def comparison_xlsx(self, request: Request, pk: str | None = None) -> HttpResponse:
+        demand, snapshot = self._comparison()
+        return file_download(comparison_xlsx(snapshot, title=demand.title), XLSX, f"comparison-{demand.pk}.xlsx")
+
+    @extend_schema(summary="The comparison as PDF", responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path="comparison/pdf", pagination_class=None)
+    def comparison_pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
+        demand, snapshot = self._comparison()
+        return file_download(
+            comparison_pdf(snapshot, title=demand.title), "application/pdf", f"comparison-{demand.pk}.pdf"
+        )

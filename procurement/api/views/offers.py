@@ -16,12 +16,13 @@ from rest_framework.response import Response
 
 from catalog.models import Product
 from procurement import policies, selectors, services
+from procurement.api.comparison import AwardNoticeSerializer
 from procurement.api.serializers import (
     AwardInSerializer,
-    AwardOutSerializer,
     ImportJustificationOutSerializer,
     QuoteInSerializer,
     QuoteOutSerializer,
+    QuoteUpdateSerializer,
 )
 from procurement.api.views.common import EDIT_ERRORS, ERRORS
 from procurement.models import ImportJustification, Quote
@@ -30,7 +31,9 @@ from procurement.models import ImportJustification, Quote
 @extend_schema_view(
     list=extend_schema(
         summary="Quotes you wrote or received",
-        description="A quote is seen only by its manufacturer and by the buyer institution.",
+        description="A quote is seen only by its manufacturer (drafts too) and by the buyer institution once sent; "
+        "on a sealed demand the buyer reads it only after the quotes open at the deadline (the demand's "
+        "`quote_count` says how many arrived). Nobody else, platform staff included, sees a quote.",
     ),
     retrieve=extend_schema(summary="One quote"),
     create=extend_schema(
@@ -38,12 +41,25 @@ from procurement.models import ImportJustification, Quote
         request=QuoteInSerializer,
         responses={201: QuoteOutSerializer, **ERRORS, 403: OpenApiResponse(description="Not the product's maker.")},
     ),
+    update=extend_schema(
+        summary="Complete a draft quote (and send it with `draft: false`)",
+        request=QuoteUpdateSerializer,
+        responses={200: QuoteOutSerializer, **ERRORS},
+    ),
 )
-class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class QuoteViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = QuoteOutSerializer
     filter_backends: list[Any] = []
     queryset = Quote.objects.none()
+    # A draft's terms are replaced whole (PUT); there is no partial change of a quote.
+    http_method_names = ["get", "post", "put", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Quote]:
         qs = selectors.quote_list(user=self.request.user)
@@ -54,6 +70,12 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
             qs = qs.filter(demand_id=int(demand))
         return qs
 
+    def _product(self, pk: int) -> Product:
+        product = Product.objects.select_related("manufacturer", "category").filter(pk=pk).first()
+        if product is None:
+            raise serializers.ValidationError({"product": [_("No such product.")]})
+        return product
+
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incoming = QuoteInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -62,22 +84,40 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
             demand = selectors.demand_get(user=request.user, pk=data.pop("demand"))
         except Http404:
             raise serializers.ValidationError({"demand": [_("No such demand.")]}) from None
-        product = Product.objects.select_related("manufacturer", "category").filter(pk=data.pop("product")).first()
-        if product is None:
-            raise serializers.ValidationError({"product": [_("No such product.")]})
+        product = self._product(data.pop("product"))
         quote = services.quote_submit(user=request.user, demand=demand, product=product, **data)  # type: ignore[arg-type]
-        return Response(QuoteOutSerializer(quote).data, status=status.HTTP_201_CREATED)
+        return Response(self._out(quote), status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Replace a draft's terms; with ``draft: false`` the quote is sent."""
+        quote = self.get_object()
+        incoming = QuoteUpdateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        product = self._product(data.pop("product")) if "product" in data else quote.product
+        quote = services.quote_submit(
+            user=request.user,  # type: ignore[arg-type]
+            demand=quote.demand,
+            product=product,
+            quote=quote,
+            **data,
+        )
+        return Response(self._out(quote))
+
+    def _out(self, quote: Quote) -> dict[str, Any]:
+        fresh = selectors.quote_get(user=self.request.user, pk=quote.pk)
+        return QuoteOutSerializer(fresh, context=self.get_serializer_context()).data
 
     @extend_schema(summary="Withdraw your quote", request=None, responses={200: QuoteOutSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         quote = services.quote_withdraw(quote=self.get_object(), user=request.user)  # type: ignore[arg-type]
-        return Response(QuoteOutSerializer(quote).data)
+        return Response(self._out(quote))
 
     @extend_schema(
         summary="Award the demand to this quote (buyer only)",
         request=AwardInSerializer,
-        responses={200: AwardOutSerializer, **EDIT_ERRORS},
+        responses={200: AwardNoticeSerializer, **EDIT_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def award(self, request: Request, pk: str | None = None) -> Response:
@@ -93,7 +133,7 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
             quote=quote,
             note=incoming.validated_data["note"],
         )
-        return Response(AwardOutSerializer(award).data)
+        return Response(AwardNoticeSerializer(selectors.award_notice_get(pk=award.pk)).data)
 
 
 class IsStaff(permissions.BasePermission):
