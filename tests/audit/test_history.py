@@ -54,6 +54,7 @@ def world(db):
         delivery_province=Province.objects.get(code="110000"),
         accepts_imported=True,
         import_reason="Only if nothing domestic will do.",
+        is_sealed=False,
         requirements=[
             RequirementInput(parameter_key="wavelength_max", operator=">=", value=600, unit="nm"),
             RequirementInput(parameter_key="max_pressure", operator=">=", value=40, unit="MPa"),

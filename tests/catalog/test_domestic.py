@@ -212,7 +212,7 @@ def test_a_new_rule_re_derives_the_flags_through_the_outbox(db, lc, staff_user, 
     flipped = Change.objects.filter(entity="product", fields=["is_domestic"])
     assert list(flipped.values_list("object_id", flat=True)) == [low.pk]
     deliveries = ChangeDelivery.objects.filter(change__in=flipped)
-    assert set(deliveries.values_list("consumer", flat=True)) == {"search", "matching"}
+    assert set(deliveries.values_list("consumer", flat=True)) >= {"search", "matching"}
     assert not deliveries.filter(done_at=None).exists()
 
 

@@ -31,6 +31,7 @@ def _demand(words, buyer, institution, title, **fields):
         delivery_province=Province.objects.get(code="110000"),
         budget=Decimal("800000"),
         description="用于色谱分析。",
+        is_sealed=False,
         requirements=[
             RequirementInput(parameter_key="wavelength_max", operator=">=", value=600, unit="nm"),
             RequirementInput(parameter_key="detector", operator="in", choices=["DAD", "FLD"]),
