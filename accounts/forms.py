@@ -19,6 +19,7 @@ from django_countries import countries
 from accounts.backends import login_wait_of
 from accounts.models import Membership, Organization, Province
 from accounts.passwords import password_rules
+from accounts.regions import province_code
 from accounts.selectors import organization_join_choices, organization_join_search
 from config.exceptions import ApplicationError
 
@@ -106,8 +107,32 @@ class AdminLoginForm(LoginGuardMessageMixin, AdminAuthenticationForm):
     """The admin's log-in form; the guard itself is in the authentication backend."""
 
 
+def _province_code(value: Any) -> Any:
+    """A typed or posted province (上海, Shanghai, 310000) as its code; anything else is left for the field to
+    refuse with its usual message."""
+    if value in (None, "") or not isinstance(value, str):
+        return value
+    return province_code(value) or value
+
+
+class ProvinceChoiceField(forms.ModelChoiceField):
+    """A province chosen by code, or by any name of the alias table (accounts.regions)."""
+
+    def to_python(self, value: Any) -> Any:
+        return super().to_python(_province_code(value))
+
+
+class ProvinceMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Provinces chosen by codes or by any names of the alias table (accounts.regions)."""
+
+    def clean(self, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            value = [_province_code(item) for item in value]
+        return super().clean(value)
+
+
 def _province_field() -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(
+    return ProvinceChoiceField(
         label=_("Province"),
         queryset=Province.objects.all(),
         required=False,

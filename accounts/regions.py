@@ -3,6 +3,10 @@
 Loaded into the Province table by a data migration; kept here so tests and seed data can use it without the ORM.
 """
 
+from __future__ import annotations
+
+import unicodedata
+
 PROVINCES: tuple[tuple[str, str, str], ...] = (
     ("110000", "北京市", "Beijing"),
     ("120000", "天津市", "Tianjin"),
@@ -39,3 +43,57 @@ PROVINCES: tuple[tuple[str, str, str], ...] = (
     ("810000", "香港特别行政区", "Hong Kong"),
     ("820000", "澳门特别行政区", "Macao"),
 )
+
+# Other names people write for a province, beside its code and the names above: the short Chinese name is derived
+# (上海 for 上海市, 广西 for 广西壮族自治区); these are the rest. The one alias table: imports, forms and the API
+# resolve a typed province through ``province_code``.
+_SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区", "特别行政区", "自治区", "省", "市")
+EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
+    "150000": ("Nei Mongol", "Inner Mongolia Autonomous Region"),
+    "450000": ("Guangxi Zhuang Autonomous Region",),
+    "540000": ("Xizang", "Tibet Autonomous Region"),
+    "640000": ("Ningxia Hui Autonomous Region",),
+    "650000": ("Xinjiang Uygur Autonomous Region", "Xinjiang Uyghur Autonomous Region"),
+    "810000": ("Hongkong", "Hong Kong SAR"),
+    "820000": ("Macau", "Macao SAR", "Macau SAR"),
+    "500000": ("Chungking",),
+    "110000": ("Peking",),
+}
+
+
+def short_name(name_zh: str) -> str:
+    """上海市 -> 上海, 广西壮族自治区 -> 广西, 香港特别行政区 -> 香港."""
+    for suffix in _SUFFIXES:
+        if name_zh.endswith(suffix) and len(name_zh) > len(suffix) + 1:
+            return name_zh[: -len(suffix)]
+    return name_zh
+
+
+def _key(text: str) -> str:
+    # Full-width letters and spaces fold to half-width; case and inner spacing do not matter.
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def _lookup() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for code, name_zh, name_en in PROVINCES:
+        names = (
+            code,
+            name_zh,
+            short_name(name_zh),
+            name_en,
+            f"{name_en} Province",
+            f"{name_en} Shi",
+            *EXTRA_ALIASES.get(code, ()),
+        )
+        for name in names:
+            table[_key(name)] = code
+    return table
+
+
+_LOOKUP = _lookup()
+
+
+def province_code(text: str) -> str | None:
+    """The GB/T 2260 code of a province however it is written (code, full or short Chinese name, English), or None."""
+    return _LOOKUP.get(_key(text or ""))

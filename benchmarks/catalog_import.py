@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 from benchmarks.common import bench_database_url  # noqa: E402
 
-BENCH_DATABASE = "bench_catalog"
+# BENCH_DATABASE names another database, so that two checkouts can measure at the same time.
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "bench_catalog")
 DEMANDS = 1_000
 WITH_WORKER = "--worker" in sys.argv
 if WITH_WORKER:

@@ -8,11 +8,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from accounts.forms import ProvinceChoiceField, ProvinceMultipleChoiceField
 from accounts.models import Organization, Province
 from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
 from catalog.selectors import ProductFilters
-from catalog.values import compatible_units, unit_choice_label
+from catalog.values import InvalidValue, compatible_units, key_part_origin, unit_choice_label
 from catalog.vocabulary import choice_label
+from search.backends.base import SORTS
+from search.params import SORT_CHOICES
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -44,7 +47,7 @@ class ProductFilterForm(forms.Form):
         required=False,
         choices=[("", _("All")), ("domestic", _("Domestic")), ("imported", _("Imported"))],
     )
-    province = forms.ModelChoiceField(
+    province = ProvinceChoiceField(
         label=_("Province served"), queryset=Province.objects.all(), required=False, empty_label=_("All")
     )
     manufacturer = forms.ModelChoiceField(
@@ -55,11 +58,17 @@ class ProductFilterForm(forms.Form):
     )
     price_min = forms.DecimalField(label=_("Price from (CNY)"), required=False, min_value=0, max_digits=14)
     price_max = forms.DecimalField(label=_("Price up to (CNY)"), required=False, min_value=0, max_digits=14)
+    sort = forms.ChoiceField(
+        label=_("Sort by"), required=False, choices=[(k, v) for k, v in SORT_CHOICES if k in SORTS["products"]]
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].label_from_instance = lambda c: f"{'— ' * c.depth}{c.code} {c.name}"  # type: ignore[attr-defined]
         style_fields(self, small=True)
+
+    def sort_key(self) -> str:
+        return (self.cleaned_data.get("sort") or "") if self.is_valid() else ""
 
     def product_filters(self) -> ProductFilters:
         data = self.cleaned_data if self.is_valid() else {}
@@ -114,7 +123,7 @@ class ProductForm(forms.Form):
     price_max = forms.DecimalField(label=_("Highest price (CNY)"), required=False, min_value=0, max_digits=14)
     lead_time_days = forms.IntegerField(label=_("Lead time (days)"), required=False, min_value=0, max_value=3650)
     warranty_months = forms.IntegerField(label=_("Warranty (months)"), required=False, min_value=0, max_value=600)
-    provinces_served = forms.ModelMultipleChoiceField(
+    provinces_served = ProvinceMultipleChoiceField(
         label=_("Provinces served"),
         queryset=Province.objects.all(),
         required=False,
@@ -157,20 +166,25 @@ class ProductForm(forms.Form):
         }
 
     @staticmethod
-    def _key_parts(text: str) -> list[dict[str, str]]:
-        parts = []
+    def _key_parts(text: str, *, process: bool = False) -> list[dict[str, str]]:
+        parts, errors = [], []
         for line in text.splitlines():
             if not line.strip():
                 continue
             name, _sep, origin = line.replace("：", ":").partition(":")
-            parts.append({"name": name.strip(), "origin": origin.strip().upper()})
+            try:
+                parts.append({"name": name.strip(), "origin": key_part_origin(name.strip(), origin, process=process)})
+            except InvalidValue as exc:
+                errors.append(str(exc))
+        if errors:
+            raise forms.ValidationError(errors)
         return parts
 
     def clean_key_components(self) -> list[dict[str, str]]:
         return self._key_parts(self.cleaned_data["key_components"])
 
     def clean_key_processes(self) -> list[dict[str, str]]:
-        return self._key_parts(self.cleaned_data["key_processes"])
+        return self._key_parts(self.cleaned_data["key_processes"], process=True)
 
     def clean_certifications(self) -> list[str]:
         text = self.cleaned_data["certifications"].replace("；", ";")

@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
 
-from catalog.models import Category, Product
+from catalog.models import Category, Product, Specification
 from search.documents import SearchDocument
 from search.registry import DocumentSource, register_category_path, register_documents, register_facet_labels
 
 
-def _specifications(product: Product) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for spec in product.specifications.all():
-        key = spec.parameter.key
-        if spec.value is not None:
-            values[key] = spec.value
-        elif spec.value_min is not None or spec.value_max is not None:
-            values[key] = (spec.value_min, spec.value_max)
-        elif spec.value_text:
-            values[key] = spec.value_text
-        elif spec.value_bool is not None:
-            values[key] = spec.value_bool
+def _specifications(product_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Each product's specification values by parameter key, read as plain rows (no model instances)."""
+    values: dict[int, dict[str, Any]] = defaultdict(dict)
+    rows = Specification.objects.filter(product_id__in=product_ids).values_list(
+        "product_id", "parameter__key", "value", "value_min", "value_max", "value_text", "value_bool"
+    )
+    for product_id, key, value, value_min, value_max, value_text, value_bool in rows:
+        if value is not None:
+            values[product_id][key] = value
+        elif value_min is not None or value_max is not None:
+            values[product_id][key] = (value_min, value_max)
+        elif value_text:
+            values[product_id][key] = value_text
+        elif value_bool is not None:
+            values[product_id][key] = value_bool
     return values
+
+
+def _provinces(product_ids: Sequence[int]) -> dict[int, list[str]]:
+    codes: dict[int, list[str]] = defaultdict(list)
+    through = Product.provinces_served.through
+    for product_id, code in through.objects.filter(product_id__in=product_ids).values_list("product_id", "province_id"):
+        codes[product_id].append(code)
+    return codes
 
 
 def _searchable() -> QuerySet[Product]:
@@ -32,13 +44,34 @@ def _searchable() -> QuerySet[Product]:
 
 
 def product_documents(ids: Sequence[int]) -> list[SearchDocument]:
-    products = (
+    products = list(
         _searchable()
         .filter(pk__in=list(ids))
         .select_related("category", "manufacturer")
-        .prefetch_related("provinces_served", "specifications__parameter")
+        .only(
+            "name_zh",
+            "name_en",
+            "model_number",
+            "description_zh",
+            "description_en",
+            "is_domestic",
+            "price_min",
+            "price_max",
+            "published_at",
+            "created_at",
+            "status",
+            "category",
+            "manufacturer",
+            "category__path",
+            "category__name_zh",
+            "category__name_en",
+            "manufacturer__name_zh",
+            "manufacturer__name_en",
+        )
         .order_by("id")
     )
+    found = [p.pk for p in products]
+    specifications, provinces = _specifications(found), _provinces(found)
     return [
         SearchDocument(
             kind="products",
@@ -54,12 +87,12 @@ def product_documents(ids: Sequence[int]) -> list[SearchDocument]:
             organization_id=p.manufacturer_id,
             organization_names=[p.manufacturer.name_zh, p.manufacturer.name_en],
             is_domestic=p.is_domestic,
-            provinces=sorted(pr.code for pr in p.provinces_served.all()),
+            provinces=sorted(provinces.get(p.pk, [])),
             price_min=p.price_min,
             price_max=p.price_max,
             sort_date=p.published_at or p.created_at,
             status=p.status,
-            specifications=_specifications(p),
+            specifications=specifications.get(p.pk, {}),
         )
         for p in products
     ]

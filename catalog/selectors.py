@@ -7,11 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Avg, F, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.models import Organization, User
 from accounts.policies import user_organization_ids
@@ -40,6 +40,8 @@ from catalog.policies import product_visibility_q
 from catalog.specvalues import display_value
 from config.exceptions import ApplicationError
 from config.formatting import amount_cny
+from search.backends.base import RELEVANCE, sort_plan
+from search.selectors import facets_from_counts
 
 AnyUser = User | AnonymousUser
 
@@ -240,6 +242,39 @@ def product_list(
     return qs.order_by("-published_at", "id")
 
 
+def product_order(qs: QuerySet[Product], sort: str = "") -> QuerySet[Product]:
+    """``qs`` in a search order (search.backends.base.SORTS["products"]), so a list browsed from the database
+    orders as its keyword search does: by default domestic first, then newest."""
+    fields = {"sort_date": "published_at"}
+    order: list[Any] = []
+    for name, direction in sort_plan("products", sort):
+        if name == RELEVANCE:
+            continue
+        column = F(fields.get(name, name))
+        order.append(column.desc(nulls_last=True) if direction == "desc" else column.asc(nulls_last=True))
+    return qs.order_by(*order, "id")
+
+
+def product_facets(qs: QuerySet[Product]) -> dict[str, list[tuple[str, str, int]]]:
+    """The search facets (category, origin, province served, manufacturer) of the products ``qs``, counted in the
+    database: a list browsed without words shows them too."""
+    rows = qs.order_by().values("pk")
+    served = Product.provinces_served.through.objects.filter(product_id__in=rows)
+    counts = {
+        "category": {str(r["category_id"]): r["n"] for r in _grouped(qs, "category_id")},
+        "domestic": {("true" if r["is_domestic"] else "false"): r["n"] for r in _grouped(qs, "is_domestic")},
+        "province": {
+            r["province_id"]: r["n"] for r in served.values("province_id").annotate(n=Count("product_id")).order_by()
+        },
+        "manufacturer": {str(r["manufacturer_id"]): r["n"] for r in _grouped(qs, "manufacturer_id")},
+    }
+    return facets_from_counts(counts)
+
+
+def _grouped(qs: QuerySet[Product], column: str) -> QuerySet[Any]:
+    return Product.objects.filter(pk__in=qs.order_by().values("pk")).values(column).annotate(n=Count("id")).order_by()
+
+
 def product_list_by_ids(*, user: AnyUser, ids: list[int], with_specifications: bool = False) -> list[Product]:
     """Rows for ids from the search layer, in the search layer's order, still applying visibility."""
     qs = Product.objects.filter(product_visibility_q(user), pk__in=ids)
@@ -434,13 +469,15 @@ def product_comparison(*, user: AnyUser, ids: list[int]) -> ProductComparison:
         fact_row("lead_time_days", _("Lead time"), LOWER, products, [p.lead_time_days for p in products], days),
         fact_row("warranty_months", _("Warranty"), HIGHER, products, [p.warranty_months for p in products], months),
     ]
+    # Chinese lists names with the enumeration comma, English with a comma and a space.
+    separator = "、" if (get_language() or "").startswith("zh") else ", "
     served = ComparisonRow(key="provinces_served", name=_("Provinces served"), canonical_unit="", better="none")
     for product in products:
         provinces = list(product.provinces_served.all())
         served.values.append(
             ComparedValue(
                 product_id=product.pk,
-                display="、".join(p.name for p in provinces) if provinces else _("Nationwide or on request"),
+                display=separator.join(p.name for p in provinces) if provinces else _("Nationwide or on request"),
                 value=[p.code for p in provinces],
             )
         )

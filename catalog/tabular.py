@@ -62,15 +62,78 @@ def csv_bytes(rows: Iterable[Iterable[Any]]) -> bytes:
     return ("\ufeff" + csv_text(rows)).encode("utf-8")
 
 
-def xlsx_bytes(sheets: Iterable[tuple[str, Iterable[Iterable[Any]]]]) -> bytes:
-    """A workbook with one sheet per (name, rows), every cell through the formula guard."""
+@dataclass(frozen=True)
+class ColumnRule:
+    """What a spreadsheet lets a person type in one column below the header (Excel's data validation).
+
+    ``choices`` makes a drop-down list; ``whole`` or ``decimal`` a (low, high) bound. ``rows`` is how many rows
+    below the header the rule covers.
+    """
+
+    column: int  # 0-based
+    choices: Sequence[str] = ()
+    whole: tuple[int, int] | None = None
+    decimal: tuple[float, float] | None = None
+    message: str = ""
+    rows: int = 20000
+
+
+# Excel refuses an inline list longer than this; longer lists are read from a hidden sheet.
+_INLINE_LIST_CHARS = 250
+LISTS_SHEET = "lists"
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
+def xlsx_bytes(
+    sheets: Iterable[tuple[str, Iterable[Iterable[Any]]]], *, rules: dict[str, Sequence[ColumnRule]] | None = None
+) -> bytes:
+    """A workbook with one sheet per (name, rows), every cell through the formula guard; ``rules`` adds
+    drop-down lists and bounds to a sheet's columns (long lists go to a hidden sheet)."""
     from openpyxl import Workbook
+    from openpyxl.worksheet.datavalidation import DataValidation
 
     workbook = Workbook(write_only=True)
+    long_lists: list[Sequence[str]] = []
     for name, rows in sheets:
         sheet = workbook.create_sheet(name)
+        for rule in (rules or {}).get(name, ()):
+            cells = f"{_column_letter(rule.column)}2:{_column_letter(rule.column)}{rule.rows + 1}"
+            if rule.choices:
+                inline = ",".join(rule.choices)
+                if len(inline) <= _INLINE_LIST_CHARS and not any("," in c or '"' in c for c in rule.choices):
+                    formula = f'"{inline}"'
+                else:
+                    long_lists.append(rule.choices)
+                    letter = _column_letter(len(long_lists) - 1)
+                    formula = f"{LISTS_SHEET}!${letter}$1:${letter}${len(rule.choices)}"
+                validation = DataValidation(type="list", formula1=formula, allow_blank=True)
+            elif rule.whole is not None:
+                validation = DataValidation(
+                    type="whole", operator="between", formula1=str(rule.whole[0]), formula2=str(rule.whole[1])
+                )
+            elif rule.decimal is not None:
+                validation = DataValidation(
+                    type="decimal", operator="between", formula1=str(rule.decimal[0]), formula2=str(rule.decimal[1])
+                )
+            else:
+                continue
+            validation.allow_blank = True
+            validation.showErrorMessage = True
+            validation.error = rule.message or None
+            validation.add(cells)
+            sheet.data_validations.append(validation)
         for row in rows:
             sheet.append(guard_cells(row))
+    if long_lists:
+        lists = workbook.create_sheet(LISTS_SHEET)
+        lists.sheet_state = "hidden"
+        for index in range(max(len(values) for values in long_lists)):
+            lists.append(guard_cells(values[index] if index < len(values) else None for values in long_lists))
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
@@ -213,9 +276,14 @@ def cell_text(value: Any) -> str:
     return text
 
 
+# A row whose first cell starts with this is an example or a note (the templates' example row), never imported.
+COMMENT_PREFIX = "#"
+
+
 def data_rows(body: Sequence[tuple[Any, ...]]) -> Iterator[tuple[int, tuple[Any, ...], list[str]]]:
-    """(row number, raw cells, cell texts) of each row that is not blank; the header is row 1."""
+    """(row number, raw cells, cell texts) of each row that is neither blank nor a comment (first cell starting
+    with ``#``, as the templates' example row does); the header is row 1."""
     for index, cells in enumerate(body):
         texts = [cell_text(cell) for cell in cells]
-        if any(texts):
+        if any(texts) and not (texts and texts[0].startswith(COMMENT_PREFIX)):
             yield index + 2, cells, texts

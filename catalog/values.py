@@ -20,6 +20,10 @@ from typing import Any, NamedTuple, Protocol
 import pint
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django_countries import countries
+
+# ISO 3166-1 alpha-2 codes django-countries knows.
+_COUNTRY_CODES = {str(code) for code, _name in countries}
 
 NUMBER = "number"
 RANGE = "range"
@@ -458,3 +462,47 @@ def unit_choice_label(symbol: str) -> str:
         return "—"
     shown, name = display_unit(symbol), unit_name(symbol)
     return f"{shown} · {name}" if name and name != shown else shown
+
+
+def country_code(text: str) -> str | None:
+    """An ISO 3166-1 alpha-2 code from a code (de, DE) or a country's English or Chinese name, or None.
+
+    Where a product or its key components are made is checked with this one rule on pages, the API and imports.
+    """
+    text = half_width(str(text or "")).strip()
+    if not text:
+        return None
+    if text.upper() in _COUNTRY_CODES:
+        return text.upper()
+    for language in ("en", "zh-hans"):
+        code = countries.by_name(text, language=language)
+        if code:
+            return str(code)
+    return None
+
+
+def key_part_origin(name: str, origin: str, *, process: bool = False) -> str:
+    """The country code of where a key component is made (a key process done), or InvalidValue saying why not.
+
+    Where key parts are made decides whether the product counts as domestic, so an unknown country is an error
+    on every way in (pages, API, imports), never saved as typed.
+    """
+    origin = half_width(str(origin or "")).strip()
+    code = country_code(origin)
+    if code is not None:
+        return code
+    if not origin:
+        if process:
+            raise InvalidValue(
+                _("Key process “%(name)s” has no country: add one, e.g. “%(name)s: CN”.") % {"name": name}
+            )
+        raise InvalidValue(_("Key component “%(name)s” has no country: add one, e.g. “%(name)s: CN”.") % {"name": name})
+    if process:
+        raise InvalidValue(
+            _("Key process “%(name)s”: “%(origin)s” is not a known country; use an ISO 3166 code such as CN or DE.")
+            % {"name": name, "origin": origin}
+        )
+    raise InvalidValue(
+        _("Key component “%(name)s”: “%(origin)s” is not a known country; use an ISO 3166 code such as CN or DE.")
+        % {"name": name, "origin": origin}
+    )

@@ -43,6 +43,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
     page_number = _page_number(request)
     result = None
     page: Page[Any]
+    sort = form.sort_key()
     if text:
         result = search(
             SearchQuery(
@@ -52,14 +53,18 @@ def product_list(request: HttpRequest) -> HttpResponse:
                 facets=("category", "domestic", "province", "manufacturer"),
                 page=page_number,
                 page_size=PAGE_SIZE,
+                sort=sort,
             )
         )
         products = selectors.product_list_by_ids(user=request.user, ids=result.ids)
         page = Paginator(range(result.total), PAGE_SIZE).get_page(page_number)
+        facets = result.facets
     else:
         queryset = selectors.product_list(user=request.user, filters=filters).filter(status=Product.Status.PUBLISHED)
-        page = Paginator(queryset, PAGE_SIZE).get_page(page_number)
+        page = Paginator(selectors.product_order(queryset, sort), PAGE_SIZE).get_page(page_number)
         products = list(page.object_list)
+        # Browsing without words: the facets come from the same rows, so they show before anything is typed.
+        facets = selectors.product_facets(queryset)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -70,6 +75,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
             "products": products,
             "page": page,
             "result": result,
+            "facets": facets,
             "text": text,
             "querystring": query.urlencode(),
         },

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from django.utils import timezone
+
 from changes import tasks
 from changes.models import Change, ChangeDelivery
 from changes.registry import consumers
+from config.bulk import copy_insert
 from config.queue import enqueue_on_commit
 
 
@@ -31,15 +34,21 @@ def change_record(
     if not object_ids or not wanting:
         return 0
     paths = category_paths or {}
-    changes = Change.objects.bulk_create(
-        [Change(entity=entity, object_id=i, fields=list(fields), category_path=paths.get(i, "")) for i in object_ids],
-        batch_size=2000,
+    now = timezone.now()
+    field_list = list(fields)
+    # COPY on PostgreSQL: a bulk import records ten thousand changes and twice as many deliveries at once.
+    change_ids = copy_insert(
+        Change,
+        ["entity", "object_id", "fields", "category_path", "created_at"],
+        [(entity, i, field_list, paths.get(i, ""), now) for i in object_ids],
+        returning=["id"],
     )
-    ChangeDelivery.objects.bulk_create(
-        [ChangeDelivery(change_id=change.pk, consumer=c.name) for change in changes for c in wanting],
-        batch_size=5000,
+    copy_insert(
+        ChangeDelivery,
+        ["change_id", "consumer", "attempts", "last_error"],
+        [(change_id, c.name, 0, "") for (change_id,) in change_ids for c in wanting],
     )
     for c in wanting:
         # One kick per consumer and transaction: it takes every pending change.
         enqueue_on_commit(tasks.consume, c.name, once=True)
-    return len(changes)
+    return len(change_ids)

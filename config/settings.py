@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "search",
     "matching",
     "alerts",
+    "plans",
     "audit",
     "ocds",
     "django.contrib.admin",
@@ -258,7 +259,7 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     # Container and load-balancer health probes speak plain HTTP from inside the network.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^healthz/live$"]
     # Only a plain-HTTP trial of the production images turns these off; `check --deploy` then says so.
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -281,7 +282,7 @@ REST_FRAMEWORK = {
         "config.api.filters.StrictFilterBackend",
         "config.api.filters.StrictOrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "config.api.throttling.AnonRateThrottle",
@@ -292,6 +293,7 @@ REST_FRAMEWORK = {
         "anon": env.str("API_THROTTLE_ANON", default="100000/min" if TESTING else "120/min"),
         "user": env.str("API_THROTTLE_USER", default="100000/min" if TESTING else "1200/min"),
         "token": env.str("API_THROTTLE_TOKEN", default="100000/min" if TESTING else "10/min"),
+        "signup": env.str("API_THROTTLE_SIGNUP", default="100000/min" if TESTING else "10/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # The same trusted-proxy count as the log-in guard (see TRUSTED_PROXY_COUNT).

@@ -10,6 +10,7 @@ from config.files import media_serve
 urlpatterns = [
     path("", include("matching.public_urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/live", views.liveness, name="liveness"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
@@ -21,6 +22,7 @@ urlpatterns = [
     path("matching/", include("matching.urls")),
     path("notifications/", include("notifications.urls")),
     path("alerts/", include("alerts.urls")),
+    path("plans/", include("plans.urls")),
     path("history/", include("audit.urls")),
     path("api/v1/", include("config.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

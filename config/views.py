@@ -110,3 +110,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
             checks[name] = {"ok": False, "error": f"no answer within {HEALTHZ_TIMEOUT:g} s"}
     healthy = checks["database"]["ok"]
     return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+
+
+@never_cache
+@require_GET
+def liveness(request: HttpRequest) -> JsonResponse:
+    """The process answers: no database, cache or broker (a liveness probe, and the load benchmark's yardstick
+    for what the server itself costs per request)."""
+    return JsonResponse({"status": "ok"})

@@ -93,6 +93,7 @@ class RequirementInfo:
     required: str
     unit: str
     is_mandatory: bool
+    canonical_unit: str = ""
 
 
 def requirement_info(*, demand_ids: set[int] | list[int]) -> dict[int, RequirementInfo]:
@@ -122,6 +123,7 @@ def requirement_info(*, demand_ids: set[int] | list[int]) -> dict[int, Requireme
             required=entered,
             unit=unit or canonical or "",
             is_mandatory=mandatory,
+            canonical_unit=canonical or "",
         )
     return info
 
@@ -143,6 +145,7 @@ def expand_results(stored: list[dict[str, Any]], info: dict[int, RequirementInfo
                 "mandatory": requirement.is_mandatory,
                 "required": requirement.required,
                 "unit": requirement.unit,
+                "canonical_unit": requirement.canonical_unit,
                 "status": result.get("s", s.UNKNOWN),
                 "actual": result.get("a"),
                 "actual_max": result.get("x"),

@@ -33,8 +33,8 @@ def ordered_credit(margin: np.ndarray, scale: float) -> np.ndarray:
 def partial_credit(gap: np.ndarray, scale: float) -> np.ndarray:
     """Credit for a stated value that falls short of an ordered requirement: up to half (never as much as meeting
     it), shrinking linearly with the shortfall relative to the requirement's scale and gone at PARTIAL_BAND."""
-    with np.errstate(invalid="ignore"):
-        return np.nan_to_num(0.5 * np.clip(1.0 - (gap / scale) / s.PARTIAL_BAND, 0.0, 1.0))
+    # fmax turns the NaN of an unstated value into 0 (no credit) without a separate pass.
+    return 0.5 * np.fmax(np.minimum(1.0 - (gap / scale) / s.PARTIAL_BAND, 1.0), 0.0)
 
 
 def price_component(price: np.ndarray, budget_per_unit: float | None) -> np.ndarray:
@@ -798,11 +798,12 @@ def _explain(
     else:
         first = low
         second = high if req.operator == s.COVERS else np.where(low != high, high, np.nan)
-    firsts = s.shown((a * np.nan_to_num(first) + b).tolist())
-    seconds = s.shown((a * np.nan_to_num(second) + b).tolist()) if second is not None else None
+    # Unstated values stay NaN: they are never written out.
+    firsts = s.shown((a * first + b).tolist())
+    seconds = s.shown((a * second + b).tolist()) if second is not None else None
     has_second = (~np.isnan(second)).tolist() if second is not None else None
-    margins = s.shown((a * np.nan_to_num(verdicts.margin)).tolist()) if verdicts.margin is not None else None
-    gap = np.nan_to_num(verdicts.gap) if verdicts.gap is not None else None
+    margins = s.shown((a * verdicts.margin).tolist()) if verdicts.margin is not None else None
+    gap = verdicts.gap
     gaps = s.shown((a * gap).tolist()) if gap is not None else None
     gaps_canonical = s.shown(gap.tolist()) if gap is not None else None
     for j, entry in enumerate(out):

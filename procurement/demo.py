@@ -29,6 +29,7 @@ from accounts.models import Membership, Organization, Province, User
 from catalog.models import Category, Parameter, Product, Specification
 from catalog.selectors import category_ancestor_codes, category_is_within, category_parameters
 from procurement import services
+from procurement.demo_showcase import seed_showcase
 from procurement.models import Demand, SharedInstrument
 from procurement.requirement_rules import RequirementInput
 
@@ -427,6 +428,7 @@ def seed(*, password: str, stdout: Any) -> None:
                 Demand.objects.filter(pk=demand.pk).update(deadline=today - datetime.timedelta(days=3))
         created["shared"] += _shared_instruments(institution, researcher, inst_index, rng)
     expired = services.demand_expire_overdue().expired_ids
+    seed_showcase(password=password, stdout=stdout)
     by_status = dict(Demand.objects.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     stdout.write(
         f"  demo demands: {created['demands']} new, {len(expired)} expired now, {created['shared']} new shared "

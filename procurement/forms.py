@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.urls import reverse
@@ -13,6 +13,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from accounts.forms import ProvinceChoiceField
 from accounts.models import Organization, Province
 from catalog.models import Category, Parameter, Product
 from catalog.values import compatible_units, unit_choice_label
@@ -69,7 +70,7 @@ class DemandForm(MarksInvalidFields, forms.Form):
     quantity = forms.IntegerField(label=_("Quantity"), initial=1)
     budget = forms.DecimalField(label=_("Budget (CNY)"), required=False, max_digits=14, decimal_places=2)
     deadline = forms.DateField(label=_("Deadline"), widget=IsoDateInput)
-    delivery_province = forms.ModelChoiceField(queryset=Province.objects.order_by("code"), label=_("Delivery province"))
+    delivery_province = ProvinceChoiceField(queryset=Province.objects.order_by("code"), label=_("Delivery province"))
     funding = forms.ChoiceField(label=_("Funding"), choices=Demand.Funding.choices, initial=Demand.Funding.FISCAL)
     is_sealed = forms.BooleanField(
         label=_("Seal the quotes until the deadline"),
@@ -316,13 +317,31 @@ class DemandFilterForm(StyledForm):
 
     q = forms.CharField(label=_("Keywords"), required=False, max_length=200)
     category = CategoryChoiceField(queryset=Category.objects.order_by("path"), label=_("Category"), required=False)
-    province = forms.ModelChoiceField(
+    province = ProvinceChoiceField(
         queryset=Province.objects.order_by("code"), label=_("Delivery province"), required=False
     )
     budget_min = forms.DecimalField(label=_("Budget from (CNY)"), required=False, min_value=0)
     budget_max = forms.DecimalField(label=_("Budget up to (CNY)"), required=False, min_value=0)
     deadline_after = forms.DateField(label=_("Deadline from"), required=False, widget=IsoDateInput)
     deadline_before = forms.DateField(label=_("Deadline until"), required=False, widget=IsoDateInput)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+
+    # The orders a list offers: the public list pages through search, the manufacturer's list adds match score.
+    SORT_LABELS = {
+        "": _("Most relevant, newest first"),
+        "newest": _("Newest"),
+        "deadline": _("Deadline, soonest first"),
+        "-budget": _("Budget, largest first"),
+        "match": _("Best match for my products"),
+    }
+
+    def __init__(self, *args: Any, sorts: Iterable[str] = ("", "newest", "deadline", "-budget"), **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        labels = dict(self.SORT_LABELS, **({"": _("Deadline, soonest first")} if "deadline" not in sorts else {}))
+        cast(forms.ChoiceField, self.fields["sort"]).choices = [(key, labels[key]) for key in sorts]
+
+    def sort_key(self) -> str:
+        return (self.cleaned_data.get("sort") or "") if self.is_valid() else ""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

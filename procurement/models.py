@@ -436,6 +436,9 @@ class ImportJustification(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    # The evidence dossier as last built from what the platform holds (procurement.dossier's JSON form).
+    dossier = models.JSONField(_("dossier"), default=dict, blank=True)
+    dossier_built_at = models.DateTimeField(_("dossier built at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import justification")
@@ -443,3 +446,48 @@ class ImportJustification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.demand}"
+
+
+class ExpertReview(models.Model):
+    """One expert of a justification's panel (assigned by staff) and the opinion the expert signs on the platform."""
+
+    class Role(models.TextChoices):
+        LEGAL = "legal", _("Legal expert")
+        PRODUCT = "product", _("Product expert")
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", _("The import is justified")
+        REJECT = "reject", _("The import is not justified")
+
+    justification = models.ForeignKey(
+        ImportJustification,
+        verbose_name=_("import justification"),
+        on_delete=models.CASCADE,
+        related_name="expert_reviews",
+    )
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("expert"), on_delete=models.PROTECT, related_name="expert_reviews"
+    )
+    role = models.CharField(_("role"), max_length=8, choices=Role.choices)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assigned by"), on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
+    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices, blank=True)
+    opinion = models.TextField(_("opinion"), blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["justification", "role", "id"]
+        verbose_name = _("expert review")
+        verbose_name_plural = _("expert reviews")
+        constraints = [
+            models.UniqueConstraint(fields=["justification", "expert"], name="procurement_expert_review_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.justification_id}: {self.expert}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None

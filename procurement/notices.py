@@ -10,6 +10,7 @@ QUOTES_OPENED = "quotes_opened"
 QUOTES_OPENED_BUYER = "quotes_opened_buyer"
 DEMAND_EXPIRED = "demand_expired"
 IMPORT_JUSTIFICATION_APPROVED = "import_approved"
+EXPERT_ASSIGNED = "expert_assigned"
 IMPORT_JUSTIFICATION_REJECTED = "import_rejected"
 
 
@@ -50,6 +51,12 @@ def register() -> None:
         IMPORT_JUSTIFICATION_APPROVED,
         label=_("Import justification approved"),
         title=_("Import justification approved: %(title)s"),
+    )
+    messages.register(
+        EXPERT_ASSIGNED,
+        label=_("Expert panel assignment"),
+        title=_("You are on the expert panel of an import justification: %(title)s"),
+        body=_("Read the dossier and sign your opinion on the platform."),
     )
     messages.register(
         IMPORT_JUSTIFICATION_REJECTED,

@@ -19,7 +19,7 @@ from django.db.models import Q
 from accounts.models import Organization
 from accounts.policies import AnyUser, is_staff, user_is_verified_manufacturer, user_organization_ids
 from catalog.models import Product
-from procurement.models import Demand, Quote, SharedInstrument
+from procurement.models import Demand, ExpertReview, Quote, SharedInstrument
 
 # Statuses anyone may read; drafts and cancelled demands stay with their institution.
 PUBLIC_STATUSES = (Demand.Status.OPEN, Demand.Status.AWARDED, Demand.Status.CLOSED, Demand.Status.EXPIRED)
@@ -150,7 +150,14 @@ def can_justify_import(user: AnyUser, demand: Demand) -> bool:
 
 
 def can_see_import_justification(user: AnyUser, demand: Demand) -> bool:
-    return is_staff(user) or can_edit_demand(user, demand)
+    """The buyer institution, staff, and the experts of its panel."""
+    if is_staff(user) or can_edit_demand(user, demand):
+        return True
+    return bool(user.is_authenticated) and is_panel_expert(user, demand)
+
+
+def is_panel_expert(user: AnyUser, demand: Demand) -> bool:
+    return ExpertReview.objects.filter(justification__demand=demand, expert_id=user.pk).exists()
 
 
 def can_review_import_justifications(user: AnyUser) -> bool:

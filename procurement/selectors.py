@@ -8,14 +8,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 
 from accounts.models import Organization
 from accounts.policies import AnyUser, user_organization_ids
-from catalog.models import Category, Product
+from catalog.models import Category, Product, Specification
 from catalog.selectors import category_ancestor_codes, category_subtree_q
 from procurement import policies
 from procurement.comparison import comparison_build, domestic_alternatives
@@ -23,6 +36,7 @@ from procurement.models import (
     Award,
     Demand,
     DemandRevision,
+    ExpertReview,
     ImportJustification,
     Quote,
     QuoteDocument,
@@ -172,15 +186,38 @@ def manufacturer_category_codes(*, user: AnyUser) -> set[str]:
     return {code for path in paths for code in category_ancestor_codes(path)}
 
 
-def manufacturer_demand_list(*, user: AnyUser, filters: dict[str, Any] | None = None) -> QuerySet[Demand]:
-    """Open demands in the categories the user's manufacturers make products for."""
+# Orders of the manufacturer's demand list: the search orders of demands, and how well the maker's own products
+# match ("match": the best score of a product of the user's manufacturers, demands without a match last).
+MANUFACTURER_DEMAND_SORTS = ("", "match", "newest", "-budget")
+
+
+def manufacturer_demand_list(
+    *, user: AnyUser, filters: dict[str, Any] | None = None, sort: str = ""
+) -> QuerySet[Demand]:
+    """Open demands in the categories the user's manufacturers make products for; soonest deadline first unless
+    ``sort`` (one of MANUFACTURER_DEMAND_SORTS) says otherwise."""
     codes = manufacturer_category_codes(user=user)
-    qs = _with_related(Demand.objects.filter(status=Demand.Status.OPEN, category__code__in=codes))
-    return demand_filter(qs, filters or {}, user=user).order_by("deadline", "id")
+    qs = demand_filter(
+        _with_related(Demand.objects.filter(status=Demand.Status.OPEN, category__code__in=codes)),
+        filters or {},
+        user=user,
+    )
+    if sort == "match":
+        org_ids = user_organization_ids(user, kind=Organization.Kind.MANUFACTURER)
+        # Matches are written by the matching app above this one; the reverse relation is read, never imported.
+        best = Max(
+            "matches__score", filter=Q(matches__product__manufacturer_id__in=org_ids, matches__is_near_miss=False)
+        )
+        return qs.annotate(best_match=best).order_by(F("best_match").desc(nulls_last=True), "deadline", "id")
+    if sort == "newest":
+        return qs.order_by(F("opened_at").desc(nulls_last=True), "-id")
+    if sort == "-budget":
+        return qs.order_by(F("budget").desc(nulls_last=True), "deadline", "id")
+    return qs.order_by("deadline", "id")
 
 
 def open_demand_search(
-    *, text: str = "", filters: dict[str, Any] | None = None, page: int = 1, page_size: int = 20
+    *, text: str = "", filters: dict[str, Any] | None = None, page: int = 1, page_size: int = 20, sort: str = ""
 ) -> tuple[SearchResult, list[Demand]]:
     """Open demands through the search interface; rows loaded from the database in the search order."""
     result = search(
@@ -191,6 +228,7 @@ def open_demand_search(
             facets=("category", "province"),
             page=page,
             page_size=page_size,
+            sort=sort,
         )
     )
     return result, demands_in_order(result.ids)
@@ -256,7 +294,19 @@ def shared_instrument_candidates(*, demand: Demand) -> list[SharedInstrument]:
             output_field=IntegerField(),
         )
     )
-    return list(_shared_related(qs).order_by("proximity", "category__path", "id"))
+    # The specifications of a candidate's catalog product the demand asks about (all of them when it asks about
+    # none), so the poster can see whether the instrument would do.
+    wanted = [r.parameter_id for r in demand.requirements.all()]
+    specifications = Specification.objects.select_related("parameter").order_by(
+        "parameter__category__depth", "parameter__sort_order", "parameter__key"
+    )
+    if wanted:
+        specifications = specifications.filter(parameter_id__in=wanted)
+    return list(
+        _shared_related(qs)
+        .prefetch_related(Prefetch("product__specifications", queryset=specifications, to_attr="shown_specifications"))
+        .order_by("proximity", "category__path", "id")
+    )
 
 
 # --- quotes --------------------------------------------------------------------------------------------------
@@ -416,10 +466,32 @@ def import_justification_queue(*, user: AnyUser, status: str | None = None) -> Q
         return ImportJustification.objects.none()
     qs = ImportJustification.objects.select_related(
         "demand", "demand__institution", "imported_product", "imported_product__manufacturer", "submitted_by"
-    ).prefetch_related("domestic_products_considered")
+    ).prefetch_related("domestic_products_considered", "expert_reviews")
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("created_at", "id")
+
+
+def justification_for_expert(*, user: AnyUser, pk: int) -> tuple[ImportJustification, ExpertReview]:
+    """A justification whose panel the user sits on, with the user's review; 404 for anyone else."""
+    review = (
+        ExpertReview.objects.filter(justification_id=pk, expert_id=user.pk)
+        .select_related("justification", "justification__demand", "justification__imported_product")
+        .first()
+        if user.is_authenticated
+        else None
+    )
+    if review is None:
+        raise Http404
+    return review.justification, review
+
+
+def justification_for_dossier(*, user: AnyUser, demand: Demand) -> ImportJustification:
+    """The demand's justification for those who may read its dossier (buyer, staff, the panel); else 404."""
+    justification = import_justification_for(user=user, demand=demand)
+    if justification is None:
+        raise Http404
+    return justification
 
 
 def imported_products_for(*, demand: Demand) -> QuerySet[Product]:

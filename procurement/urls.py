@@ -28,7 +28,10 @@ urlpatterns = [
     path("quotes/<int:pk>/edit/", views.quote_edit, name="quote-edit"),
     path("quotes/<int:pk>/withdraw/", views.quote_withdraw, name="quote-withdraw"),
     path("<int:pk>/import-justification/", views.import_justification, name="import-justification"),
+    path("<int:pk>/import-justification/dossier.pdf", views.import_dossier_pdf, name="import-dossier-pdf"),
     path("import-justifications/", views.import_justification_queue, name="import-justification-queue"),
+    path("import-justifications/<int:pk>/panel/", views.expert_panel, name="expert-panel"),
+    path("import-justifications/<int:pk>/opinion/", views.expert_opinion, name="expert-opinion"),
     path(
         "import-justifications/<int:pk>/review/",
         views.import_justification_review,

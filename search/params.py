@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from search.backends.base import FACETS, FILTERS
+from search.backends.base import FACETS, FILTERS, SORTS
 from search.selectors import SearchQuery
 
 MAX_PAGE_SIZE = 100
@@ -19,6 +19,16 @@ LOWER_BOUNDS = {
     "budget_min": _("the lowest budget"),
     "deadline_after": _("the earliest deadline"),
 }
+# What each order is called on pages (the API takes the keys).
+SORT_LABELS = {
+    "": _("Recommended: domestic first"),
+    "newest": _("Newest"),
+    "price": _("Price, lowest first"),
+    "-price": _("Price, highest first"),
+    "deadline": _("Deadline, soonest first"),
+    "-budget": _("Budget, largest first"),
+}
+SORT_CHOICES = [(key, SORT_LABELS[key]) for key in dict.fromkeys(k for keys in SORTS.values() for k in keys)]
 FACET_TITLES = {
     "category": _("Category"),
     "domestic": _("Origin"),
@@ -38,6 +48,15 @@ def filter_errors(data: dict[str, Any]) -> dict[str, str]:
     for low, high in (("price_min", "price_max"), ("budget_min", "budget_max"), ("deadline_after", "deadline_before")):
         if data.get(low) is not None and data.get(high) is not None and data[low] > data[high]:
             errors[high] = str(_("Must not be less than %(field)s.") % {"field": LOWER_BOUNDS[low]})
+    if (data.get("sort") or "") not in SORTS[kind]:
+        errors["sort"] = str(
+            _("%(kind)s cannot be sorted by “%(sort)s”; choose one of: %(choices)s.")
+            % {
+                "kind": KIND_LABELS[kind],
+                "sort": data["sort"],
+                "choices": ", ".join(key for key in SORTS[kind] if key),
+            }
+        )
     page, page_size = data.get("page") or 1, data.get("page_size") or 20
     if page * page_size > MAX_RESULT_WINDOW:
         errors["page"] = str(_("Results beyond the first %(n)s cannot be paged to.") % {"n": MAX_RESULT_WINDOW})
@@ -54,4 +73,5 @@ def query_from(data: dict[str, Any]) -> SearchQuery:
         facets=FACETS[kind],
         page=data.get("page") or 1,
         page_size=data.get("page_size") or 20,
+        sort=data.get("sort") or "",
     )

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from changes.models import ChangeDelivery
 from search.backends import SearchUnavailable, database_backend, get_backend, index_backends
-from search.backends.base import BackendResult
+from search.backends.base import SORTS, BackendResult
 from search.documents import KINDS, searchable_count
 from search.registry import CONSUMER, facet_labels, source
 from search.registry import category_path as registered_category_path
@@ -45,6 +45,8 @@ class SearchQuery:
     facets: tuple[str, ...] = ()
     page: int = 1
     page_size: int = 20
+    # One of search.backends.base.SORTS[kind]; "" is domestic first (products), then relevance, then newest.
+    sort: str = ""
 
 
 @dataclass
@@ -66,6 +68,8 @@ def search(query: SearchQuery) -> SearchResult:
     """Ordered ids of one page of results, with total, facets and highlights; rows are loaded by the caller."""
     if query.kind not in KINDS:
         raise ValueError(f"unknown search kind {query.kind!r}")
+    if query.sort not in SORTS[query.kind]:
+        raise ValueError(f"unknown sort {query.sort!r} for {query.kind}")
     # Backends assume a sane window; callers that skipped validation get the nearest one, not a SQL error.
     page = min(max(1, int(query.page)), MAX_PAGE)
     page_size = min(max(1, int(query.page_size)), MAX_PAGE_SIZE)
@@ -96,6 +100,24 @@ def search(query: SearchQuery) -> SearchResult:
         degraded=degraded,
         total_is_exact=raw.total_is_exact,
     )
+
+
+# Values shown per facet (the backends' limit too).
+FACET_LIMIT = 30
+
+
+def facets_from_counts(counts: dict[str, dict[str, int]]) -> dict[str, list[tuple[str, str, int]]]:
+    """Facet counts a list page computed from the database itself (browsing, no words), most frequent first and
+    labelled like search results' facets: {name: {value: count}} -> {name: [(value, label, count)]}."""
+    ordered = {
+        name: [
+            (str(value), count)
+            for value, count in sorted(values.items(), key=lambda item: (-item[1], str(item[0])))[:FACET_LIMIT]
+            if value not in (None, "")
+        ]
+        for name, values in counts.items()
+    }
+    return _labelled_facets(ordered)
 
 
 def _labelled_facets(facets: dict[str, list[tuple[str, int]]]) -> dict[str, list[tuple[str, str, int]]]:

@@ -11,11 +11,12 @@ from search.selectors import SearchResult, search, search_rows
 @require_GET
 def search_page(request: HttpRequest) -> HttpResponse:
     """Products or demands matching the words and filters in the query string, with facets."""
-    form = SearchForm(request.GET or None)
+    # Always bound: with nothing typed the page browses everything, so the facets show before any keyword.
+    form = SearchForm(request.GET)
     result: SearchResult | None = None
     rows: list = []
     kind = "products"
-    if form.is_bound and form.is_valid():
+    if form.is_valid():
         query = form.to_query()
         kind = query.kind
         result = search(query)
@@ -24,7 +25,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         page = query.page
     else:
         page_count = page = 1
-    status = 400 if form.is_bound and not form.is_valid() else 200
+    status = 200 if form.is_valid() else 400
     template = "search/_results.html" if request.headers.get("HX-Request") else "search/search.html"
     return render(
         request,

@@ -12,6 +12,7 @@ from rest_framework import exceptions, serializers
 
 from accounts.backends import login_wait_of
 from accounts.models import JoinRequest, Membership, Organization, User
+from accounts.selectors import organization_join_choices
 from notifications.selectors import unread_notification_count
 
 
@@ -184,3 +185,49 @@ class MeUpdateSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     email_notifications = serializers.BooleanField(required=False)
     preferred_language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+
+
+# --- sign-up ----------------------------------------------------------------------------------------------------
+
+
+class SignupJoinSerializer(serializers.Serializer):
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=organization_join_choices(), help_text=_("Id of the verified organization to join.")
+    )
+    message = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class SignupSerializer(serializers.Serializer):
+    """A new person with either a new organization (`organization`) or a request to join one (`join`)."""
+
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False, write_only=True)
+    full_name = serializers.CharField(max_length=150)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    preferred_language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+    organization = OrganizationCreateSerializer(
+        required=False,
+        help_text=_("A new organization: it waits for verification by the platform staff, and you are its admin."),
+    )
+    join = SignupJoinSerializer(
+        required=False, help_text=_("Or ask to join a verified organization: its administrators decide.")
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("organization" in attrs) == ("join" in attrs):
+            raise serializers.ValidationError(
+                {"organization": [_("Give either a new organization or an organization to join (join), not both.")]}
+            )
+        return attrs
+
+
+class SignupResultSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text=_("An API token of the new person."))
+    user = MemberUserSerializer()
+    organization = OrganizationSerializer()
+    role = serializers.ChoiceField(
+        choices=Membership.Role.choices,
+        allow_null=True,
+        help_text=_("Your role; null until a join request is approved."),
+    )
+    join_request = JoinRequestSerializer(allow_null=True)

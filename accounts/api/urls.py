@@ -18,6 +18,7 @@ router.register(
 
 urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="auth-token"),
+    path("auth/signup/", views.SignupView.as_view(), name="auth-signup"),
     path("me/", views.MeView.as_view(), name="me"),
     *router.urls,
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -57,6 +58,74 @@ class ObtainTokenView(GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return Response({"token": services.user_api_token(user=serializer.validated_data["user"])})
+
+
+# Service errors about the person keep their names; the others are the new organization's fields.
+SIGNUP_PERSON_FIELDS = frozenset({"email", "password", "full_name", "phone", "preferred_language"})
+
+
+class SignupView(GenericAPIView):
+    """Register: the same rules as the sign-up page. A new organization waits for verification by the platform
+    staff and its creator is its administrator; or the person asks to join a verified organization."""
+
+    serializer_class = s.SignupSerializer
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list[Any] = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "signup"
+
+    @extend_schema(
+        operation_id="auth_signup_create",
+        request=s.SignupSerializer,
+        responses={201: s.SignupResultSerializer},
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        incoming = self.get_serializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        person = {
+            "email": data["email"],
+            "password": data["password"],
+            "full_name": data["full_name"],
+            "phone": data["phone"],
+            "preferred_language": data.get("preferred_language") or getattr(request, "LANGUAGE_CODE", None),
+        }
+        try:
+            if "join" in data:
+                result = services.signup_with_join_request(
+                    organization=data["join"]["organization"], message=data["join"]["message"], **person
+                )
+            else:
+                result = services.signup_with_new_organization(organization=dict(data["organization"]), **person)
+        except DjangoValidationError as exc:
+            raise ValidationError(_signup_errors(exc)) from exc
+        body = {
+            "token": services.user_api_token(user=result.user),
+            "user": result.user,
+            "organization": result.organization,
+            "role": result.membership.role if result.membership else None,
+            "join_request": result.join_request,
+        }
+        return Response(s.SignupResultSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+def _signup_errors(exc: DjangoValidationError) -> dict[str, Any]:
+    """The service's errors under the names of the request: the new organization's nested in `organization`."""
+    if not hasattr(exc, "error_dict"):
+        return {"non_field_errors": exc.messages}
+    errors: dict[str, Any] = {}
+    nested: dict[str, list[str]] = {}
+    for name, messages in exc.message_dict.items():
+        if name == "__all__":
+            errors["non_field_errors"] = messages
+        elif name in SIGNUP_PERSON_FIELDS:
+            errors[name] = messages
+        else:
+            nested[name] = messages
+    if nested:
+        errors["organization"] = nested
+    return errors
 
 
 class OrganizationFilter(django_filters.FilterSet):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Category, Product
 from catalog.selectors import ProductFilters, product_filter
+from config.api.filters import IntegerFilter
 
 
 class ProductFilterSet(django_filters.FilterSet):
@@ -19,7 +20,7 @@ class ProductFilterSet(django_filters.FilterSet):
     category_code = django_filters.CharFilter(method="noop", help_text=_("Category code; includes subcategories."))
     is_domestic = django_filters.BooleanFilter(method="noop")
     province = django_filters.CharFilter(method="noop", help_text=_("GB/T 2260 code of a province served."))
-    manufacturer = django_filters.NumberFilter(method="noop")
+    manufacturer = IntegerFilter(method="noop", help_text=_("Manufacturer id."))
     price_min = django_filters.NumberFilter(method="noop", help_text=_("Price range overlaps from this (CNY)."))
     price_max = django_filters.NumberFilter(method="noop", help_text=_("Price range overlaps up to this (CNY)."))
     status = django_filters.ChoiceFilter(choices=Product.Status.choices, method="noop")
@@ -50,6 +51,23 @@ class ProductFilterSet(django_filters.FilterSet):
 
     def filter_queryset(self, queryset: QuerySet[Product]) -> QuerySet[Product]:
         return product_filter(queryset, self.product_filters())
+
+
+class CategoryFilterSet(django_filters.FilterSet):
+    code = django_filters.CharFilter(help_text=_("Exact category code."))
+    code_prefix = django_filters.CharFilter(
+        field_name="code", lookup_expr="startswith", help_text=_("Codes that start with this (a class and below).")
+    )
+    q = django_filters.CharFilter(method="filter_q", help_text=_("Chinese or English name contains (any case)."))
+    parent = IntegerFilter(field_name="parent_id", help_text=_("Id of the parent category (its direct children)."))
+    depth = IntegerFilter(field_name="depth", help_text=_("Level in the tree; top level is 0."))
+
+    class Meta:
+        model = Category
+        fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet[Category], name: str, value: str) -> QuerySet[Category]:
+        return queryset.filter(Q(name_zh__icontains=value) | Q(name_en__icontains=value))
 
 
 class ParameterFilterSet(django_filters.FilterSet):

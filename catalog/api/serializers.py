@@ -43,6 +43,15 @@ class CategorySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CategoryPageSerializer(serializers.Serializer):
+    """One page of the flat classification table (the schema of `GET /categories/` without `tree`)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CategorySerializer(many=True)
+
+
 class CategoryTreeSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="category.pk")
     code = serializers.CharField(source="category.code")
@@ -52,7 +61,7 @@ class CategoryTreeSerializer(serializers.Serializer):
     path = serializers.CharField(source="category.path")
     children = serializers.SerializerMethodField()
 
-    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    @extend_schema_field({"type": "array", "items": {"$ref": "#/components/schemas/CategoryTree"}})
     def get_children(self, node: Any) -> list[dict[str, Any]]:
         return CategoryTreeSerializer(node.children, many=True).data  # type: ignore[return-value]
 
@@ -61,6 +70,13 @@ class ParameterSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
     category: serializers.PrimaryKeyRelatedField[Category] = serializers.PrimaryKeyRelatedField(read_only=True)
     category_code = serializers.CharField(source="category.code", read_only=True)
+    canonical_unit = serializers.CharField(source="unit", read_only=True, help_text=_("The dictionary's unit."))
+    value_min = serializers.FloatField(
+        source="min_value", read_only=True, allow_null=True, help_text=_("Smallest sane value (canonical unit).")
+    )
+    value_max = serializers.FloatField(
+        source="max_value", read_only=True, allow_null=True, help_text=_("Largest sane value (canonical unit).")
+    )
 
     class Meta:
         model = Parameter
@@ -72,58 +88,62 @@ class ParameterSerializer(serializers.ModelSerializer):
             "name",
             "name_zh",
             "name_en",
-            "unit",
+            "canonical_unit",
             "value_type",
             "better",
             "choices",
-            "min_value",
-            "max_value",
+            "value_min",
+            "value_max",
         ]
         read_only_fields = fields
 
 
 class SpecificationSerializer(serializers.ModelSerializer):
-    """A stated value: canonical columns in the parameter's unit plus what the manufacturer entered."""
+    """A stated value: ``value``/``value_min``/``value_max`` in the dictionary's ``canonical_unit``, and what the
+    manufacturer wrote (``entered_value`` in ``unit``)."""
 
-    parameter = serializers.CharField(source="parameter.key", read_only=True)
-    name = serializers.CharField(source="parameter.name", read_only=True)
-    unit = serializers.CharField(source="parameter.unit", read_only=True, help_text=_("Canonical unit."))
+    parameter = serializers.CharField(source="parameter.key", read_only=True, help_text=_("The parameter's key."))
+    parameter_name = serializers.CharField(source="parameter.name", read_only=True)
     value_type = serializers.CharField(source="parameter.value_type", read_only=True)
-    min = serializers.FloatField(source="value_min", read_only=True, allow_null=True)
-    max = serializers.FloatField(source="value_max", read_only=True, allow_null=True)
+    canonical_unit = serializers.CharField(
+        source="parameter.unit", read_only=True, help_text=_("The dictionary's unit of value, value_min, value_max.")
+    )
     choice = serializers.CharField(source="value_text", read_only=True)
     bool = serializers.BooleanField(source="value_bool", read_only=True, allow_null=True)
+    unit = serializers.CharField(source="entered_unit", read_only=True, help_text=_("The unit as entered."))
 
     class Meta:
         model = Specification
         fields = [
             "parameter",
-            "name",
-            "unit",
+            "parameter_name",
             "value_type",
             "value",
-            "min",
-            "max",
+            "value_min",
+            "value_max",
+            "canonical_unit",
             "choice",
             "bool",
             "entered_value",
-            "entered_unit",
+            "unit",
         ]
         read_only_fields = fields
 
 
 class SpecificationInputSerializer(serializers.Serializer):
-    parameter = serializers.CharField(help_text=_("Parameter key from the category's dictionary."))
+    parameter = serializers.CharField(help_text=_("The parameter's key in the category's dictionary."))
     value = serializers.JSONField(
         required=False,
         allow_null=True,
         help_text=_("A number, or text with a unit ('40 MPa', '190-900 nm'); for yes/no and choices also accepted."),
     )
-    min = serializers.FloatField(required=False, allow_null=True)
-    max = serializers.FloatField(required=False, allow_null=True)
+    value_min = serializers.FloatField(required=False, allow_null=True, help_text=_("Lower end of a range."))
+    value_max = serializers.FloatField(required=False, allow_null=True, help_text=_("Upper end of a range."))
     choice = serializers.CharField(required=False, allow_blank=True)
     bool = serializers.BooleanField(required=False, allow_null=True, default=None)
-    unit = serializers.CharField(required=False, allow_blank=True, default="", help_text=_("Unit of the value."))
+    unit = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text=_("Unit of value, value_min and value_max.")
+    )
 
 
 class KeyComponentSerializer(serializers.Serializer):
@@ -310,7 +330,14 @@ class ProductWriteSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=6), required=False, help_text=_("GB/T 2260 codes.")
     )
     certifications = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
-    specifications = SpecificationInputSerializer(many=True, required=False)
+    specifications = SpecificationInputSerializer(
+        many=True,
+        required=False,
+        help_text=_(
+            "On create, the product's specifications. On PATCH, merged: each one sent adds or changes the value "
+            "of its parameter and the others stay."
+        ),
+    )
 
     def validate_country_of_origin(self, value: str) -> str:
         from django_countries import countries
@@ -326,6 +353,14 @@ class ProductWriteSerializer(serializers.Serializer):
         if unknown:
             raise serializers.ValidationError(_("Unknown province code: %(code)s") % {"code": ", ".join(unknown)})
         return value
+
+
+class ProductReplaceSerializer(ProductWriteSerializer):
+    """PUT: the product as a whole; its specifications are replaced by the list given (PATCH merges them)."""
+
+    specifications = SpecificationInputSerializer(
+        many=True, help_text=_("Every specification of the product; the ones left out are removed.")
+    )
 
 
 class ImportRequestSerializer(serializers.Serializer):

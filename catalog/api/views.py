@@ -9,8 +9,15 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -22,9 +29,9 @@ from rest_framework.response import Response
 from accounts.models import User
 from catalog import domestic, importing, policies, selectors, services
 from catalog.api import serializers as s
-from catalog.api.filters import ParameterFilterSet, ProductFilterSet
+from catalog.api.filters import CategoryFilterSet, ParameterFilterSet, ProductFilterSet
 from catalog.models import Category, DomesticProductRule, Evaluation, Parameter, Product
-from config.api.filters import strict_data
+from config.api.filters import require_boolean, strict_data
 from config.api.pagination import PageNumberPagination
 from config.api.schema import RowReportSerializer, error_responses, report_or_error
 from search.selectors import SearchQuery, search
@@ -37,21 +44,43 @@ def acting_user(request: HttpRequest | Request) -> User:
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=[OpenApiParameter("tree", OpenApiTypes.BOOL, description="Return the nested tree, unpaginated.")]
+        parameters=[
+            OpenApiParameter(
+                "tree",
+                OpenApiTypes.BOOL,
+                description=gettext_lazy(
+                    "true: the whole classification as a nested tree (a bare list of top-level categories, each "
+                    "with its children), not a page; the same as /categories/tree/."
+                ),
+            )
+        ],
+        responses={
+            200: OpenApiResponse(
+                response=PolymorphicProxySerializer(
+                    component_name="CategoryPageOrTree",
+                    serializers=[s.CategoryPageSerializer, s.CategoryTreeSerializer(many=True)],
+                    resource_type_field_name=None,
+                    many=False,
+                ),
+                description=gettext_lazy("A page of categories; with tree=true the nested tree."),
+            )
+        },
     )
 )
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
-    """The classification table: flat (paginated) or, with ``?tree=1`` or ``/tree/``, nested."""
+    """The classification table: flat (paginated, filtered by code or name) or, with ``?tree=true`` or ``/tree/``,
+    nested."""
 
     serializer_class = s.CategorySerializer
     permission_classes = [IsAuthenticatedOrReadOnly]
-    filter_backends: list[Any] = []
+    filterset_class = CategoryFilterSet
+    ordering_fields = ["code", "path", "id"]
 
     def get_queryset(self) -> QuerySet[Category]:
         return selectors.category_list()
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if request.query_params.get("tree") in ("1", "true", "yes"):
+        if require_boolean(request, "tree"):
             return Response(s.CategoryTreeSerializer(selectors.category_tree(), many=True).data)
         return super().list(request, *args, **kwargs)
 
@@ -83,7 +112,22 @@ class ParameterViewSet(viewsets.ReadOnlyModelViewSet):
 
 @extend_schema_view(
     # partial_update goes through update(); without this the schema would describe its answer as the input.
-    partial_update=extend_schema(request=s.ProductWriteSerializer, responses=s.ProductSerializer),
+    partial_update=extend_schema(
+        request=s.ProductWriteSerializer,
+        responses=s.ProductSerializer,
+        description=gettext_lazy(
+            "Change some fields. `specifications` are merged: each one sent adds or changes the value of its "
+            "parameter; the product's other specifications stay. PUT replaces them all."
+        ),
+    ),
+    update=extend_schema(
+        request=s.ProductReplaceSerializer,
+        responses=s.ProductSerializer,
+        description=gettext_lazy(
+            "Replace the product: `specifications` is required and becomes the whole set (the ones left out are "
+            "removed). PATCH merges instead."
+        ),
+    ),
 )
 class ProductViewSet(
     mixins.ListModelMixin,
@@ -100,7 +144,9 @@ class ProductViewSet(
     ordering_fields = ["published_at", "price_min", "evaluation_score", "id"]
 
     def get_serializer_class(self) -> type[Any]:
-        if self.action in ("create", "update", "partial_update"):
+        if self.action == "update":
+            return s.ProductReplaceSerializer
+        if self.action in ("create", "partial_update"):
             return s.ProductWriteSerializer
         if self.action == "import_file":
             return s.ImportRequestSerializer
@@ -163,11 +209,11 @@ class ProductViewSet(
         )
         return self._output(product, status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.ProductWriteSerializer, responses=s.ProductSerializer)
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         product = self._managed()
         partial = kwargs.pop("partial", False)
-        serializer = s.ProductWriteSerializer(data=request.data, partial=partial)
+        incoming = s.ProductWriteSerializer if partial else s.ProductReplaceSerializer
+        serializer = incoming(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         manufacturer = data.pop("manufacturer", None)
@@ -181,6 +227,7 @@ class ProductViewSet(
             fields=data,
             specifications=specifications,
             provinces_served=provinces,
+            merge_specifications=partial,
         )
         return self._output(product)
 
@@ -247,6 +294,7 @@ class ProductViewSet(
         body = s.ProductDocumentSerializer(document, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
 
+    @extend_schema(parameters=[OpenApiParameter("document_id", OpenApiTypes.INT, OpenApiParameter.PATH)])
     @extend_schema(
         methods=["PUT"],
         request={"multipart/form-data": s.DocumentReplaceSerializer},
@@ -334,7 +382,7 @@ def file_response(content: bytes, *, fmt: str, filename: str) -> HttpResponse:
 
 def template_response(category: Category, fmt: str) -> HttpResponse:
     fmt = "csv" if fmt == "csv" else "xlsx"
-    content = importing.products_export(category=category, products=[], fmt=fmt)
+    content = importing.products_export(category=category, products=[], fmt=fmt, example=True)
     return file_response(content, fmt=fmt, filename=f"products-{category.code}.{fmt}")
 
 

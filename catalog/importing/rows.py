@@ -9,15 +9,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django_countries import countries
 
 from accounts.models import Province
+from accounts.regions import province_code
 from catalog.domestic import RuleBook
 from catalog.models import Category, Parameter, Product
 from catalog.selectors import category_dictionary
 from catalog.specvalues import CleanSpecification, clean_specification
 from catalog.tabular import RowError, RowReport, cell_text, data_rows, is_formula
-from catalog.values import InvalidValue
+from catalog.values import InvalidValue, country_code, key_part_origin
 
 # Product columns in template order; "required" ones must be filled for a new product.
 PRODUCT_COLUMNS: list[tuple[str, bool]] = [
@@ -41,7 +41,6 @@ PRODUCT_COLUMNS: list[tuple[str, bool]] = [
 _PRODUCT_COLUMN_NAMES = {name for name, _required in PRODUCT_COLUMNS}
 _HEADER = re.compile(r"^\s*([^\[\]]+?)\s*(?:\[\s*([^\]]*?)\s*\])?\s*$")
 _LIST_SPLIT = re.compile(r"[;；,，、\n]+")
-_COUNTRY_CODES = {code for code, _name in countries}
 
 
 @dataclass
@@ -80,10 +79,7 @@ class Dictionary:
 
     def __init__(self) -> None:
         self.categories = {c.code: c for c in Category.objects.all()}
-        self.provinces = {p.code: p.code for p in Province.objects.all()}
-        for province in Province.objects.all():
-            self.provinces[province.name_zh] = province.code
-            self.provinces[province.name_en.casefold()] = province.code
+        self.provinces = set(Province.objects.values_list("code", flat=True))
         self._parameters: dict[int, dict[str, Parameter]] = {}
         self.domestic_rules = RuleBook.load()
 
@@ -137,8 +133,8 @@ def _product_field(name: str, text: str, dictionary: Dictionary) -> Any:
             raise ValueError(_("must be a whole number from 0 to 3650"))
         return int(value)
     if name == "country_of_origin":
-        code = text.upper()
-        if code not in _COUNTRY_CODES:
+        code = country_code(text)
+        if code is None:
             raise ValueError(_("'%(value)s' is not an ISO 3166 country code") % {"value": text})
         return code
     if name == "category":
@@ -152,8 +148,8 @@ def _product_field(name: str, text: str, dictionary: Dictionary) -> Any:
             part = part.strip()
             if not part:
                 continue
-            code = dictionary.provinces.get(part) or dictionary.provinces.get(part.casefold()) or ""
-            if not code:
+            code = province_code(part)
+            if code not in dictionary.provinces:
                 raise ValueError(_("unknown province '%(value)s'") % {"value": part})
             codes.append(code)
         return sorted(set(codes))
@@ -162,8 +158,10 @@ def _product_field(name: str, text: str, dictionary: Dictionary) -> Any:
         for part in re.split(r"[;；\n]+", text):
             if not part.strip():
                 continue
-            component, _sep, origin = part.partition(":")
-            components.append({"name": component.strip()[:100], "origin": origin.strip().upper()[:2]})
+            component, _sep, origin = part.replace("：", ":").partition(":")
+            # InvalidValue is a ValueError: the row reports it in this column.
+            origin = key_part_origin(component.strip(), origin, process=name == "key_processes")
+            components.append({"name": component.strip()[:100], "origin": origin})
         return components
     if name == "certifications":
         return [part.strip()[:100] for part in _LIST_SPLIT.split(text) if part.strip()]

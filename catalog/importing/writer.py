@@ -27,6 +27,7 @@ from catalog.models import Category, Product, Specification
 from catalog.services.products import product_changes_record
 from catalog.tabular import check_columns, read_table, read_upload
 from config.audit import audit_bulk
+from config.bulk import copy_insert, copy_upsert
 from config.exceptions import ApplicationError
 
 CHUNK_SIZE = 1000
@@ -43,6 +44,23 @@ _PRODUCT_UPSERT_FIELDS = [
     "updated_at",
 ]
 _SPEC_FIELDS = ["value", "value_min", "value_max", "value_text", "value_bool", "entered_value", "entered_unit"]
+# Every stored column of a product (all but the id), for the upsert.
+_PRODUCT_COLUMNS = [f.column for f in Product._meta.concrete_fields if not f.primary_key]
+_PRODUCT_UPDATE_COLUMNS: list[str] = [
+    f.column for f in Product._meta.concrete_fields if f.name in _PRODUCT_UPSERT_FIELDS and f.column
+]
+
+
+def _product_row(product: Product, now: object) -> list[object]:
+    values = []
+    for field in Product._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        value = getattr(product, field.attname)
+        if field.name == "created_at" and value is None:
+            value = now
+        values.append(value)
+    return values
 
 
 def _write_chunk(
@@ -86,29 +104,36 @@ def _write_chunk(
         product.updated_at = now
         (new if is_new else changed).append(product)
         row.product = product
-    # One INSERT ... ON CONFLICT for new and existing rows alike: far cheaper than bulk_update's CASE chains.
-    # The existing rows were loaded whole above, so every written column carries its current or new value.
-    Product.objects.bulk_create(
-        new + changed,
-        update_conflicts=True,
-        unique_fields=["manufacturer", "model_number"],
-        update_fields=_PRODUCT_UPSERT_FIELDS,
+    # One INSERT ... ON CONFLICT for new and existing rows alike (through COPY on PostgreSQL): far cheaper than
+    # bulk_update's CASE chains. The existing rows were loaded whole above, so every written column carries its
+    # current or new value.
+    written = copy_upsert(
+        Product,
+        _PRODUCT_COLUMNS,
+        [_product_row(product, now) for product in new + changed],
+        unique=["manufacturer_id", "model_number"],
+        update=_PRODUCT_UPDATE_COLUMNS,
+        returning=["model_number", "id"],
     )
+    ids = dict(written)
+    for product in new:
+        product.pk = ids[product.model_number]
+        product._state.adding = False
+        product._state.db = "default"
     report.created += len(new)
     report.updated += len(changed)
     audit_bulk([*((None, product) for product in new), *((before[product.pk], product) for product in changed)])
-    specifications = [
-        Specification(product_id=row.saved.pk, parameter_id=parameter.pk, **clean.as_fields())
-        for row in chunk
-        for parameter, clean in row.specifications
-    ]
-    if specifications:
-        Specification.objects.bulk_create(
-            specifications,
-            update_conflicts=True,
-            unique_fields=["product", "parameter"],
-            update_fields=_SPEC_FIELDS,
-        )
+    copy_upsert(
+        Specification,
+        ["product_id", "parameter_id", *_SPEC_FIELDS],
+        [
+            (row.saved.pk, parameter.pk, *(clean.as_fields()[name] for name in _SPEC_FIELDS))
+            for row in chunk
+            for parameter, clean in row.specifications
+        ],
+        unique=["product_id", "parameter_id"],
+        update=_SPEC_FIELDS,
+    )
     for product in moved:
         # Values of parameters the new category does not have would be meaningless.
         allowed = [parameter.pk for parameter in dictionary.parameters(product.category).values()]
@@ -117,12 +142,10 @@ def _write_chunk(
     if with_provinces:
         through = Product.provinces_served.through
         through.objects.filter(product_id__in=[row.saved.pk for row in with_provinces]).delete()
-        through.objects.bulk_create(
-            [
-                through(product_id=row.saved.pk, province_id=code)
-                for row in with_provinces
-                for code in row.provinces or []
-            ]
+        copy_insert(
+            through,
+            ["product_id", "province_id"],
+            [(row.saved.pk, code) for row in with_provinces for code in row.provinces or []],
         )
     report.product_ids.extend(row.saved.pk for row in chunk)
     # One change per product, all in the import's transaction: search and matching each take them as one batch

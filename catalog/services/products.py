@@ -22,7 +22,7 @@ from catalog import domestic, policies
 from catalog.models import Category, Product, Specification
 from catalog.selectors import category_dictionary, category_subtree_q
 from catalog.specvalues import clean_specification
-from catalog.values import InvalidValue
+from catalog.values import InvalidValue, key_part_origin
 from changes.services import change_record
 from config.exceptions import ApplicationError
 
@@ -83,6 +83,7 @@ def _key_parts(value: Any, *, field: str) -> list[dict[str, str]]:
         )
         raise ApplicationError(message, field=field)
     result = []
+    unknown = []
     for item in value:
         if not isinstance(item, Mapping) or not str(item.get("name", "")).strip():
             message = (
@@ -91,7 +92,15 @@ def _key_parts(value: Any, *, field: str) -> list[dict[str, str]]:
                 else _("Each key process needs a name and where it is done.")
             )
             raise ApplicationError(message, field=field)
-        result.append({"name": str(item["name"]).strip(), "origin": str(item.get("origin", "")).strip().upper()})
+        name, origin = str(item["name"]).strip(), str(item.get("origin", "") or "").strip()
+        try:
+            origin = key_part_origin(name, origin, process=field == "key_processes")
+        except InvalidValue as exc:
+            unknown.append(str(exc))
+        result.append({"name": name, "origin": origin})
+    if unknown:
+        # Where a key part is made decides whether the product is domestic: a guess would be saved silently.
+        raise ApplicationError(" ".join(unknown), field=field)
     return result
 
 
@@ -245,8 +254,10 @@ def product_update(
     fields: Mapping[str, Any] | None = None,
     specifications: Iterable[Mapping[str, Any]] | None = None,
     provinces_served: Iterable[Province | str] | None = None,
+    merge_specifications: bool = False,
 ) -> Product:
-    """Change a product; ``specifications``, when given, replaces the whole set."""
+    """Change a product; ``specifications``, when given, replace the whole set, or with ``merge_specifications``
+    add to it and change the ones of the same parameters (the others stay)."""
     _check_manager(user, product.manufacturer)
     product = Product.objects.select_for_update().select_related("manufacturer", "category").get(pk=product.pk)
     cleaned = _clean_fields(fields or {})
@@ -259,8 +270,8 @@ def product_update(
     product.save()
     _set_provinces(product, provinces_served)
     if specifications is not None:
-        _write_specifications(product, specifications, replace=True)
-    elif category_changed:
+        _write_specifications(product, specifications, replace=not merge_specifications)
+    if category_changed and (specifications is None or merge_specifications):
         # Values of parameters the new category does not have would be meaningless.
         keep = [p.pk for p in category_dictionary(product.category).values()]
         product.specifications.exclude(parameter_id__in=keep).delete()

@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 from django_countries import countries
 
+from catalog.specvalues import display_value
 from catalog.values import format_number
 from catalog.vocabulary import choices_label
 
@@ -37,3 +38,9 @@ def number(value: Any) -> str:
         return format_number(float(value))
     except (TypeError, ValueError):
         return str(value)
+
+
+@register.filter
+def specification(spec: Any) -> str:
+    """A stored specification (its parameter loaded) in the parameter's canonical unit: 60 MPa, 190–900 nm."""
+    return display_value(spec.parameter, spec)

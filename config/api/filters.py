@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django_filters import filters as django_filters
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 
-# What BooleanWidget understands (case-insensitive); anything else it reads as "not filtered".
+# The yes/no spellings accepted (any case); anything else is a 400, never "not filtered".
 BOOLEAN_VALUES = frozenset({"true", "false", "1", "0"})
 
 
@@ -31,6 +34,13 @@ def require_boolean(request: Request, name: str) -> bool | None:
     if value not in BOOLEAN_VALUES:
         raise ValidationError({name: [_("Must be true or false.")]})
     return value in ("true", "1")
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number, such as a row's id: typed ``integer`` in the schema; ``2.5`` or ``abc`` is a 400."""
+
+    field_class = forms.IntegerField
 
 
 class StrictFilterBackend(DjangoFilterBackend):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("matching.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("alerts.api.urls")),
+    path("", include("plans.api.urls")),
     path("", include("audit.api.urls")),
     path("", include("ocds.api.urls")),
 ]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api.links import absolute_link
 from matching.models import Match, MatchReport, MatchRun
 from matching.selectors import expand_results, requirement_info
 
@@ -54,15 +56,20 @@ class MatchRunStartSerializer(serializers.Serializer):
 
 
 class RequirementResultSerializer(serializers.Serializer):
+    """How the product did on one requirement. ``actual``, ``actual_max``, ``margin`` and ``gap`` are in ``unit``
+    (the requirement's unit as entered, else the dictionary's); ``gap_canonical`` in ``canonical_unit``."""
+
     requirement = serializers.IntegerField()
-    parameter = serializers.IntegerField()
-    key = serializers.CharField()
+    parameter = serializers.CharField(source="key", help_text=gettext_lazy("The parameter's key."))
+    parameter_name = serializers.CharField(source="name")
     operator = serializers.CharField()
-    mandatory = serializers.BooleanField()
+    is_mandatory = serializers.BooleanField(source="mandatory")
     status = serializers.ChoiceField(choices=["pass", "fail", "unknown"])
     unit = serializers.CharField()
-    name = serializers.CharField()
-    required_value = serializers.CharField(source="required")
+    canonical_unit = serializers.CharField()
+    required_value = serializers.CharField(
+        source="required", help_text=gettext_lazy("The requirement's value as entered.")
+    )
     actual = serializers.JSONField(allow_null=True)
     actual_max = serializers.FloatField(allow_null=True)
     margin = serializers.FloatField(allow_null=True)
@@ -112,6 +119,10 @@ class MatchSerializer(serializers.ModelSerializer):
 
 
 class MatchReportListSerializer(serializers.ModelSerializer):
+    html_url = serializers.SerializerMethodField(help_text=gettext_lazy("The report's page."))
+    csv_url = serializers.SerializerMethodField(help_text=gettext_lazy("The report as CSV."))
+    json_url = serializers.SerializerMethodField(help_text=gettext_lazy("The report as a JSON download."))
+
     class Meta:
         model = MatchReport
         fields = [
@@ -126,8 +137,23 @@ class MatchReportListSerializer(serializers.ModelSerializer):
             "note",
             "created_at",
             "published_at",
+            "html_url",
+            "csv_url",
+            "json_url",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField())
+    def get_html_url(self, obj: MatchReport) -> str:
+        return absolute_link(self.context, "matching:report-detail", obj.pk)
+
+    @extend_schema_field(serializers.URLField())
+    def get_csv_url(self, obj: MatchReport) -> str:
+        return absolute_link(self.context, "matching:report-csv", obj.pk)
+
+    @extend_schema_field(serializers.URLField())
+    def get_json_url(self, obj: MatchReport) -> str:
+        return absolute_link(self.context, "matching:report-json", obj.pk)
 
 
 class MatchReportSerializer(MatchReportListSerializer):

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.policies import is_staff
+from config.api.filters import IntegerFilter
 from matching import reports, selectors, services
 from matching.api import serializers as s
 from matching.models import Match, MatchReport, MatchRun
@@ -64,8 +65,8 @@ class MatchRunViewSet(
 
 
 class MatchFilter(filters.FilterSet):
-    demand = filters.NumberFilter(field_name="demand_id")
-    product = filters.NumberFilter(field_name="product_id")
+    demand = IntegerFilter(field_name="demand_id")
+    product = IntegerFilter(field_name="product_id")
     is_near_miss = filters.BooleanFilter()
 
     class Meta:
@@ -136,7 +137,9 @@ class MatchReportViewSet(
             note=data.get("note", ""),
             user=request.user,  # type: ignore[arg-type]
         )
-        return Response(s.MatchReportSerializer(report).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.MatchReportSerializer(report, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=None, responses={200: s.MatchReportSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsAdminUser])
@@ -144,7 +147,7 @@ class MatchReportViewSet(
         if pk is None or not str(pk).isdecimal() or not MatchReport.objects.filter(pk=int(pk)).exists():
             raise Http404
         report = reports.report_publish(report_id=int(pk), user=request.user)  # type: ignore[arg-type]
-        return Response(s.MatchReportSerializer(report).data)
+        return Response(s.MatchReportSerializer(report, context=self.get_serializer_context()).data)
 
 
 class StatsView(APIView):

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Organization, Province
 from catalog.models import Category, Product
+from config.api.links import absolute_link
 from config.exceptions import ApplicationError
 from procurement.models import (
     Demand,
     DemandRevision,
+    ExpertReview,
     ImportJustification,
     Quote,
     QuoteDocument,
@@ -140,13 +141,13 @@ class DemandOutSerializer(serializers.ModelSerializer):
     contact_phone = serializers.SerializerMethodField()
     contact_email = serializers.SerializerMethodField()
     quote_count = serializers.SerializerMethodField()
-    url = serializers.SerializerMethodField()
+    html_url = serializers.SerializerMethodField(help_text="The demand's page.")
 
     class Meta:
         model = Demand
         fields = [
             "id",
-            "url",
+            "html_url",
             "title",
             "description",
             "status",
@@ -211,8 +212,9 @@ class DemandOutSerializer(serializers.ModelSerializer):
         count = getattr(demand, "submitted_quote_count", None)
         return count if count is not None else demand.quotes.filter(status=Quote.Status.SUBMITTED).count()
 
-    def get_url(self, demand: Demand) -> str:
-        return reverse("procurement:demand-detail", args=[demand.pk])
+    @extend_schema_field(serializers.URLField())
+    def get_html_url(self, demand: Demand) -> str:
+        return absolute_link(self.context, "procurement:demand-detail", demand.pk)
 
 
 class DemandFieldsSerializer(serializers.Serializer):
@@ -252,7 +254,7 @@ class DemandCreateSerializer(DemandFieldsSerializer):
 
 
 class DemandUpdateSerializer(DemandFieldsSerializer):
-    """A partial update. On an open demand, `requirements` make a new revision (the old ones are kept)."""
+    """A partial update: `requirements` merge by parameter. On an open demand they make a new revision."""
 
     revision_reason = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -262,6 +264,14 @@ class DemandUpdateSerializer(DemandFieldsSerializer):
             category = attrs.get("category", demand.category)
             attrs["requirement_inputs"] = validate_requirement_rows(category, attrs.pop("requirements"))
         return attrs
+
+
+class DemandReplaceSerializer(DemandUpdateSerializer):
+    """PUT: the demand as a whole; its requirements are replaced by the list given (PATCH merges them)."""
+
+    requirements = RequirementInSerializer(
+        many=True, help_text="Every requirement of the demand; the ones left out are removed."
+    )
 
 
 class DemandReviseSerializer(serializers.Serializer):
@@ -500,3 +510,23 @@ class ImportJustificationInSerializer(serializers.Serializer):
         queryset=Product.objects.select_related("category"), many=True, required=False
     )
     document = serializers.FileField(required=False, help_text="PDF evidence, up to 10 MB.")
+
+
+class ExpertReviewSerializer(serializers.ModelSerializer):
+    expert_email = serializers.EmailField(source="expert.email")
+
+    class Meta:
+        model = ExpertReview
+        fields = ["id", "justification", "expert", "expert_email", "role", "decision", "opinion", "signed_at"]
+
+
+class ExpertPanelSerializer(serializers.Serializer):
+    legal_experts = serializers.ListField(child=serializers.CharField(max_length=254), help_text="Emails.")
+    product_experts = serializers.ListField(
+        child=serializers.CharField(max_length=254), required=False, default=list, help_text="Emails."
+    )
+
+
+class ExpertOpinionSerializer(serializers.Serializer):
+    decision = serializers.CharField(help_text="`approve` (the import is justified) or `reject`.")
+    opinion = serializers.CharField(help_text="20 characters or more.")

@@ -13,6 +13,9 @@ from procurement.services.demands import (
     demand_update,
 )
 from procurement.services.import_justifications import (
+    expert_opinion_sign,
+    expert_panel_assign,
+    import_dossier_build,
     import_justification_allows,
     import_justification_review,
     import_justification_submit,
@@ -40,6 +43,9 @@ __all__ = [
     "demand_revise",
     "demand_shared_check_answer",
     "demand_update",
+    "expert_opinion_sign",
+    "expert_panel_assign",
+    "import_dossier_build",
     "import_justification_allows",
     "import_justification_review",
     "import_justification_submit",

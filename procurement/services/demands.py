@@ -25,7 +25,12 @@ from notifications.services import notify
 from procurement import notices, policies
 from procurement.models import Demand, DemandRevision, Quote
 from procurement.requirement_rules import CleanRequirement, RequirementInput
-from procurement.services.requirements import requirements_replace, requirements_snapshot, requirements_validate
+from procurement.services.requirements import (
+    requirements_merged,
+    requirements_replace,
+    requirements_snapshot,
+    requirements_validate,
+)
 
 # The change outbox's name for demands.
 DEMAND_ENTITY = "demand"
@@ -185,11 +190,14 @@ def demand_update(
     user: User,
     requirements: Sequence[RequirementInput] | None = None,
     revision_reason: str = "",
+    merge_requirements: bool = False,
     **fields: Any,
 ) -> Demand:
     """Change a draft (anything) or an open demand (anything but its category).
 
-    New requirements on an open demand make a revision: the current ones are kept (see ``demand_revise``).
+    ``requirements`` replace the whole set, or with ``merge_requirements`` add to it and change the ones on the
+    same parameters (the others stay). New requirements on an open demand make a revision: the current ones are
+    kept (see ``demand_revise``).
     """
     _require_member(user, demand)
     unknown = set(fields) - set(EDITABLE_FIELDS)
@@ -212,11 +220,16 @@ def demand_update(
     if not demand.accepts_imported:
         demand.import_reason = ""
     _check_fields(demand, today=timezone.localdate())
-    if requirements is not None and is_open:
-        _revise(demand, user, requirements_validate(category=demand.category, items=requirements), revision_reason)
-    elif requirements is not None:
-        requirements_replace(demand=demand, cleaned=requirements_validate(category=demand.category, items=requirements))
-    elif category_changed:
+    cleaned = None
+    if requirements is not None:
+        cleaned = requirements_validate(category=demand.category, items=requirements)
+        if merge_requirements:
+            cleaned = requirements_merged(demand=demand, cleaned=cleaned)
+    if cleaned is not None and is_open:
+        _revise(demand, user, cleaned, revision_reason)
+    elif cleaned is not None:
+        requirements_replace(demand=demand, cleaned=cleaned)
+    if category_changed and (requirements is None or merge_requirements):
         # Rows the new category's dictionary does not know cannot stay.
         keys = set(category_dictionary(demand.category))
         demand.requirements.exclude(parameter__key__in=keys).delete()

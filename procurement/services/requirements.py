@@ -86,6 +86,42 @@ def requirements_replace(*, demand: Demand, cleaned: list[tuple[Parameter, Clean
     return created
 
 
+def requirements_merged(
+    *, demand: Demand, cleaned: list[tuple[Parameter, CleanRequirement]]
+) -> list[tuple[Parameter, CleanRequirement]]:
+    """The demand's requirements with these validated rows merged in: a row replaces the one on its parameter
+    (in its place), a new parameter's row comes last, and the demand's other requirements stay as they are."""
+    given = {parameter.pk: (parameter, clean) for parameter, clean in cleaned}
+    merged = []
+    for row in demand.requirements.select_related("parameter").order_by("sort_order", "id"):
+        if row.parameter_id in given:
+            merged.append(given.pop(row.parameter_id))
+            continue
+        merged.append(
+            (
+                row.parameter,
+                CleanRequirement(
+                    parameter_key=row.parameter.key,
+                    operator=row.operator,
+                    value=row.value,
+                    value_min=row.value_min,
+                    value_max=row.value_max,
+                    value_choices=list(row.value_choices or []),
+                    entered_value=row.entered_value,
+                    unit=row.unit,
+                    is_mandatory=row.is_mandatory,
+                    weight=row.weight,
+                ),
+            )
+        )
+    merged += given.values()
+    if len(merged) > MAX_REQUIREMENTS:
+        raise ApplicationError(
+            _("A demand may have at most %(max)d requirements.") % {"max": MAX_REQUIREMENTS}, field="requirements"
+        )
+    return merged
+
+
 def requirements_snapshot(*, demand: Demand) -> list[dict[str, Any]]:
     """The requirements as plain data, for a revision that outlives them."""
     return [

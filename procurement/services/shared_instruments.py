@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Province, User
+from accounts.regions import province_code
 from catalog import values
 from catalog.models import Category
 from catalog.tabular import RowError, RowReport, cell_text, check_columns, data_rows, read_table, read_upload
@@ -127,7 +128,6 @@ def shared_instrument_import(*, user: User, institution: Organization, filename:
     categories = {c.code.lower(): c for c in Category.objects.all()}
     categories_by_name = {c.name_zh: c for c in categories.values()}
     provinces = {p.code: p for p in Province.objects.all()}
-    provinces_by_name = {n: p for p in provinces.values() for n in (p.name_zh, p.name_en.lower())}
 
     report = RowReport()
     instruments: list[SharedInstrument] = []
@@ -141,11 +141,7 @@ def shared_instrument_import(*, user: User, institution: Organization, filename:
                 RowError(line, "category", _("Unknown category “%(value)s”.") % {"value": row.get("category", "")})
             )
         province_text = row.get("province", "")
-        province = (
-            provinces.get(province_text)
-            or provinces_by_name.get(province_text)
-            or provinces_by_name.get(province_text.lower())
-        )
+        province = provinces.get(province_code(province_text) or "")
         if province is None:
             errors.append(RowError(line, "province", _("Unknown province “%(value)s”.") % {"value": province_text}))
         try:

@@ -16,6 +16,7 @@ from procurement.views.demands import (
     demand_revise,
     requirement_rows,
 )
+from procurement.views.dossier import expert_opinion, expert_panel, import_dossier_pdf
 from procurement.views.offers import (
     demand_award,
     import_justification,
@@ -52,6 +53,9 @@ __all__ = [
     "demand_mine",
     "demand_open",
     "demand_revise",
+    "expert_opinion",
+    "expert_panel",
+    "import_dossier_pdf",
     "import_justification",
     "import_justification_queue",
     "import_justification_review",

@@ -49,6 +49,7 @@ def demand_list(request: HttpRequest) -> HttpResponse:
         filters=form.filters() if form.is_bound else {},
         page=page,
         page_size=PAGE_SIZE,
+        sort=form.sort_key() if form.is_bound else "",
     )
     pages = max(1, math.ceil(result.total / PAGE_SIZE))
     return render(
@@ -91,11 +92,13 @@ def demand_mine(request: HttpRequest) -> HttpResponse:
 @require_GET
 def demand_for_manufacturer(request: HttpRequest) -> HttpResponse:
     """Open demands in the categories the user's manufacturers make products for."""
-    form = DemandFilterForm(request.GET or None)
+    form = DemandFilterForm(request.GET or None, sorts=selectors.MANUFACTURER_DEMAND_SORTS)
     filters = form.filters() if form.is_bound else {}
     if form.is_bound and form.text():
         filters["q"] = form.text()
-    demands = selectors.manufacturer_demand_list(user=request.user, filters=filters)
+    demands = selectors.manufacturer_demand_list(
+        user=request.user, filters=filters, sort=form.sort_key() if form.is_bound else ""
+    )
     page = Paginator(demands, PAGE_SIZE).get_page(request.GET.get("page"))
     codes = selectors.manufacturer_category_codes(user=request.user)
     return render(

@@ -30,6 +30,16 @@ class SearchParamsSerializer(serializers.Serializer):
     deadline_before = serializers.DateField(required=False)
     page = serializers.IntegerField(required=False, min_value=1, default=1)
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=20)
+    sort = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=20,
+        help_text=_(
+            "Empty: domestic products first, then relevance, then newest. Products: newest, price, -price. "
+            "Demands: newest, deadline, -budget."
+        ),
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "is_domestic" in attrs:

@@ -25,6 +25,37 @@ FACETS = {
     "demands": ("category", "province"),
 }
 
+# Orders each kind accepts (SearchQuery.sort). "" is the default: products domestic first (an imported product
+# never ranks above a domestic one unless the person asks for another order), then by relevance to the words,
+# then newest first.
+SORTS = {
+    "products": ("", "newest", "price", "-price"),
+    "demands": ("", "newest", "deadline", "-budget"),
+}
+RELEVANCE = "_relevance"
+_SORT_FIELDS = {
+    "price": ("price_min", "asc"),
+    "-price": ("price_min", "desc"),
+    "deadline": ("deadline", "asc"),
+    "-budget": ("budget", "desc"),
+}
+
+
+def sort_plan(kind: str, sort: str) -> list[tuple[str, str]]:
+    """The order of ``sort`` as (field, "asc"/"desc") pairs, empty values last, ``RELEVANCE`` standing for the
+    backend's ranking of the words (skipped without words); every backend ends with the object id."""
+    if sort not in SORTS[kind]:
+        raise ValueError(f"unknown sort {sort!r} for {kind}")
+    plan: list[tuple[str, str]] = []
+    if kind == "products" and not sort:
+        plan.append(("is_domestic", "desc"))
+    if sort in _SORT_FIELDS:
+        plan.append(_SORT_FIELDS[sort])
+    if not sort:
+        plan.append((RELEVANCE, "desc"))
+    plan.append(("sort_date", "desc"))
+    return plan
+
 
 @dataclass
 class BackendResult:

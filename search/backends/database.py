@@ -14,14 +14,17 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField, Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
-from search.backends.base import FACETS, BackendResult, RebuildReport, SearchBackend
+from config.bulk import copy_upsert
+from search.backends.base import FACETS, RELEVANCE, BackendResult, RebuildReport, SearchBackend, sort_plan
 from search.documents import (
     SearchDocument,
     display_texts,
@@ -76,9 +79,35 @@ _UPDATE_FIELDS = [
     "indexed_at",
 ]
 
+_ENTRY_COLUMNS = ["kind", "object_id", *_UPDATE_FIELDS]
 
 # PostgreSQL's limit on one lexeme; nobody searches for a longer word.
 MAX_LEXEME_BYTES = 2047
+
+
+def _order_sql(plan: list[tuple[str, str]], *, has_words: bool) -> str:
+    """ORDER BY of the page over the materialized matches (column names are the plan's, never user input)."""
+    parts = []
+    for name, direction in plan:
+        if name == RELEVANCE:
+            if has_words:
+                parts.append("exact_model DESC, in_title DESC, in_classification DESC")
+        else:
+            parts.append(f"{name} {direction.upper()} NULLS LAST")
+    return ", ".join([*parts, "object_id"])
+
+
+def _order_by(plan: list[tuple[str, str]], *, ranking: tuple[str, ...]) -> list[Any]:
+    """The same order for the ORM; ``ranking`` replaces RELEVANCE (nothing without words)."""
+    order: list[Any] = []
+    for name, direction in plan:
+        if name == RELEVANCE:
+            order.extend(ranking)
+        elif direction == "desc":
+            order.append(F(name).desc(nulls_last=True))
+        else:
+            order.append(F(name).asc(nulls_last=True))
+    return [*order, "object_id"]
 
 
 def _is_postgres() -> bool:
@@ -106,10 +135,17 @@ def _unique(tokens: list[str]) -> list[str]:
     return list(dict.fromkeys(tokens))
 
 
+@lru_cache(maxsize=4096)
+def _repeated_tokens(text: str) -> tuple[str, ...]:
+    """Tokens of a text that recurs from document to document (synonym terms, category and maker names): a bulk
+    import indexes thousands of products of one category and one manufacturer."""
+    return tuple(document_tokens(text))
+
+
 def _expanded_tokens(text: str) -> list[str]:
     tokens: list[str] = []
     for term in synonyms().expansions(text):
-        tokens.extend(document_tokens(term))
+        tokens.extend(_repeated_tokens(term))
     return tokens
 
 
@@ -150,7 +186,7 @@ def entry_from_document(doc: SearchDocument, *, postgres: bool) -> SearchEntry:
     body_text = " ".join((doc.description_zh, doc.description_en))
     terms_title = _unique(document_tokens(f"{title_text} {doc.model_number}"))
     terms_meta = _unique(
-        document_tokens(" ".join(doc.category_names + doc.organization_names)) + _expanded_tokens(title_text)
+        list(_repeated_tokens(" ".join(doc.category_names + doc.organization_names))) + _expanded_tokens(title_text)
     )
     terms_body = _unique(document_tokens(body_text) + _expanded_tokens(body_text))
     entry = SearchEntry(
@@ -268,19 +304,20 @@ class DatabaseBackend(SearchBackend):
                     output_field=BooleanField(),
                 ),
             )
-            order = "exact_model DESC, in_title DESC, in_classification DESC, sort_date DESC NULLS LAST, object_id"
         else:
             ranked = qs
-            order = "sort_date DESC NULLS LAST, object_id"
+        plan = sort_plan(query.kind, query.sort)
+        order = _order_sql(plan, has_words=bool(tokens))
         columns = ["object_id", "category_id", "is_domestic", "manufacturer_id", "province_mask", "sort_date"]
+        columns += [name for name, _direction in plan if name != RELEVANCE and name not in columns]
         if tokens:
             columns += ["exact_model", "in_title", "in_classification"]
         limit = scan_limit()
         key = model_key(query.text)
         sample = ranked.exclude(model_key=key).values(*columns) if tokens else ranked.values(*columns)
-        if not tokens:
-            # Browsing: the newest rows are the ones the first pages show.
-            sample = sample.order_by(F("sort_date").desc(nulls_last=True), "object_id")
+        if not tokens or query.sort:
+            # Browsing, or an explicit order: the rows the first pages show are the first in that order.
+            sample = sample.order_by(*_order_by(plan, ranking=()))
         inner_sql, params = sample[:limit].query.sql_with_params()
         inner_sql = f"({inner_sql})"
         if tokens:
@@ -361,9 +398,9 @@ class DatabaseBackend(SearchBackend):
                     default=Value(0),
                     output_field=IntegerField(),
                 ),
-            ).order_by("-exact_model", "-rank", F("sort_date").desc(nulls_last=True), "object_id")
+            ).order_by(*_order_by(sort_plan(query.kind, query.sort), ranking=("-exact_model", "-rank")))
         else:
-            page_qs = qs.order_by(F("sort_date").desc(nulls_last=True), "object_id")
+            page_qs = qs.order_by(*_order_by(sort_plan(query.kind, query.sort), ranking=()))
         offset = (query.page - 1) * query.page_size
         ids = list(page_qs.values_list("object_id", flat=True)[offset : offset + query.page_size])
         counters: dict[str, Counter[str]] = {name: Counter() for name in wanted}
@@ -413,11 +450,17 @@ class DatabaseBackend(SearchBackend):
                 if gone:
                     self.delete(kind, gone)
                 if entries:
-                    SearchEntry.objects.bulk_create(
-                        entries,
-                        update_conflicts=True,
-                        unique_fields=["kind", "object_id"],
-                        update_fields=_UPDATE_FIELDS,
+                    # COPY on PostgreSQL: indexing a bulk import writes thousands of entries at once.
+                    now = timezone.now()
+                    copy_upsert(
+                        SearchEntry,
+                        _ENTRY_COLUMNS,
+                        [
+                            [now if c == "indexed_at" else getattr(entry, c) for c in _ENTRY_COLUMNS]
+                            for entry in entries
+                        ],
+                        unique=["kind", "object_id"],
+                        update=_UPDATE_FIELDS,
                     )
 
     def delete(self, kind: str, ids: Sequence[int]) -> None:

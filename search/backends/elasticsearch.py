@@ -19,7 +19,15 @@ from elastic_transport import TransportError
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
 from elasticsearch.dsl import A, Q, Search
 
-from search.backends.base import FACETS, BackendResult, RebuildReport, SearchBackend, SearchUnavailable
+from search.backends.base import (
+    FACETS,
+    RELEVANCE,
+    BackendResult,
+    RebuildReport,
+    SearchBackend,
+    SearchUnavailable,
+    sort_plan,
+)
 from search.backends.es_index import HIGHLIGHT_FIELDS, document_body, index_definition
 from search.documents import documents_for, searchable_ids
 from search.tokenizer import contains_cjk, model_key, normalize
@@ -44,7 +52,6 @@ TEXT_FIELDS = {
     },
     "demands": {"title": 4, "category_name": 2, "institution_name": 2, "description": 1},
 }
-_SORT_BY_DATE: dict[str, Any] = {"sort_date": {"order": "desc", "missing": "_last"}}
 _SORT_BY_ID: dict[str, Any] = {"object_id": "asc"}
 _FACET_FIELDS = {
     "category": "category_id",
@@ -138,6 +145,18 @@ def _text_query(query: SearchQuery) -> Any:
     return Q("bool", should=should, minimum_should_match=1)
 
 
+def _sort(query: SearchQuery, *, has_words: bool) -> list[Any]:
+    """The sort clauses of ``query.sort`` (search.backends.base.sort_plan), empty values last, id last."""
+    clauses: list[Any] = []
+    for name, direction in sort_plan(query.kind, query.sort):
+        if name == RELEVANCE:
+            if has_words:
+                clauses.append("_score")
+        else:
+            clauses.append({name: {"order": direction, "missing": "_last"}})
+    return [*clauses, _SORT_BY_ID]
+
+
 def build_search(query: SearchQuery, *, category_path: str | None = None) -> Search:
     """The request body for ``query`` (call ``.to_dict()`` to see it)."""
     search = Search(index=alias_name(query.kind))
@@ -145,7 +164,7 @@ def build_search(query: SearchQuery, *, category_path: str | None = None) -> Sea
     filters = _filters(query, category_path)
     if text:
         search = search.query(Q("bool", must=[_text_query(query)], filter=filters))
-        search = search.sort("_score", _SORT_BY_DATE, _SORT_BY_ID)
+        search = search.sort(*_sort(query, has_words=True))
         search = search.highlight_options(
             pre_tags=["<mark>"],
             post_tags=["</mark>"],
@@ -158,7 +177,7 @@ def build_search(query: SearchQuery, *, category_path: str | None = None) -> Sea
             search = search.highlight(name, f"{name}.unigram", f"{name}.en")
     else:
         search = search.query(Q("bool", filter=filters))
-        search = search.sort(_SORT_BY_DATE, _SORT_BY_ID)
+        search = search.sort(*_sort(query, has_words=False))
     for name in query.facets:
         if name in FACETS[query.kind]:
             search.aggs.bucket(name, A("terms", field=_FACET_FIELDS[name], size=FACET_LIMIT))

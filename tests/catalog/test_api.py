@@ -32,7 +32,7 @@ def payload(manufacturer, category, **overrides):
         "key_components": [{"name": "pump", "origin": "CN"}],
         "specifications": [
             {"parameter": "pressure_max", "value": 600, "unit": "bar"},
-            {"parameter": "wavelength", "min": 190, "max": 900, "unit": "nm"},
+            {"parameter": "wavelength", "value_min": 190, "value_max": 900, "unit": "nm"},
             {"parameter": "pump_type", "choice": "binary"},
             {"parameter": "flow_rate", "value": "0.1-10000 µL/min"},
         ],
@@ -45,7 +45,7 @@ def test_categories_flat_and_tree(api_client, db):
     flat = api_client.get("/api/v1/categories/", {"page_size": 100}).json()
     assert flat["count"] >= 50
     assert {row["code"] for row in flat["results"]} >= {"01", "0105", "010501"}
-    tree = api_client.get("/api/v1/categories/", {"tree": 1}).json()
+    tree = api_client.get("/api/v1/categories/", {"tree": "true"}).json()
     assert len(tree) == 15
     analytical = next(node for node in tree if node["code"] == "01")
     assert any(child["code"] == "0105" and child["children"] for child in analytical["children"])
@@ -69,9 +69,9 @@ def test_owner_creates_product_with_nested_specifications(api_client, maker, man
     assert body["status"] == "draft" and body["is_domestic"] is True
     specs = {row["parameter"]: row for row in body["specifications"]}
     assert specs["pressure_max"]["value"] == pytest.approx(60)
-    assert specs["pressure_max"]["unit"] == "MPa"
-    assert specs["pressure_max"]["entered_value"] == "600" and specs["pressure_max"]["entered_unit"] == "bar"
-    assert (specs["flow_rate"]["min"], specs["flow_rate"]["max"]) == pytest.approx((0.0001, 10))
+    assert specs["pressure_max"]["canonical_unit"] == "MPa"
+    assert specs["pressure_max"]["entered_value"] == "600" and specs["pressure_max"]["unit"] == "bar"
+    assert (specs["flow_rate"]["value_min"], specs["flow_rate"]["value_max"]) == pytest.approx((0.0001, 10))
     assert specs["pump_type"]["choice"] == "binary"
     assert body["provinces_served"] == ["110000"]
 
@@ -124,12 +124,44 @@ def test_owner_updates_publishes_and_withdraws(api_client, maker, manufacturer, 
         format="json",
     )
     assert response.status_code == 200
-    assert [row["parameter"] for row in response.json()["specifications"]] == ["pressure_max"]
+    assert response.json()["lead_time_days"] == 45
     published = api_client.post(f"/api/v1/products/{product_id}/publish/").json()
     assert published["status"] == "published" and published["published_at"]
     assert api_client.post(f"/api/v1/products/{product_id}/publish/").status_code == 400
     withdrawn = api_client.post(f"/api/v1/products/{product_id}/withdraw/").json()
     assert withdrawn["status"] == "withdrawn" and withdrawn["withdrawn_at"]
+
+
+def test_patch_merges_specifications_and_keeps_the_others(api_client, maker, manufacturer, lc):
+    # given: a product with four specifications
+    api_client.force_authenticate(maker)
+    product_id = api_client.post("/api/v1/products/", payload(manufacturer, lc), format="json").json()["id"]
+    # when: a PATCH sends one of them
+    response = api_client.patch(
+        f"/api/v1/products/{product_id}/",
+        {"specifications": [{"parameter": "pressure_max", "value": "50 MPa"}]},
+        format="json",
+    )
+    # then: that one changes, the other three stay
+    assert response.status_code == 200
+    specs = {row["parameter"]: row for row in response.json()["specifications"]}
+    assert set(specs) == {"pressure_max", "wavelength", "pump_type", "flow_rate"}
+    assert specs["pressure_max"]["value"] == pytest.approx(50) and specs["pressure_max"]["unit"] == "MPa"
+
+
+def test_put_replaces_specifications_and_requires_them(api_client, maker, manufacturer, lc):
+    api_client.force_authenticate(maker)
+    product_id = api_client.post("/api/v1/products/", payload(manufacturer, lc), format="json").json()["id"]
+    whole = payload(manufacturer, lc, specifications=[{"parameter": "pressure_max", "value": "50 MPa"}])
+    response = api_client.put(f"/api/v1/products/{product_id}/", whole, format="json")
+    assert response.status_code == 200, response.json()
+    assert [row["parameter"] for row in response.json()["specifications"]] == ["pressure_max"]
+    # a PUT without the list would remove every specification unasked: it is refused instead
+    without = payload(manufacturer, lc)
+    del without["specifications"]
+    refused = api_client.put(f"/api/v1/products/{product_id}/", without, format="json")
+    assert refused.status_code == 400
+    assert list(refused.json()["fields"]) == ["specifications"]
 
 
 def test_product_list_filters_and_keyword_search(api_client, lc):

@@ -236,7 +236,8 @@ def test_template_download(client, lc):
     from openpyxl import load_workbook
 
     xlsx = client.get(reverse("catalog:import-template", args=[lc.pk, "xlsx"]))
-    assert load_workbook(io.BytesIO(xlsx.content)).sheetnames == ["products", "parameters"]
+    # the country codes of the drop-down list live on a hidden third sheet
+    assert load_workbook(io.BytesIO(xlsx.content)).sheetnames == ["products", "parameters", "lists"]
 
 
 def test_researcher_evaluates_through_the_page(client, researcher, institution):

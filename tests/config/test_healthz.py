@@ -90,3 +90,12 @@ def test_healthz_answers_within_about_a_second_when_a_service_hangs(client, sett
     body = response.json()
     assert response.status_code == 200 and body["status"] == "ok"
     assert body["checks"][check.removeprefix("_check_")] == {"ok": False, "error": "no answer within 1 s"}
+
+
+def test_the_liveness_probe_answers_without_touching_any_backing_service(client, django_assert_num_queries):
+    # given a running process; when the probe asks, then it answers at once, with no query, and is never cached
+    with django_assert_num_queries(0):
+        response = client.get("/healthz/live")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]

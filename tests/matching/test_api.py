@@ -71,7 +71,15 @@ def test_matches_are_seen_by_the_institution_and_the_manufacturer_only(api_clien
         (scene.middling.pk, False),
         (scene.weak.pk, True),
     ]
-    assert body["results"][0]["results"][0]["status"] == "pass"
+    first = body["results"][0]["results"][0]
+    assert first["status"] == "pass"
+    # one name per idea: a parameter by its key, as in specifications and requirements
+    requirement = scene.demand.requirements.get(pk=first["requirement"])
+    assert first["parameter"] == requirement.parameter.key
+    assert first["canonical_unit"] == requirement.parameter.unit
+    assert first["unit"] == (requirement.unit or requirement.parameter.unit)
+    assert first["is_mandatory"] is requirement.is_mandatory
+    assert {"key", "name", "mandatory"}.isdisjoint(first)
     assert set(body["results"][0]["components"]) == {
         "preferred",
         "price",
@@ -98,6 +106,32 @@ def test_matches_become_public_once_published(api_client, scene, staff_user):
     body = api_client.get(f"/api/v1/matches/?product={scene.strong.pk}").json()
     assert [r["demand"] for r in body["results"]] == [scene.demand.pk]
     assert api_client.get("/api/v1/matches/?is_near_miss=true").json()["count"] == 0
+
+
+def test_a_report_links_its_page_and_its_csv_and_json_downloads(api_client, scene, staff_user):
+    services.match_run_demand(demand_id=scene.demand.pk)
+    today = timezone.localdate()
+    report = reports.report_generate(period_start=today - timedelta(days=7), period_end=today)
+    reports.report_publish(report_id=report.pk, user=staff_user)
+    listed = api_client.get("/api/v1/reports/").json()["results"][0]
+    detail = api_client.get(f"/api/v1/reports/{report.pk}/").json()
+    for body in (listed, detail):
+        assert body["html_url"] == f"http://testserver/matching/reports/{report.pk}/"
+        assert body["csv_url"] == f"http://testserver/matching/reports/{report.pk}/report.csv"
+        assert body["json_url"] == f"http://testserver/matching/reports/{report.pk}/report.json"
+    # the links lead where they say
+    assert api_client.get(detail["csv_url"])["Content-Type"].startswith("text/csv")
+    assert api_client.get(detail["json_url"]).json()["id"] == report.pk
+    assert api_client.get(detail["html_url"]).status_code == 200
+
+
+def test_match_runs_and_reports_are_documented_as_public_to_read(api_client):
+    schema = api_client.get("/api/schema/", {"format": "json"}).json()
+    for path in ("/api/v1/match-runs/", "/api/v1/match-runs/{id}/", "/api/v1/reports/", "/api/v1/reports/{id}/"):
+        assert {} in schema["paths"][path]["get"]["security"], path
+    # writing them is for staff: no anonymous security requirement
+    assert {} not in schema["paths"]["/api/v1/reports/"]["post"]["security"]
+    assert {} not in schema["paths"]["/api/v1/match-runs/"]["post"]["security"]
 
 
 def test_match_list_has_bounded_queries(api_client, scene, django_assert_max_num_queries):

@@ -11,6 +11,7 @@ from tests.factories import (
     ProductFactory,
     RequirementFactory,
     SharedInstrumentFactory,
+    UserFactory,
     member_of,
 )
 from tests.procurement.factories import draft_demand, in_days, make_dictionary
@@ -163,6 +164,40 @@ def test_patch_on_an_open_demand_revises_its_requirements(api_client, researcher
     assert DemandRevision.objects.get(demand=demand).reason == "Need more"
     revisions = api_client.get(f"{URL}{demand.pk}/revisions/").json()
     assert revisions[0]["snapshot"]["requirements"][0]["value"] == 40
+
+
+def test_patch_merges_requirements_and_keeps_the_others(api_client, researcher, dictionary):
+    # given: a draft with five requirements
+    api_client.force_authenticate(researcher)
+    demand_id = api_client.post(URL, payload(dictionary), format="json").json()["id"]
+    # when: a PATCH changes one and adds none
+    response = api_client.patch(
+        f"{URL}{demand_id}/",
+        {"requirements": [{"parameter": "max_pressure", "operator": ">=", "value": 120, "unit": "MPa"}]},
+        format="json",
+    )
+    # then: that one changes in its place, the four others stay as they were
+    assert response.status_code == 200, response.json()
+    rows = response.json()["requirements"]
+    assert [r["parameter"] for r in rows] == ["max_pressure", "flow_range", "detector", "autosampler", "wavelength_max"]
+    assert rows[0]["value"] == pytest.approx(120.0)
+    assert (rows[1]["value_min"], rows[1]["value_max"], rows[1]["unit"]) == (0.01, 5.0, "mL/min")
+    assert rows[2]["choices"] == ["UV", "DAD"] and rows[2]["weight"] == 2
+
+
+def test_put_replaces_requirements_and_requires_them(api_client, researcher, dictionary):
+    api_client.force_authenticate(researcher)
+    demand_id = api_client.post(URL, payload(dictionary), format="json").json()["id"]
+    whole = payload(dictionary, requirements=[{"parameter": "detector", "operator": "=", "value": "FLD"}])
+    response = api_client.put(f"{URL}{demand_id}/", whole, format="json")
+    assert response.status_code == 200, response.json()
+    assert [r["parameter"] for r in response.json()["requirements"]] == ["detector"]
+    # a PUT without the list would remove every requirement unasked: it is refused instead
+    without = payload(dictionary)
+    del without["requirements"]
+    refused = api_client.put(f"{URL}{demand_id}/", without, format="json")
+    assert refused.status_code == 400
+    assert list(refused.json()["fields"]) == ["requirements"]
 
 
 def test_revise_action(api_client, researcher, institution, dictionary):
@@ -424,8 +459,24 @@ def test_fiscal_demand_awards_an_imported_product_only_with_an_approved_justific
     assert api_client.get(url).status_code == 404
     api_client.force_authenticate(staff_user)
     assert api_client.get("/api/v1/import-justifications/", {"status": "submitted"}).json()["count"] == 1
-    approved = api_client.post(f"/api/v1/import-justifications/{justification_id}/approve/")
-    assert approved.json()["status"] == "approved"
+    # an administrator cannot approve alone: the expert panel's majority does
+    refused = api_client.post(f"/api/v1/import-justifications/{justification_id}/approve/")
+    assert refused.status_code == 400 and "status" in refused.json()["fields"]
+    experts = [UserFactory() for _ in range(5)]
+    panel = api_client.post(
+        f"/api/v1/import-justifications/{justification_id}/panel/",
+        {"legal_experts": [experts[0].email], "product_experts": [e.email for e in experts[1:]]},
+        format="json",
+    )
+    assert panel.status_code == 200, panel.json()
+    for expert in experts[:3]:
+        api_client.force_authenticate(expert)
+        signed = api_client.post(
+            f"/api/v1/import-justifications/{justification_id}/opinion/",
+            {"decision": "approve", "opinion": "No domestic product reaches the detection limit."},
+            format="json",
+        )
+        assert signed.status_code == 200, signed.json()
     assert Notification.objects.filter(user=researcher, kind="import_approved").exists()
 
     award = services.demand_award(demand=demand, user=researcher, product=imported)

@@ -62,3 +62,29 @@ def test_seed_derives_requirements_from_the_catalog():
         for d in hplc_demands
         for r in d.requirements.all()
     )
+
+
+def test_seed_takes_one_sealed_fiscal_demand_to_its_award_notice():
+    from procurement.demo_showcase import TITLE
+    from procurement.models import Award, ImportJustification
+
+    hplc = Category.objects.get(code="010501")
+    pressure = Parameter.objects.get(category=hplc, key="pressure_max")
+    products = [
+        ProductFactory(category=hplc, model_number="SHOW-A"),
+        ProductFactory(category=hplc, model_number="SHOW-B"),
+        ImportedProductFactory(category=hplc, model_number="SHOW-I"),
+    ]
+    for product, value in zip(products, (80, 100, 130), strict=True):
+        SpecificationFactory(product=product, parameter=pressure, value=value)
+    seed()
+    seed()  # again: nothing twice
+    demand = Demand.objects.get(title=TITLE)
+    assert demand.is_sealed and demand.is_fiscal and demand.quotes_opened_at is not None
+    assert demand.quotes.count() == 3
+    award = Award.objects.get(demand=demand)
+    assert len(award.comparison["quotes"]) == 3 and not award.is_imported
+    assert sum(1 for c in award.comparison["quotes"] if c["is_domestic"]) == 2
+    justification = ImportJustification.objects.get(demand=demand)
+    assert justification.status == ImportJustification.Status.APPROVED
+    assert justification.dossier["application"] and justification.expert_reviews.count() == 5

@@ -462,3 +462,79 @@ def test_requirements_are_shown_by_name_with_option_names_not_keys(client, setti
     # then the parameter and its options have their Chinese names, and no dictionary key shows
     assert "泵类型" in text and "等度泵, 二元泵" in text
     assert "pump_type" not in text and "isocratic" not in text
+
+
+def test_public_demand_list_sorts_by_deadline_or_budget_on_request(client, dictionary):
+    later, soon = indexed(
+        DemandFactory(category=dictionary.leaf, title="Later", budget=900000, deadline=in_days(90)),
+        DemandFactory(category=dictionary.leaf, title="Soon", budget=100000, deadline=in_days(10)),
+    )
+    url = reverse("procurement:demand-list")
+    assert [d.pk for d in client.get(url, {"sort": "deadline"}).context["demands"]] == [soon.pk, later.pk]
+    assert [d.pk for d in client.get(url, {"sort": "-budget"}).context["demands"]] == [later.pk, soon.pk]
+    assert 'name="sort"' in client.get(url).content.decode()
+
+
+def test_manufacturer_demand_list_sorts_by_the_best_match_of_its_own_products(client, maker, manufacturer):
+    from matching.models import Match
+
+    category = CategoryFactory()
+    mine = ProductFactory(manufacturer=manufacturer, category=category)
+    theirs = ProductFactory(category=category)
+    weak, strong, unmatched = (
+        DemandFactory(category=category, deadline=in_days(5)),
+        DemandFactory(category=category, deadline=in_days(20)),
+        DemandFactory(category=category, deadline=in_days(1)),
+    )
+    Match.objects.create(demand=weak, product=mine, rank=1, score=0.4)
+    Match.objects.create(demand=strong, product=mine, rank=1, score=0.9)
+    # another maker's better match does not count for this one
+    Match.objects.create(demand=weak, product=theirs, rank=2, score=0.95)
+    client.force_login(maker)
+    url = reverse("procurement:demand-for-manufacturer")
+    by_match = client.get(url, {"sort": "match"}).context["page_obj"].object_list
+    assert [d.pk for d in by_match] == [strong.pk, weak.pk, unmatched.pk]
+    by_deadline = client.get(url).context["page_obj"].object_list
+    assert [d.pk for d in by_deadline] == [unmatched.pk, weak.pk, strong.pk]
+
+
+def test_shared_instrument_check_shows_the_required_specifications_of_the_proposed_instruments(
+    client, researcher, institution, dictionary, django_assert_max_num_queries
+):
+    from tests.factories import SpecificationFactory
+
+    demand = draft_demand(institution=institution, category=dictionary.leaf)
+    RequirementFactory(demand=demand, parameter=dictionary.wavelength, value=800)
+    product = ProductFactory(category=dictionary.leaf, model_number="UV-900")
+    SpecificationFactory(product=product, parameter=dictionary.wavelength, value=900)
+    SpecificationFactory(product=product, parameter=dictionary.flow_range, value=None, value_min=0.1, value_max=5)
+    linked = SharedInstrumentFactory(institution=institution, category=dictionary.leaf, product=product)
+    unlinked = SharedInstrumentFactory(institution=institution, category=dictionary.leaf, product=None)
+    client.force_login(researcher)
+    with django_assert_max_num_queries(20):
+        body = client.get(reverse("procurement:demand-check", args=[demand.pk])).content.decode()
+    shown = body.split(f'data-specifications="{linked.pk}">', 1)[1].split("</div>", 1)[0]
+    # the parameter the demand asks about, in its unit; not the ones it does not ask about
+    assert dictionary.wavelength.name_en in shown and "900 nm" in shown
+    assert dictionary.flow_range.name_en not in shown
+    assert "not linked to a catalog product" in body.split(f'data-specifications="{unlinked.pk}">', 1)[1]
+
+
+def test_demand_filters_and_forms_take_short_province_names(client, dictionary):
+    shanghai, _beijing = indexed(
+        DemandFactory(category=dictionary.leaf, title="In Shanghai", delivery_province=province("310000")),
+        DemandFactory(category=dictionary.leaf, title="In Beijing", delivery_province=province("110000")),
+    )
+    response = client.get(reverse("procurement:demand-list"), {"province": "上海"})
+    assert response.status_code == 200 and [d.pk for d in response.context["demands"]] == [shanghai.pk]
+
+
+def test_shared_instrument_import_takes_short_province_names(client, researcher, institution, dictionary):
+    client.force_login(researcher)
+    data = f"name,category,province\n离心机,{dictionary.leaf.code},上海\n天平,{dictionary.leaf.code},内蒙古\n".encode()
+    response = client.post(
+        reverse("procurement:shared-instrument-import"),
+        {"institution": institution.pk, "file": SimpleUploadedFile("s.csv", data, content_type="text/csv")},
+    )
+    assert response.status_code in (200, 302)
+    assert sorted(SharedInstrument.objects.values_list("province_id", flat=True)) == ["150000", "310000"]

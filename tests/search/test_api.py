@@ -83,6 +83,8 @@ def test_paging_links(api_client):
         ({"page_size": 500}, "page_size"),
         ({"kind": "demands", "deadline_after": "tomorrow"}, "deadline_after"),
         ({"is_domestic": "maybe"}, "is_domestic"),
+        ({"sort": "deadline"}, "sort"),
+        ({"kind": "demands", "sort": "-price"}, "sort"),
     ],
 )
 def test_bad_parameters_are_a_400_naming_the_field(api_client, params, field):
@@ -115,3 +117,15 @@ def test_schema_documents_the_search_endpoint(api_client):
     names = {p["name"] for p in operation["parameters"]}
     assert {"q", "kind", "category", "province", "price_min", "budget_max", "deadline_after", "page"} <= names
     assert "200" in operation["responses"]
+
+
+def test_results_come_in_the_requested_order(api_client):
+    from decimal import Decimal
+
+    cheap = ProductFactory(name_zh="天平 甲", price_min=Decimal("1000"), price_max=Decimal("1000"))
+    dear = ProductFactory(name_zh="天平 乙", price_min=Decimal("5000"), price_max=Decimal("5000"))
+    index_now("products", cheap, dear)
+    ids = [hit["id"] for hit in api_client.get(URL, {"q": "天平", "sort": "price"}).json()["results"]]
+    assert ids == [cheap.pk, dear.pk]
+    ids = [hit["id"] for hit in api_client.get(URL, {"q": "天平", "sort": "-price"}).json()["results"]]
+    assert ids == [dear.pk, cheap.pk]

@@ -274,3 +274,38 @@ def test_a_word_longer_than_postgresql_allows_does_not_keep_a_product_out_of_the
     # when it is indexed, then the row goes in and is found by its other words
     index_now("products", product)
     assert products("天平").ids == [product.pk]
+
+
+def test_imported_products_never_rank_above_domestic_ones_by_default():
+    # given: the imported product has the exact model and the title match, and is the newest
+    domestic = ProductFactory(name_zh="液相色谱仪 国产", model_number="DOM-1")
+    imported = ProductFactory(
+        name_zh="液相色谱仪", model_number="液相色谱仪", is_domestic=False, country_of_origin="DE"
+    )
+    index_now("products", domestic, imported)
+    # then: with words and without, the domestic product comes first
+    assert products("液相色谱仪").ids == [domestic.pk, imported.pk]
+    assert products("").ids == [domestic.pk, imported.pk]
+    # unless the person asks for another order
+    assert products("", sort="newest").ids == [imported.pk, domestic.pk]
+
+
+def test_products_sort_by_price_with_unpriced_last_and_demands_by_deadline_or_budget():
+    cheap = ProductFactory(name_zh="天平 甲", price_min=Decimal("1000"), price_max=Decimal("2000"))
+    dear = ProductFactory(name_zh="天平 乙", price_min=Decimal("90000"), price_max=Decimal("90000"))
+    unpriced = ProductFactory(name_zh="天平 丙", price_min=None, price_max=None)
+    index_now("products", cheap, dear, unpriced)
+    assert products("天平", sort="price").ids == [cheap.pk, dear.pk, unpriced.pk]
+    assert products("天平", sort="-price").ids == [dear.pk, cheap.pk, unpriced.pk]
+    assert products("", sort="price", page=1, page_size=2).ids == [cheap.pk, dear.pk]
+    soon = DemandFactory(title="采购天平", budget=Decimal("50000"))
+    later = DemandFactory(title="采购天平二", budget=Decimal("900000"))
+    Demand.objects.filter(pk=later.pk).update(deadline=soon.deadline.replace(year=soon.deadline.year + 1))
+    index_now("demands", soon, later)
+    assert search(SearchQuery(kind="demands", text="天平", sort="deadline")).ids == [soon.pk, later.pk]
+    assert search(SearchQuery(kind="demands", sort="-budget")).ids == [later.pk, soon.pk]
+
+
+def test_an_unknown_sort_is_refused():
+    with pytest.raises(ValueError):
+        products("", sort="-deadline")

@@ -152,7 +152,8 @@ def test_chinese_query_body_searches_weighted_fields_with_filters_facets_and_hig
     assert sent["highlight"]["pre_tags"] == ["<mark>"]
     assert "name_zh" in sent["highlight"]["fields"]
     assert (sent["from"], sent["size"]) == (10, 10)
-    assert sent["sort"][0] == "_score"
+    # Domestic first, then relevance: an imported product never ranks above a domestic one by default.
+    assert sent["sort"][:2] == [{"is_domestic": {"order": "desc", "missing": "_last"}}, "_score"]
     assert sent["track_total_hits"] is True
 
 
@@ -169,11 +170,31 @@ def test_one_character_query_body_uses_the_unigram_sub_fields():
     assert all(".unigram^" in f for f in match["fields"])
 
 
-def test_browsing_without_text_sorts_by_date_and_has_no_highlight():
+def test_browsing_without_text_sorts_domestic_then_by_date_and_has_no_highlight():
     sent = body(SearchQuery(kind="products"))
     assert "must" not in sent["query"]["bool"]
-    assert sent["sort"][0] == {"sort_date": {"order": "desc", "missing": "_last"}}
+    assert sent["sort"][:2] == [
+        {"is_domestic": {"order": "desc", "missing": "_last"}},
+        {"sort_date": {"order": "desc", "missing": "_last"}},
+    ]
     assert "highlight" not in sent
+    assert body(SearchQuery(kind="demands"))["sort"][0] == {"sort_date": {"order": "desc", "missing": "_last"}}
+
+
+@pytest.mark.parametrize(
+    ("kind", "sort", "first"),
+    [
+        ("products", "price", {"price_min": {"order": "asc", "missing": "_last"}}),
+        ("products", "-price", {"price_min": {"order": "desc", "missing": "_last"}}),
+        ("products", "newest", {"sort_date": {"order": "desc", "missing": "_last"}}),
+        ("demands", "deadline", {"deadline": {"order": "asc", "missing": "_last"}}),
+        ("demands", "-budget", {"budget": {"order": "desc", "missing": "_last"}}),
+    ],
+)
+def test_an_explicit_sort_comes_first_even_with_words(kind, sort, first):
+    sent = body(SearchQuery(kind=kind, text="色谱", sort=sort))
+    assert sent["sort"][0] == first and "_score" not in sent["sort"]
+    assert sent["sort"][-1] == {"object_id": "asc"}
 
 
 def test_demand_query_body_filters_budget_deadline_and_open_status():

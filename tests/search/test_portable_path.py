@@ -54,3 +54,16 @@ def test_filters_facets_and_drafts():
     assert products("离心机", filters={"province": "310000"}).ids == [served.pk]
     assert products("离心机", filters={"is_domestic": True}).ids == [other.pk]
     assert products("离心机").total_is_exact is True
+
+
+def test_domestic_first_by_default_and_price_order_on_request():
+    from decimal import Decimal
+
+    domestic = ProductFactory(name_zh="天平 国产", price_min=Decimal("9000"), price_max=Decimal("9000"))
+    imported = ProductFactory(
+        name_zh="天平", is_domestic=False, country_of_origin="DE", price_min=Decimal("500"), price_max=Decimal("800")
+    )
+    index_now("products", domestic, imported)
+    assert products("天平").ids == [domestic.pk, imported.pk]
+    assert products("").ids == [domestic.pk, imported.pk]
+    assert products("天平", sort="price").ids == [imported.pk, domestic.pk]

@@ -124,3 +124,25 @@ def test_an_inverted_price_range_names_the_other_bound_not_its_key(client):
     html = response.content.decode()
     assert "Must not be less than the lowest price." in html
     assert "price_min" not in re.sub(r"<[^>]+>", " ", html)
+
+
+def test_search_page_shows_results_and_facets_before_any_keyword(client):
+    category = CategoryFactory()
+    index_now("products", ProductFactory(name_zh="离心机", name_en="", category=category))
+    html = client.get("/search/").content.decode()
+    assert 'data-facet="category"' in html and "离心机" in html
+
+
+def test_search_page_sorts_on_request_and_offers_the_kinds_orders(client):
+    from decimal import Decimal
+
+    cheap = ProductFactory(name_zh="天平 甲", price_min=Decimal("1000"), price_max=Decimal("1000"))
+    dear = ProductFactory(name_zh="天平 乙", price_min=Decimal("5000"), price_max=Decimal("5000"))
+    index_now("products", cheap, dear)
+    response = client.get("/search/", {"q": "天平", "sort": "-price"})
+    assert [row.pk for row in response.context["rows"]] == [dear.pk, cheap.pk]
+    html = response.content.decode()
+    assert '<option value="-price" selected>' in html and 'value="deadline"' not in html
+    demands = client.get("/search/", {"kind": "demands", "sort": "price"})
+    # a products order kept in the page's fields when switching to demands is dropped, not an error
+    assert demands.status_code == 200 and 'value="deadline"' in demands.content.decode()

@@ -8,9 +8,10 @@ from typing import Any, cast
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -24,6 +25,7 @@ from procurement.api.serializers import (
     DemandCreateSerializer,
     DemandFilterSerializer,
     DemandOutSerializer,
+    DemandReplaceSerializer,
     DemandReviseSerializer,
     DemandRevisionSerializer,
     DemandUpdateSerializer,
@@ -34,6 +36,7 @@ from procurement.api.serializers import (
 )
 from procurement.api.views.common import EDIT_ERRORS, ERRORS, one_institution
 from procurement.comparison_export import XLSX, comparison_pdf, comparison_xlsx, file_download
+from procurement.dossier import dossier_pdf
 from procurement.models import Demand
 from search.selectors import SearchQuery, search
 
@@ -57,10 +60,18 @@ SEARCH_FILTERS = ("category", "province", "budget_min", "budget_max", "deadline_
         responses={201: DemandOutSerializer, **ERRORS, 403: OpenApiResponse(description="Not a member.")},
     ),
     partial_update=extend_schema(
-        summary="Change a draft or open demand",
-        description="On an open demand, `requirements` create a new revision (the previous ones are kept) and "
-        "the category cannot change.",
+        summary="Change some fields of a draft or open demand",
+        description="`requirements` are merged: each one sent adds or changes the requirement on its parameter, "
+        "the demand's other requirements stay (PUT replaces them all). On an open demand, changed requirements "
+        "create a new revision (the previous ones are kept) and the category cannot change.",
         request=DemandUpdateSerializer,
+        responses={200: DemandOutSerializer, **EDIT_ERRORS},
+    ),
+    update=extend_schema(
+        summary="Replace a draft or open demand",
+        description="The demand as a whole: `requirements` is required and becomes the whole set (the ones left "
+        "out are removed). PATCH merges instead. On an open demand this creates a new revision.",
+        request=DemandReplaceSerializer,
         responses={200: DemandOutSerializer, **EDIT_ERRORS},
     ),
 )
@@ -74,7 +85,6 @@ class DemandViewSet(
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
     serializer_class = DemandOutSerializer
     filter_backends: list[Any] = []
-    http_method_names = ["get", "post", "patch", "head", "options"]
     queryset = Demand.objects.none()
 
     def _list_filters(self) -> dict[str, Any]:
@@ -146,9 +156,11 @@ class DemandViewSet(
         )
         return self._out(demand, status.HTTP_201_CREATED)
 
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        partial = kwargs.pop("partial", False)
         demand = self._editable()
-        incoming = DemandUpdateSerializer(data=request.data, partial=True, context={"demand": demand})
+        incoming_class = DemandUpdateSerializer if partial else DemandReplaceSerializer
+        incoming = incoming_class(data=request.data, partial=partial, context={"demand": demand})
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
         demand = services.demand_update(
@@ -156,12 +168,10 @@ class DemandViewSet(
             user=request.user,  # type: ignore[arg-type]
             requirements=data.pop("requirement_inputs", None),
             revision_reason=data.pop("revision_reason", ""),
+            merge_requirements=partial,
             **data,
         )
         return self._out(demand)
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.partial_update(request, *args, **kwargs)
 
     @extend_schema(
         summary="Answer the shared-instrument check",
@@ -325,4 +335,40 @@ class DemandViewSet(
         demand, snapshot = self._comparison()
         return file_download(
             comparison_pdf(snapshot, title=demand.title), "application/pdf", f"comparison-{demand.pk}.pdf"
+        )
+
+    # --- the import-justification dossier ------------------------------------------------------------------------
+
+    def _dossier(self) -> tuple[Any, dict[str, Any]]:
+        demand = self.get_object()
+        justification = selectors.justification_for_dossier(user=self.request.user, demand=demand)
+        content = services.import_dossier_build(justification=justification, user=self.request.user)  # type: ignore[arg-type]
+        return justification, content
+
+    @extend_schema(
+        summary="The import-justification dossier, built from the platform's records (buyer, staff, the panel)",
+        description="The import-product application's fields (`application`, in zh-hans and en), the requirements, "
+        "every domestic product considered with its per-requirement results, the quotes and the drafted expert "
+        "opinion. A 400 on `demand` says why when no imported product was quoted.",
+        responses={200: OpenApiTypes.OBJECT, **ERRORS, 404: OpenApiResponse(description="Not yours to read.")},
+    )
+    @action(detail=True, methods=["get"], url_path="import-justification/dossier", pagination_class=None)
+    def import_dossier(self, request: Request, pk: str | None = None) -> Response:
+        justification, content = self._dossier()
+        api = reverse("api:demand-detail", args=[justification.demand_id])
+        return Response({**content, "pdf_url": f"{api}import-justification/dossier/pdf/"})
+
+    @extend_schema(
+        summary="The dossier as a PDF (`?language=en` for English; Chinese by default)",
+        parameters=[OpenApiParameter("language", str, enum=["zh-hans", "en"])],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
+    )
+    @action(detail=True, methods=["get"], url_path="import-justification/dossier/pdf", pagination_class=None)
+    def import_dossier_pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
+        justification, content = self._dossier()
+        language = "en" if request.query_params.get("language") == "en" else "zh-hans"
+        return file_download(
+            dossier_pdf(justification, content, language),
+            "application/pdf",
+            f"import-dossier-{justification.demand_id}-{'en' if language == 'en' else 'zh'}.pdf",
         )

@@ -19,6 +19,9 @@ from procurement import policies, selectors, services
 from procurement.api.comparison import AwardNoticeSerializer
 from procurement.api.serializers import (
     AwardInSerializer,
+    ExpertOpinionSerializer,
+    ExpertPanelSerializer,
+    ExpertReviewSerializer,
     ImportJustificationOutSerializer,
     QuoteInSerializer,
     QuoteOutSerializer,
@@ -177,3 +180,41 @@ class ImportJustificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixi
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
         return self._review(False)
+
+    @extend_schema(
+        summary="Assign the expert panel (administrators)",
+        description="An odd number of at least five experts by email, at least one legal expert; product experts "
+        "from outside the buying institution. Every broken rule is reported at once.",
+        request=ExpertPanelSerializer,
+        responses={200: ExpertReviewSerializer(many=True), **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def panel(self, request: Request, pk: str | None = None) -> Response:
+        incoming = ExpertPanelSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        reviews = services.expert_panel_assign(
+            justification=self.get_object(),
+            user=request.user,  # type: ignore[arg-type]
+            legal_experts=incoming.validated_data["legal_experts"],
+            product_experts=incoming.validated_data["product_experts"],
+        )
+        return Response(ExpertReviewSerializer(reviews, many=True).data)
+
+    @extend_schema(
+        summary="Sign your opinion (an expert of the panel)",
+        description="Once per expert; the panel's majority approves or rejects the justification.",
+        request=ExpertOpinionSerializer,
+        responses={200: ExpertReviewSerializer, **ERRORS, 404: OpenApiResponse(description="Not on this panel.")},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def opinion(self, request: Request, pk: str | None = None) -> Response:
+        justification, _review = selectors.justification_for_expert(user=request.user, pk=int(pk or 0))
+        incoming = ExpertOpinionSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        review = services.expert_opinion_sign(
+            justification=justification,
+            user=request.user,  # type: ignore[arg-type]
+            decision=incoming.validated_data["decision"],
+            opinion=incoming.validated_data["opinion"],
+        )
+        return Response(ExpertReviewSerializer(review).data)

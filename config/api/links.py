@@ -1,0 +1,14 @@
+"""Links from API resources to their pages and downloads (``html_url``, ``csv_url``, ...), absolute."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+
+def absolute_link(context: dict[str, Any], name: str, *args: Any) -> str:
+    """The URL of a named route, absolute when the serializer has the request (it does in every view)."""
+    path = reverse(name, args=args)
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path

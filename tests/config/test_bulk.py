@@ -1,0 +1,82 @@
+"""Bulk writes through COPY: every kind of value arrives as it was given, upserts update in place."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+from changes.models import Change
+from config.bulk import copy_insert, copy_upsert
+from search.models import SearchEntry
+from tests.factories import ParameterFactory, ProductFactory
+
+
+def test_copy_insert_keeps_awkward_text_json_and_nulls_and_returns_the_new_ids(db):
+    now = timezone.now()
+    awkward = "tab\there, new\nline, back\\slash, 引号'\"\r end"
+    written = copy_insert(
+        Change,
+        ["entity", "object_id", "fields", "category_path", "created_at"],
+        [("product", 1, ["a\tb", {"k": "\\n"}], awkward, now), ("demand", 2, [], "", now)],
+        returning=["id", "object_id"],
+    )
+    assert sorted(object_id for _id, object_id in written) == [1, 2]
+    first = Change.objects.get(pk={o: i for i, o in written}[1])
+    assert first.fields == ["a\tb", {"k": "\\n"}]
+    assert first.category_path == awkward
+    assert first.created_at == now
+
+
+def test_copy_upsert_inserts_new_rows_and_updates_existing_ones(db):
+    product = ProductFactory()
+    size, mode = ParameterFactory(category=product.category), ParameterFactory(category=product.category)
+    columns = ["product_id", "parameter_id", "value", "value_min", "value_max", "value_text", "value_bool"]
+    columns += ["entered_value", "entered_unit"]
+    update = columns[2:]
+    copy_upsert(
+        product.specifications.model,
+        columns,
+        [(product.pk, size.pk, 1.5, None, None, "", None, "1.5", "mm")],
+        unique=["product_id", "parameter_id"],
+        update=update,
+    )
+    # when the same pair comes again with new values, beside a new pair
+    copy_upsert(
+        product.specifications.model,
+        columns,
+        [
+            (product.pk, size.pk, None, 0.25, 1e6, "", None, "0.25-1e6", ""),
+            (product.pk, mode.pk, None, None, None, "", True, "是", ""),
+        ],
+        unique=["product_id", "parameter_id"],
+        update=update,
+    )
+    stored = {s.parameter_id: s for s in product.specifications.all()}
+    assert len(stored) == 2
+    assert (stored[size.pk].value, stored[size.pk].value_min, stored[size.pk].value_max) == (None, 0.25, 1e6)
+    assert stored[size.pk].entered_value == "0.25-1e6"
+    assert stored[mode.pk].value_bool is True and stored[mode.pk].entered_value == "是"
+
+
+def test_copy_upsert_returns_the_written_rows_and_writes_decimals_and_dates(db):
+    from decimal import Decimal
+
+    columns = ["kind", "object_id", "price_min", "deadline", "sort_date", "province_mask", "indexed_at"]
+    columns += ["model_key", "terms_title", "terms_meta", "terms_body", "category_path"]
+    now = timezone.now()
+    row = ("products", 7, Decimal("123456.78"), datetime.date(2027, 1, 31), now, 2**40, now, "lc2030", "", "", "", "")
+    first = copy_upsert(SearchEntry, columns, [row], unique=["kind", "object_id"], update=columns[2:], returning=["id"])
+    again = copy_upsert(
+        SearchEntry,
+        columns,
+        [(*row[:2], Decimal("1.00"), *row[3:])],
+        unique=["kind", "object_id"],
+        update=columns[2:],
+        returning=["id"],
+    )
+    assert first == again  # the same row, updated in place
+    entry = SearchEntry.objects.get()
+    assert entry.price_min == Decimal("1.00")
+    assert entry.deadline == datetime.date(2027, 1, 31)
+    assert entry.province_mask == 2**40
