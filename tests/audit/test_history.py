@@ -103,10 +103,6 @@ def test_quotes_awards_and_justifications_write_one_entry_per_change(world, staf
         reason="The domestic products considered do not reach the required detection limit. " * 2,
     )
     assert entries(ImportJustification, justification.pk).count() == 1
-    procurement_services.import_justification_review(justification=justification, user=staff_user, approve=True)
-    review = entries(ImportJustification, justification.pk).order_by("-id").first()
-    assert entries(ImportJustification, justification.pk).count() == 2
-    assert review.action == LogEntry.Action.UPDATE and "status" in review.changes_dict
     award = procurement_services.demand_award(demand=world.demand, user=world.buyer, quote=quote)
     assert entries(Award, award.pk).count() == 1
     assert entries(Award, award.pk).get().action == LogEntry.Action.CREATE
