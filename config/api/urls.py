@@ -13,4 +13,6 @@ urlpatterns = [
     path("", include("notifications.api.urls")),
     path("", include("alerts.api.urls")),
     path("", include("plans.api.urls")),
+    path("", include("audit.api.urls")),
+    path("", include("ocds.api.urls")),
 ]
