@@ -82,10 +82,10 @@ beat: install
 	$(BIN)/celery -A config beat --loglevel=INFO
 
 makemessages: install
-	for app in notifications changes accounts catalog procurement search matching alerts plans; do \
+	for app in notifications changes accounts catalog procurement search matching alerts plans audit ocds; do \
 	  (cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete -v 0); done
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv' --ignore 'accounts' \
-	  --ignore 'catalog' --ignore 'procurement' --ignore 'search' --ignore 'matching' --ignore 'notifications' --ignore 'changes' --ignore 'alerts' --ignore 'plans' --ignore 'tests' \
+	  --ignore 'catalog' --ignore 'procurement' --ignore 'search' --ignore 'matching' --ignore 'notifications' --ignore 'changes' --ignore 'alerts' --ignore 'plans' --ignore 'audit' --ignore 'ocds' --ignore 'tests' \
 	  --ignore 'benchmarks' --ignore 'staticfiles' -v 0
 
 # Each benchmark works in its own PostgreSQL database (bench_catalog, bench_search, bench_matching) and prints

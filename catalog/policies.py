@@ -73,3 +73,13 @@ def can_evaluate_product(user: AnyUser, product: Product) -> bool:
 def can_manage_domestic_rules(user: AnyUser) -> bool:
     """Add or change versions of the domestic-product rule: platform staff."""
     return is_staff(user)
+
+
+def can_see_product_history(user: AnyUser, product: Product) -> bool:
+    """Who changed what on a product: the manufacturer's members and platform staff."""
+    return is_staff(user) or can_manage_product(user, product)
+
+
+def can_see_domestic_rule_history(user: AnyUser) -> bool:
+    """Who changed the domestic-product rule: platform staff (the rule belongs to no organization)."""
+    return is_staff(user)

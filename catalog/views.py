@@ -120,6 +120,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_evaluate": policies.can_evaluate_product(request.user, product),
             "domestic_percent": round(float(product.domestic_content) * 100),
             "domestic_status": domestic.status_on(product),
+            "can_see_history": policies.can_see_product_history(request.user, product),
         },
     )
 

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "feed",
     "alerts",
     "plans",
+    "audit",
+    "ocds",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -70,6 +72,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_countries",
+    "auditlog",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Who changed what: every audit entry written during the request names the signed-in user (audit/).
+    "audit.middleware.AuditActorMiddleware",
     # With DEBUG on, the platform's own 404 and 500 pages (see the middleware); a database outage stays a 503.
     "config.middleware.FriendlyErrorPagesMiddleware",
     # Last, so it sees the exceptions of every view: a database outage is a 503, not a 500.
@@ -365,6 +370,29 @@ SEARCH_SYNONYMS_FILE = BASE_DIR / "search" / "data" / "synonyms.txt"
 SEARCH_DATABASE_SCAN_LIMIT = env.int("SEARCH_DATABASE_SCAN_LIMIT", default=4000)
 # Seconds to wait for Elasticsearch before the database backend answers instead.
 SEARCH_ES_TIMEOUT = env.float("SEARCH_ES_TIMEOUT", default=3.0)
+
+# --- Open Contracting (OCDS) ------------------------------------------------------------------------
+# Each public demand is an OCDS contracting process, published at /api/v1/ocds/ (ocds/). The ocid prefix is the
+# one registered for the platform with the Open Contracting Partnership ("ocds-" and six characters).
+OCDS_OCID_PREFIX = env.str("OCDS_OCID_PREFIX", default="ocds-imatch")
+OCDS_PUBLISHER_NAME = env.str("OCDS_PUBLISHER_NAME", default="国家科研仪器供需对接平台")
+
+# --- Audit history ------------------------------------------------------------------------------
+# django-auditlog keeps one entry per saved change of these models (the fields that changed, who, when); the
+# pages and GET /api/v1/history/{kind}/{id}/ show them to the owning organization and staff (audit/).
+# Timestamps alone are left out: they change with every save and say nothing a reader needs.
+_AUDIT_SKIP = ["created_at", "updated_at"]
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {"model": "procurement.Demand", "exclude_fields": _AUDIT_SKIP},
+    {"model": "procurement.Requirement", "exclude_fields": _AUDIT_SKIP},
+    {"model": "procurement.Quote", "exclude_fields": _AUDIT_SKIP},
+    {"model": "procurement.Award", "exclude_fields": _AUDIT_SKIP},
+    {"model": "procurement.ImportJustification", "exclude_fields": _AUDIT_SKIP},
+    {"model": "catalog.Product", "exclude_fields": [*_AUDIT_SKIP, "evaluation_count", "evaluation_score"]},
+    {"model": "catalog.DomesticProductRule", "exclude_fields": _AUDIT_SKIP},
+)
+# The history shows who, not from where: no IP addresses are kept.
+AUDITLOG_DISABLE_REMOTE_ADDR = True
 
 # --- Domain -----------------------------------------------------------------------------------------
 # Which products count as domestic is the dated domestic-product rule (catalog.DomesticProductRule), kept in

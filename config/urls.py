@@ -24,6 +24,7 @@ urlpatterns = [
     path("webhooks/", include("feed.urls")),
     path("alerts/", include("alerts.urls")),
     path("plans/", include("plans.urls")),
+    path("history/", include("audit.urls")),
     path("api/v1/", include("config.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the Content-Security-Policy needs no inline script.

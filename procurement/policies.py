@@ -89,6 +89,12 @@ def can_see_demand_contact(user: AnyUser, demand: Demand) -> bool:
     return demand_access(user).can_see_contact(demand)
 
 
+def can_see_demand_history(user: AnyUser, demand: Demand) -> bool:
+    """Who changed the demand, its requirements, award and import justification: its institution and staff."""
+    access = demand_access(user)
+    return access.is_staff or access.can_edit(demand)
+
+
 # --- Quotes -------------------------------------------------------------------------------------------------------
 
 
@@ -124,6 +130,12 @@ def can_count_quotes(user: AnyUser, demand: Demand) -> bool:
 def can_quote(user: AnyUser, product: Product) -> bool:
     """Members of the product's manufacturer quote it (whether the manufacturer is verified is a rule of quoting)."""
     return product.manufacturer_id in user_organization_ids(user, kind=Organization.Kind.MANUFACTURER)
+
+
+def can_see_quote_history(user: AnyUser, quote: Quote) -> bool:
+    """A quote's changes: the quoting manufacturer only. The buyer and staff would otherwise read a sealed quote's
+    content in its history before the opening."""
+    return quote.manufacturer_id in user_organization_ids(user, kind=Organization.Kind.MANUFACTURER)
 
 
 def can_withdraw_quote(user: AnyUser, quote: Quote) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
@@ -24,6 +26,7 @@ from catalog.importing.rows import (
 from catalog.models import Category, Product, Specification
 from catalog.services.products import product_changes_record
 from catalog.tabular import check_columns, read_table, read_upload
+from config.audit import audit_bulk
 from config.bulk import copy_insert, copy_upsert
 from config.exceptions import ApplicationError
 
@@ -79,6 +82,8 @@ def _write_chunk(
     new: list[Product] = []
     changed: list[Product] = []
     moved: list[Product] = []
+    # The rows as they were, for their audit entries (bulk writes send no signals to django-auditlog).
+    before = {product.pk: copy.copy(product) for product in existing.values()}
     for row in chunk:
         product = existing.get(row.model_number)
         is_new = product is None
@@ -117,6 +122,7 @@ def _write_chunk(
         product._state.db = "default"
     report.created += len(new)
     report.updated += len(changed)
+    audit_bulk([*((None, product) for product in new), *((before[product.pk], product) for product in changed)])
     copy_upsert(
         Specification,
         ["product_id", "parameter_id", *_SPEC_FIELDS],

@@ -14,4 +14,6 @@ urlpatterns = [
     path("", include("feed.api.urls")),
     path("", include("alerts.api.urls")),
     path("", include("plans.api.urls")),
+    path("", include("audit.api.urls")),
+    path("", include("ocds.api.urls")),
 ]

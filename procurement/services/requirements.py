@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from catalog import values
 from catalog.models import Category, Parameter
 from catalog.selectors import category_dictionary
+from config.audit import audit_bulk_created
 from config.exceptions import ApplicationError
 from procurement.models import Demand, Requirement
 from procurement.requirement_rules import CleanRequirement, RequirementInput, requirement_clean
@@ -79,7 +80,10 @@ def requirements_replace(*, demand: Demand, cleaned: list[tuple[Parameter, Clean
         )
         for index, (parameter, clean) in enumerate(cleaned)
     ]
-    return Requirement.objects.bulk_create(rows)
+    created = Requirement.objects.bulk_create(rows)
+    # bulk_create sends no signals: the audit history gets one entry per new requirement here.
+    audit_bulk_created(created)
+    return created
 
 
 def requirements_merged(

@@ -393,6 +393,8 @@ def demand_detail_context(
         "award": getattr(demand, "award", None) if demand.status == Demand.Status.AWARDED else None,
         "withdrawable_quote_ids": {q.pk for q in quotes if policies.can_withdraw_quote(request.user, q)},
         "justification": selectors.import_justification_for(user=request.user, demand=demand),
+        "can_see_history": policies.can_see_demand_history(request.user, demand),
+        "history_quotes": [q for q in quotes if policies.can_see_quote_history(request.user, q)],
     }
 
 
