@@ -114,7 +114,11 @@ class BulkMonthView(APIView):
 
     @extend_schema(
         operation_id="ocds_releases_bulk_month",
-        responses={200: OCDS_JSON, 404: OpenApiResponse(description="No release that month.")},
+        responses={
+            200: OCDS_JSON,
+            400: OpenApiResponse(description="Not a month (YYYY-MM)."),
+            404: OpenApiResponse(description="No release that month."),
+        },
     )
     def get(self, request: Request, month: str) -> Response:
         try:

@@ -208,6 +208,8 @@ class ImportJustificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixi
     )
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def opinion(self, request: Request, pk: str | None = None) -> Response:
+        if not (pk or "").isascii() or not (pk or "").isdecimal() or len(pk or "") > 18:
+            raise Http404  # an id that is not a whole number (or past bigint) names no justification
         justification, _review = selectors.justification_for_expert(user=request.user, pk=int(pk or 0))
         incoming = ExpertOpinionSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
