@@ -313,6 +313,7 @@ SPECTACULAR_SETTINGS = {
     # Several models name their choices `Kind` or `Status`; naming each enum keeps the schema readable and stops
     # drf-spectacular's collision warning, which `check --deploy` treats as a failure.
     "ENUM_NAME_OVERRIDES": {
+        "FeedEntryKindEnum": "feed.models.FeedEntry.Kind",
         "OrganizationKindEnum": "accounts.models.Organization.Kind",
         "MembershipRoleEnum": "accounts.models.Membership.Role",
         "JoinRequestStatusEnum": "accounts.models.JoinRequest.Status",

@@ -24,5 +24,6 @@ def test_every_beat_entry_names_a_registered_task():
         "matching.full_run",
         "matching.draft_weekly_report",
         "matching.sweep_chunk_leases",
+        "feed.webhooks_sweep",
     }
     assert scheduled <= set(app.tasks)
