@@ -216,6 +216,6 @@ def test_a_full_run_whose_worker_is_killed_finishes_after_its_lease_with_nothing
 
     # and the killed worker's message, delivered at last, changes nothing
     before = list(Match.objects.order_by("pk").values_list("pk", "rank", "score"))
-    assert tasks.match_chunk.apply(args=(run_id, 1)).get() == 0
+    assert tasks.match_chunk.apply(args=(run_id, 1)).get(disable_sync_subtasks=False) == 0
     assert list(Match.objects.order_by("pk").values_list("pk", "rank", "score")) == before
     assert Notification.objects.count() == run.notifications_count
