@@ -49,7 +49,7 @@ from procurement.policies import (
     quote_visibility_q,
     shared_instrument_visibility_q,
 )
-from search.selectors import SearchQuery, SearchResult, search
+from search.selectors import SearchQuery, SearchResult, search, search_matching_ids
 
 # --- categories ------------------------------------------------------------------------------------------------
 
@@ -101,11 +101,12 @@ def demand_filter(qs: QuerySet[Demand], filters: dict[str, Any], *, user: AnyUse
     if filters.get("mine"):
         qs = qs.filter(institution_id__in=demand_access(user).org_ids)
     if filters.get("q"):
-        # (The API's keyword list pages through the search interface itself, without this cap.)
-        # Keyword search goes through the search interface (open demands only), rows come from the database;
-        # the institution's own demands in other statuses (drafts first of all) match on their title here.
-        ids = demand_search_ids(text=filters["q"], filters={})
-        qs = qs.filter(Q(pk__in=ids) | (demand_unlisted_q(user=user) & demand_words_q(filters["q"])))
+        # (The API's keyword list pages through the search interface itself, in the search order.)
+        # Open demands match as the search index matches them, filtered in the database with no cap on the hits
+        # (the list keeps its own order); the institution's own demands in other statuses (drafts first of all),
+        # which the index does not hold, match on their title and description.
+        indexed = search_matching_ids("demands", filters["q"])
+        qs = qs.filter(Q(pk__in=indexed) | (demand_unlisted_q(user=user) & demand_words_q(filters["q"])))
     return qs
 
 
@@ -129,10 +130,6 @@ def demand_unlisted_q(*, user: AnyUser) -> Q:
         return Q(pk__in=[])
     q = ~Q(status=Demand.Status.OPEN)
     return q if access.is_staff else q & Q(institution_id__in=access.org_ids)
-
-
-def demand_search_ids(*, text: str, filters: dict[str, Any]) -> list[int]:
-    return search(SearchQuery(kind="demands", text=text, filters=filters, page=1, page_size=1000)).ids
 
 
 def demand_get(*, user: AnyUser, pk: int) -> Demand:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -100,6 +100,18 @@ def search(query: SearchQuery) -> SearchResult:
         degraded=degraded,
         total_is_exact=raw.total_is_exact,
     )
+
+
+def search_matching_ids(kind: str, text: str) -> QuerySet[Any, Any]:
+    """Every id of ``kind`` whose indexed text holds every word of ``text``, as a subquery for ``pk__in``: no page
+    and no cap, for lists that filter and order in the database themselves.
+
+    It reads the database index, which the outbox keeps whatever backend answers searches (Elasticsearch's result
+    window would cap it again), with the tokens ``search`` matches.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown search kind {kind!r}")
+    return database_backend().matching_ids(kind, text)
 
 
 # Values shown per facet (the backends' limit too).

@@ -18,9 +18,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchQueryField
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, F, Func, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from config.bulk import copy_upsert
@@ -220,6 +222,14 @@ def _token_q(field: str, token: QueryToken) -> Q:
     return Q(**{f"{field}__contains": f" {token.text}" if token.prefix else f" {token.text} "})
 
 
+class _VectorMatches(Func):
+    """``vector @@ 'query'::tsquery`` as an expression, so it keeps the right table alias inside a subquery."""
+
+    arg_joiner = " @@ "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
 class DatabaseBackend(SearchBackend):
     name = "database"
 
@@ -257,6 +267,22 @@ class DatabaseBackend(SearchBackend):
             if f.get("deadline_before") is not None:
                 qs = qs.filter(deadline__lte=f["deadline_before"])
         return qs
+
+    def matching_ids(self, kind: str, text: str) -> QuerySet[SearchEntry, Any]:
+        """The ids of every entry of ``kind`` holding every word of ``text`` (as ``search`` matches them), as a
+        subquery: no page, no sample, no cap."""
+        tokens = query_tokens(text)
+        qs = SearchEntry.objects.filter(kind=kind)
+        if not tokens:
+            return qs.none().values("object_id")
+        if _is_postgres():
+            qs = qs.filter(_VectorMatches(F("vector"), Cast(Value(tsquery(tokens)), SearchQueryField())))
+        else:
+            for token in tokens:
+                qs = qs.filter(
+                    _token_q("terms_title", token) | _token_q("terms_meta", token) | _token_q("terms_body", token)
+                )
+        return qs.values("object_id")
 
     def search(self, query: SearchQuery, *, category_path: str | None = None) -> BackendResult:
         tokens = query_tokens(query.text)

@@ -498,6 +498,43 @@ def test_manufacturer_demand_list_sorts_by_the_best_match_of_its_own_products(cl
     assert [d.pk for d in by_deadline] == [unmatched.pk, weak.pk, strong.pk]
 
 
+def test_manufacturer_demand_keyword_list_is_not_cut_at_the_search_backends_page_cap(
+    client, maker, manufacturer, django_assert_max_num_queries
+):
+    # given more matching open demands in the maker's category than one search page holds (1,000), and others
+    category = CategoryFactory()
+    ProductFactory(manufacturer=manufacturer, category=category)
+    first = DemandFactory(category=category, title="Cryogenic probe 0", deadline=in_days(1))
+    template = {
+        "institution": first.institution,
+        "posted_by": first.posted_by,
+        "category": category,
+        "delivery_province": first.delivery_province,
+        "status": Demand.Status.OPEN,
+        "opened_at": first.opened_at,
+    }
+    more = Demand.objects.bulk_create(
+        Demand(title=f"Cryogenic probe {n}", deadline=in_days(2 + n % 50), **template) for n in range(1, 1100)
+    )
+    unrelated = Demand.objects.bulk_create(
+        Demand(title=f"Balance {n}", deadline=in_days(3), **template) for n in range(5)
+    )
+    search_index_objects(kind="demands", ids=[first.pk, *(d.pk for d in more), *(d.pk for d in unrelated)])
+    client.force_login(maker)
+    url = reverse("procurement:demand-for-manufacturer")
+    # when the maker looks for the keyword
+    with django_assert_max_num_queries(20):
+        page = client.get(url, {"q": "cryogenic"}).context["page_obj"]
+    # then every hit is counted and listed in the list's own order (soonest deadline first), none cut off
+    assert page.paginator.count == 1100
+    assert page.object_list[0].pk == first.pk
+    last = client.get(url, {"q": "cryogenic", "page": page.paginator.num_pages}).context["page_obj"]
+    listed_last = {d.pk for d in last.object_list}
+    assert listed_last and listed_last <= {d.pk for d in more}
+    assert client.get(url, {"q": "balance"}).context["page_obj"].paginator.count == 5
+    assert client.get(url, {"q": "cryogenic balance"}).context["page_obj"].paginator.count == 0
+
+
 def test_shared_instrument_check_shows_the_required_specifications_of_the_proposed_instruments(
     client, researcher, institution, dictionary, django_assert_max_num_queries
 ):
