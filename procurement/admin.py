@@ -79,11 +79,23 @@ class SharedInstrumentAdmin(admin.ModelAdmin):
 
 @admin.register(Quote)
 class QuoteAdmin(admin.ModelAdmin):
-    list_display = ("demand", "manufacturer", "product", "unit_price", "status", "created_at")
+    """Who quoted what on which demand, and its state: never the terms. Quotes stay between the manufacturer and
+    the buyer, support staff included, and a sealed quote is the maker's alone until its demand's deadline."""
+
+    list_display = ("demand", "manufacturer", "product", "status", "submitted_at")
     list_filter = ("status",)
     list_select_related = ("demand", "manufacturer", "product")
-    raw_id_fields = ("demand", "manufacturer", "product", "submitted_by")
-    readonly_fields = ("status",)
+    fields = ("demand", "manufacturer", "product", "status", "submitted_by", "submitted_at", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
 
 
 @admin.register(Award)

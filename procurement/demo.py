@@ -420,6 +420,12 @@ def seed(*, password: str, stdout: Any) -> None:
             if fate == "awarded":
                 winner = product if product is not None and product.is_domestic else None
                 if winner is not None:
+                    if not demand.quotes_are_open:
+                        # A sealed demand is awarded after its quotes open: its deadline passes (for the demo, by
+                        # moving it) first.
+                        Demand.objects.filter(pk=demand.pk).update(deadline=today - datetime.timedelta(days=1))
+                        services.quotes_open_due()
+                        demand.refresh_from_db()
                     services.demand_award(demand=demand, user=researcher, product=winner, note="综合评审第一名")
                 else:
                     services.demand_close(demand=demand, user=researcher)

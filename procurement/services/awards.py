@@ -40,6 +40,9 @@ def demand_award(
     domestic match met every mandatory requirement needs a written reason and flags the award.
     """
     _require_member(user, demand)
+    if quote is None and not demand.quotes_are_open:
+        # The award freezes the comparison of every quote: on a sealed demand nothing is decided before they open.
+        raise ApplicationError(_("A sealed demand is awarded after its quotes open at the deadline."), field="product")
     if quote is not None:
         if quote.demand_id != demand.pk:
             raise ApplicationError(_("This quote is not for this demand."), field="quote")

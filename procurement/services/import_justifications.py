@@ -140,6 +140,13 @@ def import_dossier_build(*, justification: ImportJustification, user: User) -> d
     offer against the domestic products."""
     if not policies.can_see_import_justification(user, justification.demand):
         raise PermissionDenied(_("Only the buyer institution, administrators and the panel's experts see it."))
+    if not justification.demand.quotes_are_open:
+        # The dossier weighs the quotes: built before the opening it would show sealed ones to the buyer and panel.
+        raise ApplicationError(
+            _("The quotes are sealed until the deadline %(deadline)s: the dossier is built from them once they open.")
+            % {"deadline": justification.demand.deadline.isoformat()},
+            field="demand",
+        )
     try:
         content = dossier_build(justification)
     except ValueError:
