@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from catalog.domestic import KEY_COMPONENT_NOT_IN_CHINA, KEY_PROCESS_NOT_IN_CHINA, RATIO_NOT_MET
 from catalog.values import display_unit
 from config.formatting import amount_cny
 from procurement.assessment import FAIL, PASS, UNKNOWN, ProductAssessment, assessor
@@ -205,6 +206,15 @@ def quote_label(column: dict[str, Any]) -> str:
 
 def domestic_message(column: dict[str, Any]) -> str:
     return _name(column, "domestic_message")
+
+
+# Reasons that leave a product made in China outside the rule: neither domestic nor imported.
+_MADE_IN_CHINA_REASONS = frozenset({RATIO_NOT_MET, KEY_COMPONENT_NOT_IN_CHINA, KEY_PROCESS_NOT_IN_CHINA})
+
+
+def is_made_in_china(column: dict[str, Any]) -> bool:
+    """Whether a column that is not a 本国产品 is made in China all the same (a ratio or key part missed)."""
+    return not column["is_domestic"] and column.get("domestic_reason") in _MADE_IN_CHINA_REASONS
 
 
 def _number(value: float | None) -> str:
