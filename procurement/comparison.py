@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog.domestic import KEY_COMPONENT_NOT_IN_CHINA, KEY_PROCESS_NOT_IN_CHINA, RATIO_NOT_MET
-from catalog.values import display_unit
+from catalog.values import display_unit, format_entered, format_number
 from config.formatting import amount_cny
 from procurement.assessment import FAIL, PASS, UNKNOWN, ProductAssessment, assessor
 from procurement.domestic import RuleBook, procurement_date, quote_domestic_status
@@ -197,7 +197,9 @@ def _name(item: dict[str, Any], stem: str) -> str:
 def requirement_label(row: dict[str, Any]) -> str:
     operator = Requirement.Operator(row["operator"]).label
     unit = display_unit(row["unit"]) if row.get("unit") and row.get("value_type") in ("number", "range") else ""
-    return " ".join(part for part in (_name(row, "name"), str(operator), row.get("entered") or "", unit) if part)
+    return " ".join(
+        part for part in (_name(row, "name"), str(operator), format_entered(row.get("entered") or ""), unit) if part
+    )
 
 
 def quote_label(column: dict[str, Any]) -> str:
@@ -218,7 +220,7 @@ def is_made_in_china(column: dict[str, Any]) -> bool:
 
 
 def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:.6g}"
+    return "" if value is None else format_number(value)
 
 
 def cell_text(cell: dict[str, Any], unit: str) -> str:

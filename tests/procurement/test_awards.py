@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import translation
+from django.utils import timezone, translation
 
 from catalog.models import Specification
 from config.exceptions import ApplicationError
@@ -87,7 +87,9 @@ def test_awarding_an_import_while_a_domestic_quote_met_everything_needs_a_reason
     page = api_client.get("/stats/").content.decode()
     assert "Imported although a domestic product met the requirements" in page
     award = Award.objects.get()
-    snapshot, _entries = report_snapshot(period_start=award.created_at.date(), period_end=award.created_at.date())
+    # The report's period is in the platform's time zone (Asia/Shanghai), a day ahead of UTC from 16:00 UTC.
+    day = timezone.localdate(award.created_at)
+    snapshot, _entries = report_snapshot(period_start=day, period_end=day)
     assert snapshot["imports_despite_domestic"][0]["imported_despite_domestic"] == 1
 
 
