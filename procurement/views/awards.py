@@ -33,6 +33,7 @@ def notice_context(award: Award) -> dict[str, Any]:
         "domestic_text": domestic_message(column) if column else "",
         "derivation": derivation(column) if column else "",
         "quotes_compared": len((award.comparison or {}).get("quotes", [])),
+        "alternatives": selectors.award_notice_alternatives([award])[award.pk],
     }
 
 
