@@ -12,7 +12,7 @@ def documented_columns(heading: str) -> list[str]:
     """The column keys of the first table under the README heading ``heading`` (its text after ``#### ``)."""
     text = README.read_text(encoding="utf-8")
     start = text.index(f"\n#### {heading}\n")
-    keys = []
+    keys: list[str] = []
     for line in text[start:].splitlines()[2:]:
         if keys and not line.startswith("|"):
             break
