@@ -111,6 +111,13 @@ def demand_filter(qs: QuerySet[Demand], filters: dict[str, Any], *, user: AnyUse
     return qs
 
 
+def open_demand_download_list(*, user: AnyUser, filters: dict[str, Any]) -> QuerySet[Demand]:
+    """Open demands as a download: the lists' filters (words matched as the search index matches them, no cap),
+    with their requirements, oldest first so a file's order is stable."""
+    qs = demand_filter(Demand.objects.filter(status=Demand.Status.OPEN), filters, user=user)
+    return _with_related(qs).prefetch_related(demand_requirements_prefetch()).order_by("id")
+
+
 def demand_words_q(text: str) -> Q:
     """Demands whose title or description holds every word of ``text`` (a database match, for rows the search
     index does not hold)."""
@@ -378,6 +385,11 @@ def award_notice_list(*, category: Category | None = None, flagged: bool | None 
     if flagged is not None:
         qs = qs.filter(imported_despite_domestic=flagged)
     return qs
+
+
+def award_notice_download_list(*, category: Category | None = None, flagged: bool | None = None) -> QuerySet[Award]:
+    """Award notices as a download, oldest first so a file's order is stable."""
+    return award_notice_list(category=category, flagged=flagged).order_by("id")
 
 
 def award_notice_get(*, pk: int) -> Award:
