@@ -29,6 +29,7 @@ from catalog.forms import (
 from catalog.models import Category, Product, ProductDocument
 from catalog.specvalues import display_value
 from catalog.values import display_unit
+from config.api.downloads import download_page_links
 from config.confirm import Confirmation, confirmation_page, is_confirmed
 from config.exceptions import ApplicationError
 from search.selectors import SearchQuery, search
@@ -78,6 +79,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
             "facets": facets,
             "text": text,
             "querystring": query.urlencode(),
+            "downloads": download_page_links("product", {**filters.as_search_filters(), "q": text}),
         },
     )
 
