@@ -68,7 +68,9 @@ def test_report_form_in_chinese_keeps_its_default_period(client, settings, staff
     assert f'name="period_end" value="{today.isoformat()}"' in html
 
 
-def test_each_match_notification_link_lands_on_its_section_of_the_page(client, scene, django_capture_on_commit_callbacks):
+def test_each_match_notification_link_lands_on_its_section_of_the_page(
+    client, scene, django_capture_on_commit_callbacks
+):
     # given a run that tells the buyer of a new match and the maker of a demand their product meets
     with django_capture_on_commit_callbacks(execute=True):
         services.match_run_full_inline()
