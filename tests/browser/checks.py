@@ -111,8 +111,8 @@ _CUT_OFF_JS = """
 }
 """
 
-# Short labels (a column heading, a badge, a button: eight characters at most) broken over several lines, as a
-# narrow column breaks 权重 into 权 and 重.
+# Short labels (a column heading, a badge, a button: eight characters at most) broken into lines of one or two
+# characters, as a narrow column breaks 权重 into 权 and 重.
 _WRAPPED_JS = """
 () => {
   const wrapped = [];
@@ -132,7 +132,10 @@ _WRAPPED_JS = """
     rects.sort((a, b) => a.top - b.top);
     let lines = 0, last = -Infinity;
     for (const r of rects) if (r.top > last + 0.6 * r.height) { lines += 1; last = r.top; }
-    if (lines > 1) wrapped.push(`${el.tagName.toLowerCase()} "${text}" on ${lines} lines`);
+    // Two characters a line or fewer: 权重 as 权 / 重, "Demands" as "Dem / and / s".
+    if (lines > 1 && [...text.replace(/ /g, "")].length / lines <= 2) {
+      wrapped.push(`${el.tagName.toLowerCase()} "${text}" on ${lines} lines`);
+    }
   }
   return wrapped.slice(0, 5);
 }
