@@ -6,7 +6,8 @@ views named in ``ANONYMOUS_CACHE_VIEWS`` for ``ANONYMOUS_CACHE_SECONDS``, keyed 
 and query), the language and the `Accept` header. Every entry carries the cache *version* it was built under; the
 change outbox's ``response_cache`` consumer moves the version on for every change of a public entity (a product
 published, a demand opened, a report...), so the next anonymous request after the outbox is processed builds the
-page again. The seconds bound what changes outside the outbox (a deadline passing) take to show.
+page again. The seconds bound what changes outside the outbox (a deadline passing) take to show. While one request
+builds a stale entry again, the requests arriving meanwhile get the stale copy (at most ``REBUILD_SECONDS``).
 
 What is never kept or served from the cache, so no one's private page or token reaches someone else:
 - a request that is not a GET, that names a user (an `Authorization` header, any cookie but the CSRF and language
@@ -40,6 +41,9 @@ logger = logging.getLogger(__name__)
 
 VERSION_KEY = "response-cache:version"
 ENTRY_KEY = "response-cache:entry:{}"
+REBUILD_KEY = "response-cache:rebuilding:{}"
+# At most this long one request rebuilds an entry while the others get the stale copy.
+REBUILD_SECONDS = 30
 # The outbox consumer's name and the entities whose changes anonymous visitors can see.
 CONSUMER = "response_cache"
 PUBLIC_ENTITIES = ("product", "demand", "category", "report", "domestic_rule")
@@ -96,11 +100,11 @@ def _storable(request: HttpRequest, response: HttpResponse) -> bool:
     return not (directives & _NOT_FOR_SHARING or response.get("Vary", "").strip() == "*")
 
 
-def _replay(entry: dict[str, Any]) -> HttpResponse:
+def _replay(entry: dict[str, Any], state: str) -> HttpResponse:
     response = HttpResponse(entry["content"], status=200)
     for name, value in entry["headers"]:
         response[name] = value
-    response["X-Response-Cache"] = "hit"
+    response["X-Response-Cache"] = state
     return response
 
 
@@ -115,23 +119,41 @@ class AnonymousResponseCacheMiddleware:
         if seconds <= 0 or not _cacheable_request(request) or not _cacheable_view(request):
             return self.get_response(request)
         key = _key(request)
-        # One round trip reads the version and the entry; an entry of another version is stale.
+        # One round trip reads the version and the entry.
         found = cache.get_many([VERSION_KEY, key])
         version = found.get(VERSION_KEY, 0)
         entry = found.get(key)
-        if isinstance(entry, dict) and entry.get("version") == version:
-            return _replay(entry)
-        response = self.get_response(request)
-        if _storable(request, response):
-            if not response.has_header("Last-Modified"):
-                response["Last-Modified"] = http_date()
-            if not response.has_header("ETag"):
-                set_response_etag(response)
-            entry = {
-                "version": version,
-                "content": response.content,
-                "headers": [(k, v) for k, v in response.items() if k.lower() not in _UNCACHED_HEADERS],
-            }
-            cache.set(key, entry, seconds)
-            response["X-Response-Cache"] = "miss"
+        rebuilding = None
+        if isinstance(entry, dict):
+            if entry.get("version") == version and time.time() - entry.get("built", 0) < seconds:
+                return _replay(entry, "hit")
+            # Stale (older than the seconds, or built before a change): the first request builds it again, and the
+            # ones arriving meanwhile get this copy rather than all building the same page at once (the home page
+            # costs seconds when its figures are due too, and sixteen of those at once stall a small server).
+            rebuilding = REBUILD_KEY.format(key)
+            if not cache.add(rebuilding, 1, REBUILD_SECONDS):
+                return _replay(entry, "stale")
+        try:
+            response = self.get_response(request)
+            if _storable(request, response):
+                self._keep(key, version, response, seconds)
+        finally:
+            if rebuilding:
+                cache.delete(rebuilding)
         return response
+
+    @staticmethod
+    def _keep(key: str, version: int, response: HttpResponse, seconds: int) -> None:
+        if not response.has_header("Last-Modified"):
+            response["Last-Modified"] = http_date()
+        if not response.has_header("ETag"):
+            set_response_etag(response)
+        entry = {
+            "version": version,
+            "built": time.time(),
+            "content": response.content,
+            "headers": [(k, v) for k, v in response.items() if k.lower() not in _UNCACHED_HEADERS],
+        }
+        # Kept past its seconds so that a stale copy can stand in while it is built again.
+        cache.set(key, entry, seconds * 2 + REBUILD_SECONDS)
+        response["X-Response-Cache"] = "miss"

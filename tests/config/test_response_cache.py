@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils.http import http_date
 
 from catalog import services
@@ -158,3 +158,40 @@ def test_a_change_gives_a_new_etag_and_a_newer_last_modified(kept, manufacturer,
     assert changed.status_code == 200
     assert _names(changed) == ["After"]
     assert changed["ETag"] != first["ETag"]
+
+
+@pytest.mark.django_db
+def test_while_one_request_rebuilds_a_stale_answer_the_others_get_the_previous_copy(
+    kept, manufacturer, django_capture_on_commit_callbacks
+):
+    from config import response_cache
+
+    # given: a kept list, then a change consumed from the outbox
+    maker = member_of(manufacturer)
+    product = ProductFactory(manufacturer=manufacturer, name_en="Before")
+    first = Client().get("/api/v1/products/")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.product_update(product=product, user=maker, fields={"name_en": "After"})
+    # when: another request is building the new answer right now
+    rebuilding = response_cache.REBUILD_KEY.format(response_cache._key(RequestFactory().get("/api/v1/products/")))
+    assert cache.add(rebuilding, 1)
+    meanwhile = Client().get("/api/v1/products/")
+    cache.delete(rebuilding)
+    after = Client().get("/api/v1/products/")
+    # then: the request meanwhile got the previous copy; the one after it the new answer, kept
+    assert meanwhile["X-Response-Cache"] == "stale" and meanwhile.content == first.content
+    assert _names(after) == ["After"]
+    assert Client().get("/api/v1/products/")["X-Response-Cache"] == "hit"
+
+
+@pytest.mark.django_db
+def test_an_answer_older_than_the_seconds_is_built_again(kept, settings, monkeypatch):
+    import time
+
+    ProductFactory(name_en="Aged")
+    Client().get("/api/v1/products/")
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + settings.ANONYMOUS_CACHE_SECONDS + 1)
+    again = Client().get("/api/v1/products/")
+    assert again["X-Response-Cache"] == "miss"
+    assert _names(again) == ["Aged"]
