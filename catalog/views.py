@@ -137,11 +137,16 @@ def product_compare(request: HttpRequest) -> HttpResponse:
         return render(request, "catalog/product_compare.html", {"error": exc.message}, status=400)
     differences_only = request.GET.get("differences") == "1"
     rows = comparison.specifications
+    # Where each product stands against the domestic rule today, with the reason (a ratio missed, say).
+    rules = domestic.RuleBook.load()
     return render(
         request,
         "catalog/product_compare.html",
         {
             "comparison": comparison,
+            "domestic_statuses": [
+                (product, domestic.status_on(product, rules=rules)) for product in comparison.products
+            ],
             "specifications": [row for row in rows if row.differs] if differences_only else rows,
             "facts": comparison.facts,
             "differences_only": differences_only,

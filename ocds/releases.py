@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from catalog.models import Category, Product
+from catalog.values import format_entered, format_number
 from procurement.models import Award, Demand, Requirement
 
 PLANNING = "planning"
@@ -127,9 +128,13 @@ def requirement_text(requirement: Requirement) -> str:
     if requirement.operator == Requirement.Operator.IN:
         value = "、".join(requirement.value_choices or [])
     elif requirement.operator == Requirement.Operator.COVERS:
-        value = f"{requirement.value_min:g}–{requirement.value_max:g}" if requirement.value_min is not None else ""
+        value = (
+            f"{format_number(requirement.value_min)}–{format_number(requirement.value_max)}"
+            if requirement.value_min is not None and requirement.value_max is not None
+            else ""
+        )
     else:
-        value = requirement.entered_value
+        value = format_entered(requirement.entered_value)
     need = "必须" if requirement.is_mandatory else "优先"
     return (
         f"{parameter.name_zh}（{parameter.key}）{requirement.get_operator_display()} {value} {requirement.unit}".strip()

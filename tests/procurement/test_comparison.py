@@ -5,6 +5,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -78,6 +79,32 @@ def test_the_comparison_page_says_how_each_evaluated_price_was_derived(client, p
     settings.LANGUAGE_CODE = "zh-hans"
     page = client.get(f"/demands/{demand.pk}/comparison/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "400,000.00 元" in page and "评审价" in page
+
+
+def test_a_quote_made_in_china_short_of_the_ratio_is_labelled_so_with_the_ratio(client, people, setting):
+    # Given a 90% component cost ratio for the demand's category: the quotes made in China declare 85%
+    demand, quotes, _ = setting
+    DomesticProductRule.objects.create(
+        category=demand.category, effective_from=datetime.date(2026, 1, 1), component_cost_ratio=Decimal("0.9")
+    )
+    client.force_login(people.users["researcher"])
+    for language, made_in_china, imported in (
+        ("en", "Made in China, not domestic", "imported"),
+        ("zh-hans", "中国制造，非本国产品", "进口"),
+    ):
+        # When the buyer reads the comparison
+        with translation.override(language):
+            page = client.get(f"/demands/{demand.pk}/comparison/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        row = page.split('data-row="domestic"', 1)[1].split("</tr>", 1)[0]
+        cells = {
+            int(cell.split('data-quote="', 1)[1].split('"', 1)[0]): cell.split("</td>", 1)[0]
+            for cell in row.split("<td")[1:]
+        }
+        # Then neither made-in-China quote is called domestic nor imported, and the ratio shows beside it
+        for key in ("good", "weak"):
+            assert made_in_china in cells[quotes[key].pk] and "90%" in cells[quotes[key].pk]
+            assert "badge-domestic" not in cells[quotes[key].pk]
+        assert imported in cells[quotes["imported"].pk]
 
 
 def test_the_preference_is_the_rules_data_and_a_change_of_it_reprices_and_reranks(client, people, setting, staff_user):
