@@ -20,6 +20,7 @@ from catalog.models import (
     ProductDocument,
     Specification,
 )
+from config.api.links import absolute_link
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -468,9 +469,7 @@ class ComparedProductSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_html_url(self, obj: Product) -> str:
-        path = reverse("catalog:product-detail", args=[obj.pk])
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
+        return absolute_link(self.context, "catalog:product-detail", obj.pk)
 
 
 class ComparedValueSerializer(serializers.Serializer):

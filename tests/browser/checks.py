@@ -65,18 +65,46 @@ _TEXTS_JS = """
     blocks.set(block, (blocks.get(block) || "") + walker.currentNode.textContent);
   }
   const texts = [];
+  const seen = new Set();
   const push = (text, el) => {
     text = (text || "").replace(/\\s+/g, " ").trim();
-    if (text) texts.push([text, language(el)]);
+    const key = language(el) + "\\n" + text;
+    if (text && !seen.has(key)) { seen.add(key); texts.push([text, language(el)]); }
   };
   for (const [block, text] of blocks) push(text, block);
-  for (const name of ["placeholder", "title", "aria-label"]) {
+  // What a control or a heading of a table says, also on its own: a short label ("Weight", "Remove") joined to a
+  // Chinese sentence around it would hide inside the block's text.
+  const CONTROLS = "button, label, a, option, th, summary, legend, .badge, .nav-link, .btn";
+  for (const el of document.querySelectorAll(CONTROLS)) {
+    if (el.closest("script, style, noscript, template, kbd") || el.querySelector("kbd")) continue;
+    push(el.textContent, el);
+  }
+  // A stacked table's cell names its column through data-label, which a phone shows before the cell's value.
+  for (const name of ["placeholder", "title", "aria-label", "data-label"]) {
     for (const el of document.querySelectorAll(`[${name}]`)) push(el.getAttribute(name), el);
   }
   for (const el of document.querySelectorAll("img[alt]")) push(el.getAttribute("alt"), el);
   for (const el of document.querySelectorAll("input[type=submit], input[type=button]")) push(el.value, el);
   push(document.title, document.documentElement);
   return texts;
+}
+"""
+
+# Buttons, navigation links and badges whose text does not fit their box: cut off, or spilling out of it. Only
+# boxes that have a width of their own are measured (an inline link's clientWidth is 0).
+_CUT_OFF_JS = """
+() => {
+  const cut = [];
+  for (const el of document.querySelectorAll("button, .btn, nav a, .nav-link, .navbar-brand, .badge, .page-link")) {
+    if (!el.getClientRects().length || el.clientWidth === 0) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === "hidden" || style.display === "inline") continue;
+    if (el.scrollWidth > el.clientWidth + 1) {
+      const text = (el.textContent || "").replace(/\\s+/g, " ").trim().slice(0, 40);
+      cut.push(`${el.tagName.toLowerCase()} "${text}" (${el.scrollWidth} px in ${el.clientWidth} px)`);
+    }
+  }
+  return cut.slice(0, 5);
 }
 """
 
@@ -138,6 +166,18 @@ def english_messages() -> EnglishMessages:
         patterns=tuple(patterns.items()),
         phrases={word: tuple(found.items()) for word, found in phrases.items()},
     )
+
+
+@lru_cache(maxsize=1)
+def chinese_terms_of_english_messages() -> tuple[str, ...]:
+    """The Chinese an English message itself contains ("Domestic product (本国产品)": the legal term, quoted on
+    purpose), longest first: right on an English page."""
+    terms: set[str] = set()
+    for _path, entry in all_entries():
+        for msgid in filter(None, (entry.msgid, entry.msgid_plural)):
+            if CJK.search(msgid):
+                terms.update(_collapse(part) for part in _PLACEHOLDER.split(msgid) if CJK.search(part))
+    return tuple(sorted(terms, key=len, reverse=True))
 
 
 def english_message_in(text: str) -> str | None:
@@ -233,6 +273,8 @@ def untranslated(texts: Iterable[tuple[str, str]], *, language: str, allowed: It
     ``texts`` are (text, language it is marked as) pairs; ``allowed`` is user content (see the module).
     """
     allowed = list(allowed)
+    if language == "en":
+        allowed += chinese_terms_of_english_messages()
     problems: list[str] = []
     for text, marked in texts:
         if marked and marked != language:
@@ -305,6 +347,7 @@ def page_problems(page, watch: PageWatch, *, language: str, allowed: Iterable[st
             if overflow["scrollWidth"] <= overflow["width"]:
                 break
             page.wait_for_timeout(100)
+        cut_off = page.evaluate(_CUT_OFF_JS)
     finally:
         if viewport != PHONE:
             page.set_viewport_size(viewport)
@@ -312,5 +355,6 @@ def page_problems(page, watch: PageWatch, *, language: str, allowed: Iterable[st
         problems.append(
             f"{overflow['scrollWidth']} px wide at {PHONE['width']} px: {', '.join(overflow['wide']) or '?'}"
         )
+    problems += [f"cut off at {PHONE['width']} px: {label}" for label in cut_off]
     watch.reset()
     return problems
