@@ -216,7 +216,7 @@ def product_filter(qs: QuerySet[Product], filters: ProductFilters) -> QuerySet[P
 
 
 def _with_list_relations(qs: QuerySet[Product]) -> QuerySet[Product]:
-    return qs.select_related("manufacturer", "manufacturer__province", "category")
+    return qs.select_related("manufacturer", "manufacturer__province", "category").prefetch_related("provinces_served")
 
 
 def _with_detail_relations(qs: QuerySet[Product]) -> QuerySet[Product]:
@@ -227,7 +227,6 @@ def _with_detail_relations(qs: QuerySet[Product]) -> QuerySet[Product]:
                 "parameter__category__depth", "parameter__sort_order", "parameter__key"
             ),
         ),
-        "provinces_served",
         Prefetch("documents", queryset=ProductDocument.objects.order_by("kind", "id")),
     )
 

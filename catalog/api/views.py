@@ -162,10 +162,13 @@ class ProductViewSet(
             return s.DocumentUploadSerializer
         if self.action == "document":
             return s.DocumentReplaceSerializer
+        if self.action == "list":
+            return s.ProductListSerializer
         return s.ProductSerializer
 
     def get_queryset(self) -> QuerySet[Product]:
-        return selectors.product_list(user=self.request.user, with_specifications=True)
+        # A list shows no specifications or documents: prefetching them is the detail's cost only.
+        return selectors.product_list(user=self.request.user, with_specifications=self.action != "list")
 
     def _managed(self) -> Product:
         product = self.get_object()
@@ -263,13 +266,13 @@ class ProductViewSet(
         status_ = domestic.status_on(self.get_object(), query.validated_data.get("on"))
         return Response(s.DomesticStatusSerializer(status_.as_dict()).data)
 
-    @extend_schema(responses=s.ProductSerializer(many=True))
+    @extend_schema(responses=s.ProductListSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
     def alternatives(self, request: Request, pk: str | None = None) -> Response:
         """Domestic products in the same category that meet or beat this (imported) product's specifications."""
         products = selectors.product_domestic_alternatives(product=self.get_object())
-        rows = selectors.product_list_by_ids(user=request.user, ids=[p.pk for p in products], with_specifications=True)
-        return Response(s.ProductSerializer(rows, many=True, context=self.get_serializer_context()).data)
+        rows = selectors.product_list_by_ids(user=request.user, ids=[p.pk for p in products])
+        return Response(s.ProductListSerializer(rows, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(
         parameters=[s.ComparisonParamsSerializer],

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from accounts.models import Organization
 from catalog.models import Product
+from config.api.links import absolute_link
 from procurement.comparison import derivation
 from procurement.models import Award, Demand
 from procurement.selectors import award_column, award_notice_alternatives
@@ -126,9 +127,7 @@ class NoticeProductSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_html_url(self, product: Product) -> str:
-        path = reverse("catalog:product-detail", args=[product.pk])
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
+        return absolute_link(self.context, "catalog:product-detail", product.pk)
 
 
 class AwardNoticeListSerializer(serializers.ListSerializer):
