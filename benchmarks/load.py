@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -221,12 +222,13 @@ def main() -> None:
             _run([python, "manage.py", "shell", "-c", SETUP], env)
         demand_line = _run([python, "manage.py", "shell", "-c", DEMAND], env)
         demand_id = int(demand_line.split("DEMAND", 1)[1].split()[0])
-        targets = [
-            ("product list API", "/api/v1/products/"),
-            ("search API", "/api/v1/search/?q=%E8%89%B2%E8%B0%B1"),
-            ("home page", "/"),
-            ("demand page", f"/demands/{demand_id}/"),
-            ("bare JSON view", "/healthz/live"),
+        # label, path, the goal in requests/s and p95 ms on a 2-core machine (issue 14), or None for the yardstick
+        targets: list[tuple[str, str, tuple[float, float] | None]] = [
+            ("product list API", "/api/v1/products/", (250, 150)),
+            ("search API", "/api/v1/search/?q=%E8%89%B2%E8%B0%B1", (150, 150)),
+            ("home page", "/", (300, float("inf"))),
+            ("demand page", f"/demands/{demand_id}/", (200, float("inf"))),
+            ("bare JSON view", "/healthz/live", None),
         ]
         server = subprocess.Popen(
             [str(Path(python).parent / "gunicorn"), "--config", "platform/gunicorn.conf.py", "config.wsgi:application"],
@@ -237,15 +239,22 @@ def main() -> None:
         )
         try:
             _wait_ready(args.port)
-            for _label, path in targets:  # warm every worker's imports, caches and connections
+            for _label, path, _goal in targets:  # warm every worker's imports, caches and connections
                 _drive_once(python, args, path, seconds=2)
             print(f"load average before: {_load()}")
-            print(f"{'target':<18} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
-            for label, path in targets:
+            print(f"{'target':<18} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}  goal")
+            for label, path, goal in targets:
                 result = _drive_once(python, args, path, seconds=args.seconds)
+                verdict = ""
+                if goal is not None:
+                    rps, p95 = goal
+                    met = result["rps"] >= rps and result["p95"] < p95 and not result["errors"]
+                    verdict = f"{'met' if met else 'MISSED'} (>= {rps:.0f}/s" + (
+                        f", p95 < {p95:.0f} ms)" if p95 != float("inf") else ")"
+                    )
                 print(
                     f"{label:<18} {result['rps']:>8.1f} {result['p50']:>8.1f} {result['p95']:>8.1f} "
-                    f"{result['p99']:>8.1f} {result['errors']:>7}"
+                    f"{result['p99']:>8.1f} {result['errors']:>7}  {verdict}"
                     + (f"  {result['error_kinds']}" if result["errors"] else "")
                 )
             print(f"load average after: {_load()}")
@@ -259,7 +268,7 @@ def main() -> None:
             server.wait(timeout=30)
 
 
-def _drive_once(python: str, args: argparse.Namespace, path: str, *, seconds: float) -> dict[str, object]:
+def _drive_once(python: str, args: argparse.Namespace, path: str, *, seconds: float) -> dict[str, Any]:
     output = subprocess.run(
         [
             python,
@@ -277,7 +286,7 @@ def _drive_once(python: str, args: argparse.Namespace, path: str, *, seconds: fl
         text=True,
         check=True,
     ).stdout
-    result: dict[str, object] = json.loads(output)
+    result: dict[str, Any] = json.loads(output)
     return result
 
 

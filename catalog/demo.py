@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.demo import DEMO_ADMIN_EMAIL, DEMO_MANUFACTURER, demo_member, demo_organization, demo_user
 from accounts.models import Membership, Organization, Province, User
@@ -186,18 +187,28 @@ def _evaluations(password: str, rng: random.Random) -> int:
 
 
 # A rule change announced ahead of its date: chromatography gets a 60% China-produced component cost ratio from
-# 2027-07-01 (until then produced in China is enough), so the product pages show what changes and when.
+# the first day of the month about seven months after the seed (until then produced in China is enough), so the
+# product pages show what changes and when however long after this code the demo is seeded.
 FUTURE_RULE_CATEGORY = "0105"
-FUTURE_RULE_DATE = datetime.date(2027, 7, 1)
+FUTURE_RULE_MONTHS_AHEAD = 7
 FUTURE_RULE = {
     "component_cost_ratio": "0.600",
     "source": "演示：色谱仪器本国产品组件成本占比要求（示例）",
 }
 
 
+def future_rule_date(seeded_on: datetime.date) -> datetime.date:
+    """The first day of the month ``FUTURE_RULE_MONTHS_AHEAD`` months after ``seeded_on``'s."""
+    months = seeded_on.year * 12 + seeded_on.month - 1 + FUTURE_RULE_MONTHS_AHEAD
+    return datetime.date(months // 12, months % 12 + 1, 1)
+
+
 def _future_rule(password: str) -> int:
     category = Category.objects.get(code=FUTURE_RULE_CATEGORY)
-    if DomesticProductRule.objects.filter(category=category, effective_from=FUTURE_RULE_DATE).exists():
+    today = timezone.localdate()
+    # A re-seed while an announced version is still ahead keeps it; once its date has passed, a new one is
+    # announced, so the demo always has a future-dated rule.
+    if DomesticProductRule.objects.filter(category=category, effective_from__gt=today).exists():
         return 0
     admin = demo_user(
         email=DEMO_ADMIN_EMAIL,
@@ -206,7 +217,7 @@ def _future_rule(password: str) -> int:
         is_staff=True,
         is_superuser=True,
     )
-    domestic_rule_create(user=admin, category=category, effective_from=FUTURE_RULE_DATE, **FUTURE_RULE)
+    domestic_rule_create(user=admin, category=category, effective_from=future_rule_date(today), **FUTURE_RULE)
     return 1
 
 

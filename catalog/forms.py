@@ -12,7 +12,14 @@ from accounts.forms import ProvinceChoiceField, ProvinceMultipleChoiceField
 from accounts.models import Organization, Province
 from catalog.models import Category, Evaluation, Parameter, Product, ProductDocument, Specification
 from catalog.selectors import ProductFilters
-from catalog.values import InvalidValue, compatible_units, key_part_origin, unit_choice_label
+from catalog.values import (
+    ENTERED_DIGITS,
+    InvalidValue,
+    compatible_units,
+    format_number,
+    key_part_origin,
+    unit_choice_label,
+)
 from catalog.vocabulary import choice_label
 from search.backends.base import SORTS
 from search.params import SORT_CHOICES
@@ -223,18 +230,24 @@ class SpecificationForm(forms.Form):
         label = parameter.name
         if parameter.value_type == Parameter.ValueType.NUMBER:
             self.fields[f"{key}__value"] = forms.CharField(
-                label=label, required=False, initial=f"{spec.value:g}" if spec and spec.value is not None else ""
+                label=label,
+                required=False,
+                initial=format_number(spec.value, digits=ENTERED_DIGITS) if spec and spec.value is not None else "",
             )
         elif parameter.value_type == Parameter.ValueType.RANGE:
             self.fields[f"{key}__min"] = forms.CharField(
                 label=label,
                 required=False,
-                initial=f"{spec.value_min:g}" if spec and spec.value_min is not None else "",
+                initial=format_number(spec.value_min, digits=ENTERED_DIGITS)
+                if spec and spec.value_min is not None
+                else "",
             )
             self.fields[f"{key}__max"] = forms.CharField(
                 label=label,
                 required=False,
-                initial=f"{spec.value_max:g}" if spec and spec.value_max is not None else "",
+                initial=format_number(spec.value_max, digits=ENTERED_DIGITS)
+                if spec and spec.value_max is not None
+                else "",
             )
         elif parameter.value_type == Parameter.ValueType.CHOICE:
             choices = [("", "—")] + [(c, choice_label(c)) for c in parameter.choices or []]

@@ -41,7 +41,7 @@ from catalog.specvalues import display_value
 from config.exceptions import ApplicationError
 from config.formatting import amount_cny
 from search.backends.base import RELEVANCE, sort_plan
-from search.selectors import facets_from_counts
+from search.selectors import facets_from_counts, search_matching_ids
 
 AnyUser = User | AnonymousUser
 
@@ -216,7 +216,7 @@ def product_filter(qs: QuerySet[Product], filters: ProductFilters) -> QuerySet[P
 
 
 def _with_list_relations(qs: QuerySet[Product]) -> QuerySet[Product]:
-    return qs.select_related("manufacturer", "manufacturer__province", "category")
+    return qs.select_related("manufacturer", "manufacturer__province", "category").prefetch_related("provinces_served")
 
 
 def _with_detail_relations(qs: QuerySet[Product]) -> QuerySet[Product]:
@@ -227,7 +227,6 @@ def _with_detail_relations(qs: QuerySet[Product]) -> QuerySet[Product]:
                 "parameter__category__depth", "parameter__sort_order", "parameter__key"
             ),
         ),
-        "provinces_served",
         Prefetch("documents", queryset=ProductDocument.objects.order_by("kind", "id")),
     )
 
@@ -240,6 +239,15 @@ def product_list(
         qs = product_filter(qs, filters)
     qs = _with_detail_relations(qs) if with_specifications else _with_list_relations(qs)
     return qs.order_by("-published_at", "id")
+
+
+def product_download_list(*, filters: ProductFilters, text: str = "") -> QuerySet[Product]:
+    """The public catalog as a download: published products only, whoever asks, filtered as the lists are (words
+    as the search index matches them, no cap), oldest first so a file's order is stable."""
+    qs = product_filter(Product.objects.all(), filters).filter(status=Product.Status.PUBLISHED)
+    if text.strip():
+        qs = qs.filter(pk__in=search_matching_ids("products", text))
+    return _with_list_relations(qs).prefetch_related("provinces_served").order_by("id")
 
 
 def product_order(qs: QuerySet[Product], sort: str = "") -> QuerySet[Product]:

@@ -70,7 +70,9 @@ def clean_specification(
         entered_unit = text_unit or unit or parameter.unit
         canonical = values.canonical_value(parameter, number, entered_unit)
         return CleanSpecification(
-            value=canonical, entered_value=values.format_number(number), entered_unit=entered_unit
+            value=canonical,
+            entered_value=values.format_number(number, digits=values.ENTERED_DIGITS),
+            entered_unit=entered_unit,
         )
     if kind == RANGE:
         text_unit = ""
@@ -89,13 +91,17 @@ def clean_specification(
         low, high = values.parse_number(value_min), values.parse_number(value_max)
         if low > high:
             raise InvalidValue(
-                _("the minimum %(low)s is greater than the maximum %(high)s") % {"low": f"{low:g}", "high": f"{high:g}"}
+                _("the minimum %(low)s is greater than the maximum %(high)s")
+                % {"low": values.format_number(low), "high": values.format_number(high)}
             )
         entered_unit = text_unit or unit or parameter.unit
         return CleanSpecification(
             value_min=values.canonical_value(parameter, low, entered_unit),
             value_max=values.canonical_value(parameter, high, entered_unit),
-            entered_value=f"{values.format_number(low)}-{values.format_number(high)}",
+            entered_value=(
+                f"{values.format_number(low, digits=values.ENTERED_DIGITS)}-"
+                f"{values.format_number(high, digits=values.ENTERED_DIGITS)}"
+            ),
             entered_unit=entered_unit,
         )
     if kind == CHOICE:
@@ -114,9 +120,9 @@ def display_value(parameter: ParameterLike, spec: Any) -> str:
     shown = values.display_unit(parameter.unit)
     unit = "" if not shown else shown if shown in ("%", "°", "×") else f" {shown}"
     if kind == NUMBER and spec.value is not None:
-        return f"{spec.value:g}{unit}"
+        return f"{values.format_number(spec.value)}{unit}"
     if kind == RANGE and spec.value_min is not None and spec.value_max is not None:
-        return f"{spec.value_min:g}–{spec.value_max:g}{unit}"
+        return f"{values.format_number(spec.value_min)}–{values.format_number(spec.value_max)}{unit}"
     if kind == CHOICE:
         return choice_label(spec.value_text)
     if kind == BOOLEAN and spec.value_bool is not None:

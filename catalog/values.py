@@ -94,8 +94,33 @@ def is_blank(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and half_width(raw) == "")
 
 
-def format_number(number: float) -> str:
-    return f"{number:g}"
+def format_number(number: float, *, digits: int = 6) -> str:
+    """A number as a person writes it, at most ``digits`` significant digits and never in scientific notation:
+    0.00001, not 1e-05; 2500000, not 2.5e+06; 0.1, not 0.100000. Every page, export and message that shows a
+    specification or requirement value writes it through here (or through ``format_entered``)."""
+    number = float(number)
+    if not math.isfinite(number):
+        return "∞" if number > 0 else "-∞" if number < 0 else "?"
+    if number == 0:
+        return "0"
+    text = format(Decimal(f"{number:.{digits}g}").normalize(), "f")
+    return text
+
+
+# A number written in scientific notation inside a text (1e-05, 2.5E+06), not inside a word.
+_SCIENTIFIC = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+(?![\w.])")
+
+
+def format_entered(text: Any) -> str:
+    """An as-entered value for a page: numbers in scientific notation written out (1e-05-2e-05 →
+    0.00001-0.00002), everything else as the person typed it."""
+    if text is None:
+        return ""
+    return _SCIENTIFIC.sub(lambda found: format_number(float(found.group()), digits=ENTERED_DIGITS), str(text))
+
+
+# Significant digits kept of what a person typed (the stored as-entered value): all a float holds reliably.
+ENTERED_DIGITS = 12
 
 
 @dataclass(frozen=True)
@@ -318,10 +343,10 @@ def canonical_value(parameter: ParameterLike, number: float, unit: str) -> float
         raise InvalidValue(
             _("%(value)s %(unit)s is outside the plausible range %(low)s to %(high)s %(unit)s")
             % {
-                "value": f"{canonical:g}",
+                "value": format_number(canonical),
                 "unit": parameter.unit,
-                "low": "-∞" if low is None else f"{low:g}",
-                "high": "∞" if high is None else f"{high:g}",
+                "low": "-∞" if low is None else format_number(low),
+                "high": "∞" if high is None else format_number(high),
             }
         )
     return canonical

@@ -29,6 +29,7 @@ from catalog.forms import (
 from catalog.models import Category, Product, ProductDocument
 from catalog.specvalues import display_value
 from catalog.values import display_unit
+from config.api.downloads import download_page_links
 from config.confirm import Confirmation, confirmation_page, is_confirmed
 from config.exceptions import ApplicationError
 from search.selectors import SearchQuery, search
@@ -78,6 +79,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
             "facets": facets,
             "text": text,
             "querystring": query.urlencode(),
+            "downloads": download_page_links("product", {**filters.as_search_filters(), "q": text}),
         },
     )
 
@@ -135,11 +137,16 @@ def product_compare(request: HttpRequest) -> HttpResponse:
         return render(request, "catalog/product_compare.html", {"error": exc.message}, status=400)
     differences_only = request.GET.get("differences") == "1"
     rows = comparison.specifications
+    # Where each product stands against the domestic rule today, with the reason (a ratio missed, say).
+    rules = domestic.RuleBook.load()
     return render(
         request,
         "catalog/product_compare.html",
         {
             "comparison": comparison,
+            "domestic_statuses": [
+                (product, domestic.status_on(product, rules=rules)) for product in comparison.products
+            ],
             "specifications": [row for row in rows if row.differs] if differences_only else rows,
             "facts": comparison.facts,
             "differences_only": differences_only,

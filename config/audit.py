@@ -64,4 +64,10 @@ def audit_bulk(rows: Iterable[tuple[Model | None, Model]], *, action: int | None
 
 def audit_bulk_created(rows: Sequence[Model]) -> int:
     """Entries for rows just written with ``bulk_create``."""
+    for row in rows:
+        # Nothing points at a row just created: the diff reads each reverse one-to-one (a demand's award), which
+        # would otherwise be a query per row and relation.
+        for relation in row._meta.get_fields():
+            if relation.one_to_one and relation.auto_created and not relation.concrete:
+                relation.set_cached_value(row, None)  # type: ignore[union-attr]
     return audit_bulk((None, row) for row in rows)

@@ -1,13 +1,19 @@
 """The Celery application. Tasks are another interface to the services; run state lives in our tables."""
 
 import os
+import sys
 
 from celery import Celery
 from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
+_path = list(sys.path)
 app = Celery("instruments")
+# Celery's Django fix-up puts the working directory first on sys.path. Run from inside an app's folder (as
+# `make makemessages` runs per app) that would make catalog/search.py the search app and catalog/selectors.py the
+# standard library's selectors module; the project root is on the path already, so nothing else is needed.
+sys.path[:] = _path
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

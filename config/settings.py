@@ -79,6 +79,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETag and Last-Modified on every GET, and a 304 when the client's copy is current (cached answers too).
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Anonymous answers of the busiest public views, before the session, CSRF and the views themselves run.
+    "config.response_cache.AnonymousResponseCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -422,6 +426,21 @@ MATCHING_WEIGHTS = {
 # How long a consumer's claim on a batch of the change outbox lasts: a crashed worker's batch is taken again after
 # this (a live worker's batch stays locked however long its work takes).
 CHANGES_LEASE = timedelta(minutes=10)
+# Whole answers for anonymous visitors (config/response_cache.py): how long they are kept at most (a published
+# change drops them at once through the change outbox), and which views they are kept for. 0 keeps none; tests
+# start with none so one test's answer never reaches another.
+ANONYMOUS_CACHE_SECONDS = env.int("ANONYMOUS_CACHE_SECONDS", default=0 if TESTING else 60)
+ANONYMOUS_CACHE_VIEWS = env.list(
+    "ANONYMOUS_CACHE_VIEWS",
+    default=[
+        "home",
+        "procurement:demand-detail",
+        "catalog:product-detail",
+        "api:product-list",
+        "api:demand-list",
+        "api:search",
+    ],
+)
 # Seconds the home page's platform figures (counts, top gaps, latest report) are cached; 0 computes them each time.
 HOME_CACHE_SECONDS = env.int("HOME_CACHE_SECONDS", default=60)
 # Days after a demand's deadline in which the buyer weighs the quotes it received and awards; then it expires.

@@ -28,8 +28,9 @@ from feed import tasks
 from feed.models import FeedEntry
 from matching.models import MatchReport
 from matching.reports import REPORT_ENTITY
-from procurement.models import Demand
+from procurement.models import Award, Demand
 from procurement.policies import PUBLIC_STATUSES as DEMAND_PUBLIC_STATUSES
+from procurement.services.awards import AWARD_ENTITY
 from procurement.services.demands import DEMAND_ENTITY
 
 CONSUMER = "feed"
@@ -87,6 +88,11 @@ def _report_states(ids: Sequence[int]) -> dict[int, str]:
     }
 
 
+def _award_states(ids: Sequence[int]) -> dict[int, str]:
+    # An award notice is public from the moment the award is made.
+    return dict.fromkeys(Award.objects.filter(pk__in=ids).values_list("pk", flat=True), "published")
+
+
 def _published_once(kind: str) -> Transition:
     def transition(before: str, now: str) -> str | None:
         return kind if now and not before else None
@@ -107,6 +113,7 @@ SOURCES: dict[str, Source] = {
         Source(PRODUCT_ENTITY, _product_states, _product_kind),
         Source(DEMAND_ENTITY, _demand_states, _demand_kind),
         Source(REPORT_ENTITY, _report_states, _published_once(Kind.REPORT_PUBLISHED)),
+        Source(AWARD_ENTITY, _award_states, _published_once(Kind.AWARD_PUBLISHED)),
     )
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from catalog.values import format_entered, format_number
 from matching import scoring as s
 from matching.engine import demand_facts, weights
 from matching.models import Match
@@ -21,8 +22,8 @@ def _shown(value: float | str | None) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
+        return format_number(value)
+    return format_entered(value)
 
 
 def _check(result: s.RequirementResult) -> RequirementCheck:

@@ -4,9 +4,15 @@ One ``ocid`` per demand (``OCDS_OCID_PREFIX``-id). Releases, each dated by the e
 
 - ``planning`` when the demand is posted: the budget and the rationale;
 - ``tender`` when it opens: the requirements as items, classified by the platform's classification table and,
-  where the category has a CPV crosswalk, by CPV; the tender's status follows the demand's;
-- ``award`` when the buyer awards: the supplier, the product as the item, the awarded value;
+  where the category has a CPV crosswalk, by CPV; the tender is ``active``;
+- ``tenderCancellation`` when the buyer withdraws an open demand (tender ``cancelled``), or ``tenderUpdate``
+  when it is closed without an award or expires (tender ``unsuccessful``);
+- ``award`` when the buyer awards: the supplier, the product as the item, the awarded value; the tender is
+  ``complete``;
 - ``contract`` when the buyer confirms the contract: its value, items and signing date.
+
+Each release says what was true on its date and never changes after; the record's compiled release (ocdsmerge)
+holds the latest state.
 
 Parties carry their roles (``buyer`` and ``procuringEntity`` for the institution, ``supplier`` for the awarded
 manufacturer) and are identified by their unified social credit code (org-id scheme ``CN-USCC``) where they
@@ -25,24 +31,39 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from catalog.models import Category, Product
+from catalog.values import format_entered, format_number
 from procurement.models import Award, Demand, Requirement
 
 PLANNING = "planning"
 TENDER = "tender"
+TENDER_UPDATE = "tenderUpdate"
+TENDER_CANCELLATION = "tenderCancellation"
 AWARD = "award"
 CONTRACT = "contract"
-# Order of the releases of one process on the same instant.
-TAG_ORDER = {PLANNING: 0, TENDER: 1, AWARD: 2, CONTRACT: 3}
+# Order of the releases of one process on the same instant; every tag a release of this platform may carry.
+TAG_ORDER = {PLANNING: 0, TENDER: 1, TENDER_UPDATE: 2, TENDER_CANCELLATION: 2, AWARD: 3, CONTRACT: 4}
 PLATFORM_SCHEME = "X-INSTRUMENT-CLASS"
 CURRENCY = "CNY"
 
-TENDER_STATUS: dict[str, str] = {
-    Demand.Status.OPEN: "active",
-    Demand.Status.AWARDED: "complete",
-    Demand.Status.CLOSED: "unsuccessful",
-    Demand.Status.EXPIRED: "unsuccessful",
-    Demand.Status.CANCELLED: "cancelled",
+# How a tender that opened ends, by the demand's final status: the release tag, the tender status (OCDS
+# tenderStatus codelist) and the demand's field that dates it.
+TENDER_ENDS: dict[str, tuple[str, str, str]] = {
+    Demand.Status.CANCELLED: (TENDER_CANCELLATION, "cancelled", "cancelled_at"),
+    Demand.Status.CLOSED: (TENDER_UPDATE, "unsuccessful", "closed_at"),
+    Demand.Status.EXPIRED: (TENDER_UPDATE, "unsuccessful", "expired_at"),
 }
+# The demand fields ``tender_end`` reads (the release index loads only these).
+TENDER_END_FIELDS = ("status", "opened_at", "cancelled_at", "closed_at", "expired_at", "updated_at")
+
+
+def tender_end(demand: Demand) -> tuple[str, datetime.datetime] | None:
+    """The tag and date of the release that ends an opened tender without an award, or None."""
+    end = TENDER_ENDS.get(demand.status)
+    if end is None or demand.opened_at is None:
+        return None
+    tag, _status, field = end
+    # A demand ended before its ending was stamped is dated by its last change.
+    return tag, getattr(demand, field) or demand.updated_at
 
 
 def ocid_for(demand_id: int) -> str:
@@ -107,9 +128,13 @@ def requirement_text(requirement: Requirement) -> str:
     if requirement.operator == Requirement.Operator.IN:
         value = "、".join(requirement.value_choices or [])
     elif requirement.operator == Requirement.Operator.COVERS:
-        value = f"{requirement.value_min:g}–{requirement.value_max:g}" if requirement.value_min is not None else ""
+        value = (
+            f"{format_number(requirement.value_min)}–{format_number(requirement.value_max)}"
+            if requirement.value_min is not None and requirement.value_max is not None
+            else ""
+        )
     else:
-        value = requirement.entered_value
+        value = format_entered(requirement.entered_value)
     need = "必须" if requirement.is_mandatory else "优先"
     return (
         f"{parameter.name_zh}（{parameter.key}）{requirement.get_operator_display()} {value} {requirement.unit}".strip()
@@ -163,7 +188,7 @@ def tender_release(demand: Demand, requirements: list[Requirement]) -> dict[str,
         "id": f"{ocid_for(demand.pk)}-tender",
         "title": demand.title,
         "description": demand.description,
-        "status": TENDER_STATUS.get(demand.status, "active"),
+        "status": "active",
         "procuringEntity": _reference(demand.institution),
         "items": _items(demand, requirements),
         "procurementMethod": "open",
@@ -176,6 +201,21 @@ def tender_release(demand: Demand, requirements: list[Requirement]) -> dict[str,
     if demand.free_text_requirements:
         tender["eligibilityCriteria"] = demand.free_text_requirements
     release["tender"] = tender
+    return release
+
+
+def tender_end_release(demand: Demand) -> dict[str, Any] | None:
+    """The release that says an opened tender ended without an award: cancelled, or unsuccessful."""
+    end = tender_end(demand)
+    if end is None:
+        return None
+    tag, moment = end
+    release = _base(demand, tag, moment)
+    release["tender"] = {
+        "id": f"{ocid_for(demand.pk)}-tender",
+        "title": demand.title,
+        "status": TENDER_ENDS[demand.status][1],
+    }
     return release
 
 
@@ -230,6 +270,7 @@ def award_release(demand: Demand, award: Award) -> dict[str, Any]:
         entry["suppliers"] = [_reference(product.manufacturer)]
         entry["items"] = _award_items(demand, award, product)
     release["awards"] = [entry]
+    release["tender"] = {"id": f"{ocid_for(demand.pk)}-tender", "title": demand.title, "status": "complete"}
     return release
 
 
@@ -263,6 +304,9 @@ def demand_releases(demand: Demand) -> list[dict[str, Any]]:
     releases = [planning_release(demand)]
     if demand.opened_at is not None:
         releases.append(tender_release(demand, list(demand.requirements.all())))
+    ended = tender_end_release(demand)
+    if ended is not None:
+        releases.append(ended)
     award = getattr(demand, "award", None)
     if award is not None:
         releases.append(award_release(demand, award))

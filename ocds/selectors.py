@@ -6,9 +6,9 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from ocds.releases import AWARD, CONTRACT, PLANNING, TAG_ORDER, TENDER
+from ocds.releases import AWARD, CONTRACT, PLANNING, TAG_ORDER, TENDER, TENDER_END_FIELDS, tender_end
 from procurement.models import Award, Demand, Requirement
 from procurement.policies import demand_visibility_q
 
@@ -24,8 +24,10 @@ class ReleaseRef:
 
 
 def public_demands() -> QuerySet[Demand]:
-    """What anyone may read is what is published (drafts and cancelled drafts never are)."""
-    return Demand.objects.filter(demand_visibility_q(AnonymousUser()))
+    """The processes published: what anyone may read, and demands withdrawn after they opened, whose tender was
+    public and is published as cancelled (drafts and demands withdrawn as drafts never are)."""
+    withdrawn_after_opening = Q(status=Demand.Status.CANCELLED, opened_at__isnull=False)
+    return Demand.objects.filter(demand_visibility_q(AnonymousUser()) | withdrawn_after_opening)
 
 
 def release_index(
@@ -33,10 +35,13 @@ def release_index(
 ) -> list[ReleaseRef]:
     """Every published release dated in ``[since, until)``, in published order (two queries)."""
     refs: list[ReleaseRef] = []
-    for pk, created_at, opened_at in public_demands().values_list("pk", "created_at", "opened_at"):
-        refs.append(ReleaseRef(created_at, pk, TAG_ORDER[PLANNING], PLANNING))
-        if opened_at is not None:
-            refs.append(ReleaseRef(opened_at, pk, TAG_ORDER[TENDER], TENDER))
+    for demand in public_demands().only("pk", "created_at", *TENDER_END_FIELDS):
+        refs.append(ReleaseRef(demand.created_at, demand.pk, TAG_ORDER[PLANNING], PLANNING))
+        if demand.opened_at is not None:
+            refs.append(ReleaseRef(demand.opened_at, demand.pk, TAG_ORDER[TENDER], TENDER))
+        end = tender_end(demand)
+        if end is not None:
+            refs.append(ReleaseRef(end[1], demand.pk, TAG_ORDER[end[0]], end[0]))
     for demand_id, created_at, confirmed_at in Award.objects.filter(demand__in=public_demands()).values_list(
         "demand_id", "created_at", "confirmed_at"
     ):

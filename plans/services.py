@@ -39,7 +39,7 @@ from plans.models import PlanLine, ProcurementPlan
 from procurement.models import Demand
 from procurement.policies import can_post_demand
 from procurement.requirement_rules import RequirementInput, default_operator, requirement_clean
-from procurement.services.demands import demand_create, demand_field_errors
+from procurement.services.demands import DemandDraft, demand_drafts_create, demand_field_errors
 
 MAX_LINES = 2000
 MAX_BYTES = 10 * 1024 * 1024
@@ -278,7 +278,12 @@ def plan_post(*, user: User, plan: ProcurementPlan, rows: Sequence[int]) -> list
     wanted = sorted({int(r) for r in rows})
     if not wanted:
         raise ApplicationError(_("Choose the lines to post."), field="rows")
-    lines = {line.row: line for line in plan.lines.select_for_update().filter(row__in=wanted)}
+    lines = {
+        line.row: line
+        for line in plan.lines.select_for_update(of=("self",))
+        .select_related("delivery_province")
+        .filter(row__in=wanted)
+    }
     errors = {}
     for row in wanted:
         line = lines.get(row)
@@ -291,24 +296,36 @@ def plan_post(*, user: User, plan: ProcurementPlan, rows: Sequence[int]) -> list
     if errors:
         first = next(iter(errors.values()))[0]
         raise ApplicationError(first, field="rows", extra={"fields": {"rows": [first]}, "rows": errors})
-    demands = []
+    drafts = []
     for row in wanted:
         line = lines[row]
         assert line.deadline is not None and line.delivery_province is not None
-        demand = demand_create(
-            user=user,
-            institution=plan.institution,
-            title=line.title,
-            category=plan.category,
-            deadline=line.deadline,
-            delivery_province=line.delivery_province,
-            description=line.description,
-            quantity=line.quantity or 1,
-            budget=line.budget,
-            contact_email=user.email,
-            requirements=[RequirementInput(**item) for item in line.requirements],
+        drafts.append(
+            DemandDraft(
+                title=line.title,
+                deadline=line.deadline,
+                delivery_province=line.delivery_province,
+                description=line.description,
+                quantity=line.quantity or 1,
+                budget=line.budget,
+                requirements=[RequirementInput(**item) for item in line.requirements],
+            )
         )
-        line.demand = demand
-        demands.append(demand)
-    PlanLine.objects.bulk_update([lines[row] for row in wanted], ["demand"])
+    try:
+        # One bulk write and one outbox batch for every line, not one demand_create each.
+        demands = demand_drafts_create(
+            user=user, institution=plan.institution, category=plan.category, drafts=drafts, contact_email=user.email
+        )
+    except ApplicationError as exc:
+        bad = exc.extra.get("drafts")
+        if not isinstance(bad, dict):
+            raise
+        # A line checked valid can still fail now (its deadline passed since): say which, by row.
+        by_row = {str(wanted[index]): messages for index, messages in bad.items()}
+        raise ApplicationError(
+            exc.message, field="rows", extra={"fields": {"rows": [exc.message]}, "rows": by_row}
+        ) from None
+    for row, demand in zip(wanted, demands, strict=True):
+        lines[row].demand = demand
+    PlanLine.objects.bulk_update([lines[row] for row in wanted], ["demand"], batch_size=1000)
     return demands

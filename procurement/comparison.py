@@ -22,7 +22,8 @@ from typing import Any, TypeVar
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from catalog.values import display_unit
+from catalog.domestic import KEY_COMPONENT_NOT_IN_CHINA, KEY_PROCESS_NOT_IN_CHINA, RATIO_NOT_MET
+from catalog.values import display_unit, format_entered, format_number
 from config.formatting import amount_cny
 from procurement.assessment import FAIL, PASS, UNKNOWN, ProductAssessment, assessor
 from procurement.domestic import RuleBook, procurement_date, quote_domestic_status
@@ -196,7 +197,9 @@ def _name(item: dict[str, Any], stem: str) -> str:
 def requirement_label(row: dict[str, Any]) -> str:
     operator = Requirement.Operator(row["operator"]).label
     unit = display_unit(row["unit"]) if row.get("unit") and row.get("value_type") in ("number", "range") else ""
-    return " ".join(part for part in (_name(row, "name"), str(operator), row.get("entered") or "", unit) if part)
+    return " ".join(
+        part for part in (_name(row, "name"), str(operator), format_entered(row.get("entered") or ""), unit) if part
+    )
 
 
 def quote_label(column: dict[str, Any]) -> str:
@@ -207,8 +210,17 @@ def domestic_message(column: dict[str, Any]) -> str:
     return _name(column, "domestic_message")
 
 
+# Reasons that leave a product made in China outside the rule: neither domestic nor imported.
+_MADE_IN_CHINA_REASONS = frozenset({RATIO_NOT_MET, KEY_COMPONENT_NOT_IN_CHINA, KEY_PROCESS_NOT_IN_CHINA})
+
+
+def is_made_in_china(column: dict[str, Any]) -> bool:
+    """Whether a column that is not a 本国产品 is made in China all the same (a ratio or key part missed)."""
+    return not column["is_domestic"] and column.get("domestic_reason") in _MADE_IN_CHINA_REASONS
+
+
 def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:.6g}"
+    return "" if value is None else format_number(value)
 
 
 def cell_text(cell: dict[str, Any], unit: str) -> str:

@@ -1,6 +1,7 @@
 """The notifications procurement sends; registered with the notifications app from ``ProcurementConfig.ready``."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from notifications import messages
 
@@ -31,13 +32,18 @@ def register() -> None:
         QUOTES_OPENED,
         label=_("Sealed quotes opened"),
         title=_("The quotes on “%(title)s” are open"),
-        body=_("The deadline has passed and the buyer now reads all %(count)s quotes, yours included."),
+        body=_("The deadline has passed and the buyer now reads the quotes, yours included."),
     )
     messages.register(
         QUOTES_OPENED_BUYER,
         label=_("Your sealed quotes opened"),
         title=_("The quotes on your demand “%(title)s” are open"),
-        body=_("%(count)s quotes arrived before the deadline; compare them and award."),
+        # ``quotes``, not ``count``: a notification's ``count`` is how many pieces of news it folds.
+        body=ngettext_lazy(
+            "%(quotes)s quote arrived before the deadline; compare it and award.",
+            "%(quotes)s quotes arrived before the deadline; compare them and award.",
+            "quotes",
+        ),
     )
     messages.register(
         DEMAND_EXPIRED,

@@ -123,7 +123,7 @@ def requirement_clean(parameter: ParameterLike, data: RequirementInput) -> Clean
             raise ApplicationError(_("Enter a value."), field="value")
         number = _number(data.value, "value")
         clean.value = _canonical(number, unit, parameter, "value")
-        clean.entered_value = values.format_number(number)
+        clean.entered_value = values.format_number(number, digits=values.ENTERED_DIGITS)
         clean.unit = unit or parameter.unit
     elif value_type == RANGE:
         if values.is_blank(data.value_min):
@@ -136,7 +136,10 @@ def requirement_clean(parameter: ParameterLike, data: RequirementInput) -> Clean
             raise ApplicationError(_("The minimum of a range cannot exceed its maximum."), field="value_min")
         clean.value_min = _canonical(low, unit, parameter, "value_min")
         clean.value_max = _canonical(high, unit, parameter, "value_max")
-        clean.entered_value = f"{values.format_number(low)}-{values.format_number(high)}"
+        clean.entered_value = (
+            f"{values.format_number(low, digits=values.ENTERED_DIGITS)}-"
+            f"{values.format_number(high, digits=values.ENTERED_DIGITS)}"
+        )
         clean.unit = unit or parameter.unit
     elif value_type == CHOICE:
         written = [c for c in data.choices if not values.is_blank(c)]

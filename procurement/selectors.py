@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
     Case,
     Count,
@@ -29,7 +30,7 @@ from django.http import Http404, HttpRequest
 from accounts.models import Organization
 from accounts.policies import AnyUser, user_organization_ids
 from catalog.models import Category, Product, Specification
-from catalog.selectors import category_ancestor_codes, category_subtree_q
+from catalog.selectors import category_ancestor_codes, category_subtree_q, product_list_by_ids
 from procurement import policies
 from procurement.comparison import comparison_build, domestic_alternatives
 from procurement.models import (
@@ -108,6 +109,13 @@ def demand_filter(qs: QuerySet[Demand], filters: dict[str, Any], *, user: AnyUse
         indexed = search_matching_ids("demands", filters["q"])
         qs = qs.filter(Q(pk__in=indexed) | (demand_unlisted_q(user=user) & demand_words_q(filters["q"])))
     return qs
+
+
+def open_demand_download_list(*, user: AnyUser, filters: dict[str, Any]) -> QuerySet[Demand]:
+    """Open demands as a download: the lists' filters (words matched as the search index matches them, no cap),
+    with their requirements, oldest first so a file's order is stable."""
+    qs = demand_filter(Demand.objects.filter(status=Demand.Status.OPEN), filters, user=user)
+    return _with_related(qs).prefetch_related(demand_requirements_prefetch()).order_by("id")
 
 
 def demand_words_q(text: str) -> Q:
@@ -379,11 +387,33 @@ def award_notice_list(*, category: Category | None = None, flagged: bool | None 
     return qs
 
 
+def award_notice_download_list(*, category: Category | None = None, flagged: bool | None = None) -> QuerySet[Award]:
+    """Award notices as a download, oldest first so a file's order is stable."""
+    return award_notice_list(category=category, flagged=flagged).order_by("id")
+
+
 def award_notice_get(*, pk: int) -> Award:
     award = award_notice_list().filter(pk=pk).first()
     if award is None:
         raise Http404
     return award
+
+
+def award_notice_alternatives(awards: Iterable[Award]) -> dict[int, list[Product]]:
+    """For each award, the domestic products its notice names as having met every mandatory requirement.
+
+    A notice is public, so it names catalog products as anyone may read them (published ones, with their maker)
+    and nothing of another bidder's quote: which domestic products could have been bought is the transparency the
+    import rule asks for; the losing bidders' prices and terms are theirs. One query for all the awards.
+    """
+    awards = list(awards)
+    wanted = {
+        award.pk: [item["product"] for item in award.domestic_alternatives or () if isinstance(item, dict)]
+        for award in awards
+    }
+    ids = sorted({pk for pks in wanted.values() for pk in pks if isinstance(pk, int)})
+    by_id = {product.pk: product for product in product_list_by_ids(user=AnonymousUser(), ids=ids)} if ids else {}
+    return {award_pk: [by_id[pk] for pk in pks if pk in by_id] for award_pk, pks in wanted.items()}
 
 
 def award_domestic_alternatives(*, user: AnyUser, demand: Demand, quote: Quote) -> list[dict[str, Any]]:

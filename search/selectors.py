@@ -15,6 +15,7 @@ from changes.models import ChangeDelivery
 from search.backends import SearchUnavailable, database_backend, get_backend, index_backends
 from search.backends.base import SORTS, BackendResult
 from search.documents import KINDS, searchable_count
+from search.query import SearchQuery
 from search.registry import CONSUMER, facet_labels, source
 from search.registry import category_path as registered_category_path
 
@@ -28,25 +29,6 @@ MAX_PAGE_SIZE = 1000
 # No result set is this deep; the cap keeps the offset of a typed-in `?page=` inside PostgreSQL's bigint.
 MAX_PAGE = 1_000_000
 _CIRCUIT_KEY = "search:backend-down:{}"
-
-
-@dataclass(frozen=True)
-class SearchQuery:
-    """What to look for.
-
-    ``filters`` for products: category (id, includes its subtree), is_domestic (bool), province (code served),
-    manufacturer (id), price_min, price_max (CNY). For demands: category, province (delivery), budget_min,
-    budget_max, deadline_after, deadline_before (dates). Only published products and open demands are searched.
-    """
-
-    kind: str
-    text: str = ""
-    filters: dict[str, Any] = field(default_factory=dict)
-    facets: tuple[str, ...] = ()
-    page: int = 1
-    page_size: int = 20
-    # One of search.backends.base.SORTS[kind]; "" is domestic first (products), then relevance, then newest.
-    sort: str = ""
 
 
 @dataclass

@@ -20,6 +20,7 @@ from catalog.models import (
     ProductDocument,
     Specification,
 )
+from config.api.links import absolute_link
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -240,7 +241,9 @@ class ProductDocumentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductListSerializer(serializers.ModelSerializer):
+    """A product in a list: everything but its specifications and documents (GET /products/{id}/ has them)."""
+
     name = serializers.CharField(read_only=True)
     manufacturer = ManufacturerBriefSerializer(read_only=True)
     category = CategoryBriefSerializer(read_only=True)
@@ -249,8 +252,6 @@ class ProductSerializer(serializers.ModelSerializer):
     key_components = KeyComponentSerializer(many=True, read_only=True)
     key_processes = KeyComponentSerializer(many=True, read_only=True)
     domestic_status = serializers.SerializerMethodField()
-    specifications = SpecificationSerializer(many=True, read_only=True)
-    documents = ProductDocumentSerializer(many=True, read_only=True)
 
     class Meta:
         model = Product
@@ -281,8 +282,6 @@ class ProductSerializer(serializers.ModelSerializer):
             "withdrawn_at",
             "evaluation_count",
             "evaluation_score",
-            "specifications",
-            "documents",
             "created_at",
             "updated_at",
         ]
@@ -299,6 +298,17 @@ class ProductSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_provinces_served(self, obj: Product) -> list[str]:
         return [province.code for province in obj.provinces_served.all()]
+
+
+class ProductSerializer(ProductListSerializer):
+    """One product with its specifications and documents."""
+
+    specifications = SpecificationSerializer(many=True, read_only=True)
+    documents = ProductDocumentSerializer(many=True, read_only=True)
+
+    class Meta(ProductListSerializer.Meta):
+        fields = [*ProductListSerializer.Meta.fields[:-2], "specifications", "documents", "created_at", "updated_at"]
+        read_only_fields = fields
 
 
 class ProductWriteSerializer(serializers.Serializer):
@@ -459,9 +469,7 @@ class ComparedProductSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_html_url(self, obj: Product) -> str:
-        path = reverse("catalog:product-detail", args=[obj.pk])
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
+        return absolute_link(self.context, "catalog:product-detail", obj.pk)
 
 
 class ComparedValueSerializer(serializers.Serializer):

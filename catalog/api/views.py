@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any, cast
 
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,14 +27,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from catalog import domestic, importing, policies, selectors, services
+from catalog import domestic, downloads, importing, policies, selectors, services, tabular
 from catalog.api import serializers as s
 from catalog.api.filters import CategoryFilterSet, ParameterFilterSet, ProductFilterSet
 from catalog.models import Category, DomesticProductRule, Evaluation, Parameter, Product
+from config.api.downloads import XLSX_TYPE, csv_response, downloadable_pagination, xlsx_response
 from config.api.filters import require_boolean, strict_data
 from config.api.pagination import PageNumberPagination
 from config.api.schema import RowReportSerializer, error_responses, report_or_error
 from search.selectors import SearchQuery, search
+
+DOWNLOAD_DESCRIPTION = (
+    "Every published product the filters select (the list's filters and keywords), oldest first; drafts and "
+    "withdrawn products never. Row 1 holds the column keys, documented in the README (Open data)."
+)
+DOWNLOAD_Q = OpenApiParameter("q", OpenApiTypes.STR, description="Keywords, matched as the search index matches.")
 
 
 def acting_user(request: HttpRequest | Request) -> User:
@@ -141,6 +148,7 @@ class ProductViewSet(
     filterset_class = ProductFilterSet
     permission_classes = [IsAuthenticatedOrReadOnly]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    pagination_class = downloadable_pagination("product")
     ordering_fields = ["published_at", "price_min", "evaluation_score", "id"]
 
     def get_serializer_class(self) -> type[Any]:
@@ -154,10 +162,13 @@ class ProductViewSet(
             return s.DocumentUploadSerializer
         if self.action == "document":
             return s.DocumentReplaceSerializer
+        if self.action == "list":
+            return s.ProductListSerializer
         return s.ProductSerializer
 
     def get_queryset(self) -> QuerySet[Product]:
-        return selectors.product_list(user=self.request.user, with_specifications=True)
+        # A list shows no specifications or documents: prefetching them is the detail's cost only.
+        return selectors.product_list(user=self.request.user, with_specifications=self.action != "list")
 
     def _managed(self) -> Product:
         product = self.get_object()
@@ -255,13 +266,13 @@ class ProductViewSet(
         status_ = domestic.status_on(self.get_object(), query.validated_data.get("on"))
         return Response(s.DomesticStatusSerializer(status_.as_dict()).data)
 
-    @extend_schema(responses=s.ProductSerializer(many=True))
+    @extend_schema(responses=s.ProductListSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
     def alternatives(self, request: Request, pk: str | None = None) -> Response:
         """Domestic products in the same category that meet or beat this (imported) product's specifications."""
         products = selectors.product_domestic_alternatives(product=self.get_object())
-        rows = selectors.product_list_by_ids(user=request.user, ids=[p.pk for p in products], with_specifications=True)
-        return Response(s.ProductSerializer(rows, many=True, context=self.get_serializer_context()).data)
+        rows = selectors.product_list_by_ids(user=request.user, ids=[p.pk for p in products])
+        return Response(s.ProductListSerializer(rows, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(
         parameters=[s.ComparisonParamsSerializer],
@@ -367,6 +378,39 @@ class ProductViewSet(
         params.is_valid(raise_exception=True)
         category = get_object_or_404(Category, pk=params.validated_data["category"])
         return template_response(category, params.validated_data["file_format"])
+
+    def _download_rows(self, request: Request) -> QuerySet[Product]:
+        filterset = ProductFilterSet(strict_data(request, ProductFilterSet), queryset=Product.objects.none())
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        text = request.query_params.get("q", "")
+        return selectors.product_download_list(filters=filterset.product_filters(), text=text)
+
+    @extend_schema(
+        summary="The public catalog as CSV (open data)",
+        description=DOWNLOAD_DESCRIPTION,
+        filters=True,
+        parameters=[DOWNLOAD_Q],
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY), **error_responses(400)},
+    )
+    @action(detail=False, methods=["get"], url_path="download/csv", pagination_class=None)
+    def download_csv(self, request: Request) -> StreamingHttpResponse:
+        rows = self._download_rows(request).iterator(chunk_size=tabular.DOWNLOAD_CHUNK)
+        columns = downloads.product_columns(request.build_absolute_uri("/"))
+        return csv_response(tabular.csv_stream(columns, rows), filename="products.csv")
+
+    @extend_schema(
+        summary="The public catalog as XLSX (open data)",
+        description=DOWNLOAD_DESCRIPTION,
+        filters=True,
+        parameters=[DOWNLOAD_Q],
+        responses={(200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY), **error_responses(400)},
+    )
+    @action(detail=False, methods=["get"], url_path="download/xlsx", pagination_class=None)
+    def download_xlsx(self, request: Request) -> HttpResponse:
+        rows = self._download_rows(request).iterator(chunk_size=tabular.DOWNLOAD_CHUNK)
+        columns = downloads.product_columns(request.build_absolute_uri("/"))
+        return xlsx_response(tabular.xlsx_download("products", columns, rows), filename="products.xlsx")
 
 
 def file_response(content: bytes, *, fmt: str, filename: str) -> HttpResponse:

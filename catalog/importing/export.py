@@ -11,6 +11,7 @@ from catalog.importing.rows import PRODUCT_COLUMNS
 from catalog.models import Category, Parameter, Product
 from catalog.selectors import category_parameters, category_subtree_q
 from catalog.tabular import ColumnRule, csv_bytes, xlsx_bytes
+from catalog.values import ENTERED_DIGITS, format_number
 
 
 def _header(parameters: list[Parameter]) -> list[str]:
@@ -51,7 +52,13 @@ def _export_cells(product: Product, parameters: list[Parameter]) -> list[Any]:
         elif parameter.value_type == Parameter.ValueType.NUMBER:
             cells.append(spec.value)
         elif parameter.value_type == Parameter.ValueType.RANGE:
-            cells.append(f"{spec.value_min:g}-{spec.value_max:g}")
+            low, high = spec.value_min, spec.value_max
+            # Written out in full (a file exported to be imported again keeps its values).
+            cells.append(
+                ""
+                if low is None or high is None
+                else f"{format_number(low, digits=ENTERED_DIGITS)}-{format_number(high, digits=ENTERED_DIGITS)}"
+            )
         elif parameter.value_type == Parameter.ValueType.CHOICE:
             cells.append(spec.value_text)
         else:
@@ -69,7 +76,7 @@ def _example_value(parameter: Parameter) -> Any:
         value = low + (high - low) / 4
         return float(f"{value:.2g}") if value else 1
     if parameter.value_type == Parameter.ValueType.RANGE:
-        return f"{float(f'{low + (high - low) / 10:.2g}'):g}-{float(f'{low + (high - low) / 2:.2g}'):g}"
+        return f"{format_number(low + (high - low) / 10, digits=2)}-{format_number(low + (high - low) / 2, digits=2)}"
     if parameter.value_type == Parameter.ValueType.CHOICE:
         return (parameter.choices or [""])[0]
     return "yes"

@@ -8,7 +8,7 @@ from django import template
 from django_countries import countries
 
 from catalog.specvalues import display_value
-from catalog.values import format_number
+from catalog.values import format_entered, format_number
 from catalog.vocabulary import choices_label
 
 register = template.Library()
@@ -38,6 +38,12 @@ def number(value: Any) -> str:
         return format_number(float(value))
     except (TypeError, ValueError):
         return str(value)
+
+
+@register.filter
+def entered(value: Any) -> str:
+    """An as-entered value as the person typed it, numbers in scientific notation written out (1e-05 → 0.00001)."""
+    return format_entered(value)
 
 
 @register.filter

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.urls import reverse
@@ -12,3 +13,13 @@ def absolute_link(context: dict[str, Any], name: str, *args: Any) -> str:
     path = reverse(name, args=args)
     request = context.get("request")
     return request.build_absolute_uri(path) if request is not None else path
+
+
+_PLACEHOLDER = 987654321987
+
+
+def detail_link(base_url: str, route: str) -> Callable[[int], str]:
+    """``pk -> URL`` of a detail route (``pk`` its only argument), reversed once: a download links every row."""
+    head, _sep, tail = reverse(route, kwargs={"pk": _PLACEHOLDER}).partition(str(_PLACEHOLDER))
+    base = base_url.rstrip("/")
+    return lambda pk: f"{base}{head}{pk}{tail}"

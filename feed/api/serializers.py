@@ -23,7 +23,7 @@ class FeedEventSerializer(serializers.Serializer):
 
     id = serializers.IntegerField(help_text="The entry's place in the feed; increases in commit order.")
     kind = serializers.ChoiceField(choices=FeedEntry.Kind.choices)
-    entity = serializers.ChoiceField(choices=["product", "demand", "report"])
+    entity = serializers.ChoiceField(choices=["product", "demand", "report", "award"])
     object_id = serializers.IntegerField()
     time = serializers.DateTimeField(help_text="When the change was made.")
     url = serializers.URLField(help_text="The resource in the API.")

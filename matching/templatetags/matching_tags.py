@@ -8,7 +8,7 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
-from catalog.values import display_unit
+from catalog.values import display_unit, format_entered, format_number
 
 register = template.Library()
 
@@ -24,12 +24,12 @@ def url_or_empty(name: str, pk: int) -> str:
 
 @register.filter
 def num(value: Any) -> str:
-    """A number as a person writes it: 1000, 0.5, 1.25e-05."""
+    """A number as a person writes it: 1000, 0.5, 0.0000125 (never in scientific notation)."""
     if value is None or value == "":
         return ""
-    if isinstance(value, (int, float)):
-        return f"{value:.6g}"
-    return str(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_number(value)
+    return format_entered(value)
 
 
 @register.filter

@@ -9,9 +9,12 @@ from django.utils import translation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.models import Organization
+from catalog.models import Product
+from config.api.links import absolute_link
 from procurement.comparison import derivation
 from procurement.models import Award, Demand
-from procurement.selectors import award_column
+from procurement.selectors import award_column, award_notice_alternatives
 
 
 class QuoteComparisonCellSerializer(serializers.Serializer):
@@ -102,6 +105,40 @@ def comparison_payload(demand: Demand, snapshot: dict[str, Any]) -> dict[str, An
 # --- award notices ------------------------------------------------------------------------------------------
 
 
+class NoticeMakerSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "name_zh", "name_en"]
+        read_only_fields = fields
+
+
+class NoticeProductSerializer(serializers.ModelSerializer):
+    """A published catalog product a notice names: what anyone may read in the catalog, nothing of a quote."""
+
+    name = serializers.CharField(read_only=True)
+    manufacturer = NoticeMakerSerializer(read_only=True)
+    html_url = serializers.SerializerMethodField(help_text="The product's catalog page, absolute.")
+
+    class Meta:
+        model = Product
+        fields = ["id", "name", "name_zh", "name_en", "model_number", "manufacturer", "html_url"]
+        read_only_fields = fields
+
+    def get_html_url(self, product: Product) -> str:
+        return absolute_link(self.context, "catalog:product-detail", product.pk)
+
+
+class AwardNoticeListSerializer(serializers.ListSerializer):
+    """Loads the products every notice of the page names, in one query, before the notices are written."""
+
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        awards = list(data.all() if hasattr(data, "all") else data)
+        self.context["_alternatives"] = award_notice_alternatives(awards)
+        return super().to_representation(awards)
+
+
 class AwardNoticeSerializer(serializers.ModelSerializer):
     """An award notice, in both languages: who bought what from whom, at what price, domestic or not, and why."""
 
@@ -126,12 +163,19 @@ class AwardNoticeSerializer(serializers.ModelSerializer):
     derivation_zh = serializers.SerializerMethodField()
     derivation_en = serializers.SerializerMethodField()
     quotes_compared = serializers.SerializerMethodField()
+    domestic_alternatives = serializers.SerializerMethodField(
+        help_text=(
+            "The published domestic catalog products that met every mandatory requirement of the demand "
+            "(an imported award then says why in `reason`); never another bidder's quote."
+        )
+    )
     reason = serializers.CharField(source="note")
     awarded_at = serializers.DateTimeField(source="created_at")
     html_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Award
+        list_serializer_class = AwardNoticeListSerializer
         fields = [
             "id",
             "demand",
@@ -237,6 +281,13 @@ class AwardNoticeSerializer(serializers.ModelSerializer):
 
     def get_derivation_en(self, award: Award) -> str:
         return self._derivation(award, "en")
+
+    @extend_schema_field(NoticeProductSerializer(many=True))
+    def get_domestic_alternatives(self, award: Award) -> list[dict[str, Any]]:
+        loaded = self.context.get("_alternatives")
+        if loaded is None or award.pk not in loaded:
+            loaded = award_notice_alternatives([award])
+        return list(NoticeProductSerializer(loaded[award.pk], many=True, context=self.context).data)
 
     def get_quotes_compared(self, award: Award) -> int:
         return len((award.comparison or {}).get("quotes", []))

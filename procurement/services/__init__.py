@@ -2,10 +2,12 @@
 
 from procurement.services.awards import award_confirm_contract, demand_award
 from procurement.services.demands import (
+    DemandDraft,
     ExpiryResult,
     demand_cancel,
     demand_close,
     demand_create,
+    demand_drafts_create,
     demand_expire_overdue,
     demand_open,
     demand_revise,
@@ -31,6 +33,7 @@ from procurement.services.shared_instruments import (
 )
 
 __all__ = [
+    "DemandDraft",
     "ExpiryResult",
     "award_confirm_contract",
     "deadline_has_passed",
@@ -38,6 +41,7 @@ __all__ = [
     "demand_cancel",
     "demand_close",
     "demand_create",
+    "demand_drafts_create",
     "demand_expire_overdue",
     "demand_open",
     "demand_revise",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalog.models import Product
+from changes.services import change_record
 from config.exceptions import ApplicationError
 from procurement import policies
 from procurement.comparison import comparison_build, domestic_alternatives
@@ -20,6 +21,8 @@ from procurement.services.demands import _require_member, _transition
 from procurement.services.import_justifications import import_justification_allows
 
 MIN_IMPORT_REASON_LENGTH = 20
+# The outbox entity of award notices: the feed publishes each once (``award.published``).
+AWARD_ENTITY = "award"
 
 
 @transaction.atomic
@@ -98,6 +101,8 @@ def demand_award(
         domestic_alternatives=alternatives,
         awarded_by=user,
     )
+    # The notice is public from now on: the change feed (and the webhooks that want it) hear of it after commit.
+    change_record(entity=AWARD_ENTITY, ids=[award.pk])
     if quote is not None:
         Quote.objects.filter(pk=quote.pk).update(status=Quote.Status.ACCEPTED, updated_at=timezone.now())
         Quote.objects.filter(demand=demand, status=Quote.Status.SUBMITTED).exclude(pk=quote.pk).update(

@@ -20,12 +20,14 @@ from accounts.models import Organization, Province, User
 from catalog.models import Category, Parameter
 from catalog.selectors import category_dictionary
 from changes.services import change_record
+from config.audit import audit_bulk_created
 from config.exceptions import ApplicationError
 from notifications.services import notify
 from procurement import notices, policies
 from procurement.models import Demand, DemandRevision, Quote
 from procurement.requirement_rules import CleanRequirement, RequirementInput
 from procurement.services.requirements import (
+    requirements_create_bulk,
     requirements_merged,
     requirements_replace,
     requirements_snapshot,
@@ -151,10 +153,7 @@ def demand_create(
 
     Quotes on fiscal funds are sealed unless the buyer says otherwise (``is_sealed``).
     """
-    if institution.kind != Organization.Kind.INSTITUTION:
-        raise ApplicationError(_("Only research institutions post demands."), field="institution")
-    if not policies.can_post_demand(user, institution):
-        raise PermissionDenied(_("You are not a member of this institution."))
+    _require_poster(user, institution)
     demand = Demand(
         institution=institution,
         posted_by=user,
@@ -181,6 +180,86 @@ def demand_create(
     requirements_replace(demand=demand, cleaned=cleaned)
     _mark_changed(demand)
     return demand
+
+
+def _require_poster(user: User, institution: Organization) -> None:
+    if institution.kind != Organization.Kind.INSTITUTION:
+        raise ApplicationError(_("Only research institutions post demands."), field="institution")
+    if not policies.can_post_demand(user, institution):
+        raise PermissionDenied(_("You are not a member of this institution."))
+
+
+@dataclass(frozen=True)
+class DemandDraft:
+    """One draft demand of a bulk post (a plan line): the fields that differ from one demand to the next."""
+
+    title: str
+    deadline: datetime.date
+    delivery_province: Province
+    description: str = ""
+    quantity: int = 1
+    budget: Decimal | None = None
+    requirements: Sequence[RequirementInput] = ()
+
+
+@transaction.atomic
+def demand_drafts_create(
+    *,
+    user: User,
+    institution: Organization,
+    category: Category,
+    drafts: Sequence[DemandDraft],
+    contact_email: str = "",
+) -> list[Demand]:
+    """Create many draft demands of one institution and category at once, each as ``demand_create`` makes one.
+
+    Every draft is checked first: one ApplicationError on ``drafts`` lists each bad draft's messages by its index
+    (``extra["drafts"]``) and nothing is written. Then the demands and their requirements are written in bulk and
+    recorded in the outbox as one batch, so the work after commit is one batch too, whatever the number.
+    """
+    _require_poster(user, institution)
+    today = timezone.localdate()
+    dictionary = category_dictionary(category)
+    built: list[tuple[Demand, list[tuple[Parameter, CleanRequirement]]]] = []
+    errors: dict[int, list[str]] = {}
+    for index, draft in enumerate(drafts):
+        demand = Demand(
+            institution=institution,
+            posted_by=user,
+            title=draft.title.strip(),
+            description=draft.description,
+            category=category,
+            quantity=draft.quantity,
+            budget=draft.budget,
+            deadline=draft.deadline,
+            delivery_province=draft.delivery_province,
+            funding=Demand.Funding.FISCAL,
+            is_sealed=True,  # fiscal funds: sealed quotes, as demand_create decides
+            contact_email=contact_email,
+            status=Demand.Status.DRAFT,
+        )
+        messages = [m for field_messages in demand_field_errors(demand, today=today).values() for m in field_messages]
+        cleaned: list[tuple[Parameter, CleanRequirement]] = []
+        try:
+            cleaned = requirements_validate(category=category, items=draft.requirements, dictionary=dictionary)
+        except ApplicationError as exc:
+            messages.append(exc.message)
+        if messages:
+            errors[index] = messages
+        built.append((demand, cleaned))
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ApplicationError(first, field="drafts", extra={"drafts": errors})
+    demands = Demand.objects.bulk_create([demand for demand, _cleaned in built], batch_size=1000)
+    # bulk_create sends no signals: the audit history gets one entry per new demand here.
+    audit_bulk_created(demands)
+    requirements_create_bulk(cleaned_by_demand=built)
+    change_record(
+        entity=DEMAND_ENTITY,
+        ids=[demand.pk for demand in demands],
+        category_paths=dict.fromkeys((demand.pk for demand in demands), category.path),
+    )
+    return demands
 
 
 @transaction.atomic

@@ -324,13 +324,13 @@ def quotes_open_due(*, today: datetime.date | None = None) -> list[int]:
         batch: list[Notice] = []
         for demand_id, demand in demands.items():
             url = reverse("procurement:demand-detail", args=[demand_id]) + "#quotes"
-            params = {"title": demand.title, "count": counts[demand_id]}
             if makers[demand_id]:
+                # A maker learns its quote is open, not how many others quoted: the count is the buyer's.
                 batch.append(
                     Notice(
                         users=list(makers[demand_id].values()),
                         kind=notices.QUOTES_OPENED,
-                        params=params,
+                        params={"title": demand.title},
                         url=url,
                         key=f"quotes-opened:{demand_id}",
                     )
@@ -339,7 +339,7 @@ def quotes_open_due(*, today: datetime.date | None = None) -> list[int]:
                 Notice(
                     users=[demand.posted_by],
                     kind=notices.QUOTES_OPENED_BUYER,
-                    params=params,
+                    params={"title": demand.title, "quotes": counts[demand_id]},
                     url=url,
                     key=f"quotes-opened-buyer:{demand_id}",
                 )

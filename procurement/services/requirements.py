@@ -19,18 +19,20 @@ MAX_REQUIREMENTS = 50
 
 
 def requirements_validate(
-    *, category: Category, items: Sequence[RequirementInput]
+    *, category: Category, items: Sequence[RequirementInput], dictionary: dict[str, Parameter] | None = None
 ) -> list[tuple[Parameter, CleanRequirement]]:
     """Check every row against the category's dictionary; raise one ApplicationError listing every bad row.
 
     The error's field names the first bad row (``requirements.<index>.<field>``); ``extra["requirements"]``
-    holds per-row field errors in row order (an empty dict for a good row).
+    holds per-row field errors in row order (an empty dict for a good row). ``dictionary``: the category's,
+    when the caller validates many demands of one category (read once, not once per demand).
     """
     if len(items) > MAX_REQUIREMENTS:
         raise ApplicationError(
             _("A demand may have at most %(max)d requirements.") % {"max": MAX_REQUIREMENTS}, field="requirements"
         )
-    dictionary = category_dictionary(category)
+    if dictionary is None:
+        dictionary = category_dictionary(category)
     errors: list[dict[str, list[str]]] = []
     cleaned: list[tuple[Parameter, CleanRequirement]] = []
     seen: set[str] = set()
@@ -63,6 +65,13 @@ def requirements_validate(
 def requirements_replace(*, demand: Demand, cleaned: list[tuple[Parameter, CleanRequirement]]) -> list[Requirement]:
     """Replace the demand's requirements with validated rows (the caller holds the transaction)."""
     demand.requirements.all().delete()
+    return requirements_create_bulk(cleaned_by_demand=[(demand, cleaned)])
+
+
+def requirements_create_bulk(
+    *, cleaned_by_demand: Sequence[tuple[Demand, list[tuple[Parameter, CleanRequirement]]]]
+) -> list[Requirement]:
+    """Write the validated requirements of new demands in one INSERT, with their audit entries."""
     rows = [
         Requirement(
             demand=demand,
@@ -78,9 +87,10 @@ def requirements_replace(*, demand: Demand, cleaned: list[tuple[Parameter, Clean
             weight=clean.weight,
             sort_order=index,
         )
+        for demand, cleaned in cleaned_by_demand
         for index, (parameter, clean) in enumerate(cleaned)
     ]
-    created = Requirement.objects.bulk_create(rows)
+    created = Requirement.objects.bulk_create(rows, batch_size=2000)
     # bulk_create sends no signals: the audit history gets one entry per new requirement here.
     audit_bulk_created(created)
     return created

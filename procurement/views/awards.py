@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from catalog.models import Category
+from config.api.downloads import download_page_links
 from config.confirm import Confirmation, confirmation_page, is_confirmed
 from config.exceptions import ApplicationError
 from procurement import policies, selectors, services
@@ -32,6 +33,7 @@ def notice_context(award: Award) -> dict[str, Any]:
         "domestic_text": domestic_message(column) if column else "",
         "derivation": derivation(column) if column else "",
         "quotes_compared": len((award.comparison or {}).get("quotes", [])),
+        "alternatives": selectors.award_notice_alternatives([award])[award.pk],
     }
 
 
@@ -47,7 +49,15 @@ def award_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "procurement/award_list.html",
-        {"page_obj": page, "flagged": flagged, "category": category, "query": query_without_page(request)},
+        {
+            "page_obj": page,
+            "flagged": flagged,
+            "category": category,
+            "query": query_without_page(request),
+            "downloads": download_page_links(
+                "award", {"category": category.code if category else None, "flagged": flagged}
+            ),
+        },
     )
 
 

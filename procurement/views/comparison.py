@@ -10,7 +10,14 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from procurement import selectors
-from procurement.comparison import cell_text, derivation, domestic_message, quote_label, requirement_label
+from procurement.comparison import (
+    cell_text,
+    derivation,
+    domestic_message,
+    is_made_in_china,
+    quote_label,
+    requirement_label,
+)
 from procurement.comparison_export import XLSX, comparison_pdf, comparison_xlsx, file_download
 
 
@@ -21,6 +28,7 @@ def comparison_context(snapshot: dict[str, Any]) -> dict[str, Any]:
             **column,
             "label": quote_label(column),
             "domestic_text": domestic_message(column),
+            "is_made_in_china": is_made_in_china(column),
             "derivation": derivation({**column, "rule_date": snapshot.get("rule_date", "")}),
         }
         for column in snapshot["quotes"]

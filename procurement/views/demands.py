@@ -19,6 +19,7 @@ from accounts.models import Organization
 from accounts.policies import user_organization_ids
 from catalog.models import Category
 from catalog.selectors import category_dictionary, category_parameters
+from config.api.downloads import download_page_links
 from config.confirm import Confirmation, confirmation_page, is_confirmed
 from config.exceptions import ApplicationError
 from procurement import policies, selectors, services
@@ -63,6 +64,7 @@ def demand_list(request: HttpRequest) -> HttpResponse:
             "pages": pages,
             "query": query_without_page(request),
             # The Atom feed of the chosen category's open demands.
+            "downloads": download_page_links("demand", {**form.filters(), "q": form.text()} if form.is_bound else {}),
             "feed_category": form.cleaned_data.get("category") if form.is_bound and form.is_valid() else None,
         },
     )

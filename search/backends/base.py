@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from search.selectors import SearchQuery
+    from search.query import SearchQuery
 
 
 class SearchUnavailable(Exception):

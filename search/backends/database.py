@@ -50,7 +50,7 @@ from search.tokenizer import (
 )
 
 if TYPE_CHECKING:
-    from search.selectors import SearchQuery
+    from search.query import SearchQuery
 
 FACET_LIMIT = 30
 FRAGMENT_CHARS = 120

@@ -33,7 +33,7 @@ from search.documents import documents_for, searchable_ids
 from search.tokenizer import contains_cjk, model_key, normalize
 
 if TYPE_CHECKING:
-    from search.selectors import SearchQuery
+    from search.query import SearchQuery
 
 logger = logging.getLogger(__name__)
 

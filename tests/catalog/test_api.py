@@ -13,6 +13,7 @@ from tests.factories import (
     ProductFactory,
     SpecificationFactory,
     member_of,
+    province,
 )
 
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -187,9 +188,18 @@ def test_product_list_queries_are_bounded(api_client, django_assert_max_num_quer
     parameter = Parameter.objects.get(category=lc, key="pressure_max")
     for product in ProductFactory.create_batch(30, category=lc):
         SpecificationFactory(product=product, parameter=parameter)
-    with django_assert_max_num_queries(8):
+        product.provinces_served.add(province("110000"))
+    # the count, the rows with their maker and category, their provinces, the domestic-product rules
+    with django_assert_max_num_queries(4):
         response = api_client.get("/api/v1/products/", {"page_size": 30})
-    assert len(response.json()["results"]) == 30
+    rows = response.json()["results"]
+    assert len(rows) == 30
+    assert all(row["provinces_served"] == ["110000"] and row["key_components"] == [] for row in rows)
+    # a list is lean: the specifications and documents are the detail's
+    assert "specifications" not in rows[0] and "documents" not in rows[0]
+    detail = api_client.get(f"/api/v1/products/{rows[0]['id']}/").json()
+    assert [spec["parameter"] for spec in detail["specifications"]] == ["pressure_max"]
+    assert detail["documents"] == []
 
 
 def test_alternatives_endpoint(api_client, lc):

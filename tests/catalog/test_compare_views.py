@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
-from catalog import selectors
-from catalog.models import Parameter, Product
+from catalog import selectors, services
+from catalog.models import DomesticProductRule, Parameter, Product
 from config.exceptions import ApplicationError
 from tests.factories import (
     EvaluationFactory,
@@ -189,3 +191,33 @@ def test_compare_api_refuses_bad_ids_with_the_field(api_client, db):
     assert response.status_code == 400
     assert "ids" in str(response.json())
     assert api_client.get("/api/v1/products/compare/").status_code == 400
+
+
+def test_compare_page_labels_a_china_made_product_short_of_its_categorys_ratio_and_shows_the_ratio(client, lc):
+    # Given a 60% component cost ratio for the category, a product made in China with 40% and one with 85%
+    DomesticProductRule.objects.create(
+        category=lc, effective_from=datetime.date(2026, 1, 1), component_cost_ratio=Decimal("0.6")
+    )
+    short = ProductFactory(category=lc, name_en="Short of the ratio", domestic_content=Decimal("0.4"))
+    full = ProductFactory(category=lc, name_en="Meets the ratio", domestic_content=Decimal("0.85"))
+    services.products_domestic_refresh()
+    url = reverse("catalog:product-compare")
+
+    def domestic_cells(language: str) -> list[str]:
+        with translation.override(language):
+            body = client.get(url, {"ids": f"{short.pk},{full.pk}"}, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        row = body.split('data-row="domestic_status"', 1)[1].split("</tr>", 1)[0]
+        return [cell.split("</td>", 1)[0] for cell in row.split("<td")[1:]]
+
+    # When the comparison is shown, then the short one is made in China but not domestic, with both percentages
+    short_cell, full_cell = domestic_cells("en")
+    assert "Made in China, not domestic" in short_cell and "40%" in short_cell and "60%" in short_cell
+    assert "Domestic" in full_cell and "85%" in full_cell
+    short_cell, full_cell = domestic_cells("zh-hans")
+    assert "中国制造，非本国产品" in short_cell and "60%" in short_cell
+    assert "bg-success" not in short_cell and "bg-success" in full_cell  # the domestic badge
+    # and the product short of the ratio, shown first, is not called imported
+    body = client.get(url, {"ids": f"{short.pk},{full.pk}"}).content.decode()
+    assert 'data-reference="made-in-china"' in body and "is made in China but is not a domestic product" in body
+    assert "The imported" not in body and "Meets or beats the imported product" not in body
+    assert f"Meets or beats {short.model_number}" in body

@@ -4,6 +4,8 @@ import datetime
 import io
 from decimal import Decimal
 
+from django.utils import timezone
+
 from catalog import demo
 from catalog.models import Category, DomesticProductRule, Evaluation, Product
 from catalog.selectors import product_domestic_alternatives
@@ -20,8 +22,11 @@ def test_demo_catalog_is_realistic_deterministic_and_idempotent(db):
     assert products.filter(is_domestic=True).count() >= 50 and products.filter(is_domestic=False).count() >= 50
     assert products.filter(status=Product.Status.DRAFT).exists()
     # a rule change announced for a future date
-    future = DomesticProductRule.objects.get(category__code="0105", effective_from=datetime.date(2027, 7, 1))
+    today = timezone.localdate()
+    future = DomesticProductRule.objects.get(category__code="0105", effective_from__gt=today)
     assert future.component_cost_ratio == Decimal("0.6")
+    assert future.effective_from == demo.future_rule_date(today)
+    assert future.effective_from.day == 1 and 180 <= (future.effective_from - today).days <= 215
     assert not products.filter(specifications__isnull=True).exists()
     assert all(p.name_zh and p.name_en for p in products)
     # both names carry the brand in their own language
@@ -41,3 +46,10 @@ def test_demo_catalog_is_realistic_deterministic_and_idempotent(db):
     demo.seed(password="demo-pass-2026", stdout=out)
     assert sorted(Product.objects.values_list("model_number", "price_min", "is_domestic", "status")) == snapshot
     assert Evaluation.objects.count() == evaluations
+    assert DomesticProductRule.objects.filter(category__code="0105", effective_from__gt=today).count() == 1
+
+
+def test_the_demo_rule_change_is_dated_about_seven_months_after_the_seed():
+    assert demo.future_rule_date(datetime.date(2026, 12, 2)) == datetime.date(2027, 7, 1)
+    assert demo.future_rule_date(datetime.date(2026, 5, 31)) == datetime.date(2026, 12, 1)
+    assert demo.future_rule_date(datetime.date(2026, 6, 1)) == datetime.date(2027, 1, 1)

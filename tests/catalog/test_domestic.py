@@ -17,7 +17,18 @@ from catalog.models import Category, DomesticProductRule, Product
 from changes.consume import changes_consume
 from changes.models import Change, ChangeDelivery
 from changes.registry import consumers
-from tests.factories import ForeignManufacturerFactory, ProductFactory, member_of
+from changes.services import change_record
+from matching.models import Match
+from search.models import SearchEntry
+from tests.factories import (
+    DemandFactory,
+    ForeignManufacturerFactory,
+    ParameterFactory,
+    ProductFactory,
+    RequirementFactory,
+    SpecificationFactory,
+    member_of,
+)
 
 D = datetime.date
 NATIONAL = RuleTerms(category_code=None, effective_from=D(2026, 1, 1))
@@ -244,6 +255,41 @@ def test_changing_a_rule_back_re_derives_again(db, lc, staff_user):
     assert after(lambda: services.domestic_rule_update(rule=rule, user=staff_user, effective_from=tomorrow))
     assert not after(lambda: services.domestic_rule_update(rule=rule, user=staff_user, effective_from=domestic.today()))
     assert after(lambda: services.domestic_rule_delete(rule=rule, user=staff_user))
+
+
+def test_a_rule_change_reaches_the_search_index_and_the_demands_matches_and_back(db, lc, staff_user):
+    # given a published product with a 40% component cost share that meets an open demand's requirement,
+    # indexed and matched (the outbox consumers run by hand: the test's transaction never commits)
+    pressure = ParameterFactory(category=lc, key="rederive_pressure", unit="MPa")
+    product = ProductFactory(category=lc, domestic_content=Decimal("0.4"))
+    SpecificationFactory(product=product, parameter=pressure, value=100.0)
+    demand = DemandFactory(category=lc)
+    RequirementFactory(demand=demand, parameter=pressure, value=50.0)
+    change_record(entity="product", ids=[product.pk])
+    change_record(entity="demand", ids=[demand.pk])
+
+    def outcome():
+        # the domestic consumer first (its flips are changes for the others), then every other one
+        changes_consume(consumer_name="domestic")
+        for other in consumers():
+            if other.name != "domestic":
+                changes_consume(consumer_name=other.name)
+        product.refresh_from_db()
+        document = SearchEntry.objects.get(kind="products", object_id=product.pk)
+        matched = Match.objects.filter(demand=demand, product=product, is_near_miss=False).exists()
+        return product.is_domestic, document.is_domestic, matched
+
+    assert outcome() == (True, True, True)
+    # when staff set a 50% ratio for the category, in force today
+    rule = services.domestic_rule_create(
+        user=staff_user, category=lc, effective_from=domestic.today(), component_cost_ratio="0.5"
+    )
+    # then the flag flips, the index document follows and the product leaves the demand's matches
+    assert outcome() == (False, False, False)
+    assert not Match.objects.filter(demand=demand, product=product).exists()
+    # when the ratio is relaxed below the product's share, all of it comes back
+    services.domestic_rule_update(rule=rule, user=staff_user, component_cost_ratio="0.35")
+    assert outcome() == (True, True, True)
 
 
 def test_re_deriving_many_products_is_bulk(db, lc, django_assert_max_num_queries):

@@ -9,6 +9,7 @@ import pytest
 from django.utils import translation
 
 from catalog import values
+from catalog.specvalues import clean_specification
 from catalog.values import InvalidValue
 
 
@@ -255,3 +256,52 @@ def test_nothing_is_neither_yes_nor_no(word):
 def test_other_words_are_refused(word):
     with pytest.raises(InvalidValue, match="is not yes or no"):
         values.parse_yes_no(word)
+
+
+# --- numbers as pages show them ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("number", "shown"),
+    [
+        (1e-05, "0.00001"),
+        (2.5e6, "2500000"),
+        (0.1, "0.1"),
+        (100.0, "100"),
+        (-0.5, "-0.5"),
+        (0.0, "0"),
+        (123.456789, "123.457"),  # six significant digits, as pages always showed them
+        (1.25e-07, "0.000000125"),
+        (3e20, "300000000000000000000"),
+    ],
+)
+def test_format_number_never_writes_scientific_notation(number, shown):
+    assert values.format_number(number) == shown
+
+
+def test_format_number_keeps_more_digits_when_asked_for_what_a_person_typed():
+    assert values.format_number(1234567.0, digits=values.ENTERED_DIGITS) == "1234567"
+    assert values.format_number(1234567.0) == "1234570"
+
+
+@pytest.mark.parametrize(
+    ("entered", "shown"),
+    [
+        ("1e-05", "0.00001"),
+        ("2.5E+06", "2500000"),
+        ("1e-05-2e-05", "0.00001-0.00002"),
+        ("190-900", "190-900"),
+        ("isocratic", "isocratic"),
+        ("A1E5", "A1E5"),  # part of a word, not a number
+        (None, ""),
+    ],
+)
+def test_format_entered_writes_out_numbers_and_keeps_the_rest_as_typed(entered, shown):
+    assert values.format_entered(entered) == shown
+
+
+def test_a_value_typed_in_scientific_notation_is_stored_as_entered_written_out():
+    clean = clean_specification(Param(min_value=None, max_value=None), value="2.5e6")
+    assert clean.entered_value == "2500000"
+    clean = clean_specification(Param(value_type=values.RANGE, min_value=None, max_value=None), value="1e-5-2e-5")
+    assert clean.entered_value == "0.00001-0.00002"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -310,3 +311,32 @@ def test_origin_badge_tells_made_in_china_not_domestic_from_imported(client, lc)
     # then only the foreign one is called imported
     assert "Made in China, not domestic" in below_page and ">Imported<" not in below_page
     assert ">Imported<" in imported_page
+
+
+SCIENTIFIC = re.compile(r"\d[eE][-+]?\d")
+
+
+def test_product_pages_never_show_a_value_in_scientific_notation(client, lc):
+    # Given a product stating a tiny and a huge value, entered in scientific notation
+    pressure = Parameter.objects.get(category=lc, key="pressure_max")
+    flow = Parameter.objects.get(category=lc, key="flow_rate")
+    product, other = ProductFactory(category=lc), ProductFactory(category=lc)
+    SpecificationFactory(product=product, parameter=pressure, value=1e-05, entered_value="1e-05", entered_unit="MPa")
+    SpecificationFactory(
+        product=product,
+        parameter=flow,
+        value=None,
+        value_min=2.5e-07,
+        value_max=2.5e06,
+        entered_value="2.5e-07-2.5e+06",
+        entered_unit="mL/min",
+    )
+    SpecificationFactory(product=other, parameter=pressure, value=2.5e06, entered_value="2.5E+06")
+    # When the product page and the comparison are shown, then every value is written out
+    detail = client.get(reverse("catalog:product-detail", args=[product.pk])).content.decode()
+    assert "0.00001 MPa" in detail and "0.00000025–2500000" in detail
+    compare = client.get(reverse("catalog:product-compare"), {"ids": f"{product.pk},{other.pk}"}).content.decode()
+    assert "2500000 MPa" in compare
+    for page in (detail, compare):
+        main = page.split("<main", 1)[1].split("</main>", 1)[0]
+        assert not SCIENTIFIC.search(re.sub(r"<[^>]+>", " ", main)), SCIENTIFIC.findall(main)

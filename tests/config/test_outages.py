@@ -13,14 +13,16 @@ from django.test import Client
 from tests.servers import free_port
 
 
-@pytest.fixture
-def silent_elasticsearch(settings) -> Iterator[str]:
-    """A port that accepts connections and never answers: Elasticsearch hung, as the audit saw it."""
+@pytest.fixture(params=["hangs", "refuses"])
+def silent_elasticsearch(request, settings) -> Iterator[str]:
+    """Elasticsearch unreachable on a real port: one that accepts connections and never answers (hung, as the audit
+    saw it), or one where nothing listens (stopped: connections refused)."""
     port = free_port(range(8303, 8310))
     listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", port))
-    listener.listen(64)
+    if request.param == "hangs":
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", port))
+        listener.listen(64)
     url = f"http://127.0.0.1:{port}"
     settings.ELASTICSEARCH_URL = url
     settings.SEARCH_BACKEND = "elasticsearch"

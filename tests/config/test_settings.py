@@ -80,3 +80,18 @@ def test_env_example_lists_every_variable_the_settings_read():
     listed = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", (BASE_DIR / ".env.example").read_text(), re.MULTILINE))
     assert read, "no variables found in settings.py"
     assert read - listed == set()
+
+
+def test_manage_py_runs_from_inside_an_app_folder_as_make_makemessages_runs_it():
+    # catalog/ holds search.py and selectors.py: neither may stand in for the search app or the standard library's
+    # selectors module when the working directory is catalog/
+    clean = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG", "VIRTUAL_ENV"}}
+    result = subprocess.run(
+        [sys.executable, "../manage.py", "check"],
+        cwd=BASE_DIR / "catalog",
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from feed.selectors import cursor_encode
-from tests.factories import ProductFactory
+from procurement.services import awards as award_services
+from tests.factories import DemandFactory, ProductFactory, member_of
 from tests.feed.conftest import record_products, take_feed
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +81,24 @@ def test_the_feed_is_in_the_openapi_schema(api_client):
     schema = api_client.get("/api/schema/?format=json").json()
     operation = schema["paths"]["/api/v1/feed/"]["get"]
     assert {p["name"] for p in operation["parameters"]} >= {"cursor", "limit"}
+
+
+def test_an_award_notice_is_in_the_feed_with_its_links_once_published(api_client, institution):
+    # given: an open demand the feed has seen
+    buyer = member_of(institution)
+    demand = DemandFactory(institution=institution)
+    product = ProductFactory(category=demand.category)
+    # when: the buyer awards it
+    award = award_services.demand_award(demand=demand, user=buyer, product=product)
+    take_feed()
+    # then: the feed gives the demand's award and the award notice, linking the notice in the API and its page
+    events = api_client.get(URL, {"limit": 1000}).json()["results"]
+    [notice] = [e for e in events if e["kind"] == "award.published"]
+    assert (notice["entity"], notice["object_id"]) == ("award", award.pk)
+    assert notice["url"] == f"http://testserver/api/v1/awards/{award.pk}/"
+    assert notice["html_url"] == f"http://testserver/demands/awards/{award.pk}/"
+    assert api_client.get(notice["url"]).json()["id"] == award.pk
+    assert [e["kind"] for e in events if e["object_id"] == demand.pk and e["entity"] == "demand"] == ["demand.awarded"]
+    # and: nothing repeats it when the outbox is taken again
+    take_feed()
+    assert len([e for e in api_client.get(URL, {"limit": 1000}).json()["results"] if e["entity"] == "award"]) == 1

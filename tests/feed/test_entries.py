@@ -90,10 +90,13 @@ def test_an_awarded_demand_is_in_the_feed_once(institution, feed_kinds):
     demand_services._mark_changed(demand)
     feed_kinds()
     product = ProductFactory(category=demand.category)
-    award_services.demand_award(demand=demand, user=buyer, product=product)
+    award = award_services.demand_award(demand=demand, user=buyer, product=product)
     demand_services._mark_changed(demand)
+    award_services.award_confirm_contract(award=award, user=buyer)
     kinds = feed_kinds()
-    assert kinds == [("demand.opened", demand.pk), ("demand.awarded", demand.pk)]
+    # The award notice is published once (confirming the contract later adds nothing).
+    assert kinds[0] == ("demand.opened", demand.pk)
+    assert sorted(kinds[1:]) == [("award.published", award.pk), ("demand.awarded", demand.pk)]
 
 
 def test_a_published_report_is_in_the_feed_and_a_draft_is_not(staff_user, feed_kinds):

@@ -15,7 +15,8 @@ from config.exceptions import ApplicationError
 from feed import webhooks
 from feed.models import FeedEntry, WebhookDelivery, WebhookEndpoint
 from notifications.models import Notification
-from tests.factories import ManufacturerFactory, ProductFactory, member_of
+from procurement.services import awards as award_services
+from tests.factories import DemandFactory, ManufacturerFactory, ProductFactory, member_of
 from tests.feed.conftest import record_products, take_feed
 
 pytestmark = pytest.mark.django_db
@@ -199,6 +200,28 @@ def test_failing_for_less_than_a_day_keeps_the_endpoint(receiver, institution, o
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=timezone.now() - datetime.timedelta(hours=23))
     assert not webhooks.webhook_send(endpoint_id=endpoint.pk).disabled
     assert WebhookEndpoint.objects.get(pk=endpoint.pk).is_active
+
+
+def test_an_award_notice_reaches_an_endpoint_that_wants_award_notices(receiver, institution, org_admin):
+    # given: an endpoint that wants award notices only, and an open demand
+    endpoint = _endpoint(receiver, org_admin, institution, kinds=["award.published"])
+    demand = DemandFactory(institution=institution)
+    # when: the demand is awarded and the feed and the fan-out run
+    award = award_services.demand_award(
+        demand=demand, user=member_of(institution), product=ProductFactory(category=demand.category)
+    )
+    take_feed()
+    webhooks.webhooks_fan_out()
+    webhooks.webhook_send(endpoint_id=endpoint.pk)
+    # then: the receiver got the notice, signed, and nothing else
+    assert receiver.rejected == 0
+    [received] = receiver.events
+    assert (received.event["kind"], received.event["entity"], received.event["object_id"]) == (
+        "award.published",
+        "award",
+        award.pk,
+    )
+    assert received.event["url"].endswith(f"/api/v1/awards/{award.pk}/")
 
 
 def test_an_endpoint_hears_only_its_kinds_and_only_from_its_registration_on(receiver, institution, org_admin):

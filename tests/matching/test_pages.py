@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from matching import services
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +66,21 @@ def test_report_form_in_chinese_keeps_its_default_period(client, settings, staff
     today = timezone.localdate()
     assert f'name="period_start" value="{(today - timedelta(days=7)).isoformat()}"' in html
     assert f'name="period_end" value="{today.isoformat()}"' in html
+
+
+def test_each_match_notification_link_lands_on_its_section_of_the_page(
+    client, scene, django_capture_on_commit_callbacks
+):
+    # given a run that tells the buyer of a new match and the maker of a demand their product meets
+    with django_capture_on_commit_callbacks(execute=True):
+        services.match_run_full_inline()
+    notifications = list(Notification.objects.filter(kind__in=["new_match", "new_demand"]).select_related("user"))
+    assert {n.kind for n in notifications} == {"new_match", "new_demand"}
+    for notification in notifications:
+        # when the person told follows the link
+        path, _hash, anchor = notification.url.partition("#")
+        client.force_login(notification.user)
+        response = client.get(path)
+        # then the page opens on an element of that id: the link does not drop them at the top of the page
+        assert response.status_code == 200, notification.url
+        assert anchor and f'id="{anchor}"' in response.content.decode(), notification.url

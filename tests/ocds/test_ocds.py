@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Province
-from ocds.releases import ocid_for
+from ocds.releases import TAG_ORDER, ocid_for
 from ocds.schemas import SCHEMA_DIR, codelist, validation_errors
 from procurement import services as procurement_services
 from procurement.models import Demand
@@ -61,7 +61,15 @@ def world(db):
     Demand.objects.filter(pk=opened.pk).update(status=Demand.Status.OPEN, opened_at=timezone.now())
     draft = _demand(words, buyer, institution, "草稿需求")
     return SimpleNamespace(
-        words=words, awarded=awarded, opened=opened, draft=draft, product=product, maker_org=maker_org
+        words=words,
+        awarded=awarded,
+        opened=opened,
+        draft=draft,
+        product=product,
+        maker_org=maker_org,
+        buyer=buyer,
+        maker=maker,
+        institution=institution,
     )
 
 
@@ -103,6 +111,78 @@ def test_every_release_kind_validates_and_drafts_are_not_published(api_client, w
         assert all(set(party["roles"]) <= roles for party in release["parties"])
         if "tender" in release:
             assert release["tender"]["status"] in statuses
+
+
+# Each way a process may stand, the tags of its releases in order and the tender status its record ends with.
+PROCESS_STATES = {
+    "open": (["planning", "tender"], "active"),
+    "awarded": (["planning", "tender", "award"], "complete"),
+    "contracted": (["planning", "tender", "award", "contract"], "complete"),
+    "closed": (["planning", "tender", "tenderUpdate"], "unsuccessful"),
+    "expired": (["planning", "tender", "tenderUpdate"], "unsuccessful"),
+    "cancelled": (["planning", "tender", "tenderCancellation"], "cancelled"),
+}
+
+
+def _process_in(world, state: str) -> Demand:
+    demand = _demand(world.words, world.buyer, world.institution, f"状态{state}")
+    Demand.objects.filter(pk=demand.pk).update(status=Demand.Status.OPEN, opened_at=timezone.now())
+    demand.refresh_from_db()
+    if state in ("awarded", "contracted"):
+        quote = procurement_services.quote_submit(
+            user=world.maker, demand=demand, product=world.product, unit_price=Decimal("500000")
+        )
+        award = procurement_services.demand_award(demand=demand, user=world.buyer, quote=quote)
+        if state == "contracted":
+            procurement_services.award_confirm_contract(award=award, user=world.buyer)
+    elif state == "closed":
+        procurement_services.demand_close(demand=demand, user=world.buyer)
+    elif state == "expired":
+        Demand.objects.filter(pk=demand.pk).update(deadline=in_days(-1))
+        assert procurement_services.demand_expire_overdue().expired_ids == [demand.pk]
+    elif state == "cancelled":
+        procurement_services.demand_cancel(demand=demand, user=world.buyer)
+    demand.refresh_from_db()
+    return demand
+
+
+def test_the_states_below_cover_every_release_kind_the_platform_emits():
+    assert {tag for tags, _status in PROCESS_STATES.values() for tag in tags} == set(TAG_ORDER)
+
+
+@pytest.mark.parametrize("state", sorted(PROCESS_STATES))
+def test_every_release_kind_validates_in_its_release_and_record_packages(api_client, world, state):
+    # given a process in that state
+    tags, final_status = PROCESS_STATES[state]
+    demand = _process_in(world, state)
+    ocid = ocid_for(demand.pk)
+    # then the release package holds its releases in order, each valid and on the codelists
+    package = api_client.get(RELEASES, {"page_size": 100}).json()
+    _assert_valid(package, "release-package")
+    releases = [r for r in package["releases"] if r["ocid"] == ocid]
+    assert [r["tag"] for r in releases] == [[tag] for tag in tags]
+    assert len({r["id"] for r in releases}) == len(releases)
+    for release in releases:
+        assert set(release["tag"]) <= codelist("releaseTag")
+        assert all(set(party["roles"]) <= codelist("partyRole") for party in release["parties"])
+        if "tender" in release:
+            assert release["tender"]["status"] in codelist("tenderStatus")
+    # the tender release says what was true when it opened; a later release says how it ended
+    assert releases[1]["tender"]["status"] == "active"
+    # and the record compiles them into the tender's final status, its items kept
+    record_package = api_client.get(f"/api/v1/ocds/records/{ocid}/").json()
+    _assert_valid(record_package, "record-package")
+    record = record_package["records"][0]
+    assert [r["tag"] for r in record["releases"]] == [[tag] for tag in tags]
+    compiled = record["compiledRelease"]
+    assert compiled["tender"]["status"] == final_status and len(compiled["tender"]["items"]) == 3
+
+
+def test_a_demand_withdrawn_as_a_draft_is_never_published(api_client, world):
+    procurement_services.demand_cancel(demand=world.draft, user=world.buyer)
+    ocids = {r["ocid"] for r in api_client.get(RELEASES, {"page_size": 100}).json()["releases"]}
+    assert ocid_for(world.draft.pk) not in ocids
+    assert api_client.get(f"/api/v1/ocds/records/{ocid_for(world.draft.pk)}/").status_code == 404
 
 
 def test_requirements_are_items_with_cpv_and_the_platform_class(api_client, world):

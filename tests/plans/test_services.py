@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied
 
 from catalog.tabular import csv_bytes
+from changes.models import Change
 from config.exceptions import ApplicationError
 from plans.models import PlanLine
 from plans.services import plan_check, plan_post, plan_template_columns
-from procurement.models import Demand
+from procurement.models import Demand, Requirement
 from tests.factories import (
     CategoryFactory,
     InstitutionFactory,
@@ -159,3 +161,53 @@ def test_chosen_lines_become_draft_demands_in_one_step(setting):
     assert demands[0].shared_check == Demand.SharedCheck.PENDING
     with pytest.raises(ApplicationError):
         plan_post(user=setting["user"], plan=plan, rows=[2])
+
+
+def _checked_plan(setting, count: int):
+    rows = [[f"液相色谱仪 {i}", "1", "800000", "DEADLINE", "110000", str(30 + i % 20)] for i in range(count)]
+    return plan_check(
+        user=setting["user"],
+        institution=setting["institution"],
+        category=setting["category"],
+        filename="plan.csv",
+        data=plan_file(rows),
+    )
+
+
+def test_posting_many_lines_reads_and_writes_a_constant_number_of_queries(setting, django_assert_max_num_queries):
+    # given: a plan of 3 lines and one of 40
+    small, large = _checked_plan(setting, 3), _checked_plan(setting, 40)
+    # when: each is posted whole
+    with django_assert_max_num_queries(40) as few:
+        plan_post(user=setting["user"], plan=small, rows=list(range(2, 5)))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        demands = plan_post(user=setting["user"], plan=large, rows=list(range(2, 42)))
+    # then: the 40 lines are 40 draft demands with their requirements, each line pointing at its demand
+    assert len(demands) == 40 and Demand.objects.filter(status=Demand.Status.DRAFT).count() == 43
+    assert Requirement.objects.filter(demand__in=demands).count() == 40
+    assert {line.demand_id for line in large.lines.all()} == {d.pk for d in demands}
+    assert demands[5].requirements.get().value == 35.0
+
+
+def test_posting_lines_records_one_outbox_batch_and_an_audit_entry_per_demand(
+    setting, django_capture_on_commit_callbacks
+):
+    plan = _checked_plan(setting, 12)
+    before = Change.objects.filter(entity="demand").count()
+    with django_capture_on_commit_callbacks() as callbacks:
+        demands = plan_post(user=setting["user"], plan=plan, rows=list(range(2, 14)))
+    changes = Change.objects.filter(entity="demand").order_by("id")[before:]
+    assert sorted(c.object_id for c in changes) == sorted(d.pk for d in demands)
+    assert len({c.created_at for c in changes}) == 1  # written together, as one batch
+    # one kick per consumer, not one per demand
+    assert len(callbacks) < len(demands)
+    assert LogEntry.objects.get_for_model(Demand).filter(object_pk__in=[str(d.pk) for d in demands]).count() == 12
+
+
+def test_a_line_whose_deadline_passed_since_the_check_is_named_by_its_row(setting):
+    plan = _checked_plan(setting, 3)
+    PlanLine.objects.filter(plan=plan, row=3).update(deadline=datetime.date.today() - datetime.timedelta(days=1))
+    with pytest.raises(ApplicationError) as error:
+        plan_post(user=setting["user"], plan=plan, rows=[2, 3, 4])
+    assert error.value.field == "rows" and list(error.value.extra["rows"]) == ["3"]
+    assert not Demand.objects.exists()

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import translation
+from django.utils import timezone, translation
 
-from catalog.models import Specification
+from catalog.models import Product, Specification
 from config.exceptions import ApplicationError
 from matching import stats
 from matching.models import Match
@@ -87,7 +87,9 @@ def test_awarding_an_import_while_a_domestic_quote_met_everything_needs_a_reason
     page = api_client.get("/stats/").content.decode()
     assert "Imported although a domestic product met the requirements" in page
     award = Award.objects.get()
-    snapshot, _entries = report_snapshot(period_start=award.created_at.date(), period_end=award.created_at.date())
+    # report periods are local dates (the award's UTC date differs from it in the evening, UTC)
+    day = timezone.localdate(award.created_at)
+    snapshot, _entries = report_snapshot(period_start=day, period_end=day)
     assert snapshot["imports_despite_domestic"][0]["imported_despite_domestic"] == 1
 
 
@@ -170,3 +172,47 @@ def test_the_award_page_asks_for_a_reason_when_a_domestic_product_met_everything
     assert "needs your written reason" in page and "Reason for the award (required)" in page
     page = client.get(f"/demands/{demand.pk}/award/", {"quote": quotes["good"].pk}).content.decode()
     assert "needs your written reason" not in page
+
+
+def test_the_notice_names_published_domestic_alternatives_and_nothing_of_the_losing_quotes(
+    client, api_client, people, setting, django_assert_max_num_queries
+):
+    # given an imported award made although a domestic quote and a domestic match met every requirement
+    demand, quotes, _ = setting
+    matched = ProductFactory(category=demand.category, model_number="MATCHED-1")
+    Match.objects.create(demand=demand, product=matched, rank=1, score=0.8)
+    approve_import(demand, quotes["imported"], people)
+    award = services.demand_award(
+        demand=demand,
+        user=people.users["researcher"],
+        quote=quotes["imported"],
+        note="The accredited method names the imported instrument.",
+    )
+    good = quotes["good"].product
+    assert {item["product"] for item in award.domestic_alternatives} == {good.pk, matched.pk}
+
+    # when anyone reads the notice, then it names both catalog products with their makers and pages
+    body = api_client.get(f"/api/v1/awards/{award.pk}/").json()
+    named = {item["id"]: item for item in body["domestic_alternatives"]}
+    assert set(named) == {good.pk, matched.pk}
+    assert set(named[good.pk]) == {"id", "name", "name_zh", "name_en", "model_number", "manufacturer", "html_url"}
+    assert named[good.pk]["manufacturer"]["name_zh"] == good.manufacturer.name_zh
+    assert named[good.pk]["html_url"].endswith(f"/catalog/products/{good.pk}/")
+    page = client.get(f"/demands/awards/{award.pk}/").content.decode()
+    assert "Domestic products that met every mandatory requirement" in page
+    assert f"/catalog/products/{matched.pk}/" in page and good.manufacturer.name_en in page
+    # and nothing of the losing quotes: not their prices, not their terms
+    text = str(body)
+    for losing in (quotes["good"], quotes["weak"]):
+        assert f"/quotes/{losing.pk}" not in text
+        for figure in ("500000", "500,000", "300000", "300,000"):
+            assert figure not in text and figure not in page, figure
+    assert not {"unit_price", "total", "warranty_months", "lead_time_days"} & {k for i in named.values() for k in i}
+
+    # when a named product leaves the catalog, the notice stops naming it
+    Product.objects.filter(pk=good.pk).update(status=Product.Status.WITHDRAWN)
+    with django_assert_max_num_queries(6):
+        listed = api_client.get("/api/v1/awards/").json()
+    assert [item["id"] for item in listed["results"][0]["domestic_alternatives"]] == [matched.pk]
+    page = client.get(f"/demands/awards/{award.pk}/").content.decode()
+    assert f"/catalog/products/{good.pk}/" not in page and f"/catalog/products/{matched.pk}/" in page

@@ -1,12 +1,16 @@
 """The comparison of quotes: cells with gaps, the 本国产品 preference, the ranking, the exports, who may see it."""
 
+import datetime
 import io
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from catalog import services as catalog_services
+from catalog.models import DomesticProductRule
 from procurement.comparison import comparison_build, evaluated_price, rank_columns
 from procurement.models import Demand
 from tests.conftest import allowed
@@ -75,6 +79,54 @@ def test_the_comparison_page_says_how_each_evaluated_price_was_derived(client, p
     settings.LANGUAGE_CODE = "zh-hans"
     page = client.get(f"/demands/{demand.pk}/comparison/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "400,000.00 元" in page and "评审价" in page
+
+
+def test_a_quote_made_in_china_short_of_the_ratio_is_labelled_so_with_the_ratio(client, people, setting):
+    # Given a 90% component cost ratio for the demand's category: the quotes made in China declare 85%
+    demand, quotes, _ = setting
+    DomesticProductRule.objects.create(
+        category=demand.category, effective_from=datetime.date(2026, 1, 1), component_cost_ratio=Decimal("0.9")
+    )
+    client.force_login(people.users["researcher"])
+    for language, made_in_china, imported in (
+        ("en", "Made in China, not domestic", "imported"),
+        ("zh-hans", "中国制造，非本国产品", "进口"),
+    ):
+        # When the buyer reads the comparison
+        with translation.override(language):
+            page = client.get(f"/demands/{demand.pk}/comparison/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        row = page.split('data-row="domestic"', 1)[1].split("</tr>", 1)[0]
+        cells = {
+            int(cell.split('data-quote="', 1)[1].split('"', 1)[0]): cell.split("</td>", 1)[0]
+            for cell in row.split("<td")[1:]
+        }
+        # Then neither made-in-China quote is called domestic nor imported, and the ratio shows beside it
+        for key in ("good", "weak"):
+            assert made_in_china in cells[quotes[key].pk] and "90%" in cells[quotes[key].pk]
+            assert "badge-domestic" not in cells[quotes[key].pk]
+        assert imported in cells[quotes["imported"].pk]
+
+
+def test_the_preference_is_the_rules_data_and_a_change_of_it_reprices_and_reranks(client, people, setting, staff_user):
+    # given the national default in force on the demand's date, with its 20% preference
+    demand, quotes, _ = setting
+    national = DomesticProductRule.objects.get(category=None, effective_from=datetime.date(2026, 1, 1))
+    client.force_login(people.users["researcher"])
+    # when staff lower the preference to 10%
+    catalog_services.domestic_rule_update(rule=national, user=staff_user, price_preference_percent="10")
+    # then the domestic quote is evaluated at 0.9 x its total, and the page and the API say so
+    good = column(comparison_build(demand=demand), quotes["good"])
+    assert (good["preference_percent"], good["evaluated_price"]) == ("10", "450000.00")
+    page = client.get(f"/demands/{demand.pk}/comparison/").content.decode()
+    assert "CNY 500,000.00 x (1 - 10%) = CNY 450,000.00" in page and "(1 - 20%)" not in page
+    # and at 5% it costs more than the imported quote, which now ranks first
+    catalog_services.domestic_rule_update(rule=national, user=staff_user, price_preference_percent="5")
+    snapshot = comparison_build(demand=demand)
+    assert column(snapshot, quotes["good"])["evaluated_price"] == "475000.00"
+    assert [c["quote"] for c in snapshot["quotes"]] == [quotes["imported"].pk, quotes["good"].pk, quotes["weak"].pk]
+    api = client.get(f"/api/v1/demands/{demand.pk}/comparison/").json()
+    derived = next(c for c in api["quotes"] if c["quote"] == quotes["good"].pk)["derivation"]
+    assert "CNY 500,000.00 x (1 - 5%) = CNY 475,000.00" in derived
 
 
 def test_comparison_exports_in_xlsx_with_the_formula_guard_and_in_pdf(client, people, setting):

@@ -1,11 +1,20 @@
 """Demand pages as each kind of person sees them: the tabs they are offered, the version of the requirements."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from procurement import services
 from procurement.requirement_rules import RequirementInput
-from tests.factories import DemandFactory, InstitutionFactory, ManufacturerFactory, UserFactory, member_of
+from tests.factories import (
+    DemandFactory,
+    InstitutionFactory,
+    ManufacturerFactory,
+    RequirementFactory,
+    UserFactory,
+    member_of,
+)
 from tests.procurement.factories import make_dictionary
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +74,51 @@ def test_the_revision_page_counts_versions_from_one(client, settings, researcher
     assert "第 2 版" in text
     assert "第 1 版（原始要求）" in text
     assert "第 0 版" not in text
+
+
+def test_the_demand_page_never_shows_a_requirement_in_scientific_notation(client, researcher, institution):
+    # Given requirements typed in scientific notation (stored so before values were written out)
+    dictionary = make_dictionary()
+    demand = DemandFactory(institution=institution, category=dictionary.leaf, posted_by=researcher)
+    RequirementFactory(
+        demand=demand, parameter=dictionary.pressure, operator=">=", value=2.5e06, entered_value="2.5E+06", unit="MPa"
+    )
+    RequirementFactory(
+        demand=demand,
+        parameter=dictionary.flow_range,
+        operator="covers",
+        value=None,
+        value_min=1e-05,
+        value_max=2e-05,
+        entered_value="1e-05-2e-05",
+        unit="mL/min",
+        sort_order=1,
+    )
+    client.force_login(researcher)
+    # When the demand page is shown, then the values are written out
+    html = client.get(reverse("procurement:demand-detail", args=[demand.pk])).content.decode()
+    main = re.sub(r"<[^>]+>", " ", html.split("<main", 1)[1].split("</main>", 1)[0])
+    assert "2500000" in main and "0.00001-0.00002" in main
+    assert not re.search(r"\d[eE][-+]?\d", main), re.findall(r"\S*\d[eE][-+]?\d\S*", main)
+
+
+def test_the_revision_form_gives_back_small_and_large_values_written_out(client, researcher, institution):
+    # Given requirements of 0.00001 MPa and a range up to 2500000 mL/min
+    dictionary = make_dictionary()
+    demand = DemandFactory(institution=institution, category=dictionary.leaf, posted_by=researcher)
+    RequirementFactory(demand=demand, parameter=dictionary.pressure, operator=">=", value=1e-05, unit="MPa")
+    RequirementFactory(
+        demand=demand,
+        parameter=dictionary.flow_range,
+        operator="covers",
+        value=None,
+        value_min=0.5,
+        value_max=2.5e06,
+        unit="mL/min",
+        sort_order=1,
+    )
+    client.force_login(researcher)
+    # When the researcher opens the revision form, then the boxes hold the values as a person writes them
+    html = client.get(reverse("procurement:demand-revise", args=[demand.pk])).content.decode()
+    assert 'value="0.00001"' in html and 'value="2500000"' in html
+    assert not re.search(r'value="[^"]*\d[eE][-+]?\d', html)

@@ -86,6 +86,27 @@ def test_a_quote_above_the_budget_is_allowed_and_marked(people, demand, product)
     assert quote.exceeds_budget is True
 
 
+def test_a_quote_above_the_budget_is_marked_where_the_buyer_reads_it(client, api_client, people, demand, product):
+    # given a quote whose total (2 x 450,000) exceeds the 800,000 budget, and one within it, opened
+    above = submit(people, demand, product, unit_price=Decimal("450000"))
+    within = submit(people, demand, ProductFactory(manufacturer=people.manufacturer, category=demand.category))
+    past_deadline(demand)
+    services.quotes_open_due()
+    # then the API, the demand page and the comparison mark the first only
+    api_client.force_authenticate(people.users["researcher"])
+    marks = {
+        q["id"]: q["exceeds_budget"] for q in api_client.get(f"/api/v1/quotes/?demand={demand.pk}").json()["results"]
+    }
+    assert marks == {above.pk: True, within.pk: False}
+    client.force_login(people.users["researcher"])
+    page = client.get(f"/demands/{demand.pk}/").content.decode()
+    row = page.split(f'id="quote-{above.pk}"')[1].split("</tr>")[0]
+    assert "above the budget" in row
+    assert "above the budget" not in page.split(f'id="quote-{within.pk}"')[1].split("</tr>")[0]
+    columns = api_client.get(f"/api/v1/demands/{demand.pk}/comparison/").json()["quotes"]
+    assert {c["quote"]: c["exceeds_budget"] for c in columns} == {above.pk: True, within.pk: False}
+
+
 def test_every_bad_term_is_reported_at_once(people, demand, product):
     with pytest.raises(ApplicationError) as excinfo:
         submit(
@@ -123,7 +144,9 @@ def test_a_pdf_document_must_really_be_a_pdf(people, demand, product):
     ("case", "field"),
     [("outside_category", "product"), ("after_deadline", "demand"), ("closed", "demand")],
 )
-def test_the_api_refuses_a_quote_with_the_field_at_fault(api_client, people, demand, product, case, field):
+def test_the_api_and_the_page_refuse_a_quote_with_the_field_at_fault(
+    client, api_client, people, demand, product, case, field
+):
     if case == "outside_category":
         product = ProductFactory(manufacturer=people.manufacturer)
     elif case == "after_deadline":
@@ -136,6 +159,12 @@ def test_the_api_refuses_a_quote_with_the_field_at_fault(api_client, people, dem
     )
     assert response.status_code == 400
     assert field in response.json()["fields"]
+    reason = response.json()["fields"][field][0]
+    # the page refuses it too, saying why
+    client.force_login(people.users["maker"])
+    page = client.post(f"/demands/{demand.pk}/quote/", {"product": product.pk, "unit_price": "350000"})
+    assert page.status_code == 400
+    assert (reason if field == "demand" else "Select a valid choice") in page.content.decode()
     assert not Quote.objects.exists()
 
 

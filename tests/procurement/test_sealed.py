@@ -113,16 +113,20 @@ def _surfaces(demand, quotes, justification) -> list[str]:
     ]
 
 
-def _leaks(client, api_client, user, urls) -> list[tuple[str, int]]:
-    """The URLs whose answer to ``user`` holds a secret of the sealed quotes."""
-    client.force_login(user)
-    api_client.force_authenticate(user)
+def _leaks(client, api_client, user, urls, secrets=SECRETS) -> list[tuple[str, int]]:
+    """The URLs whose answer to ``user`` holds one of ``secrets`` (by default, of every sealed quote)."""
+    if user.is_authenticated:
+        client.force_login(user)
+        api_client.force_authenticate(user)
+    else:
+        client.logout()
+        api_client.force_authenticate(None)
     found = []
     for url in urls:
         answer = (api_client if url.startswith("/api/") else client).get(url)
         assert answer.status_code < 500, (url, answer.status_code)
         body = answer.content.decode("utf-8", errors="replace")
-        if any(secret in body for secret in SECRETS):
+        if any(secret in body for secret in secrets):
             found.append((url, answer.status_code))
     return found
 
@@ -213,3 +217,51 @@ def test_after_the_opening_the_buyer_reads_the_quotes_and_still_nobody_else(clie
     # every quoting maker was told of the opening once
     for quote in quotes:
         assert Notification.objects.filter(user=quote.submitted_by, kind="quotes_opened").count() == 1
+
+
+# What each quote says that no other row does.
+DOMESTIC_SECRETS = ("734519", "734,519", "SEALED-TERMS-7731")
+IMPORTED_SECRETS = ("861327", "861,327")
+
+
+@pytest.mark.parametrize("opened", [False, True], ids=["before-opening", "after-opening"])
+def test_a_maker_sees_its_own_quote_only_and_the_count_is_the_buyers_alone(client, api_client, people, sealed, opened):
+    # given two makers' sealed quotes on one demand, before or after they open
+    demand, quotes, justification = sealed
+    if opened:
+        Demand.objects.filter(pk=demand.pk).update(deadline=timezone.localdate() - datetime.timedelta(days=1))
+        services.quotes_open_due()
+    urls = _surfaces(demand, quotes, justification)
+    rival = quotes[1].submitted_by
+    # then neither maker reads the other's quote anywhere, and anyone else reads none
+    assert _leaks(client, api_client, people.users["maker"], urls, IMPORTED_SECRETS) == []
+    assert _leaks(client, api_client, rival, urls, DOMESTIC_SECRETS) == []
+    for role in ("anonymous", "other_researcher"):
+        assert _leaks(client, api_client, people.users[role], urls) == [], role
+    # each maker's lists hold its own quote alone, counted as one
+    for maker, own in ((people.users["maker"], quotes[0]), (rival, quotes[1])):
+        api_client.force_authenticate(maker)
+        for url in ("/api/v1/quotes/", f"/api/v1/quotes/?demand={demand.pk}"):
+            listed = api_client.get(url).json()
+            assert (listed["count"], [q["id"] for q in listed["results"]]) == (1, [own.pk]), url
+        other = quotes[1] if own == quotes[0] else quotes[0]
+        assert api_client.get(f"/api/v1/quotes/{other.pk}/").status_code == 404
+        # how many quotes arrived is the buyer's figure: not in the demand, not on its page, not in a notice
+        assert api_client.get(f"/api/v1/demands/{demand.pk}/").json()["quote_count"] is None
+        assert api_client.get("/api/v1/demands/", {"page_size": 100}).json()["results"][0]["quote_count"] is None
+        client.force_login(maker)
+        page = client.get(f"/demands/{demand.pk}/").content.decode()
+        assert 'id="sealed-count"' not in page and f'id="quote-{other.pk}"' not in page
+        assert f'id="quote-{own.pk}"' in page
+        notices = api_client.get("/api/v1/notifications/").json()["results"]
+        assert [n["kind"] for n in notices if n["kind"] == "quotes_opened"] == (["quotes_opened"] if opened else [])
+        assert not any(character.isdigit() for n in notices for character in n["body"]), notices
+    api_client.force_authenticate(None)
+    assert api_client.get("/api/v1/quotes/").status_code in (401, 403)
+    # while the buyer counts them, and reads them once they are open
+    api_client.force_authenticate(people.users["researcher"])
+    assert api_client.get(f"/api/v1/demands/{demand.pk}/").json()["quote_count"] == 2
+    listed = api_client.get(f"/api/v1/quotes/?demand={demand.pk}").json()
+    assert listed["count"] == (2 if opened else 0)
+    told = [n["body"] for n in api_client.get("/api/v1/notifications/").json()["results"]]
+    assert ("2 quotes arrived before the deadline; compare them and award." in told) is opened

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -18,8 +19,10 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from catalog.tabular import DOWNLOAD_CHUNK, csv_stream, xlsx_download
+from config.api.downloads import XLSX_TYPE, csv_response, downloadable_pagination, xlsx_response
 from config.api.pagination import PageNumberPagination
-from procurement import policies, selectors, services
+from procurement import downloads, policies, selectors, services
 from procurement.api.comparison import QuoteComparisonSerializer, comparison_payload
 from procurement.api.serializers import (
     DemandCreateSerializer,
@@ -40,6 +43,10 @@ from procurement.dossier import dossier_pdf
 from procurement.models import Demand
 from search.selectors import SearchQuery, search
 
+DOWNLOAD_DESCRIPTION = (
+    "Every open demand the filters select (the list's filters and keywords), oldest first, with its requirements; "
+    "no contact details and nothing of its quotes. Row 1 holds the column keys, documented in the README (Open data)."
+)
 # The demand filters the search index applies itself.
 SEARCH_FILTERS = ("category", "province", "budget_min", "budget_max", "deadline_after", "deadline_before")
 
@@ -86,6 +93,7 @@ class DemandViewSet(
     serializer_class = DemandOutSerializer
     filter_backends: list[Any] = []
     queryset = Demand.objects.none()
+    pagination_class = downloadable_pagination("demand")
 
     def _list_filters(self) -> dict[str, Any]:
         parser = DemandFilterSerializer(data=self.request.query_params)
@@ -127,6 +135,33 @@ class DemandViewSet(
         else:
             rows = self.paginate_queryset(words) or []
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
+
+    def _download_rows(self) -> Iterator[Demand]:
+        rows = selectors.open_demand_download_list(user=self.request.user, filters=self._list_filters())
+        return rows.iterator(chunk_size=DOWNLOAD_CHUNK)
+
+    @extend_schema(
+        summary="Open demands as CSV (open data)",
+        description=DOWNLOAD_DESCRIPTION,
+        parameters=[DemandFilterSerializer],
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY), **ERRORS},
+    )
+    @action(detail=False, methods=["get"], url_path="download/csv", pagination_class=None)
+    def download_csv(self, request: Request) -> StreamingHttpResponse:
+        columns = downloads.demand_columns(request.build_absolute_uri("/"))
+        return csv_response(csv_stream(columns, self._download_rows()), filename="open-demands.csv")
+
+    @extend_schema(
+        summary="Open demands as XLSX (open data)",
+        description=DOWNLOAD_DESCRIPTION,
+        parameters=[DemandFilterSerializer],
+        responses={(200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY), **ERRORS},
+    )
+    @action(detail=False, methods=["get"], url_path="download/xlsx", pagination_class=None)
+    def download_xlsx(self, request: Request) -> HttpResponse:
+        columns = downloads.demand_columns(request.build_absolute_uri("/"))
+        content = xlsx_download("open_demands", columns, self._download_rows())
+        return xlsx_response(content, filename="open-demands.xlsx")
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
