@@ -6,6 +6,8 @@ come from ``matching.pools``; telling people of new pairs is ``matching.new_pair
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from collections import defaultdict
@@ -209,23 +211,35 @@ class _Prior:
     is_near_miss: bool
     score: float
     matched_at: Any
+    digest: int | None
 
 
 def _previous(demand_ids: list[int]) -> dict[tuple[int, int], _Prior]:
     """The demands' current match rows (one query)."""
     rows = Match.objects.filter(demand_id__in=demand_ids).values_list(
-        "id", "demand_id", "product_id", "is_near_miss", "score", "matched_at"
+        "id", "demand_id", "product_id", "is_near_miss", "score", "matched_at", "digest"
     )
     if connection.vendor == "postgresql":
         # One array parameter instead of thousands of placeholders; rows straight from the cursor.
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT id, demand_id, product_id, is_near_miss, score, matched_at FROM {Match._meta.db_table} "
+                "SELECT id, demand_id, product_id, is_near_miss, score, matched_at, digest "
+                f"FROM {Match._meta.db_table} "
                 "WHERE demand_id = ANY(%s)",
                 [demand_ids],
             )
             rows = cursor.fetchall()
-    return {(d, p): _Prior(pk, near, score, matched_at) for pk, d, p, near, score, matched_at in rows}
+    return {(d, p): _Prior(pk, near, score, matched_at, digest) for pk, d, p, near, score, matched_at, digest in rows}
+
+
+# One encoder for every digest: json.dumps with options would build a new encoder per call.
+_DIGEST_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def row_digest(compared: Sequence[Any]) -> int:
+    """A stable 64-bit hash of a row's compared values (COMPARED_COLUMNS, in order)."""
+    encoded = _DIGEST_JSON.encode(list(compared)).encode()
+    return int.from_bytes(hashlib.blake2b(encoded, digest_size=8).digest(), "little", signed=True)
 
 
 def write_matches(
@@ -258,6 +272,19 @@ def write_matches(
                 matched_at = before.matched_at if before is not None and before.matched_at is not None else None
                 if matched_at is None and not is_near:
                     matched_at = now
+                results = list(pair.stored_results)
+                digest = row_digest(
+                    (
+                        is_near,
+                        rank,
+                        pair.score,
+                        pair.components,
+                        pair.strongest,
+                        results,
+                        pair.failed_mandatory,
+                        matched_at,
+                    )
+                )
                 row = (
                     demand_id,
                     pair.product_id,
@@ -267,14 +294,16 @@ def write_matches(
                     pair.score,
                     pair.components,
                     pair.strongest,
-                    list(pair.stored_results),
+                    results,
                     pair.failed_mandatory,
                     matched_at,
                     now,
+                    digest,
                 )
                 if before is None:
                     inserts.append(row)
-                else:
+                elif before.digest != digest:
+                    # An unchanged pair (same digest) is not written at all: it keeps its run and updated_at.
                     updates.append((before.match_id, *row))
                 if not is_near and pair.score >= threshold:
                     was_notable = before is not None and not before.is_near_miss and before.score >= threshold
@@ -334,6 +363,7 @@ MATCH_COLUMNS = (
     "failed_count",
     "matched_at",
     "updated_at",
+    "digest",
 )
 # What makes a row "changed": a re-run that computes the same values leaves the row (run, updated_at) alone.
 COMPARED_COLUMNS = (
@@ -345,6 +375,7 @@ COMPARED_COLUMNS = (
     "results",
     "failed_count",
     "matched_at",
+    "digest",
 )
 
 

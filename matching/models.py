@@ -189,6 +189,9 @@ class Match(models.Model):
     # When a run last changed this row's rank, score, components or results (a re-run that changes nothing
     # leaves the row, its id and this stamp alone).
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    # A hash of what a run compares (rank, score, components, results, ...): a re-run that computes the same
+    # digest leaves the row unwritten without sending it to the database.
+    digest = models.BigIntegerField(_("digest"), null=True, blank=True)
 
     class Meta:
         ordering = ["demand", "is_near_miss", "rank"]

@@ -41,6 +41,27 @@ def test_a_rerun_over_unchanged_data_changes_no_row(scene):
     assert rows() == before
 
 
+def test_a_rerun_over_unchanged_data_sends_no_match_row_to_the_database(scene):
+    from django.test.utils import CaptureQueriesContext
+
+    def match_writes():
+        with CaptureQueriesContext(connection) as queries:
+            services.match_run_demand(demand_id=scene.demand.pk)
+        return [q["sql"] for q in queries.captured_queries if "matching_match_incoming" in q["sql"]]
+
+    # given the demand matched once
+    services.match_run_demand(demand_id=scene.demand.pk)
+    before = Match.objects.get(demand=scene.demand, product=scene.strong).score
+    # when it is matched again over the same data, the stored digests say nothing changed: nothing is sent
+    assert match_writes() == []
+    # when a product's price changes, its pair is sent and updated in place
+    Product.objects.filter(pk=scene.strong.pk).update(
+        price_min=2_000_000, price_max=3_000_000, updated_at=timezone.now()
+    )
+    assert match_writes()
+    assert Match.objects.get(demand=scene.demand, product=scene.strong).score < before
+
+
 def test_a_product_edit_that_keeps_the_pair_keeps_its_id(scene, api_client, django_capture_on_commit_callbacks):
     services.match_run_demand(demand_id=scene.demand.pk)
     ids = ids_by_pair(scene.demand)
