@@ -343,7 +343,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     from catalog.models import Category, Product
     from matching import engine, services
     from matching import pools as matching_pools
-    from matching.models import Match, MatchRun, ProductTokens
+    from matching.models import Match, MatchRun, PoolProduct
     from procurement.models import Demand
 
     have = (Product.objects.count(), Demand.objects.filter(status=Demand.Status.OPEN).count())
@@ -352,12 +352,12 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         generate(args.products, args.demands, args.categories)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    if not ProductTokens.objects.exists():
-        # The products' tokens are kept with them (through the change outbox); a catalog generated in bulk gets
+    if not PoolProduct.objects.exists():
+        # The products' pool rows are kept with them (through the change outbox); a catalog generated in bulk gets
         # them in one pass, as a deployment's backfill does.
         started = time.perf_counter()
-        matching_pools.tokens_refresh_all()
-        print(f"product tokens cut in {time.perf_counter() - started:.1f} s")
+        matching_pools.pool_products_refresh_all()
+        print(f"pool rows prepared in {time.perf_counter() - started:.1f} s")
     if args.generate_only:
         return {}
     Match.objects.all().delete()

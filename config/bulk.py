@@ -2,7 +2,7 @@
 
 Django's bulk_create prepares every value of every row through its fields (about a third of an import of ten
 thousand products went there); COPY takes one text stream. Values are given per database column, as stored:
-numbers, text, booleans, dates and datetimes, UUIDs, and dicts or lists for JSON columns.
+numbers, text, booleans, dates and datetimes, UUIDs, bytes, and dicts or lists for JSON columns.
 """
 
 from __future__ import annotations
@@ -11,39 +11,79 @@ import datetime
 import io
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection, models, transaction
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# One encoder for every value: json.dumps with options would build a new encoder per call.
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
+def _escaped(value: str) -> str:
+    return value.translate(_ESCAPES)
+
+
+def _json(value: Any) -> str:
+    # JSON never holds a raw tab or line break (they are escaped inside strings): only backslashes need doubling.
+    encoded = _JSON.encode(value)
+    return encoded.replace("\\", "\\\\") if "\\" in encoded else encoded
+
+
+def _flag(value: bool) -> str:
+    return "t" if value else "f"
+
+
+def _bytes(value: bytes | memoryview) -> str:
+    # bytea's hex form, its backslash doubled for COPY.
+    return "\\\\x" + bytes(value).hex()
+
+
+# By exact type: a match row has a dozen values and a batch hundreds of thousands of rows.
+_FORMATS: dict[type, Callable[[Any], str]] = {
+    str: _escaped,
+    int: str,
+    float: float.__repr__,
+    bool: _flag,
+    Decimal: str,
+    dict: _json,
+    list: _json,
+    datetime.datetime: datetime.datetime.isoformat,
+    datetime.date: datetime.date.isoformat,
+    datetime.time: datetime.time.isoformat,
+    uuid.UUID: str,
+    bytes: _bytes,
+    memoryview: _bytes,
+}
 
 
 def _text(value: Any) -> str:
     if value is None:
         return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
+    format_ = _FORMATS.get(type(value))
+    if format_ is not None:
+        return format_(value)
+    # Subclasses (a str enum, a DateTime subclass) by their base type.
+    if isinstance(value, bool):
+        return _flag(value)
     if isinstance(value, int | Decimal):
         return str(value)
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, str):
-        return value.translate(_ESCAPES)
+        return _escaped(value)
     if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False).translate(_ESCAPES)
-    return str(value).translate(_ESCAPES)
+    if isinstance(value, dict | list | tuple):
+        return _json(value)
+    return _escaped(str(value))
 
 
 def _stream(rows: Iterable[Sequence[Any]]) -> io.StringIO:
-    buffer = io.StringIO("".join("\t".join(map(_text, row)) + "\n" for row in rows))
+    text = _text
+    buffer = io.StringIO("".join("\t".join([text(value) for value in row]) + "\n" for row in rows))
     buffer.seek(0)
     return buffer
 
@@ -86,13 +126,22 @@ def copy_upsert(
     *,
     unique: Sequence[str],
     update: Sequence[str],
+    changed: Sequence[str] = (),
     returning: Sequence[str] = (),
 ) -> list[tuple[Any, ...]]:
     """Insert ``rows``, updating ``update`` where a row with the same ``unique`` columns exists; returns the
-    ``returning`` columns of every row written (in no particular order)."""
+    ``returning`` columns of every row written (in no particular order).
+
+    With ``changed``, an existing row is updated only where one of those columns differs from what is stored: a
+    row that would stay the same is not written at all (nor are its other ``update`` columns, such as a stamp).
+    """
     if not rows:
         return []
     if connection.vendor != "postgresql":
+        if changed:
+            rows = _differing(model, columns, rows, unique=unique, changed=changed)
+            if not rows:
+                return []
         objects = _instances(model, columns, rows)
         model._default_manager.bulk_create(
             objects,
@@ -110,9 +159,38 @@ def copy_upsert(
             *keys, *returning
         )
         return [tuple(row[len(keys) :]) for row in found if tuple(row[: len(keys)]) in wanted]
+    table = model._meta.db_table
     assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in update)
     conflict = f" ON CONFLICT ({', '.join(unique)}) DO UPDATE SET {assignments}"
+    if changed:
+        conflict += " WHERE " + " OR ".join(f"{table}.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in changed)
     return _through_temporary_table(model, columns, rows, conflict=conflict, returning=returning)
+
+
+def _differing(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    unique: Sequence[str],
+    changed: Sequence[str],
+) -> list[Sequence[Any]]:
+    """The rows that are new or differ from the stored row in a ``changed`` column (the portable path)."""
+    position = {c: i for i, c in enumerate(columns)}
+    keys = [_attname(model, c) for c in unique]
+    compared = [_attname(model, c) for c in changed]
+    stored: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    first = [row[position[unique[0]]] for row in rows]
+    for start in range(0, len(first), 2000):
+        for found in model._default_manager.filter(**{f"{keys[0]}__in": first[start : start + 2000]}).values_list(
+            *keys, *compared
+        ):
+            stored[tuple(found[: len(keys)])] = tuple(found[len(keys) :])
+    return [
+        row
+        for row in rows
+        if stored.get(tuple(row[position[c]] for c in unique)) != tuple(row[position[c]] for c in changed)
+    ]
 
 
 def _through_temporary_table(

@@ -47,8 +47,7 @@ class MatchingAssessor:
         row = demand_facts([demand.pk], statuses=None).get(demand.pk)
         if row is None:
             return {}
-        parameter_ids = [req.parameter_id for req in row.facts.requirements]
-        pool = products_pool(product_ids=ids, parameter_ids=parameter_ids or None)
+        pool = products_pool(product_ids=ids)
         out = {}
         for pair in pool.score_pairs(row.facts, weights=weights()):
             out[pair.product_id] = ProductAssessment(

@@ -6,8 +6,6 @@ come from ``matching.pools``; telling people of new pairs is ``matching.new_pair
 
 from __future__ import annotations
 
-import io
-import json
 import logging
 import time
 from collections import defaultdict
@@ -21,6 +19,7 @@ from django.db import connection
 from django.utils import timezone
 
 from catalog.models import Product
+from config.bulk import copy_insert, copy_upsert
 from matching import scoring as s
 from matching.models import DemandMatchSummary, Match, MatchRun
 from matching.new_pairs import notify_new_pairs
@@ -349,10 +348,6 @@ COMPARED_COLUMNS = (
 )
 
 
-# One encoder for every row: json.dumps with options would build a new encoder per call.
-_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-
-
 def _delete_ids(ids: list[int]) -> None:
     if connection.vendor != "postgresql":
         Match.objects.filter(pk__in=ids).delete()
@@ -361,90 +356,22 @@ def _delete_ids(ids: list[int]) -> None:
         cursor.execute(f"DELETE FROM {Match._meta.db_table} WHERE id = ANY(%s)", [ids])
 
 
-def _copy_text(rows: Sequence[tuple[Any, ...]]) -> io.StringIO:
-    """Rows (MATCH_COLUMNS, optionally led by an id) in COPY's text format: tab-separated, and JSON never holds a
-    raw tab or newline; only backslashes (from JSON escapes) need doubling."""
-    lines = []
-    encode = _JSON.encode
-    stamps: dict[Any, str] = {None: "\\N"}
-    for row in rows:
-        *lead, demand_id, product_id, run_id, is_near, rank, score, components, strongest, results, failed = row[:-2]
-        matched, updated = row[-2:]
-        matched_text = stamps.get(matched)
-        if matched_text is None:
-            matched_text = stamps[matched] = matched.isoformat()
-        updated_text = stamps.get(updated)
-        if updated_text is None:
-            updated_text = stamps[updated] = updated.isoformat()
-        run_text = "\\N" if run_id is None else str(run_id)
-        stored = encode(results)
-        if "\\" in stored:
-            stored = stored.replace("\\", "\\\\")
-        prefix = f"{lead[0]}\t" if lead else ""
-        lines.append(
-            f"{prefix}{demand_id}\t{product_id}\t{run_text}\t{'t' if is_near else 'f'}\t{rank}\t"
-            f"{score!r}\t{encode(components)}\t{strongest}\t{stored}\t{failed}\t{matched_text}\t{updated_text}\n"
-        )
-    buffer = io.StringIO("".join(lines))
-    buffer.seek(0)
-    return buffer
-
-
 def insert_matches(rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert match rows (MATCH_COLUMNS) in bulk: COPY on PostgreSQL (measured several times faster than INSERT),
-    bulk_create elsewhere."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        Match.objects.bulk_create(
-            [Match(**dict(zip(MATCH_COLUMNS, row, strict=True))) for row in rows], batch_size=WRITE_BATCH
-        )
-        return
-    with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(
-            f"COPY {Match._meta.db_table} ({', '.join(MATCH_COLUMNS)}) FROM STDIN", _copy_text(rows)
-        )
+    """Insert match rows (MATCH_COLUMNS) in bulk, through the project's bulk writer (COPY on PostgreSQL)."""
+    copy_insert(Match, MATCH_COLUMNS, rows)
 
 
 def update_matches(rows: Sequence[tuple[Any, ...]]) -> None:
-    """Update existing match rows (id, then MATCH_COLUMNS) where anything compared changed, in one statement.
-
-    On PostgreSQL the rows are copied into a temporary table and joined; the database compares old and new, so
-    an unchanged row is not written at all.
-    """
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        _update_portable(rows)
-        return
-    table = Match._meta.db_table
-    incoming = "matching_match_incoming"
-    changed = " OR ".join(f"m.{c} IS DISTINCT FROM t.{c}" for c in COMPARED_COLUMNS)
-    assigned = ", ".join(f"{c} = t.{c}" for c in MATCH_COLUMNS if c not in ("demand_id", "product_id"))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {incoming} (id bigint PRIMARY KEY, demand_id bigint, product_id bigint, "
-            "run_id bigint, is_near_miss boolean, rank integer, score double precision, components jsonb, "
-            "strongest_component varchar(16), results jsonb, failed_count smallint, matched_at timestamptz, "
-            "updated_at timestamptz) ON COMMIT DROP"
-        )
-        cursor.cursor.copy_expert(f"COPY {incoming} FROM STDIN", _copy_text(rows))
-        cursor.execute(f"UPDATE {table} m SET {assigned} FROM {incoming} t WHERE m.id = t.id AND ({changed})")
-        cursor.execute(f"DROP TABLE {incoming}")
-
-
-def _update_portable(rows: Sequence[tuple[Any, ...]]) -> None:
-    by_id = {row[0]: dict(zip(MATCH_COLUMNS, row[1:], strict=True)) for row in rows}
-    stored = Match.objects.filter(pk__in=list(by_id)).only("id", *COMPARED_COLUMNS)
-    changed = []
-    for match in stored:
-        values = by_id[match.pk]
-        if any(getattr(match, c) != values[c] for c in COMPARED_COLUMNS):
-            for name, value in values.items():
-                setattr(match, name, value)
-            changed.append(match)
-    fields = [c.removesuffix("_id") for c in MATCH_COLUMNS if c not in ("demand_id", "product_id")]
-    Match.objects.bulk_update(changed, fields, batch_size=WRITE_BATCH)
+    """Update existing match rows (id, then MATCH_COLUMNS) in one statement where anything compared changed: an
+    unchanged row is not written at all, so it keeps its run and ``updated_at``."""
+    copy_upsert(
+        Match,
+        ["id", *MATCH_COLUMNS],
+        rows,
+        unique=["id"],
+        update=[c for c in MATCH_COLUMNS if c not in ("demand_id", "product_id")],
+        changed=COMPARED_COLUMNS,
+    )
 
 
 # --- Whole operations used by the services ------------------------------------------------------------------

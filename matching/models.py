@@ -204,26 +204,38 @@ class Match(models.Model):
         return f"{self.demand_id} ↔ {self.product_id} #{self.rank}"
 
 
-class ProductTokens(models.Model):
-    """A product's text cut into the tokens text relevance compares, kept ready so a pool is built without
-    tokenizing its products again. Refreshed when the change outbox reports the product changed; ``digest``
-    (of the text cut) lets a pool build trust a row or redo it, so a missed change only costs time."""
+class PoolProduct(models.Model):
+    """A product as candidate pools read it, kept ready with the product: its text cut into tokens, the provinces
+    it serves and its specifications as stored (canonical), so a pool is one query over these rows and the
+    product's own, with nothing to tokenize or join per specification.
+
+    Refreshed in batches by the matching consumer of the change outbox (``matching.pools.pool_products_refresh``);
+    a product without a row (a catalog loaded in bulk), or whose row is older than its last change, gets one the
+    first time a pool reads it.
+    """
 
     product = models.OneToOneField(
         "catalog.Product",
         verbose_name=_("product"),
         on_delete=models.CASCADE,
         primary_key=True,
-        related_name="matching_tokens",
+        related_name="pool_row",
         db_constraint=False,
     )
-    digest = models.CharField(_("digest"), max_length=16)
-    # Space-separated: the tokenizer never yields a token with a space.
-    tokens = models.TextField(_("tokens"), blank=True)
+    # Laid out by ``matching.vector.prepare_product`` so a pool's rows stack with one join per column: the text's
+    # token hashes, the specifications (parameter, value, minimum, maximum, yes/no as numbers) with their choices,
+    # and the codes of the provinces served.
+    tokens = models.BinaryField(_("tokens"), default=b"")
+    specifications = models.BinaryField(_("specifications"), default=b"")
+    choices = models.TextField(_("choices"), blank=True)
+    provinces = models.BinaryField(_("provinces served"), default=b"")
+    # The product's ``updated_at`` the row was prepared from: a row that no longer fits is prepared again.
+    product_updated_at = models.DateTimeField(_("product updated at"), null=True)
+    refreshed_at = models.DateTimeField(_("refreshed at"))
 
     class Meta:
-        verbose_name = _("product tokens")
-        verbose_name_plural = _("product tokens")
+        verbose_name = _("pool product")
+        verbose_name_plural = _("pool products")
 
     def __str__(self) -> str:
         return str(self.product_id)

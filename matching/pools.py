@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
-import hashlib
+import json
 import logging
-import pickle
-import zlib
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Max, Q
+from django.db.models import BooleanField, Case, Count, F, Max, Q, Value, When
+from django.utils import timezone
 
 from catalog.models import Category, Product, Specification
 from catalog.selectors import category_ancestor_codes, category_subtree_q
+from config.bulk import copy_upsert
 from matching import scoring as s
-from matching.models import ProductTokens
-from matching.vector import CandidatePool
+from matching.models import PoolProduct
+from matching.vector import (
+    PROVINCE_WIDTH,
+    SPEC_FIELDS,
+    CandidatePool,
+    PreparedProduct,
+    StackedProducts,
+    prepare_product,
+    stack_prepared,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,120 +65,232 @@ def _fetch(qs: Any) -> list[tuple[Any, ...]]:
 
 
 PRODUCT_TEXT_FIELDS = ("name_zh", "name_en", "model_number", "description_zh", "description_en")
+SPECIFICATION_FIELDS = ("parameter_id", "value", "value_min", "value_max", "value_text", "value_bool")
+STORE_BATCH = 20_000
+POOL_ROW_COLUMNS = [
+    "product_id",
+    "tokens",
+    "specifications",
+    "choices",
+    "provinces",
+    "product_updated_at",
+    "refreshed_at",
+]
 
 
 def _product_text(parts: Sequence[str | None]) -> str:
     return " ".join(part or "" for part in parts)
 
 
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+def _prepare(product_ids: Sequence[int]) -> dict[int, tuple[PreparedProduct, Any]]:
+    """What a pool reads of these products, prepared (with the ``updated_at`` it was prepared from); three queries,
+    whatever their number."""
+    specs: dict[int, list[Any]] = defaultdict(list)
+    for product_id, *values in _fetch(
+        Specification.objects.filter(product_id__in=product_ids).values_list("product_id", *SPECIFICATION_FIELDS)
+    ):
+        specs[product_id].append(values)
+    served: dict[int, list[str]] = defaultdict(list)
+    for product_id, code in _fetch(
+        Product.provinces_served.through.objects.filter(product_id__in=product_ids).values_list(
+            "product_id", "province_id"
+        )
+    ):
+        served[product_id].append(code)
+    return {
+        pk: (prepare_product(s.text_tokens(_product_text(parts)), specs.get(pk, ()), served.get(pk, ())), updated_at)
+        for pk, updated_at, *parts in _fetch(
+            Product.objects.filter(pk__in=product_ids).values_list("pk", "updated_at", *PRODUCT_TEXT_FIELDS)
+        )
+    }
 
 
-def _store_tokens(cut: dict[int, tuple[str, frozenset[str]]]) -> None:
-    ProductTokens.objects.bulk_create(
-        [
-            ProductTokens(product_id=pk, digest=digest, tokens=" ".join(sorted(tokens)))
-            for pk, (digest, tokens) in cut.items()
-        ],
-        batch_size=5000,
-        update_conflicts=True,
-        unique_fields=["product"],
-        update_fields=["digest", "tokens"],
-    )
+def _store(prepared: dict[int, tuple[PreparedProduct, Any]]) -> None:
+    now = timezone.now()
+    rows = [
+        (pk, p.tokens, p.specifications, p.choices, p.provinces, updated_at, now)
+        for pk, (p, updated_at) in sorted(prepared.items())
+    ]
+    for first in range(0, len(rows), STORE_BATCH):
+        copy_upsert(
+            PoolProduct,
+            POOL_ROW_COLUMNS,
+            rows[first : first + STORE_BATCH],
+            unique=["product_id"],
+            update=POOL_ROW_COLUMNS[1:],
+        )
 
 
-def tokens_refresh(*, product_ids: Iterable[int]) -> int:
-    """Cut the text of these products again (the change outbox reports them changed); in bulk. Returns the rows
-    written; products that are gone lose theirs."""
+def pool_products_refresh(*, product_ids: Iterable[int]) -> int:
+    """Prepare these products' pool rows again (the change outbox reports them changed), in bulk; products that
+    are gone lose theirs. Returns the rows written."""
     ids = sorted(set(product_ids))
-    rows = Product.objects.filter(pk__in=ids).values_list("pk", *PRODUCT_TEXT_FIELDS)
-    cut = {}
-    for pk, *parts in rows:
-        text = _product_text(parts)
-        cut[pk] = (_digest(text), s.text_tokens(text))
-    ProductTokens.objects.filter(product_id__in=set(ids) - set(cut)).delete()
-    _store_tokens(cut)
-    return len(cut)
+    if not ids:
+        return 0
+    prepared = _prepare(ids)
+    PoolProduct.objects.filter(product_id__in=set(ids) - set(prepared)).delete()
+    _store(prepared)
+    return len(prepared)
 
 
-def tokens_refresh_all(*, batch: int = 20_000) -> int:
-    """Every product's tokens cut afresh (a backfill after a bulk load, or after the tokenizer changed)."""
+def pool_products_refresh_all(*, batch: int = STORE_BATCH) -> int:
+    """Every product's pool row prepared afresh (a backfill after a bulk load, or after the tokenizer changed)."""
     ids = list(Product.objects.order_by("pk").values_list("pk", flat=True))
-    return sum(tokens_refresh(product_ids=ids[i : i + batch]) for i in range(0, len(ids), batch))
+    return sum(pool_products_refresh(product_ids=ids[i : i + batch]) for i in range(0, len(ids), batch))
 
 
-def _read_pool(products_q: Q, parameter_ids: Iterable[int] | None) -> CandidatePool:
-    """The products of ``products_q`` as a pool: three queries, whatever their number, and no text cut when the
-    products' tokens are kept ready (the rare row missing or outdated is cut now and stored)."""
-    through = Q(product__in=Product.objects.filter(products_q).values("pk"))
-    spec_qs = Specification.objects.filter(through)
-    if parameter_ids is not None:
-        spec_qs = spec_qs.filter(parameter_id__in=list(parameter_ids))
-    specs = _fetch(
-        spec_qs.values_list("product_id", "parameter_id", "value", "value_min", "value_max", "value_text", "value_bool")
-    )
-    served = Product.provinces_served.through.objects.filter(through)
-    provinces = _fetch(served.values_list("product_id", "province_id"))
-    product_rows = _fetch(
-        Product.objects.filter(products_q).values_list(
-            "id",
-            "price_min",
-            "price_max",
-            "lead_time_days",
-            "evaluation_score",
-            "matching_tokens__digest",
-            "matching_tokens__tokens",
-            *PRODUCT_TEXT_FIELDS,
-        )
-    )
-    products = []
-    tokens: dict[int, frozenset[str]] = {}
-    stale: dict[int, tuple[str, frozenset[str]]] = {}
-    for pk, price_min, price_max, lead, evaluation, digest, kept, *parts in product_rows:
-        products.append(
-            (
-                pk,
-                "",
-                None if price_min is None else float(price_min),
-                None if price_max is None else float(price_max),
-                lead,
-                evaluation,
-            )
-        )
-        text = _product_text(parts)
-        fresh = _digest(text)
-        if digest == fresh:
-            tokens[pk] = frozenset(kept.split())
-        else:
-            tokens[pk] = s.text_tokens(text)
-            stale[pk] = (fresh, tokens[pk])
+POOL_QUERY_FIELDS = (
+    "id",
+    "price_min",
+    "price_max",
+    "lead_time_days",
+    "evaluation_score",
+    "pool_row__tokens",
+    "pool_row__specifications",
+    "pool_row__choices",
+    "pool_row__provinces",
+)
+
+
+def _read_pool(products_q: Q) -> CandidatePool:
+    """The products of ``products_q`` as a pool, from each product's own figures beside its prepared row. Nothing
+    is tokenized; the rare product without a current row (loaded in bulk, or changed a moment ago and not yet taken
+    from the outbox) is prepared now and its row stored.
+
+    On PostgreSQL the database stacks the rows itself: one query returns one row of concatenated columns, so the
+    pool is built with a frombuffer per column whatever its size.
+    """
+    query = Product.objects.filter(products_q).annotate(stale=_stale())
+    if connection.vendor == "postgresql":
+        stacked = _stacked(query)
+        if stacked is _STALE:
+            _repair(query)
+            stacked = _stacked(query)
+        if isinstance(stacked, StackedProducts):
+            return CandidatePool.from_stacked(stacked)
+    # Row by row (the embedded database, or rows changing under a second read).
+    rows = _fetch(query.order_by("pk").values_list(*POOL_QUERY_FIELDS, "stale"))
+    stale = [row[0] for row in rows if row[-1]]
     if stale:
-        _store_tokens(stale)
-    return CandidatePool.from_rows(products, specs, provinces, tokens=tokens)
+        prepared = _repair(query, stale)
+        rows = [
+            row if not row[-1] else (*row[:5], *_as_row(prepared[row[0]][0]), False)
+            for row in rows
+            if not row[-1] or row[0] in prepared
+        ]
+    if not rows:
+        return CandidatePool()
+    return CandidatePool.from_prepared(*list(zip(*rows, strict=True))[:-1])
 
 
-def load_pool(*, category_id: int, parameter_ids: Iterable[int] | None = None) -> CandidatePool:
+def _repair(query: Any, stale: list[int] | None = None) -> dict[int, tuple[PreparedProduct, Any]]:
+    ids = stale if stale is not None else [pk for pk, is_stale in _fetch(query.values_list("pk", "stale")) if is_stale]
+    prepared = _prepare(ids) if ids else {}
+    _store(prepared)
+    return prepared
+
+
+def _bytes_agg(column: str) -> str:
+    # No ORDER BY inside the aggregate (PostgreSQL 15 would sort once per column): every aggregate takes the rows
+    # in the same order, which keeps the columns aligned, and the stacked products are put in id order after.
+    return f"string_agg({column}, ''::bytea)"
+
+
+def _float_agg(column: str) -> str:
+    return _bytes_agg(f"float8send(coalesce({column}::float8, 'NaN'))")
+
+
+_STACKED_COLUMNS = ", ".join(
+    [
+        "count(*)",
+        "bool_or(stale)",
+        _bytes_agg("int8send(id)"),
+        _float_agg("price_min"),
+        _float_agg("price_max"),
+        _float_agg("lead_time_days"),
+        _float_agg("evaluation_score"),
+        *(
+            f"{_bytes_agg(f'int4send(length({c}))')}, {_bytes_agg(c)}"
+            for c in ('"pool_row__tokens"', '"pool_row__specifications"')
+        ),
+        """string_agg(nullif("pool_row__choices", ''), ',')""",
+        f"""{_bytes_agg('int4send(length("pool_row__provinces"))')}, {_bytes_agg('"pool_row__provinces"')}""",
+    ]
+)
+
+
+_STALE = "stale"
+
+
+def _stacked(query: Any) -> StackedProducts | str:
+    """The pool's rows stacked by the database (PostgreSQL); ``_STALE`` when a row is stale (its columns would not
+    line up)."""
+    sql, params = query.values_list(*POOL_QUERY_FIELDS, "stale").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_STACKED_COLUMNS} FROM ({sql}) AS pool", params)
+        count, any_stale, *columns = cursor.fetchone()
+    if any_stale:
+        return _STALE
+    if not count:
+        return stack_prepared([], [], [], [], [], [], [], [], [])
+    ids, price_min, price_max, lead, evaluation, token_counts, tokens, spec_counts, specs, choices, *rest = columns
+    province_counts, provinces = rest
+
+    def floats(data: memoryview) -> np.ndarray:
+        return np.frombuffer(data, dtype=">f8").astype(np.float64)
+
+    def lengths(data: memoryview, width: int) -> np.ndarray:
+        return np.frombuffer(data, dtype=">i4").astype(np.int64) // width
+
+    return StackedProducts(
+        ids=np.frombuffer(ids, dtype=">i8").astype(np.int64),
+        price_min=floats(price_min),
+        price_max=floats(price_max),
+        lead=floats(lead),
+        evaluation=floats(evaluation),
+        token_counts=lengths(token_counts, 8),
+        tokens=bytes(tokens),
+        spec_counts=lengths(spec_counts, 8 * SPEC_FIELDS),
+        specifications=bytes(specs),
+        choices=json.loads(f"[{choices or ''}]"),
+        province_counts=lengths(province_counts, PROVINCE_WIDTH),
+        provinces=bytes(provinces),
+    ).in_id_order()
+
+
+def _stale() -> Any:
+    return Case(
+        When(Q(pool_row__isnull=True) | ~Q(pool_row__product_updated_at=F("updated_at")), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def _as_row(prepared: PreparedProduct) -> tuple[bytes, bytes, str, bytes]:
+    return prepared.tokens, prepared.specifications, prepared.choices, prepared.provinces
+
+
+def load_pool(*, category_id: int) -> CandidatePool:
     """The candidate pool of a demand category: its subtree's published domestic products, as column arrays."""
-    return _read_pool(candidate_products_q(subtree_category_ids(category_id)), parameter_ids)
+    return _read_pool(candidate_products_q(subtree_category_ids(category_id)))
 
 
-def reference_pool(*, category_id: int, parameter_ids: Iterable[int], limit: int) -> CandidatePool:
+def reference_pool(*, category_id: int, limit: int) -> CandidatePool:
     """The published imported products of the subtree (the first ``limit`` by id), scored like candidates."""
     imported = Product.objects.filter(candidate_products_q(subtree_category_ids(category_id), domestic=False))
     ids = list(imported.order_by("pk").values_list("pk", flat=True)[:limit])
-    return _read_pool(Q(pk__in=ids), parameter_ids)
+    return _read_pool(Q(pk__in=ids))
 
 
-def products_pool(*, product_ids: Iterable[int], parameter_ids: Iterable[int] | None = None) -> CandidatePool:
+def products_pool(*, product_ids: Iterable[int]) -> CandidatePool:
     """Any products by id, domestic or imported, scored like candidates (the products quoted on a demand)."""
-    return _read_pool(Q(pk__in=list(product_ids)), parameter_ids)
+    return _read_pool(Q(pk__in=list(product_ids)))
 
 
 # --- Warm pools for incremental runs ------------------------------------------------------------------------
 # A pool is reused only while its fingerprint holds: the category's version (bumped in the shared cache whenever
 # a product of the subtree changes) and the count and latest change of its candidates. Two levels: this process
-# keeps the pools it used, and the shared cache holds them compressed for the other workers, so a worker that
+# keeps the pools it used, and the shared cache holds their stacked bytes for the other workers, so a worker that
 # never saw a category loads its pool in milliseconds instead of reading the catalog.
 
 _POOLS: dict[int, tuple[tuple[Any, ...], CandidatePool]] = {}
@@ -180,8 +302,9 @@ def _version_key(category_id: int) -> str:
     return f"matching:pool-version:{category_id}"
 
 
-# Bumped whenever a pool's layout changes, so no worker unpickles a pool of another shape.
-POOL_FORMAT = 2
+# Bumped whenever the shared layout changes, so no worker reads a pool of another shape. The shared copy is the
+# pool's stacked products as plain bytes and text, never a pickled pool: the signed cache format holds only data.
+POOL_FORMAT = 3
 
 
 def _shared_key(category_id: int) -> str:
@@ -211,8 +334,7 @@ def _keep(category_id: int, fingerprint: tuple[Any, ...], pool: CandidatePool) -
 
 def _share(category_id: int, fingerprint: tuple[Any, ...], pool: CandidatePool) -> None:
     try:
-        payload = zlib.compress(pickle.dumps(pool, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        cache.set(_shared_key(category_id), (fingerprint, payload), timeout=SHARED_POOL_TIMEOUT)
+        cache.set(_shared_key(category_id), (fingerprint, pool.stacked.to_plain()), timeout=SHARED_POOL_TIMEOUT)
     except Exception:  # the shared copy is an optimisation: a cache outage or size limit only costs speed
         logger.warning("matching: could not share the candidate pool of category %s", category_id, exc_info=True)
 
@@ -222,11 +344,10 @@ def _shared(category_id: int, fingerprint: tuple[Any, ...]) -> CandidatePool | N
         stored = cache.get(_shared_key(category_id))
         if stored is None or stored[0] != fingerprint:
             return None
-        pool = pickle.loads(zlib.decompress(stored[1]))
+        return CandidatePool.from_stacked(StackedProducts.from_plain(stored[1]))
     except Exception:
         logger.warning("matching: could not read the shared pool of category %s", category_id, exc_info=True)
         return None
-    return pool if isinstance(pool, CandidatePool) else None
 
 
 def warm_pool(*, category_id: int) -> CandidatePool:

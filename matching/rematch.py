@@ -69,8 +69,8 @@ def rematch_changes(changes: Sequence[Change]) -> list[MatchRun]:
         elif gone.get(product_id) in by_path:
             by_category[by_path[gone[product_id]]].add(product_id)
 
-    # The pools' ready-cut text follows the products, before any pool of theirs is read again.
-    pools.tokens_refresh(product_ids=product_ids)
+    # The pools' prepared rows follow the products, before any pool of theirs is read again.
+    pools.pool_products_refresh(product_ids=product_ids)
     runs: list[MatchRun] = []
     seen: set[int] = set()
     runs += _rematch_moved_categories([c for c in changes if c.entity == CATEGORY], seen)

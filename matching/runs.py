@@ -91,6 +91,8 @@ def match_run_product(
     run = MatchRun.objects.create(
         kind=MatchRun.Kind.PRODUCT, trigger=trigger, product_id=product_id, started_by=started_by
     )
+    # The product changed: its pool row is prepared again before any pool holding it is read.
+    pools.pool_products_refresh(product_ids=[product_id])
     category_id = Product.objects.filter(pk=product_id).values_list("category_id", flat=True).first()
     if category_id is not None:
         # Every subtree holding this product is stale for the warm pools of incremental runs.

@@ -211,9 +211,7 @@ def matches_beyond_kept(*, demand: Demand, kept: int) -> list[RankedProduct]:
     row = engine.demand_facts([demand.pk]).get(demand.pk)
     if row is None:  # not open any more: its stored matches are all there is
         return []
-    pool = pools.load_pool(
-        category_id=demand.category_id, parameter_ids={r.parameter_id for r in row.facts.requirements}
-    )
+    pool = pools.load_pool(category_id=demand.category_id)
     shortlist = pool.shortlist(row.facts, weights=engine.weights(), top_n=kept + MORE_MATCHES_LIMIT, near_miss_n=0)
     extra = shortlist.matches[kept:]
     products = Product.objects.select_related("manufacturer").in_bulk([p.product_id for p in extra])
@@ -232,11 +230,7 @@ def imported_references(*, demand: Demand) -> list[tuple[Product, s.PairScore]]:
     row = engine.demand_facts([demand.pk]).get(demand.pk)
     if row is None:  # not open: the reference no longer matters
         return []
-    pool = pools.reference_pool(
-        category_id=demand.category_id,
-        parameter_ids={r.parameter_id for r in row.facts.requirements},
-        limit=REFERENCE_POOL_LIMIT,
-    )
+    pool = pools.reference_pool(category_id=demand.category_id, limit=REFERENCE_POOL_LIMIT)
     scored = pool.shortlist(row.facts, weights=engine.weights(), top_n=REFERENCE_LIMIT, near_miss_n=0).matches
     products = Product.objects.select_related("manufacturer").in_bulk([p.product_id for p in scored])
     return [(products[p.product_id], p) for p in scored if p.product_id in products]

@@ -9,6 +9,8 @@ the very arrays ranking used, so an explanation can never disagree with a rank.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -264,9 +266,6 @@ class ParameterColumn:
             self._text_masks[wanted] = mask
         return mask
 
-    def without_caches(self) -> ParameterColumn:
-        return ParameterColumn(self.low, self.high, self.flag, self.codes, self.choices, self.folded)
-
 
 @dataclass
 class Shortlist:
@@ -297,15 +296,180 @@ ProductRow = tuple[int, str, "float | None", "float | None", "int | None", "floa
 SpecRow = tuple[int, int, "float | None", "float | None", "float | None", str, "bool | None"]
 
 
+# --- A product prepared for pools ------------------------------------------------------------------------------
+# What a pool reads of a product, as bytes that concatenate: a pool of any size is stacked from its products' rows
+# with a join and a frombuffer, no per-product work. Little-endian and fixed-width, never pickled.
+SPEC_FIELDS = 5  # parameter id, value, minimum, maximum, yes/no (NaN where not stated)
+PROVINCE_WIDTH = 6  # a GB/T 2260 code
+
+
+def token_hashes(tokens: Iterable[str]) -> np.ndarray:
+    """Tokens as sorted, distinct 64-bit hashes, the same in every process (text relevance compares these)."""
+
+    def hashed(token: str) -> int:
+        return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little", signed=True)
+
+    return np.unique(np.fromiter((hashed(token) for token in tokens), dtype=np.int64))
+
+
+@dataclass(frozen=True)
+class PreparedProduct:
+    tokens: bytes
+    specifications: bytes
+    # The specifications' choices as the inside of a JSON array, one string per specification ("" for none).
+    choices: str
+    provinces: bytes
+
+
+def prepare_product(
+    tokens: Iterable[str],
+    specs: Iterable[tuple[int, float | None, float | None, float | None, str, bool | None]],
+    provinces: Iterable[str],
+) -> PreparedProduct:
+    """One product's pool data from its tokens, its (parameter, value, minimum, maximum, choice, yes/no)
+    specifications and the codes of the provinces it serves."""
+    rows = sorted(specs, key=lambda row: row[0])
+    table = np.array([(pid, _nan(v), _nan(lo), _nan(hi), _nan(flag)) for pid, v, lo, hi, _c, flag in rows])
+    codes = sorted(set(provinces))
+    if any(len(code.encode()) > PROVINCE_WIDTH for code in codes):
+        raise ValueError(f"a province code is longer than {PROVINCE_WIDTH} characters: {codes}")
+    return PreparedProduct(
+        tokens=token_hashes(tokens).astype("<i8").tobytes(),
+        specifications=table.astype("<f8").tobytes() if rows else b"",
+        choices=json.dumps([text or "" for *_v, text, _f in rows], ensure_ascii=False)[1:-1] if rows else "",
+        provinces=np.array(codes, dtype=f"S{PROVINCE_WIDTH}").tobytes() if codes else b"",
+    )
+
+
 def _nan(value: float | int | None) -> float:
     return float("nan") if value is None else float(value)
+
+
+def _floats(values: Sequence[Any]) -> np.ndarray:
+    return np.array([_nan(v) for v in values], dtype=np.float64)
+
+
+def _counts(blobs: Sequence[bytes | memoryview], width: int) -> np.ndarray:
+    return np.fromiter((len(b) for b in blobs), dtype=np.int64, count=len(blobs)) // width
+
+
+@dataclass(frozen=True)
+class StackedProducts:
+    """A pool's products in id order, their prepared data stacked: what one query over the pool table returns."""
+
+    ids: np.ndarray
+    price_min: np.ndarray
+    price_max: np.ndarray
+    lead: np.ndarray
+    evaluation: np.ndarray
+    token_counts: np.ndarray
+    tokens: bytes
+    spec_counts: np.ndarray
+    specifications: bytes
+    # Every specification's choice ("" for none), in the order of ``specifications``.
+    choices: list[str]
+    province_counts: np.ndarray
+    provinces: bytes
+
+    def to_plain(self) -> dict[str, bytes | str]:
+        """Plain bytes and text only (what the shared cache keeps: nothing that runs code when it is read)."""
+        plain: dict[str, bytes | str] = {"choices": json.dumps(self.choices, ensure_ascii=False)}
+        for name, value in self.__dict__.items():
+            if name == "choices":
+                continue
+            plain[name] = (
+                value.astype("<f8" if value.dtype.kind == "f" else "<i8").tobytes()
+                if isinstance(value, np.ndarray)
+                else value
+            )
+        return plain
+
+    def in_id_order(self) -> StackedProducts:
+        """The same products ordered by id (a database may stack them in any order; every column in the same)."""
+        if self.ids.size < 2 or bool(np.all(np.diff(self.ids) > 0)):
+            return self
+        order = np.argsort(self.ids, kind="stable")
+        tokens, token_counts = _reordered(np.frombuffer(self.tokens, dtype="<i8"), self.token_counts, order)
+        table = np.frombuffer(self.specifications, dtype="<f8").reshape(-1, SPEC_FIELDS)
+        places = _places(self.spec_counts, order)
+        codes = np.frombuffer(self.provinces, dtype=f"S{PROVINCE_WIDTH}")
+        provinces, province_counts = _reordered(codes, self.province_counts, order)
+        return StackedProducts(
+            ids=self.ids[order],
+            price_min=self.price_min[order],
+            price_max=self.price_max[order],
+            lead=self.lead[order],
+            evaluation=self.evaluation[order],
+            token_counts=token_counts,
+            tokens=tokens.tobytes(),
+            spec_counts=self.spec_counts[order],
+            specifications=table[places].tobytes(),
+            choices=[self.choices[i] for i in places.tolist()],
+            province_counts=province_counts,
+            provinces=provinces.tobytes(),
+        )
+
+    @classmethod
+    def from_plain(cls, plain: Mapping[str, Any]) -> StackedProducts:
+        values: dict[str, Any] = {}
+        for name in cls.__dataclass_fields__:
+            value = plain[name]
+            if name in ("tokens", "specifications", "provinces"):
+                values[name] = bytes(value)
+            elif name == "choices":
+                values[name] = json.loads(value)
+            else:
+                kind = "<f8" if name in ("price_min", "price_max", "lead", "evaluation") else "<i8"
+                values[name] = np.frombuffer(bytes(value), dtype=kind).astype(np.float64 if kind == "<f8" else np.int64)
+        return cls(**values)
+
+
+def _places(counts: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Positions of the records of products laid out with ``counts`` each, taken product by product in ``order``."""
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    taken = counts[order].astype(np.int64)
+    offsets = np.concatenate([[0], np.cumsum(taken)[:-1]]).astype(np.int64)
+    return np.repeat(starts[order] - offsets, taken) + np.arange(int(taken.sum()), dtype=np.int64)
+
+
+def _reordered(records: np.ndarray, counts: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return records[_places(counts, order)], counts[order]
+
+
+def stack_prepared(
+    ids: Sequence[int],
+    price_min: Sequence[Any],
+    price_max: Sequence[Any],
+    lead: Sequence[Any],
+    evaluation: Sequence[Any],
+    tokens: Sequence[bytes | memoryview],
+    specifications: Sequence[bytes | memoryview],
+    choices: Sequence[str],
+    provinces: Sequence[bytes | memoryview],
+) -> StackedProducts:
+    """Per-product columns (figures and prepared rows) stacked."""
+    return StackedProducts(
+        ids=np.array(ids, dtype=np.int64),
+        price_min=_floats(price_min),
+        price_max=_floats(price_max),
+        lead=_floats(lead),
+        evaluation=_floats(evaluation),
+        token_counts=_counts(tokens, 8),
+        tokens=b"".join(tokens),
+        spec_counts=_counts(specifications, 8 * SPEC_FIELDS),
+        specifications=b"".join(specifications),
+        choices=json.loads("[" + ",".join(c for c in choices if c) + "]"),
+        province_counts=_counts(provinces, PROVINCE_WIDTH),
+        provinces=b"".join(provinces),
+    )
 
 
 class CandidatePool:
     """Column arrays over products sorted by id, so array order is the tie-break order.
 
-    Built straight from database rows (``from_rows``) so a pool of tens of thousands of products needs no
-    per-product objects; ``CandidatePool(products)`` builds one from facts (tests, a handful of products).
+    Stacked from prepared products (``from_prepared``: what the pool table keeps, read in one query), so a pool
+    of tens of thousands of products needs no per-product work; ``CandidatePool(products)`` and ``from_rows``
+    prepare facts or database rows first (tests, a handful of products).
     """
 
     def __init__(self, products: Sequence[s.ProductFacts] = ()) -> None:
@@ -320,7 +484,7 @@ class CandidatePool:
             specs.extend(
                 (p.product_id, pid, v.value, v.value_min, v.value_max, v.text, v.flag) for pid, v in p.specs.items()
             )
-        self._build(rows, specs, provinces, tokens)
+        self._build_rows(rows, specs, provinces, tokens)
 
     @classmethod
     def from_rows(
@@ -332,10 +496,10 @@ class CandidatePool:
     ) -> CandidatePool:
         """``products`` rows carry each product's text; ``tokens``, when given, are its tokens already cut."""
         pool = cls.__new__(cls)
-        pool._build(products, specs, provinces, tokens)
+        pool._build_rows(products, specs, provinces, tokens)
         return pool
 
-    def _build(
+    def _build_rows(
         self,
         products: Sequence[ProductRow],
         specs: Iterable[SpecRow],
@@ -343,98 +507,122 @@ class CandidatePool:
         tokens: dict[int, frozenset[str]] | None,
     ) -> None:
         ordered = sorted(products, key=lambda row: row[0])
-        n = len(ordered)
-        self.size = n
-        self.ids = np.fromiter((row[0] for row in ordered), dtype=np.int64, count=n)
-        position = {int(pk): i for i, pk in enumerate(self.ids)}
-        price_min = np.array([_nan(row[2]) for row in ordered], dtype=np.float64)
-        price_max = np.array([_nan(row[3]) for row in ordered], dtype=np.float64)
-        # The reference price: the middle of a stated range, or the one end stated.
-        self.price = np.where(
-            np.isnan(price_min), price_max, np.where(np.isnan(price_max), price_min, (price_min + price_max) / 2)
-        )
-        self.lead = np.array([_nan(row[4]) for row in ordered], dtype=np.float64)
-        self.evaluation = np.array([_nan(row[5]) for row in ordered], dtype=np.float64)
-        # Only inverted indexes are kept (token -> products, province -> products): they are what scoring reads,
-        # and arrays keep a pool cheap to store in the shared cache and to load back.
-        token_index: dict[str, list[int]] = {}
-        for i, row in enumerate(ordered):
-            product_tokens = s.text_tokens(row[1]) if tokens is None else tokens.get(row[0], frozenset())
-            for token in product_tokens:
-                token_index.setdefault(token, []).append(i)
-        # Stored compactly (one array of product positions, sliced per token): model numbers make most tokens
-        # unique, and one small array per token would make the pool slow to store and load.
-        self._token_slot = {token: slot for slot, token in enumerate(token_index)}
-        lengths = np.fromiter((len(idx) for idx in token_index.values()), dtype=np.int64, count=len(token_index))
-        self._token_starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        self._token_positions = (
-            np.fromiter((i for idx in token_index.values() for i in idx), dtype=np.int64, count=int(lengths.sum()))
-            if token_index
-            else np.zeros(0, dtype=np.int64)
+        by_product: dict[int, list[tuple[int, Any, Any, Any, str, Any]]] = {}
+        for product_id, parameter_id, value, low, high, text, flag in specs:
+            by_product.setdefault(product_id, []).append((parameter_id, value, low, high, text, flag))
+        served: dict[int, list[str]] = {}
+        for product_id, code in provinces:
+            served.setdefault(product_id, []).append(code)
+        prepared = [
+            prepare_product(
+                s.text_tokens(row[1]) if tokens is None else tokens.get(row[0], frozenset()),
+                by_product.get(row[0], ()),
+                served.get(row[0], ()),
+            )
+            for row in ordered
+        ]
+        self._stack(
+            stack_prepared(
+                [row[0] for row in ordered],
+                [row[2] for row in ordered],
+                [row[3] for row in ordered],
+                [row[4] for row in ordered],
+                [row[5] for row in ordered],
+                [p.tokens for p in prepared],
+                [p.specifications for p in prepared],
+                [p.choices for p in prepared],
+                [p.provinces for p in prepared],
+            )
         )
 
-        served: dict[str, list[int]] = {}
-        for product_id, code in provinces:
-            place = position.get(product_id)
-            if place is not None:
-                served.setdefault(code, []).append(place)
-        self._served = {code: np.unique(np.array(idx, dtype=np.int64)) for code, idx in served.items()}
-        self.no_provinces = np.ones(n, dtype=bool)
-        for idx in self._served.values():
-            self.no_provinces[idx] = False
+    @classmethod
+    def from_prepared(
+        cls,
+        ids: Sequence[int],
+        price_min: Sequence[Any],
+        price_max: Sequence[Any],
+        lead: Sequence[Any],
+        evaluation: Sequence[Any],
+        tokens: Sequence[bytes | memoryview],
+        specifications: Sequence[bytes | memoryview],
+        choices: Sequence[str],
+        provinces: Sequence[bytes | memoryview],
+    ) -> CandidatePool:
+        """A pool from its products' own figures and prepared data, each a column in product id order."""
+        return cls.from_stacked(
+            stack_prepared(ids, price_min, price_max, lead, evaluation, tokens, specifications, choices, provinces)
+        )
+
+    @classmethod
+    def from_stacked(cls, stacked: StackedProducts) -> CandidatePool:
+        pool = cls.__new__(cls)
+        pool._stack(stacked)
+        return pool
+
+    def _stack(self, stacked: StackedProducts) -> None:
+        # Kept: it is what the shared cache holds of a pool (plain bytes, rebuilt into arrays when read).
+        self.stacked = stacked
+        n = stacked.ids.size
+        self.size = n
+        self.ids = stacked.ids.astype(np.int64)
+        if n > 1 and not bool(np.all(np.diff(self.ids) > 0)):
+            raise ValueError("a pool's products come in increasing id order")
+        low_price, high_price = stacked.price_min, stacked.price_max
+        # The reference price: the middle of a stated range, or the one end stated.
+        self.price = np.where(
+            np.isnan(low_price), high_price, np.where(np.isnan(high_price), low_price, (low_price + high_price) / 2)
+        )
+        self.lead = stacked.lead.astype(np.float64)
+        self.evaluation = stacked.evaluation.astype(np.float64)
+
+        # Each product's token hashes, one slice of one array (text relevance reads the few products it scores).
+        self._token_starts = np.concatenate([[0], np.cumsum(stacked.token_counts)]).astype(np.int64)
+        self._token_hashes = np.frombuffer(stacked.tokens, dtype="<i8").astype(np.int64)
+
+        held = stacked.province_counts.astype(np.int64)
+        codes = np.frombuffer(stacked.provinces, dtype=f"S{PROVINCE_WIDTH}")
+        owners = np.repeat(np.arange(n, dtype=np.int64), held)
+        self._served = {code.decode(): owners[codes == code] for code in np.unique(codes)}
+        self.no_provinces = held == 0
 
         # Specifications are placed with array operations: a large pool has hundreds of thousands of them.
         self.columns: dict[int, ParameterColumn] = {}
-        spec_rows = list(specs)
-        if spec_rows and n:
-            product_col, parameter_col, value_col, vmin_col, vmax_col, text_col, flag_col = zip(*spec_rows, strict=True)
-            product_ids = np.fromiter(product_col, dtype=np.int64, count=len(spec_rows))
-            where = np.minimum(np.searchsorted(self.ids, product_ids), n - 1)
-            present = self.ids[where] == product_ids
-            parameter_ids = np.fromiter(parameter_col, dtype=np.int64, count=len(spec_rows))
-            all_values = np.array(value_col, dtype=np.float64)  # None becomes NaN
-            all_mins = np.array(vmin_col, dtype=np.float64)
-            all_maxs = np.array(vmax_col, dtype=np.float64)
+        table = np.frombuffer(stacked.specifications, dtype="<f8").reshape(-1, SPEC_FIELDS)
+        if table.shape[0] and n:
+            where = np.repeat(np.arange(n, dtype=np.int64), stacked.spec_counts.astype(np.int64))
+            texts = stacked.choices
+            if len(texts) != table.shape[0]:
+                raise ValueError("a prepared product's choices do not fit its specifications")
+            stated_texts = np.array(texts, dtype=object)
+            parameter_ids = table[:, 0].astype(np.int64)
             # A stated range's ends, or the single value at both ends.
-            all_lows = np.where(np.isnan(all_mins), all_values, all_mins)
-            all_highs = np.where(np.isnan(all_maxs), all_values, all_maxs)
-            all_flags = np.array(flag_col, dtype=np.float64)
-            for parameter_id in np.unique(parameter_ids[present]):
-                rows = np.flatnonzero(present & (parameter_ids == parameter_id))
+            all_lows = np.where(np.isnan(table[:, 2]), table[:, 1], table[:, 2])
+            all_highs = np.where(np.isnan(table[:, 3]), table[:, 1], table[:, 3])
+            for parameter_id in np.unique(parameter_ids):
+                rows = np.flatnonzero(parameter_ids == parameter_id)
                 idx = where[rows]
                 low, high, flag = (np.full(n, np.nan) for _ in range(3))
                 low[idx] = all_lows[rows]
                 high[idx] = all_highs[rows]
-                flag[idx] = all_flags[rows]
-                choices = [""]
-                code_of: dict[str, int] = {"": 0}
-                codes = np.zeros(n, dtype=np.int32)
-                for spec_row, place in zip(rows.tolist(), idx.tolist(), strict=True):
-                    choice = text_col[spec_row]
-                    if choice:
-                        known_code = code_of.get(choice)
-                        if known_code is None:
-                            known_code = code_of[choice] = len(choices)
-                            choices.append(choice)
-                        codes[place] = known_code
+                flag[idx] = table[rows, 4]
+                codes_of = np.zeros(n, dtype=np.int32)
+                given = stated_texts[rows]
+                named = given != ""
+                choices_list = [""]
+                if named.any():
+                    distinct, inverse = np.unique(given[named].astype(str), return_inverse=True)
+                    codes_of[idx[named]] = inverse.astype(np.int32) + 1
+                    choices_list += [str(c) for c in distinct]
                 self.columns[int(parameter_id)] = ParameterColumn(
                     low=low,
                     high=high,
                     flag=flag,
-                    codes=codes,
-                    choices=choices,
-                    folded=[c.strip().casefold() for c in choices],
+                    codes=codes_of,
+                    choices=choices_list,
+                    folded=[c.strip().casefold() for c in choices_list],
                 )
         self._province_cache: dict[str, np.ndarray] = {}
         self.evaluation_score = evaluation_component(self.evaluation)
-
-    def __getstate__(self) -> dict[str, Any]:
-        # Caches are rebuilt on demand; a stored pool carries only its data.
-        state = dict(self.__dict__)
-        state["_province_cache"] = {}
-        state.pop("_by_product", None)
-        state["columns"] = {pid: column.without_caches() for pid, column in self.columns.items()}
-        return state
 
     def __len__(self) -> int:
         return self.size
@@ -450,29 +638,16 @@ class CandidatePool:
             self._province_cache[province] = comp
         return comp
 
-    def _product_tokens(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each product's token slots (the inverted index turned around), built on first use: a demand's text is
-        compared with the few products it scores, not with the whole pool."""
-        cached = getattr(self, "_by_product", None)
-        if cached is None:
-            counts = np.diff(self._token_starts)
-            slots = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
-            order = np.argsort(self._token_positions, kind="stable")
-            per_product = np.bincount(self._token_positions, minlength=self.size)
-            starts = np.concatenate([[0], np.cumsum(per_product)]).astype(np.int64)
-            cached = self._by_product = (starts, slots[order])
-        return cached
-
     def _shared_tokens(self, demand_tokens: frozenset[str], idx: np.ndarray) -> np.ndarray:
         """How many of the demand's tokens each product at ``idx`` holds."""
-        wanted = np.array(sorted(self._token_slot[t] for t in demand_tokens if t in self._token_slot), dtype=np.int64)
-        if wanted.size == 0 or idx.size == 0:
+        if not demand_tokens or idx.size == 0:
             return np.zeros(idx.size)
-        starts, slots = self._product_tokens()
+        wanted = token_hashes(demand_tokens)
+        starts = self._token_starts
         lengths = starts[idx + 1] - starts[idx]
         owner = np.repeat(np.arange(idx.size), lengths)
         offsets = np.repeat(starts[idx] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-        held = slots[np.arange(owner.size) + offsets]
+        held = self._token_hashes[np.arange(owner.size) + offsets]
         return np.bincount(owner, weights=np.isin(held, wanted), minlength=idx.size)
 
     # --- per demand --------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django_countries import countries
 from accounts.forms import ProvinceChoiceField
 from accounts.models import Organization, Province
 from catalog.models import Category, Parameter, Product
-from catalog.values import compatible_units, unit_choice_label
+from catalog.values import ENTERED_DIGITS, compatible_units, format_entered, format_number, unit_choice_label
 from catalog.vocabulary import choice_label
 from config.exceptions import ApplicationError
 from config.forms import IsoDateInput, MarksInvalidFields
@@ -222,6 +222,15 @@ class RequirementRowForm(MarksInvalidFields, forms.Form):
         return data
 
 
+def _typed(value: Any) -> str:
+    """A requirement's value back in its box as the person typed it, never in scientific notation."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_number(value, digits=ENTERED_DIGITS)
+    return format_entered(value)
+
+
 class RequirementRows:
     """The requirement rows that follow a category's dictionary (one form per parameter, prefixed by its key)."""
 
@@ -240,9 +249,9 @@ class RequirementRows:
                 initial_row = {
                     "include": True,
                     "operator": start.operator,
-                    "value": "" if start.value is None else f"{start.value}",
-                    "value_min": "" if start.value_min is None else f"{start.value_min}",
-                    "value_max": "" if start.value_max is None else f"{start.value_max}",
+                    "value": _typed(start.value),
+                    "value_min": _typed(start.value_min),
+                    "value_max": _typed(start.value_max),
                     "choices": list(start.choices),
                     "unit": start.unit or parameter.unit,
                     "is_mandatory": start.is_mandatory,

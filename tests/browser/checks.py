@@ -2,7 +2,8 @@
 
 - no console error and no uncaught script error (a missing asset, the favicon included, is a console error);
 - no request to another host: deployments run on closed networks, so every asset is the platform's own;
-- no horizontal overflow at a 390 px wide phone viewport;
+- no horizontal overflow at a 390 px wide phone viewport, no button or navigation label cut off there, and no short
+  label (a column heading, a badge, a button) broken over several lines at either size;
 - no untranslated text: on a Chinese page no English message of the platform's catalogs, on an English page no
   Chinese text, and on neither an internal key (``pulse_width``, ``value_min``) or a unit's internal name
   (``degC``, ``m_z``).
@@ -97,6 +98,8 @@ _CUT_OFF_JS = """
   const cut = [];
   for (const el of document.querySelectorAll("button, .btn, nav a, .nav-link, .navbar-brand, .badge, .page-link")) {
     if (!el.getClientRects().length || el.clientWidth === 0) continue;
+    // Shortened on purpose, the whole text in its title (a long user name in the navigation).
+    if (el.classList.contains("text-truncate") && el.title) continue;
     const style = getComputedStyle(el);
     if (style.visibility === "hidden" || style.display === "inline") continue;
     if (el.scrollWidth > el.clientWidth + 1) {
@@ -105,6 +108,36 @@ _CUT_OFF_JS = """
     }
   }
   return cut.slice(0, 5);
+}
+"""
+
+# Short labels (a column heading, a badge, a button: eight characters at most) broken into lines of one or two
+# characters, as a narrow column breaks 权重 into 权 and 重.
+_WRAPPED_JS = """
+() => {
+  const wrapped = [];
+  for (const el of document.querySelectorAll("th, .badge, .btn, .nav-link")) {
+    const text = (el.textContent || "").replace(/\\s+/g, " ").trim();
+    if (!text || [...text].length > 8 || !el.getClientRects().length) continue;
+    // The text a person sees: not that of a screen reader's hidden note ("7 unread" is a badge "7").
+    const rects = [];
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      if (walker.currentNode.parentElement.closest(".visually-hidden, .visually-hidden-focusable")) continue;
+      const range = document.createRange();
+      range.selectNodeContents(walker.currentNode);
+      for (const r of range.getClientRects()) if (r.width > 0) rects.push(r);
+    }
+    // A new line starts below most of the previous one (a badge's smaller text on the same line does not count).
+    rects.sort((a, b) => a.top - b.top);
+    let lines = 0, last = -Infinity;
+    for (const r of rects) if (r.top > last + 0.6 * r.height) { lines += 1; last = r.top; }
+    // Two characters a line or fewer: 权重 as 权 / 重, "Demands" as "Dem / and / s".
+    if (lines > 1 && [...text.replace(/ /g, "")].length / lines <= 2) {
+      wrapped.push(`${el.tagName.toLowerCase()} "${text}" on ${lines} lines`);
+    }
+  }
+  return wrapped.slice(0, 5);
 }
 """
 
@@ -337,6 +370,9 @@ def page_problems(page, watch: PageWatch, *, language: str, allowed: Iterable[st
         problems.append(f"page language is {shown!r}, expected {language!r}")
     problems += untranslated(page.evaluate(_TEXTS_JS), language=language, allowed=allowed)
     viewport = page.viewport_size
+    wrapped = page.evaluate(_WRAPPED_JS)
+    # A desktop's navigation is the fullest (every link beside the search box): measured there too.
+    cut_off_here = page.evaluate(_CUT_OFF_JS) if viewport != PHONE else []
     if viewport != PHONE:
         page.set_viewport_size(PHONE)
     try:
@@ -348,6 +384,8 @@ def page_problems(page, watch: PageWatch, *, language: str, allowed: Iterable[st
                 break
             page.wait_for_timeout(100)
         cut_off = page.evaluate(_CUT_OFF_JS)
+        if viewport != PHONE:
+            wrapped += page.evaluate(_WRAPPED_JS)
     finally:
         if viewport != PHONE:
             page.set_viewport_size(viewport)
@@ -356,5 +394,8 @@ def page_problems(page, watch: PageWatch, *, language: str, allowed: Iterable[st
             f"{overflow['scrollWidth']} px wide at {PHONE['width']} px: {', '.join(overflow['wide']) or '?'}"
         )
     problems += [f"cut off at {PHONE['width']} px: {label}" for label in cut_off]
+    if viewport:
+        problems += [f"cut off at {viewport['width']} px: {label}" for label in cut_off_here]
+    problems += [f"a short label wraps: {label}" for label in dict.fromkeys(wrapped)]
     watch.reset()
     return problems

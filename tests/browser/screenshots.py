@@ -25,7 +25,9 @@ def _demand_with_matches() -> int:
 
 
 def _comparison_ids() -> str:
-    for product in Product.objects.filter(is_domestic=False, status=Product.Status.PUBLISHED).order_by("id"):
+    published = Product.objects.filter(is_domestic=False, status=Product.Status.PUBLISHED)
+    imported = published.exclude(country_of_origin="CN")
+    for product in imported.order_by("id"):
         alternatives = selectors.product_domestic_alternatives(product=product, limit=selectors.MAX_COMPARED - 1)
         if alternatives:
             return ",".join(str(p.pk) for p in [product, *alternatives])

@@ -6,6 +6,7 @@ from tests.browser.checks import (
     _CUT_OFF_JS,
     _OVERFLOW_JS,
     _TEXTS_JS,
+    _WRAPPED_JS,
     PHONE,
     english_message_in,
     untranslated,
@@ -124,5 +125,21 @@ def test_a_button_or_navigation_label_cut_off_on_a_phone_is_caught(browser):
         cut = page.evaluate(_CUT_OFF_JS)
         assert len(cut) == 2, cut
         assert "Statistics and reports" in cut[0] and "Compare selected" in cut[1]
+    finally:
+        page.close()
+
+
+def test_a_short_heading_broken_over_lines_is_caught(browser):
+    page = browser.new_page(viewport=PHONE)
+    try:
+        page.set_content(
+            """<html lang="zh-hans"><body><table><tr>
+            <th style="width: 1px">权重</th><th style="white-space: nowrap; width: 1px">类型</th>
+            <th>一个很长很长的表头文字可以换行</th></tr></table>
+            <nav><a class="nav-link" style="display: block" href="/n">通知
+              <span class="badge rounded-pill bg-danger">4<span class="visually-hidden"> 未读</span></span></a></nav>
+            </body></html>"""
+        )
+        assert page.evaluate(_WRAPPED_JS) == ['th "权重" on 2 lines']
     finally:
         page.close()

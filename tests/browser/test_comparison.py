@@ -22,7 +22,9 @@ WORDS = {
 
 
 def _imported_with_alternatives() -> Product:
-    for product in Product.objects.filter(is_domestic=False, status=Product.Status.PUBLISHED).order_by("id"):
+    published = Product.objects.filter(is_domestic=False, status=Product.Status.PUBLISHED)
+    imported = published.exclude(country_of_origin="CN")
+    for product in imported.order_by("id"):
         if selectors.product_domestic_alternatives(product=product):
             return product
     raise AssertionError("the demo catalog has no imported product with a domestic alternative")

@@ -216,3 +216,8 @@ def test_compare_page_labels_a_china_made_product_short_of_its_categorys_ratio_a
     short_cell, full_cell = domestic_cells("zh-hans")
     assert "中国制造，非本国产品" in short_cell and "60%" in short_cell
     assert "bg-success" not in short_cell and "bg-success" in full_cell  # the domestic badge
+    # and the product short of the ratio, shown first, is not called imported
+    body = client.get(url, {"ids": f"{short.pk},{full.pk}"}).content.decode()
+    assert 'data-reference="made-in-china"' in body and "is made in China but is not a domestic product" in body
+    assert "The imported" not in body and "Meets or beats the imported product" not in body
+    assert f"Meets or beats {short.model_number}" in body

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
 from django.utils import timezone
 
 from changes.models import Change
@@ -80,3 +81,56 @@ def test_copy_upsert_returns_the_written_rows_and_writes_decimals_and_dates(db):
     assert entry.price_min == Decimal("1.00")
     assert entry.deadline == datetime.date(2027, 1, 31)
     assert entry.province_mask == 2**40
+
+
+@pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
+def test_copy_upsert_with_changed_leaves_rows_that_would_stay_the_same_unwritten(db, monkeypatch, vendor):
+    from django.db import connection
+
+    # given two stored changes, each with a time it was recorded
+    then = timezone.now() - datetime.timedelta(days=1)
+    columns = ["id", "entity", "object_id", "fields", "category_path", "created_at"]
+    stored_rows = [("product", 1, ["a"], "", then), ("product", 2, [], "", then)]
+    [(first,), (second,)] = sorted(copy_insert(Change, columns[1:], stored_rows, returning=["id"]))
+    monkeypatch.setattr(connection, "vendor", vendor)
+    # when both come again with a new time, one with new fields and one as it was
+    now = timezone.now()
+    copy_upsert(
+        Change,
+        columns,
+        [(first, "product", 1, ["a", "b"], "", now), (second, "product", 2, [], "", now)],
+        unique=["id"],
+        update=columns[3:],
+        changed=["fields"],
+    )
+    # then only the changed row was written, its time with it; the other keeps its old time
+    stored = {c.pk: c for c in Change.objects.all()}
+    assert stored[first].fields == ["a", "b"] and stored[first].created_at > then
+    assert (stored[second].fields, stored[second].created_at) == ([], then)
+
+
+def test_copy_stream_writes_every_kind_of_value_as_postgresql_reads_it():
+    import uuid
+    from decimal import Decimal
+
+    from config.bulk import _stream
+
+    at = datetime.datetime(2026, 12, 2, 8, 30, tzinfo=datetime.UTC)
+    row = (None, True, False, 3, 0.1, Decimal("1.50"), "a\tb\\c", {"k": "x\\y\n"}, [1, "中"], at, at.date())
+    row += (uuid.UUID(int=1), b"\x00\xff")
+    expected = [
+        "\\N",
+        "t",
+        "f",
+        "3",
+        "0.1",
+        "1.50",
+        "a\\tb\\\\c",
+        r'{"k": "x\\\\y\\n"}',
+        '[1, "中"]',
+        "2026-12-02T08:30:00+00:00",
+        "2026-12-02",
+        "00000000-0000-0000-0000-000000000001",
+        "\\\\x00ff",
+    ]
+    assert _stream([row]).read() == "\t".join(expected) + "\n"

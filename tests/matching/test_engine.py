@@ -271,13 +271,15 @@ def test_demand_runs_reuse_pools_and_see_product_changes(scene, monkeypatch, dja
     assert Match.objects.get(demand=scene.demand, product=scene.weak).is_near_miss is False
 
 
-def test_candidate_pool_survives_the_shared_cache(scene):
-    import pickle
-
+def test_candidate_pool_survives_the_shared_cache_as_plain_data(scene):
     from matching import pools
+    from matching.vector import CandidatePool, StackedProducts
 
     pool = pools.load_pool(category_id=scene.root.pk)
-    copy = pickle.loads(pickle.dumps(pool))
+    # what the shared cache holds is bytes and text only, never a pickled object
+    plain = pool.stacked.to_plain()
+    assert {type(value) for value in plain.values()} <= {bytes, str}
+    copy = CandidatePool.from_stacked(StackedProducts.from_plain(plain))
     row = runs.engine.demand_facts([scene.demand.pk])[scene.demand.pk]
     weights = runs.engine.weights()
     original = pool.shortlist(row.facts, weights=weights, top_n=5, near_miss_n=5)

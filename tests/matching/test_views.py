@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Membership
-from matching import services
+from matching import pools, services
 from matching.models import MatchRun
 from notifications.models import Notification
 from procurement.models import Demand
@@ -68,6 +68,8 @@ def test_draft_demand_fragment_is_hidden_from_outsiders(client, scene):
 
 def test_demand_fragment_queries_are_bounded(client, scene, django_assert_max_num_queries):
     services.match_run_demand(demand_id=scene.demand.pk)
+    # every product's pool row kept ready, as the change outbox keeps them (the imported references too)
+    pools.pool_products_refresh_all()
     client.force_login(scene.institution_member)
     with django_assert_max_num_queries(20):
         fragment(client, scene.demand)

@@ -100,3 +100,25 @@ def test_the_demand_page_never_shows_a_requirement_in_scientific_notation(client
     main = re.sub(r"<[^>]+>", " ", html.split("<main", 1)[1].split("</main>", 1)[0])
     assert "2500000" in main and "0.00001-0.00002" in main
     assert not re.search(r"\d[eE][-+]?\d", main), re.findall(r"\S*\d[eE][-+]?\d\S*", main)
+
+
+def test_the_revision_form_gives_back_small_and_large_values_written_out(client, researcher, institution):
+    # Given requirements of 0.00001 MPa and a range up to 2500000 mL/min
+    dictionary = make_dictionary()
+    demand = DemandFactory(institution=institution, category=dictionary.leaf, posted_by=researcher)
+    RequirementFactory(demand=demand, parameter=dictionary.pressure, operator=">=", value=1e-05, unit="MPa")
+    RequirementFactory(
+        demand=demand,
+        parameter=dictionary.flow_range,
+        operator="covers",
+        value=None,
+        value_min=0.5,
+        value_max=2.5e06,
+        unit="mL/min",
+        sort_order=1,
+    )
+    client.force_login(researcher)
+    # When the researcher opens the revision form, then the boxes hold the values as a person writes them
+    html = client.get(reverse("procurement:demand-revise", args=[demand.pk])).content.decode()
+    assert 'value="0.00001"' in html and 'value="2500000"' in html
+    assert not re.search(r'value="[^"]*\d[eE][-+]?\d', html)

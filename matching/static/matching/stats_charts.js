@@ -26,12 +26,27 @@
       }
     });
   }
+  function shortLabel(label) {
+    var narrow = window.innerWidth < 576;
+    var text = narrow ? String(label).split(" · ").pop() : String(label);
+    var max = narrow ? 14 : 48;
+    return text.length > max ? text.slice(0, max - 1) + "…" : text;
+  }
   var gaps = document.getElementById("chart-gaps");
   if (gaps && data.gaps.labels.length) {
     new Chart(gaps, {
       type: "bar",
       data: { labels: data.gaps.labels, datasets: [{ label: data.text.unmet, data: data.gaps.unmet, backgroundColor: "#cc4125" }] },
-      options: { indexAxis: "y", responsive: true, maintainAspectRatio: false, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } }
+      options: {
+        indexAxis: "y", responsive: true, maintainAspectRatio: false,
+        plugins: { tooltip: { callbacks: { title: function (items) { return data.gaps.labels[items[0].dataIndex]; } } } },
+        scales: {
+          x: { beginAtZero: true, ticks: { precision: 0 } },
+          // A label is "category · parameter"; on a phone the whole of it would crowd the bars off the screen, so
+          // the axis names the parameter, shortened, and the tooltip tells the whole label.
+          y: { ticks: { callback: function (value) { return shortLabel(this.getLabelForValue(value)); } } }
+        }
+      }
     });
   }
 })();
