@@ -259,9 +259,10 @@ def main() -> None:
                 )
             print(f"load average after: {_load()}")
             workers = env.get("WEB_CONCURRENCY", "config default")
+            threads = env.get("GUNICORN_THREADS", "config default")
             print(
-                f"gunicorn workers: {workers}, threads: {env.get('GUNICORN_THREADS', '1')}; {args.connections} "
-                f"connections, {args.seconds:.0f} s per target"
+                f"gunicorn workers: {workers}, threads: {threads}; {args.connections} connections, "
+                f"{args.seconds:.0f} s per target"
             )
         finally:
             server.terminate()

@@ -4,9 +4,13 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-# Sync workers: the pages and API are short database-bound requests; long work goes to Celery.
-workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() * 2 + 1, 8)))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# Threaded workers (gthread): the pages and API are short database-bound requests (long work goes to Celery), and
+# threads keep connections alive between requests (nginx's upstream keepalive, API clients). Chosen by measurement
+# (benchmarks/load.py, 2 cores shared with other work, 16 connections, requests/s for home / product list / search /
+# bare view): 5 sync workers 124 / 135 / 81 / 112; 3 sync 84 / 108 / 134 / 174; 2 x 4 threads 341 / 299 / 255 / 250;
+# 4 x 2 231 / 231 / 388 / 285; 2 x 8 310 / 431 / 298 / 344; 3 x 4 359 / 301 / 374 / 635.
+workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() + 1, 8)))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5

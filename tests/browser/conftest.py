@@ -220,7 +220,7 @@ class Tab:
         sizes = [("phone", PHONE)] if self.viewport == PHONE else [("desktop", DESKTOP), ("phone", PHONE)]
         for size, viewport in sizes:
             self.page.set_viewport_size(viewport)
-            self.page.wait_for_timeout(300)  # charts re-lay themselves out
+            self.page.wait_for_timeout(1200)  # charts re-lay themselves out and finish their animation
             self.page.screenshot(path=str(folder / f"{slug}-{self.language}-{size}.png"), full_page=True)
         self.page.set_viewport_size(self.viewport)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+from celery import Celery
 from django.conf import settings
 
 from tests.servers import free_port, redis_server, wait_for_port
@@ -155,6 +156,7 @@ def platform(tmp_path_factory) -> Iterator[Platform]:
             )
             assert wait_for_port(port, seconds=60), "gunicorn did not listen within 60 s"
             _warm_up(platform)
+            _wait_for_worker(redis.url)
             yield platform
         finally:
             for process in platform.processes:
@@ -182,6 +184,20 @@ def _warm_up(platform: Platform, seconds: float = 180) -> None:
         except OSError:
             time.sleep(1)
     raise AssertionError(f"/healthz did not answer 200 within {seconds:.0f} s")
+
+
+def _wait_for_worker(broker_url: str, seconds: float = 180) -> None:
+    """Wait until the Celery worker answers a ping: on a busy machine it may still be importing the project when
+    gunicorn already answers, and a test's 30 s for the worker to act would then measure its start-up."""
+    probe = Celery(broker=broker_url)
+    try:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if probe.control.ping(timeout=1.0):
+                return
+        raise AssertionError(f"the Celery worker did not answer a ping within {seconds:.0f} s")
+    finally:
+        probe.close()
 
 
 def _pending_index_rows(platform: Platform) -> int:
