@@ -2,6 +2,7 @@
 
 import os
 import sys
+from pathlib import Path
 
 from celery import Celery
 from celery.schedules import crontab
@@ -12,8 +13,9 @@ _path = list(sys.path)
 app = Celery("instruments")
 # Celery's Django fix-up puts the working directory first on sys.path. Run from inside an app's folder (as
 # `make makemessages` runs per app) that would make catalog/search.py the search app and catalog/selectors.py the
-# standard library's selectors module; the project root is on the path already, so nothing else is needed.
-sys.path[:] = _path
+# standard library's selectors module. The project root goes last instead: `celery -A config` has it on the path
+# only while it imports this module, and a worker must still import the apps afterwards.
+sys.path[:] = [*_path, str(Path(__file__).resolve().parent.parent)]
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
