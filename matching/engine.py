@@ -273,22 +273,8 @@ def write_matches(
                 if matched_at is None and not is_near:
                     matched_at = now
                 results = list(pair.stored_results)
-                digest = row_digest(
-                    (
-                        is_near,
-                        rank,
-                        pair.score,
-                        pair.components,
-                        pair.strongest,
-                        results,
-                        pair.failed_mandatory,
-                        matched_at,
-                    )
-                )
-                row = (
-                    demand_id,
-                    pair.product_id,
-                    run.pk,
+                # What the digest covers: every stored field of the pair but the run and the update time.
+                fields = (
                     is_near,
                     rank,
                     pair.score,
@@ -297,9 +283,9 @@ def write_matches(
                     results,
                     pair.failed_mandatory,
                     matched_at,
-                    now,
-                    digest,
                 )
+                digest = row_digest(fields)
+                row = (demand_id, pair.product_id, run.pk, *fields, now, digest)
                 if before is None:
                     inserts.append(row)
                 elif before.digest != digest:
