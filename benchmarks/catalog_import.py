@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-from benchmarks.common import bench_database_url  # noqa: E402
+from benchmarks.common import bench_database_url, fresh_database  # noqa: E402
 
 # BENCH_DATABASE names another database, so that two checkouts can measure at the same time.
 BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "bench_catalog")
@@ -40,21 +40,6 @@ os.environ.setdefault("EMAIL_URL", "dummymail://")
 
 
 os.environ["DATABASE_URL"] = bench_database_url(os.environ.get("DATABASE_URL"), BENCH_DATABASE)
-
-
-def _fresh_database(url: str) -> None:
-    """Recreate the benchmark database, so the run never depends on a half-migrated leftover."""
-    import psycopg2
-    from psycopg2 import sql
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    server = url.rsplit("/", 1)[0] + "/postgres"
-    connection = psycopg2.connect(server)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    connection.close()
 
 
 def build_workbook(rows: int) -> bytes:
@@ -251,7 +236,7 @@ def _manufacturer():
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     rows = int(args[0]) if args else 10_000
-    _fresh_database(os.environ["DATABASE_URL"])
+    fresh_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-from benchmarks.common import bench_database_url  # noqa: E402
+from benchmarks.common import bench_database_url, fresh_database  # noqa: E402
 
 os.environ["DATABASE_URL"] = bench_database_url(os.environ.get("DATABASE_URL"), "bench_feed")
 # Production-like request handling: no debug query log; the benchmark client must not be throttled.
@@ -35,19 +35,6 @@ os.environ.setdefault("API_THROTTLE_ANON", "1000000/min")
 
 PAGE = 1000
 GOAL_MS = 200
-
-
-def _fresh_database(url: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    connection = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    connection.close()
 
 
 def seed(count: int) -> None:
@@ -104,7 +91,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--pages", type=int, default=50)
     args = parser.parse_args()
-    _fresh_database(os.environ["DATABASE_URL"])
+    fresh_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()

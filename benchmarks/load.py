@@ -27,7 +27,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks.common import bench_database_url  # noqa: E402
+from benchmarks.common import bench_database_url, fresh_database  # noqa: E402
 
 HOST = "127.0.0.1"
 
@@ -139,19 +139,6 @@ def _environment(args: argparse.Namespace, static_root: str) -> dict[str, str]:
     return env
 
 
-def _fresh_database(url: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    connection = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    connection.close()
-
-
 SETUP = """
 from benchmarks.catalog_import import build_workbook
 from accounts.models import Organization
@@ -214,7 +201,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as static_root:
         env = _environment(args, static_root)
         if not args.reuse:
-            _fresh_database(env["DATABASE_URL"])
+            fresh_database(env["DATABASE_URL"])
         _run([python, "manage.py", "migrate", "--noinput", "-v", "0"], env)
         _run([python, "manage.py", "collectstatic", "--noinput", "-v", "0"], env)
         if not args.reuse:

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-from benchmarks.common import bench_database_url  # noqa: E402
+from benchmarks.common import bench_database_url, fresh_database  # noqa: E402
 
 os.environ["DATABASE_URL"] = bench_database_url(os.environ.get("DATABASE_URL"), "bench_plans")
 
@@ -37,19 +37,6 @@ PARAMETERS = [
     ("detector", "", "choice", "", 0, 0),
 ]
 DETECTORS = ["UV", "DAD", "FLD", "RID", "ELSD"]
-
-
-def _fresh_database(url: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    connection = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    connection.close()
 
 
 def setup(products: int, rng: random.Random):
@@ -156,7 +143,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=500)
     parser.add_argument("--products", type=int, default=5000)
     args = parser.parse_args()
-    _fresh_database(os.environ["DATABASE_URL"])
+    fresh_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-from benchmarks.common import bench_database_url  # noqa: E402
+from benchmarks.common import bench_database_url, fresh_database  # noqa: E402
 
 os.environ["DATABASE_URL"] = bench_database_url(os.environ.get("DATABASE_URL"), "bench_alerts")
 os.environ.setdefault("SEARCH_BACKEND", "database")
@@ -70,19 +70,6 @@ NAMES = [
     ("傅里叶变换红外光谱仪", "Fourier transform infrared spectrometer"),
     ("激光粒度分析仪", "Laser particle size analyzer"),
 ]
-
-
-def _fresh_database(url: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    connection = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    connection.close()
 
 
 def _percentiles(values: list[float]) -> str:
@@ -181,7 +168,7 @@ def main() -> None:
     parser.add_argument("--searches", type=int, default=10_000)
     parser.add_argument("--products", type=int, default=200)
     args = parser.parse_args()
-    _fresh_database(os.environ["DATABASE_URL"])
+    fresh_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
