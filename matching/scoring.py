@@ -200,7 +200,7 @@ class PairScore:
     failed_mandatory: int
     unknown_mandatory: int
     gap_norm: float
-    # The component that contributed most to the score (``strongest_component``), stored with the match.
+    # The component that contributed most to the score (``vector.strongest_components``), stored with the match.
     strongest: str = ""
     requirements: tuple[RequirementSpec, ...] = field(default=(), compare=False, repr=False)
 
@@ -255,22 +255,3 @@ def wanted_flag(req: RequirementSpec) -> bool | None:
         return parse_yes_no(req.choices[0])
     except InvalidValue:
         return None
-
-
-def strongest_component(components: Mapping[str, float], weights: Mapping[str, float]) -> str:
-    """The component that contributed most to the score: the largest weight x value (ties: the first in
-    COMPONENTS). Computed once, from the stored components, and stored with the match for the API, pages and
-    reports alike."""
-    best, best_share = "", -1.0
-    for name in COMPONENTS:
-        if name not in components:
-            continue
-        share = max(float(weights.get(name, 0.0)), 0.0) * components[name]
-        if share > best_share:
-            best, best_share = name, share
-    return best
-
-
-def shown(values: list[float]) -> list[float]:
-    """Numbers as explanations keep them: six significant digits."""
-    return [float(f"{v:.{SHOWN_DIGITS}g}") for v in values]
