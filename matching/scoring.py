@@ -105,6 +105,20 @@ class RequirementSpec:
         return one - zero, zero
 
     @cached_property
+    def reads(self) -> str:
+        """What a product must state for this requirement to say anything: "flag", "text", "both" ends, the
+        "high" or the "low" end; "" when the requirement itself says nothing usable."""
+        if self.value_type == "boolean":
+            return "" if self.wanted is None else "flag"
+        if self.is_textual:
+            return "text"
+        if self.operator == COVERS:
+            return "" if self.bounds is None else "both"
+        if self.target is None:
+            return ""
+        return {GTE: "high", LTE: "low"}.get(self.operator, "both")
+
+    @cached_property
     def wanted(self) -> bool | None:
         """The flag a boolean requirement asks for (None when its value says neither yes nor no)."""
         return wanted_flag(self)
@@ -189,7 +203,9 @@ class RequirementResult:
 StoredResult = dict[str, Any]
 
 
-@dataclass(frozen=True)
+# Not frozen: a full run builds hundreds of thousands, and a frozen dataclass sets each field through
+# object.__setattr__ (three times the cost). Nothing changes a pair once ranking has built it.
+@dataclass
 class PairScore:
     product_id: int
     is_match: bool

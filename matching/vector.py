@@ -51,7 +51,7 @@ def price_component(price: np.ndarray, budget_per_unit: float | None) -> np.ndar
 
 def evaluation_component(evaluation: np.ndarray) -> np.ndarray:
     """The average evaluation (1 to 5) scaled to [0, 1]; no evaluation is neutral."""
-    return np.where(np.isnan(evaluation), s.NEUTRAL, np.clip((evaluation - 1.0) / 4.0, 0.0, 1.0))
+    return np.where(np.isnan(evaluation), s.NEUTRAL, np.minimum(np.maximum((evaluation - 1.0) / 4.0, 0.0), 1.0))
 
 
 def lead_time_component(lead: np.ndarray, days_to_deadline: int) -> np.ndarray:
@@ -89,10 +89,10 @@ def combine(components: Mapping[str, np.ndarray], weights: Mapping[str, float], 
     for name in s.COMPONENTS:
         weight = max(float(weights.get(name, 0.0)), 0.0)
         total += weight
-        raw = raw + weight * components[name]
+        raw += weight * components[name]
     if total <= 0:
         return np.zeros(size)
-    return np.round(np.clip(raw / total, 0.0, 1.0), s.SCORE_DECIMALS)
+    return np.minimum(np.maximum(raw / total, 0.0), 1.0).round(s.SCORE_DECIMALS)
 
 
 def gap_norm_term(req: s.RequirementSpec, fail: np.ndarray, gap: np.ndarray | None) -> np.ndarray:
@@ -106,7 +106,7 @@ def gap_norm_term(req: s.RequirementSpec, fail: np.ndarray, gap: np.ndarray | No
 
 def near_miss_key(failed: np.ndarray, gap_norm: np.ndarray, requirements: int) -> np.ndarray:
     """Near misses order by fewest failed requirements, then smallest summed relative gap (then score, id)."""
-    return failed * (s.GAP_NORM_CAP * (requirements + 1)) + np.round(gap_norm, s.SCORE_DECIMALS)
+    return failed * (s.GAP_NORM_CAP * (requirements + 1)) + gap_norm.round(s.SCORE_DECIMALS)
 
 
 def strongest_components(components: Mapping[str, np.ndarray], weights: Mapping[str, float], size: int) -> list[str]:
@@ -120,14 +120,18 @@ def strongest_components(components: Mapping[str, np.ndarray], weights: Mapping[
     return [names[i] for i in np.argmax(shares, axis=0).tolist()]
 
 
+# Exact powers of ten up to 1e22 (and the nearest doubles beyond), looked up rather than raised per value.
+_POWERS_OF_TEN = np.array([10.0**i for i in range(309)])
+
+
 def shown(values: np.ndarray) -> list[Any]:
     """Numbers as explanations keep them: SHOWN_DIGITS significant digits (NaN, infinities and zero unchanged).
     Any shape: a whole block of an explanation is rounded in one pass."""
     finite = np.isfinite(values) & (values != 0)
-    digits = s.SHOWN_DIGITS - 1 - np.floor(np.log10(np.where(finite, np.abs(values), 1.0)))
-    scale = 10.0 ** np.abs(digits)
+    digits = s.SHOWN_DIGITS - 1 - np.floor(np.log10(np.where(finite, np.abs(values), 1.0))).astype(np.int64)
+    scale = _POWERS_OF_TEN[np.minimum(np.abs(digits), 308)]
     # Multiply by an exact power of ten (or divide by one), never by an inexact 10 ** -n.
-    return np.where(digits >= 0, np.round(values * scale) / scale, np.round(values / scale) * scale).tolist()
+    return np.where(digits >= 0, np.rint(values * scale) / scale, np.rint(values / scale) * scale).tolist()
 
 
 @dataclass
@@ -143,17 +147,9 @@ class Verdicts:
 
 def known_mask(req: s.RequirementSpec, column: ParameterColumn | None) -> np.ndarray | None:
     """Which products state what the requirement reads (None: nobody can, the requirement says nothing usable)."""
-    if column is None:
+    if column is None or not req.reads:
         return None
-    if req.value_type == "boolean":
-        return None if req.wanted is None else column.known("flag")
-    if req.is_textual:
-        return column.known("text")
-    if req.operator == s.COVERS:
-        return None if req.bounds is None else column.known("both")
-    if req.target is None:
-        return None
-    return column.known({s.GTE: "high", s.LTE: "low"}.get(req.operator, "both"))
+    return column.known(req.reads)
 
 
 def evaluate(req: s.RequirementSpec, column: ParameterColumn | None, idx: np.ndarray) -> Verdicts:
@@ -267,6 +263,7 @@ class ParameterColumn:
     _text_masks: dict[frozenset[str], np.ndarray] = field(default_factory=dict)
     _sorted: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _known: dict[str, np.ndarray] = field(default_factory=dict)
+    _known_counts: dict[str, int] = field(default_factory=dict)
 
     def sorted_by(self, end: str) -> tuple[np.ndarray, np.ndarray]:
         """Positions of the products stating ``end`` ("low" or "high"), ordered by it, and the ordered values:
@@ -295,6 +292,13 @@ class ParameterColumn:
                 mask = ~np.isnan(self.flag)
             self._known[kind] = mask
         return mask
+
+    def known_count(self, kind: str) -> int:
+        """How many products state ``kind`` (``known``), counted once per pool."""
+        count = self._known_counts.get(kind)
+        if count is None:
+            count = self._known_counts[kind] = int(self.known(kind).sum())
+        return count
 
     def text_mask(self, wanted: frozenset[str]) -> np.ndarray:
         """Products whose casefolded choice is one of ``wanted``."""
@@ -348,6 +352,10 @@ def token_hashes(tokens: Iterable[str]) -> np.ndarray:
         return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little", signed=True)
 
     return np.unique(np.fromiter((hashed(token) for token in tokens), dtype=np.int64))
+
+
+# A token held by more than 1/COMMON_TOKEN_SHARE of a pool's products is counted from a column of flags.
+COMMON_TOKEN_SHARE = 16
 
 
 @functools.lru_cache(maxsize=4096)
@@ -651,6 +659,7 @@ class CandidatePool:
         self._token_starts = np.concatenate([[0], np.cumsum(stacked.token_counts)]).astype(np.int64)
         self._token_hashes = np.frombuffer(stacked.tokens, dtype="<i8").astype(np.int64)
         self._postings: tuple[np.ndarray, np.ndarray] | None = None
+        self._common: dict[int, np.ndarray] = {}
         self._text_served = False
 
         held = stacked.province_counts.astype(np.int64)
@@ -746,11 +755,23 @@ class CandidatePool:
         hashes, owners = self._postings
         first = np.searchsorted(hashes, wanted, side="left").tolist()
         last = np.searchsorted(hashes, wanted, side="right").tolist()
-        held = [owners[a:b] for a, b in zip(first, last, strict=True) if b > a]
-        if not held:
-            return np.zeros(idx.size)
-        # A product's tokens are distinct, and so are the demand's: each posting is one shared token.
-        return np.bincount(np.concatenate(held), minlength=self.size)[idx].astype(np.float64)
+        # A product's tokens are distinct, and so are the demand's: each posting is one shared token. A token most
+        # products hold (the category's own word) is counted from a column of flags kept for it; the rest from
+        # their postings.
+        counts = np.zeros(idx.size)
+        rare: list[np.ndarray] = []
+        for a, b in zip(first, last, strict=True):
+            if b - a > self.size // COMMON_TOKEN_SHARE:
+                flags = self._common.get(a)
+                if flags is None:
+                    flags = self._common[a] = np.zeros(self.size, dtype=np.float64)
+                    flags[owners[a:b]] = 1.0
+                counts += flags[idx]
+            elif b > a:
+                rare.append(owners[a:b])
+        if rare:
+            counts += np.bincount(np.concatenate(rare), minlength=self.size)[idx]
+        return counts
 
     # --- per demand --------------------------------------------------------------------------------------
 
@@ -859,8 +880,8 @@ class CandidatePool:
         # flag or by less than the slack lie there too.
         inside = np.flatnonzero(passing_all())
         failed, unknown, key = self._mandatory(demand, mandatory, inside)
-        checked = np.zeros(n, dtype=bool)
-        checked[inside] = True
+        # What was checked: disjoint sets (inside every region; outside one region and inside the others).
+        checked = [inside]
         matches = inside[(failed == 0) & (unknown == 0)]
         near_sets = [(inside[(failed == 1) & (unknown == 0)], key[(failed == 1) & (unknown == 0)])]
         # Near misses failing exactly one ordered requirement lie outside its region and inside the others':
@@ -877,14 +898,14 @@ class CandidatePool:
                 if others is not None:
                     beyond = beyond[others[beyond]]
                 found, walked = self._walk(demand, mandatory, req, beyond, near_miss_n)
-                checked[walked] = True
+                checked.append(walked)
                 near_sets.append(found)
             else:
                 # A range or an equality: the shortfall has two sides, so the few candidates are all checked.
                 outside = stated & ~regions[i]  # type: ignore[operator]
                 candidates = np.flatnonzero(outside if others is None else others & outside)
                 c_failed, c_unknown, c_key = self._mandatory(demand, mandatory, candidates)
-                checked[candidates] = True
+                checked.append(candidates)
                 one = (c_failed == 1) & (c_unknown == 0)
                 near_sets.append((candidates[one], c_key[one]))
         near_idx = np.concatenate([idx for idx, _k in near_sets])
@@ -895,11 +916,12 @@ class CandidatePool:
             mask = known_mask(req, self.columns.get(req.parameter_id))
             stated_all = stated_all & (mask if mask is not None else np.zeros(n, dtype=bool))
         near_total = int(stated_all.sum()) - int(matches.size)
-        if near_idx.size < min(near_miss_n, near_total):
+        fallback = near_idx.size < min(near_miss_n, near_total)
+        if fallback:
             # Fewer than wanted fail only one requirement: the rest fail several, so check all who state everything.
             candidates = np.flatnonzero(stated_all)
             c_failed, c_unknown, c_key = self._mandatory(demand, mandatory, candidates)
-            checked[candidates] = True
+            checked.append(candidates)
             several = (c_failed > 0) & (c_unknown == 0)
             near_idx, near_key = candidates[several], c_key[several]
         keep = _smallest(np.arange(near_idx.size), near_key, near_miss_n)
@@ -911,7 +933,9 @@ class CandidatePool:
             near_key=near_key[keep],
             near_total=near_total,
             gaps=[self._gap(req, regions[i]) for i, req in enumerate(mandatory)],
-            checked=int(checked.sum()),
+            checked=sum(int(part.size) for part in checked)
+            if len(checked) < 2 or not fallback
+            else _union_size(checked, n),
         )
 
     def _walk(
@@ -961,7 +985,7 @@ class CandidatePool:
         stated = known_mask(req, column)
         if column is None or stated is None:
             return _requirement_gap(req, evaluate(req, column, np.zeros(0, dtype=np.int64)), np.zeros(0, dtype=bool))
-        count = int(stated.sum())
+        count = column.known_count(req.reads)
         if req.operator in (s.GTE, s.LTE) and region is not None:
             # Passing grows with the stated value: the best product (highest, or lowest) answers for all.
             order, _values = column.sorted_by("high" if req.operator == s.GTE else "low")
@@ -1025,9 +1049,9 @@ class CandidatePool:
                 gap_norm += gap_norm_term(req, fail, verdicts.gap)
             checked.append((req, column, verdicts))
         columns = _explain(checked, idx)
-        ids, scores, norms = self.ids[idx].tolist(), score.tolist(), np.round(gap_norm, s.SCORE_DECIMALS).tolist()
+        ids, scores, norms = self.ids[idx].tolist(), score.tolist(), gap_norm.round(s.SCORE_DECIMALS).tolist()
         failed_list, unknown_list = failed.tolist(), unknown.tolist()
-        rounded = {name: np.round(components[name], s.COMPONENT_DECIMALS) for name in s.COMPONENTS}
+        rounded = {name: components[name].round(s.COMPONENT_DECIMALS) for name in s.COMPONENTS}
         strongest = strongest_components(rounded, weights, k)
         stored = [
             dict(zip(s.COMPONENTS, values, strict=True))
@@ -1112,6 +1136,14 @@ def _explain(
                 entry["g"] = gaps[j]
                 entry["gc"] = gaps_canonical[j]
     return out
+
+
+def _union_size(parts: Sequence[np.ndarray], size: int) -> int:
+    """How many distinct positions the index arrays hold together."""
+    mask = np.zeros(size, dtype=bool)
+    for part in parts:
+        mask[part] = True
+    return int(mask.sum())
 
 
 def _smallest(idx: np.ndarray, keys: np.ndarray, k: int) -> np.ndarray:
