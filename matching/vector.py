@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -517,6 +518,32 @@ def stack_prepared(
     )
 
 
+def _grouped(owners: np.ndarray, codes: np.ndarray) -> dict[str, np.ndarray]:
+    """Per code, the owners holding it, in increasing order: one sort instead of one comparison of every code per
+    distinct code."""
+    if codes.size == 0:
+        return {}
+    # Codes padded to eight bytes compare as big-endian integers in the order they compare as text.
+    keys = np.frombuffer(codes.astype("S8").tobytes(), dtype=">u8")
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    firsts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    bounds = np.append(firsts, ordered.size).tolist()
+    return {codes[order[first]].decode(): owners[order[first:last]] for first, last in itertools.pairwise(bounds)}
+
+
+def _choice_codes(texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """Each specification's choice as a code into the distinct choices (0, and ``vocabulary[0]``, is none): most
+    specifications state none, so only the few that do are looked up."""
+    stated = np.array(texts, dtype=object)
+    named = np.flatnonzero(stated != "")
+    index: dict[str, int] = {"": 0}
+    codes = np.zeros(len(texts), dtype=np.int64)
+    if named.size:
+        codes[named] = [index.setdefault(text, len(index)) for text in stated[named].tolist()]
+    return codes, list(index)
+
+
 class CandidatePool:
     """Column arrays over products sorted by id, so array order is the tie-break order.
 
@@ -638,10 +665,11 @@ class CandidatePool:
         held = stacked.province_counts.astype(np.int64)
         codes = np.frombuffer(stacked.provinces, dtype=f"S{PROVINCE_WIDTH}")
         owners = np.repeat(np.arange(n, dtype=np.int64), held)
-        self._served = {code.decode(): owners[codes == code] for code in np.unique(codes)}
+        self._served = _grouped(owners, codes)
         self.no_provinces = held == 0
 
-        # Specifications are placed with array operations: a large pool has hundreds of thousands of them.
+        # Specifications are placed with array operations: a large pool has hundreds of thousands of them, so they
+        # are grouped by parameter with one sort rather than one scan of them all per parameter.
         self.columns: dict[int, ParameterColumn] = {}
         table = np.frombuffer(stacked.specifications, dtype="<f8").reshape(-1, SPEC_FIELDS)
         if table.shape[0] and n:
@@ -649,26 +677,34 @@ class CandidatePool:
             texts = stacked.choices
             if len(texts) != table.shape[0]:
                 raise ValueError("a prepared product's choices do not fit its specifications")
-            stated_texts = np.array(texts, dtype=object)
+            text_codes, vocabulary = _choice_codes(texts)
             parameter_ids = table[:, 0].astype(np.int64)
             # A stated range's ends, or the single value at both ends.
             all_lows = np.where(np.isnan(table[:, 2]), table[:, 1], table[:, 2])
             all_highs = np.where(np.isnan(table[:, 3]), table[:, 1], table[:, 3])
-            for parameter_id in np.unique(parameter_ids):
-                rows = np.flatnonzero(parameter_ids == parameter_id)
+            # Stable: each parameter's rows stay in pool order, as a scan for them would find them.
+            by_parameter = np.argsort(parameter_ids, kind="stable")
+            distinct, firsts = np.unique(parameter_ids[by_parameter], return_index=True)
+            bounds = np.append(firsts, by_parameter.size).tolist()
+            for k, parameter_id in enumerate(distinct.tolist()):
+                rows = by_parameter[bounds[k] : bounds[k + 1]]
                 idx = where[rows]
                 low, high, flag = (np.full(n, np.nan) for _ in range(3))
                 low[idx] = all_lows[rows]
                 high[idx] = all_highs[rows]
                 flag[idx] = table[rows, 4]
                 codes_of = np.zeros(n, dtype=np.int32)
-                given = stated_texts[rows]
-                named = given != ""
+                given = text_codes[rows]
+                named = given != 0
                 choices_list = [""]
                 if named.any():
-                    distinct, inverse = np.unique(given[named].astype(str), return_inverse=True)
-                    codes_of[idx[named]] = inverse.astype(np.int32) + 1
-                    choices_list += [str(c) for c in distinct]
+                    # The parameter's own choices in text order, coded from 1 as they are listed.
+                    stated = np.unique(given[named])
+                    ordered = sorted(stated.tolist(), key=vocabulary.__getitem__)
+                    rank = np.zeros(len(vocabulary), dtype=np.int32)
+                    rank[ordered] = np.arange(1, len(ordered) + 1, dtype=np.int32)
+                    codes_of[idx[named]] = rank[given[named]]
+                    choices_list += [vocabulary[c] for c in ordered]
                 self.columns[int(parameter_id)] = ParameterColumn(
                     low=low,
                     high=high,
