@@ -91,6 +91,9 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--pages", type=int, default=50)
     args = parser.parse_args()
+    if args.entries < PAGE or args.pages < 1:
+        # Every timed read is a full page: fewer entries than one page leave nothing to time.
+        parser.error(f"--entries must be at least {PAGE} (one full page) and --pages at least 1")
     fresh_database(os.environ["DATABASE_URL"])
     import django
 

@@ -11,7 +11,7 @@ import logging
 import marshal
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from hashlib import blake2b
@@ -79,7 +79,7 @@ def demand_facts(
     """Demands (open ones unless ``statuses`` says otherwise; None: any) with their requirements, in two queries."""
     as_of = as_of or timezone.localdate()
     requirements: dict[int, list[s.RequirementSpec]] = defaultdict(list)
-    for row in (
+    query = (
         Requirement.objects.filter(demand_id__in=demand_ids)
         .order_by("demand_id", "sort_order", "id")
         .values_list(
@@ -101,8 +101,8 @@ def demand_facts(
             "parameter__max_value",
             "entered_value",
         )
-        .iterator(chunk_size=20000)
-    ):
+    )
+    for row in _raw_rows(query):
         (
             pk,
             demand_id,
@@ -113,12 +113,14 @@ def demand_facts(
             value,
             vmin,
             vmax,
-            choices,
+            stored_choices,
             canonical,
             unit,
             mandatory,
             weight,
         ) = row[:14]
+        # Straight from the cursor: the choices are JSON text (most requirements have none).
+        choices = stored_choices if not isinstance(stored_choices, str) else _choices(stored_choices)
         pmin, pmax, entered = row[14], row[15], row[16]
         span = (pmax - pmin) if pmin is not None and pmax is not None and pmax > pmin else None
         requirements[demand_id].append(
@@ -134,7 +136,7 @@ def demand_facts(
                 choices=tuple(str(c) for c in (choices or [])),
                 canonical_unit=canonical or "",
                 unit=unit or "",
-                is_mandatory=mandatory,
+                is_mandatory=bool(mandatory),
                 weight=weight,
                 parameter_span=span,
                 entered=entered or "",
@@ -171,6 +173,20 @@ def demand_facts(
             title=title,
         )
     return rows
+
+
+def _raw_rows(query: Any) -> Iterator[tuple[Any, ...]]:
+    """A values_list query's rows straight from the database cursor, in batches: tens of thousands of rows skip
+    Django's per-value converters (the JSON, mainly)."""
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(20000):
+            yield from batch
+
+
+def _choices(text: str) -> list[Any]:
+    return [] if text in ("", "[]") else json.loads(text)
 
 
 # --- Scoring and writing -------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from catalog.values import InvalidValue, UnitError, from_canonical, parse_yes_no
-from search.tokenizer import document_tokens, query_tokens
+from search.tokenizer import document_tokens, query_words
 
 PASS = "pass"
 FAIL = "fail"
@@ -105,6 +105,20 @@ class RequirementSpec:
         return one - zero, zero
 
     @cached_property
+    def reads(self) -> str:
+        """What a product must state for this requirement to say anything: "flag", "text", "both" ends, the
+        "high" or the "low" end; "" when the requirement itself says nothing usable."""
+        if self.value_type == "boolean":
+            return "" if self.wanted is None else "flag"
+        if self.is_textual:
+            return "text"
+        if self.operator == COVERS:
+            return "" if self.bounds is None else "both"
+        if self.target is None:
+            return ""
+        return {GTE: "high", LTE: "low"}.get(self.operator, "both")
+
+    @cached_property
     def wanted(self) -> bool | None:
         """The flag a boolean requirement asks for (None when its value says neither yes nor no)."""
         return wanted_flag(self)
@@ -189,7 +203,9 @@ class RequirementResult:
 StoredResult = dict[str, Any]
 
 
-@dataclass(frozen=True)
+# Not frozen: a full run builds hundreds of thousands, and a frozen dataclass sets each field through
+# object.__setattr__ (three times the cost). Nothing changes a pair once ranking has built it.
+@dataclass
 class PairScore:
     product_id: int
     is_match: bool
@@ -200,7 +216,7 @@ class PairScore:
     failed_mandatory: int
     unknown_mandatory: int
     gap_norm: float
-    # The component that contributed most to the score (``strongest_component``), stored with the match.
+    # The component that contributed most to the score (``vector.strongest_components``), stored with the match.
     strongest: str = ""
     requirements: tuple[RequirementSpec, ...] = field(default=(), compare=False, repr=False)
 
@@ -231,7 +247,7 @@ def text_tokens(text: str) -> frozenset[str]:
 
 def demand_tokens(text: str) -> frozenset[str]:
     """A demand's text read as a search query against product documents (compounds whole, CJK bigrams)."""
-    return frozenset(token.text for token in query_tokens(text)) if text else frozenset()
+    return frozenset(query_words(text)) if text else frozenset()
 
 
 def requirement_scale(req: RequirementSpec) -> float:
@@ -255,22 +271,3 @@ def wanted_flag(req: RequirementSpec) -> bool | None:
         return parse_yes_no(req.choices[0])
     except InvalidValue:
         return None
-
-
-def strongest_component(components: Mapping[str, float], weights: Mapping[str, float]) -> str:
-    """The component that contributed most to the score: the largest weight x value (ties: the first in
-    COMPONENTS). Computed once, from the stored components, and stored with the match for the API, pages and
-    reports alike."""
-    best, best_share = "", -1.0
-    for name in COMPONENTS:
-        if name not in components:
-            continue
-        share = max(float(weights.get(name, 0.0)), 0.0) * components[name]
-        if share > best_share:
-            best, best_share = name, share
-    return best
-
-
-def shown(values: list[float]) -> list[float]:
-    """Numbers as explanations keep them: six significant digits."""
-    return [float(f"{v:.{SHOWN_DIGITS}g}") for v in values]

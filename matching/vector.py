@@ -9,7 +9,9 @@ the very arrays ranking used, so an explanation can never disagree with a rank.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +31,7 @@ def tolerance(target: float) -> float:
 
 def ordered_credit(margin: np.ndarray, scale: float) -> np.ndarray:
     """Credit for a passed ordered requirement: half for meeting it, the rest for exceeding it."""
-    return 0.5 + 0.5 * np.clip(margin / scale, 0.0, 1.0)
+    return 0.5 + 0.5 * np.minimum(np.maximum(margin / scale, 0.0), 1.0)
 
 
 def partial_credit(gap: np.ndarray, scale: float) -> np.ndarray:
@@ -49,14 +51,13 @@ def price_component(price: np.ndarray, budget_per_unit: float | None) -> np.ndar
 
 def evaluation_component(evaluation: np.ndarray) -> np.ndarray:
     """The average evaluation (1 to 5) scaled to [0, 1]; no evaluation is neutral."""
-    return np.where(np.isnan(evaluation), s.NEUTRAL, np.clip((evaluation - 1.0) / 4.0, 0.0, 1.0))
+    return np.where(np.isnan(evaluation), s.NEUTRAL, np.minimum(np.maximum((evaluation - 1.0) / 4.0, 0.0), 1.0))
 
 
 def lead_time_component(lead: np.ndarray, days_to_deadline: int) -> np.ndarray:
     """1 when the product arrives by the deadline; late deliveries lose credit in proportion to the delay."""
-    with np.errstate(invalid="ignore"):
-        late = np.maximum(0.0, 1.0 - (lead - days_to_deadline) / max(days_to_deadline, 30))
-        return np.where(np.isnan(lead), s.NEUTRAL, np.where(lead <= days_to_deadline, 1.0, late))
+    late = np.maximum(0.0, 1.0 - (lead - days_to_deadline) / max(days_to_deadline, 30))
+    return np.where(np.isnan(lead), s.NEUTRAL, np.where(lead <= days_to_deadline, 1.0, late))
 
 
 def text_component(shared_tokens: np.ndarray, demand_tokens: int) -> np.ndarray:
@@ -88,10 +89,10 @@ def combine(components: Mapping[str, np.ndarray], weights: Mapping[str, float], 
     for name in s.COMPONENTS:
         weight = max(float(weights.get(name, 0.0)), 0.0)
         total += weight
-        raw = raw + weight * components[name]
+        raw += weight * components[name]
     if total <= 0:
         return np.zeros(size)
-    return np.round(np.clip(raw / total, 0.0, 1.0), s.SCORE_DECIMALS)
+    return np.minimum(np.maximum(raw / total, 0.0), 1.0).round(s.SCORE_DECIMALS)
 
 
 def gap_norm_term(req: s.RequirementSpec, fail: np.ndarray, gap: np.ndarray | None) -> np.ndarray:
@@ -99,86 +100,118 @@ def gap_norm_term(req: s.RequirementSpec, fail: np.ndarray, gap: np.ndarray | No
     scale, capped so one absurd gap cannot swamp the others (1 for a choice or flag that is simply wrong)."""
     if gap is None:
         return fail * 1.0
-    with np.errstate(invalid="ignore"):
-        return np.where(fail, np.minimum(s.GAP_NORM_CAP, gap / req.scale), 0.0)
+    # NaN (an unstated value) only ever meets ``fail`` False: no floating-point error can arise here.
+    return np.where(fail, np.minimum(s.GAP_NORM_CAP, gap / req.scale), 0.0)
 
 
 def near_miss_key(failed: np.ndarray, gap_norm: np.ndarray, requirements: int) -> np.ndarray:
     """Near misses order by fewest failed requirements, then smallest summed relative gap (then score, id)."""
-    return failed * (s.GAP_NORM_CAP * (requirements + 1)) + np.round(gap_norm, s.SCORE_DECIMALS)
+    return failed * (s.GAP_NORM_CAP * (requirements + 1)) + gap_norm.round(s.SCORE_DECIMALS)
+
+
+def strongest_components(components: Mapping[str, np.ndarray], weights: Mapping[str, float], size: int) -> list[str]:
+    """Each pair's strongest component: the one that contributed most to its score, the largest weight x value of
+    its stored (rounded) components; ties go to the first in COMPONENTS, and no component at all is "". Computed
+    once, stored with the match, and read by the API, the pages and the reports alike."""
+    names = [name for name in s.COMPONENTS if name in components]
+    if not names:
+        return [""] * size
+    shares = np.stack([max(float(weights.get(name, 0.0)), 0.0) * np.asarray(components[name]) for name in names])
+    return [names[i] for i in np.argmax(shares, axis=0).tolist()]
+
+
+# Exact powers of ten up to 1e22 (and the nearest doubles beyond), looked up rather than raised per value.
+_POWERS_OF_TEN = np.array([10.0**i for i in range(309)])
+
+
+def shown(values: np.ndarray) -> list[Any]:
+    """Numbers as explanations keep them: SHOWN_DIGITS significant digits (NaN, infinities and zero unchanged).
+    Any shape: a whole block of an explanation is rounded in one pass."""
+    finite = np.isfinite(values) & (values != 0)
+    digits = s.SHOWN_DIGITS - 1 - np.floor(np.log10(np.where(finite, np.abs(values), 1.0))).astype(np.int64)
+    scale = _POWERS_OF_TEN[np.minimum(np.abs(digits), 308)]
+    # Multiply by an exact power of ten (or divide by one), never by an inexact 10 ** -n.
+    return np.where(digits >= 0, np.rint(values * scale) / scale, np.rint(values / scale) * scale).tolist()
 
 
 @dataclass
 class Verdicts:
-    """One requirement against products: known (the parameter is stated), passed, credit, and for numbers the
-    canonical shortfall (``gap``, positive when failing) and margin."""
+    """One requirement against products: known (the parameter is stated) and passed, and for numbers the
+    canonical shortfall (``gap``, positive when failing) and margin (what ``requirement_credit`` reads)."""
 
     known: np.ndarray
     passed: np.ndarray
-    credit: np.ndarray
     gap: np.ndarray | None = None
     margin: np.ndarray | None = None
 
 
 def known_mask(req: s.RequirementSpec, column: ParameterColumn | None) -> np.ndarray | None:
     """Which products state what the requirement reads (None: nobody can, the requirement says nothing usable)."""
-    if column is None:
+    if column is None or not req.reads:
         return None
-    if req.value_type == "boolean":
-        return None if req.wanted is None else column.known("flag")
-    if req.is_textual:
-        return column.known("text")
-    if req.operator == s.COVERS:
-        return None if req.bounds is None else column.known("both")
-    if req.target is None:
-        return None
-    return column.known({s.GTE: "high", s.LTE: "low"}.get(req.operator, "both"))
+    return column.known(req.reads)
 
 
 def evaluate(req: s.RequirementSpec, column: ParameterColumn | None, idx: np.ndarray) -> Verdicts:
-    """The requirement checked against the products at positions ``idx`` of a column (pass / fail / unknown)."""
+    """The requirement checked against the products at positions ``idx`` of a column (pass / fail / unknown).
+
+    An unstated value is NaN, and NaN fails every comparison: the masks need no separate pass for it.
+    """
     n = idx.size
     stated = known_mask(req, column)
     if stated is None or column is None:
         nothing = np.zeros(n, dtype=bool)
-        return Verdicts(nothing, nothing, np.zeros(n))
+        return Verdicts(nothing, nothing)
     known = stated[idx]
     if req.value_type == "boolean":
-        passed = known & (column.flag[idx] == (1.0 if req.wanted else 0.0))
-        return Verdicts(known, passed, passed * 1.0)
+        return Verdicts(known, known & (column.flag[idx] == (1.0 if req.wanted else 0.0)))
     if req.is_textual:
-        passed = column.text_mask(req.choice_set)[idx]
-        return Verdicts(known, passed, passed * 1.0)
-
-    low, high = column.low[idx], column.high[idx]
-    with np.errstate(invalid="ignore"):
-        if req.operator == s.COVERS:
-            assert req.bounds is not None
-            lo, hi = req.bounds
-            short = np.maximum(0.0, low - lo) + np.maximum(0.0, hi - high)
-            passed = known & (short <= tolerance(max(abs(lo), abs(hi))))
-            margin = (lo - low) + (high - hi)
-            shortfall = np.where(known, short, np.nan)
-            credit = np.where(passed, ordered_credit(margin, req.scale), partial_credit(shortfall, req.scale))
-            return Verdicts(known, passed, credit, shortfall, margin)
+        return Verdicts(known, column.text_mask(req.choice_set)[idx])
+    operator = req.operator
+    if operator == s.GTE:
+        margin = column.high[idx] - req.target
+    elif operator == s.LTE:
+        margin = req.target - column.low[idx]
+    elif operator == s.COVERS:
+        assert req.bounds is not None
+        lo, hi = req.bounds
+        low, high = column.low[idx], column.high[idx]
+        # NaN at either end (not both stated) makes the shortfall NaN: unknown.
+        short = np.maximum(0.0, low - lo) + np.maximum(0.0, hi - high)
+        return Verdicts(known, short <= tolerance(max(abs(lo), abs(hi))), short, (lo - low) + (high - hi))
+    else:  # "=" (and "in" on a number, read as its first value): inside a stated range counts as equal
         target = req.target
         assert target is not None
-        eps = tolerance(target)
-        if req.operator == s.GTE:
-            margin = high - target
-        elif req.operator == s.LTE:
-            margin = target - low
-        else:  # "=" (and "in" on a number, read as its first value): inside a stated range counts as equal
-            distance = np.where(known, np.maximum(np.maximum(0.0, low - target), target - high), np.nan)
-            passed = known & (distance <= eps)
-            credit = np.where(passed, 1.0, partial_credit(distance, req.scale))
-            return Verdicts(known, passed, credit, distance, np.zeros(n))
-        passed = known & (margin >= -eps)
-        shortfall = np.where(known, -margin, np.nan)
-        credit = np.where(
-            passed, ordered_credit(np.maximum(margin, 0.0), req.scale), partial_credit(shortfall, req.scale)
-        )
-        return Verdicts(known, passed, credit, shortfall, np.maximum(margin, 0.0))
+        distance = np.maximum(np.maximum(0.0, column.low[idx] - target), target - column.high[idx])
+        return Verdicts(known, distance <= tolerance(target), distance, np.zeros(n))
+    passed = margin >= -tolerance(req.target)  # type: ignore[arg-type]
+    return Verdicts(known, passed, -margin, np.maximum(margin, 0.0))
+
+
+def requirement_credit(req: s.RequirementSpec, verdicts: Verdicts) -> np.ndarray:
+    """A requirement's credit: 1 for a matching choice or flag; for numbers half for meeting it and the rest for
+    exceeding it (``ordered_credit``), partial credit for falling just short, none for stating nothing."""
+    if verdicts.gap is None or verdicts.margin is None:
+        return verdicts.passed * 1.0
+    if req.operator in (s.GTE, s.LTE, s.COVERS):
+        met = ordered_credit(verdicts.margin, req.scale)
+    else:
+        met = np.ones(verdicts.passed.size)
+    return np.where(verdicts.passed, met, partial_credit(verdicts.gap, req.scale))
+
+
+def _edges(req: s.RequirementSpec) -> tuple[float, float]:
+    """(at most, at least): how low a stated low end and how high a stated high end may be to pass, widened by
+    twice the tolerance so that a float comparison of a difference never passes a product outside the region."""
+    if req.operator == s.COVERS:
+        assert req.bounds is not None
+        lo, hi = req.bounds
+        slack = 2 * tolerance(max(abs(lo), abs(hi)))
+        return lo + slack, hi - slack
+    target = req.target
+    assert target is not None
+    slack = 2 * tolerance(target)
+    return target + slack, target - slack
 
 
 def pass_region(req: s.RequirementSpec, column: ParameterColumn | None, size: int) -> np.ndarray | None:
@@ -189,26 +222,27 @@ def pass_region(req: s.RequirementSpec, column: ParameterColumn | None, size: in
     region = np.zeros(size, dtype=bool)
     if column is None or known_mask(req, column) is None:
         return region  # nobody states it: nobody passes
-    lows, low_values = column.sorted_by("low")
-    highs, high_values = column.sorted_by("high")
-    if req.operator == s.COVERS:
-        assert req.bounds is not None
-        lo, hi = req.bounds
-        slack = 2 * tolerance(max(abs(lo), abs(hi)))
-        at_most, at_least = lo + slack, hi - slack
-    else:
-        target = req.target
-        assert target is not None
-        slack = 2 * tolerance(target)
-        at_most, at_least = target + slack, target - slack
-    # Twice the tolerance: a float comparison of a difference never passes a product outside this region.
+    at_most, at_least = _edges(req)
     if req.operator != s.LTE:
+        highs, high_values = column.sorted_by("high")
         region[highs[np.searchsorted(high_values, at_least, side="left") :]] = True
     if req.operator != s.GTE:
+        lows, low_values = column.sorted_by("low")
         below = np.zeros(size, dtype=bool)
         below[lows[: np.searchsorted(low_values, at_most, side="right")]] = True
         region = below if req.operator == s.LTE else region & below
     return region
+
+
+def outward(req: s.RequirementSpec, column: ParameterColumn) -> np.ndarray:
+    """The products stating a ``>=`` or ``<=`` requirement's value outside its region, nearest the threshold first
+    (the smallest shortfall first): the rest of the sorted column beyond the cut ``pass_region`` made."""
+    at_most, at_least = _edges(req)
+    if req.operator == s.GTE:
+        highs, high_values = column.sorted_by("high")
+        return highs[: np.searchsorted(high_values, at_least, side="left")][::-1]
+    lows, low_values = column.sorted_by("low")
+    return lows[np.searchsorted(low_values, at_most, side="right") :]
 
 
 # --- Pools ---------------------------------------------------------------------------------------------------
@@ -229,6 +263,7 @@ class ParameterColumn:
     _text_masks: dict[frozenset[str], np.ndarray] = field(default_factory=dict)
     _sorted: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _known: dict[str, np.ndarray] = field(default_factory=dict)
+    _known_counts: dict[str, int] = field(default_factory=dict)
 
     def sorted_by(self, end: str) -> tuple[np.ndarray, np.ndarray]:
         """Positions of the products stating ``end`` ("low" or "high"), ordered by it, and the ordered values:
@@ -257,6 +292,13 @@ class ParameterColumn:
                 mask = ~np.isnan(self.flag)
             self._known[kind] = mask
         return mask
+
+    def known_count(self, kind: str) -> int:
+        """How many products state ``kind`` (``known``), counted once per pool."""
+        count = self._known_counts.get(kind)
+        if count is None:
+            count = self._known_counts[kind] = int(self.known(kind).sum())
+        return count
 
     def text_mask(self, wanted: frozenset[str]) -> np.ndarray:
         """Products whose casefolded choice is one of ``wanted``."""
@@ -310,6 +352,18 @@ def token_hashes(tokens: Iterable[str]) -> np.ndarray:
         return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little", signed=True)
 
     return np.unique(np.fromiter((hashed(token) for token in tokens), dtype=np.int64))
+
+
+# A token held by more than 1/COMMON_TOKEN_SHARE of a pool's products is counted from a column of flags.
+COMMON_TOKEN_SHARE = 16
+
+
+@functools.lru_cache(maxsize=4096)
+def demand_token_hashes(tokens: frozenset[str]) -> np.ndarray:
+    """A demand's token hashes, computed once however many pools and re-runs compare them."""
+    hashes = token_hashes(tokens)
+    hashes.setflags(write=False)
+    return hashes
 
 
 @dataclass(frozen=True)
@@ -464,6 +518,32 @@ def stack_prepared(
     )
 
 
+def _grouped(owners: np.ndarray, codes: np.ndarray) -> dict[str, np.ndarray]:
+    """Per code, the owners holding it, in increasing order: one sort instead of one comparison of every code per
+    distinct code."""
+    if codes.size == 0:
+        return {}
+    # Codes padded to eight bytes compare as big-endian integers in the order they compare as text.
+    keys = np.frombuffer(codes.astype("S8").tobytes(), dtype=">u8")
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    firsts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    bounds = np.append(firsts, ordered.size).tolist()
+    return {codes[order[first]].decode(): owners[order[first:last]] for first, last in itertools.pairwise(bounds)}
+
+
+def _choice_codes(texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """Each specification's choice as a code into the distinct choices (0, and ``vocabulary[0]``, is none): most
+    specifications state none, so only the few that do are looked up."""
+    stated = np.array(texts, dtype=object)
+    named = np.flatnonzero(stated != "")
+    index: dict[str, int] = {"": 0}
+    codes = np.zeros(len(texts), dtype=np.int64)
+    if named.size:
+        codes[named] = [index.setdefault(text, len(index)) for text in stated[named].tolist()]
+    return codes, list(index)
+
+
 class CandidatePool:
     """Column arrays over products sorted by id, so array order is the tie-break order.
 
@@ -578,14 +658,18 @@ class CandidatePool:
         # Each product's token hashes, one slice of one array (text relevance reads the few products it scores).
         self._token_starts = np.concatenate([[0], np.cumsum(stacked.token_counts)]).astype(np.int64)
         self._token_hashes = np.frombuffer(stacked.tokens, dtype="<i8").astype(np.int64)
+        self._postings: tuple[np.ndarray, np.ndarray] | None = None
+        self._common: dict[int, np.ndarray] = {}
+        self._text_served = False
 
         held = stacked.province_counts.astype(np.int64)
         codes = np.frombuffer(stacked.provinces, dtype=f"S{PROVINCE_WIDTH}")
         owners = np.repeat(np.arange(n, dtype=np.int64), held)
-        self._served = {code.decode(): owners[codes == code] for code in np.unique(codes)}
+        self._served = _grouped(owners, codes)
         self.no_provinces = held == 0
 
-        # Specifications are placed with array operations: a large pool has hundreds of thousands of them.
+        # Specifications are placed with array operations: a large pool has hundreds of thousands of them, so they
+        # are grouped by parameter with one sort rather than one scan of them all per parameter.
         self.columns: dict[int, ParameterColumn] = {}
         table = np.frombuffer(stacked.specifications, dtype="<f8").reshape(-1, SPEC_FIELDS)
         if table.shape[0] and n:
@@ -593,26 +677,34 @@ class CandidatePool:
             texts = stacked.choices
             if len(texts) != table.shape[0]:
                 raise ValueError("a prepared product's choices do not fit its specifications")
-            stated_texts = np.array(texts, dtype=object)
+            text_codes, vocabulary = _choice_codes(texts)
             parameter_ids = table[:, 0].astype(np.int64)
             # A stated range's ends, or the single value at both ends.
             all_lows = np.where(np.isnan(table[:, 2]), table[:, 1], table[:, 2])
             all_highs = np.where(np.isnan(table[:, 3]), table[:, 1], table[:, 3])
-            for parameter_id in np.unique(parameter_ids):
-                rows = np.flatnonzero(parameter_ids == parameter_id)
+            # Stable: each parameter's rows stay in pool order, as a scan for them would find them.
+            by_parameter = np.argsort(parameter_ids, kind="stable")
+            distinct, firsts = np.unique(parameter_ids[by_parameter], return_index=True)
+            bounds = np.append(firsts, by_parameter.size).tolist()
+            for k, parameter_id in enumerate(distinct.tolist()):
+                rows = by_parameter[bounds[k] : bounds[k + 1]]
                 idx = where[rows]
                 low, high, flag = (np.full(n, np.nan) for _ in range(3))
                 low[idx] = all_lows[rows]
                 high[idx] = all_highs[rows]
                 flag[idx] = table[rows, 4]
                 codes_of = np.zeros(n, dtype=np.int32)
-                given = stated_texts[rows]
-                named = given != ""
+                given = text_codes[rows]
+                named = given != 0
                 choices_list = [""]
                 if named.any():
-                    distinct, inverse = np.unique(given[named].astype(str), return_inverse=True)
-                    codes_of[idx[named]] = inverse.astype(np.int32) + 1
-                    choices_list += [str(c) for c in distinct]
+                    # The parameter's own choices in text order, coded from 1 as they are listed.
+                    stated = np.unique(given[named])
+                    ordered = sorted(stated.tolist(), key=vocabulary.__getitem__)
+                    rank = np.zeros(len(vocabulary), dtype=np.int32)
+                    rank[ordered] = np.arange(1, len(ordered) + 1, dtype=np.int32)
+                    codes_of[idx[named]] = rank[given[named]]
+                    choices_list += [vocabulary[c] for c in ordered]
                 self.columns[int(parameter_id)] = ParameterColumn(
                     low=low,
                     high=high,
@@ -639,16 +731,47 @@ class CandidatePool:
         return comp
 
     def _shared_tokens(self, demand_tokens: frozenset[str], idx: np.ndarray) -> np.ndarray:
-        """How many of the demand's tokens each product at ``idx`` holds."""
+        """How many of the demand's tokens each product at ``idx`` holds.
+
+        A pool that serves many demands (a full run) counts from an inverted index, the postings of the demand's
+        few tokens; the first demand of a pool reads the products' own tokens, so one re-match does not pay for
+        sorting every token of the pool.
+        """
         if not demand_tokens or idx.size == 0:
             return np.zeros(idx.size)
-        wanted = token_hashes(demand_tokens)
-        starts = self._token_starts
-        lengths = starts[idx + 1] - starts[idx]
-        owner = np.repeat(np.arange(idx.size), lengths)
-        offsets = np.repeat(starts[idx] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-        held = self._token_hashes[np.arange(owner.size) + offsets]
-        return np.bincount(owner, weights=np.isin(held, wanted), minlength=idx.size)
+        wanted = demand_token_hashes(demand_tokens)
+        if self._postings is None and not self._text_served:
+            self._text_served = True
+            starts = self._token_starts
+            lengths = starts[idx + 1] - starts[idx]
+            owner = np.repeat(np.arange(idx.size), lengths)
+            offsets = np.repeat(starts[idx] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+            held = self._token_hashes[np.arange(owner.size) + offsets]
+            return np.bincount(owner, weights=np.isin(held, wanted), minlength=idx.size)
+        if self._postings is None:
+            owners = np.repeat(np.arange(self.size, dtype=np.int64), np.diff(self._token_starts))
+            order = np.argsort(self._token_hashes, kind="stable")
+            self._postings = (self._token_hashes[order], owners[order])
+        hashes, owners = self._postings
+        first = np.searchsorted(hashes, wanted, side="left").tolist()
+        last = np.searchsorted(hashes, wanted, side="right").tolist()
+        # A product's tokens are distinct, and so are the demand's: each posting is one shared token. A token most
+        # products hold (the category's own word) is counted from a column of flags kept for it; the rest from
+        # their postings.
+        counts = np.zeros(idx.size)
+        rare: list[np.ndarray] = []
+        for a, b in zip(first, last, strict=True):
+            if b - a > self.size // COMMON_TOKEN_SHARE:
+                flags = self._common.get(a)
+                if flags is None:
+                    flags = self._common[a] = np.zeros(self.size, dtype=np.float64)
+                    flags[owners[a:b]] = 1.0
+                counts += flags[idx]
+            elif b > a:
+                rare.append(owners[a:b])
+        if rare:
+            counts += np.bincount(np.concatenate(rare), minlength=self.size)[idx]
+        return counts
 
     # --- per demand --------------------------------------------------------------------------------------
 
@@ -757,8 +880,8 @@ class CandidatePool:
         # flag or by less than the slack lie there too.
         inside = np.flatnonzero(passing_all())
         failed, unknown, key = self._mandatory(demand, mandatory, inside)
-        checked = np.zeros(n, dtype=bool)
-        checked[inside] = True
+        # What was checked: disjoint sets (inside every region; outside one region and inside the others).
+        checked = [inside]
         matches = inside[(failed == 0) & (unknown == 0)]
         near_sets = [(inside[(failed == 1) & (unknown == 0)], key[(failed == 1) & (unknown == 0)])]
         # Near misses failing exactly one ordered requirement lie outside its region and inside the others':
@@ -769,21 +892,20 @@ class CandidatePool:
             stated = known_mask(req, column)
             if column is None or stated is None:
                 continue
-            others = passing_all(but=i)
+            others = passing_all(but=i) if len(ordered) > 1 else None
             if req.operator in (s.GTE, s.LTE):
-                end = "high" if req.operator == s.GTE else "low"
-                order, _values = column.sorted_by(end)
-                outside = order[~regions[i][order]]  # type: ignore[index]
-                if req.operator == s.GTE:
-                    outside = outside[::-1]  # highest first: the smallest shortfall
-                found, walked = self._walk(demand, mandatory, req, outside[others[outside]], near_miss_n)
-                checked[walked] = True
+                beyond = outward(req, column)
+                if others is not None:
+                    beyond = beyond[others[beyond]]
+                found, walked = self._walk(demand, mandatory, req, beyond, near_miss_n)
+                checked.append(walked)
                 near_sets.append(found)
             else:
                 # A range or an equality: the shortfall has two sides, so the few candidates are all checked.
-                candidates = np.flatnonzero(others & stated & ~regions[i])  # type: ignore[operator]
+                outside = stated & ~regions[i]  # type: ignore[operator]
+                candidates = np.flatnonzero(outside if others is None else others & outside)
                 c_failed, c_unknown, c_key = self._mandatory(demand, mandatory, candidates)
-                checked[candidates] = True
+                checked.append(candidates)
                 one = (c_failed == 1) & (c_unknown == 0)
                 near_sets.append((candidates[one], c_key[one]))
         near_idx = np.concatenate([idx for idx, _k in near_sets])
@@ -794,11 +916,12 @@ class CandidatePool:
             mask = known_mask(req, self.columns.get(req.parameter_id))
             stated_all = stated_all & (mask if mask is not None else np.zeros(n, dtype=bool))
         near_total = int(stated_all.sum()) - int(matches.size)
-        if near_idx.size < min(near_miss_n, near_total):
+        fallback = near_idx.size < min(near_miss_n, near_total)
+        if fallback:
             # Fewer than wanted fail only one requirement: the rest fail several, so check all who state everything.
             candidates = np.flatnonzero(stated_all)
             c_failed, c_unknown, c_key = self._mandatory(demand, mandatory, candidates)
-            checked[candidates] = True
+            checked.append(candidates)
             several = (c_failed > 0) & (c_unknown == 0)
             near_idx, near_key = candidates[several], c_key[several]
         keep = _smallest(np.arange(near_idx.size), near_key, near_miss_n)
@@ -810,7 +933,9 @@ class CandidatePool:
             near_key=near_key[keep],
             near_total=near_total,
             gaps=[self._gap(req, regions[i]) for i, req in enumerate(mandatory)],
-            checked=int(checked.sum()),
+            checked=sum(int(part.size) for part in checked)
+            if len(checked) < 2 or not fallback
+            else _union_size(checked, n),
         )
 
     def _walk(
@@ -822,11 +947,13 @@ class CandidatePool:
         near_miss_n: int,
     ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
         """Near misses failing only ``req``, from products ordered by growing shortfall on it: stop once
-        near_miss_n are found and the next product, failing only ``req``, could not rank among them."""
+        near_miss_n are found and the next product, failing only ``req``, could not rank among them. Returns what
+        was found and the products checked."""
         column = self.columns.get(req.parameter_id)
         found_idx: list[np.ndarray] = []
         found_key: list[np.ndarray] = []
-        count = walked = 0
+        walked: list[np.ndarray] = []
+        count = 0
         if near_miss_n <= 0:
             return (np.zeros(0, dtype=np.int64), np.zeros(0)), outward[:0]
         step = max(64, 4 * near_miss_n)
@@ -842,14 +969,15 @@ class CandidatePool:
                     break
             chunk = outward[start : start + step]
             failed, unknown, key = self._mandatory(demand, mandatory, chunk)
-            walked += chunk.size
+            walked.append(chunk)
             one = (failed == 1) & (unknown == 0)
             found_idx.append(chunk[one])
             found_key.append(key[one])
             count += int(one.sum())
+        checked = np.concatenate(walked) if walked else outward[:0]
         if not found_idx:
-            return (np.zeros(0, dtype=np.int64), np.zeros(0)), outward[:walked]
-        return (np.concatenate(found_idx), np.concatenate(found_key)), outward[:walked]
+            return (np.zeros(0, dtype=np.int64), np.zeros(0)), checked
+        return (np.concatenate(found_idx), np.concatenate(found_key)), checked
 
     def _gap(self, req: s.RequirementSpec, region: np.ndarray | None) -> dict[str, object]:
         """How close the pool gets to one mandatory requirement, from the sorted columns where they answer it."""
@@ -857,7 +985,7 @@ class CandidatePool:
         stated = known_mask(req, column)
         if column is None or stated is None:
             return _requirement_gap(req, evaluate(req, column, np.zeros(0, dtype=np.int64)), np.zeros(0, dtype=bool))
-        count = int(stated.sum())
+        count = column.known_count(req.reads)
         if req.operator in (s.GTE, s.LTE) and region is not None:
             # Passing grows with the stated value: the best product (highest, or lowest) answers for all.
             order, _values = column.sorted_by("high" if req.operator == s.GTE else "low")
@@ -880,7 +1008,7 @@ class CandidatePool:
         """The score and its components for the products at ``idx``."""
         k = idx.size
         chosen = [r for r in demand.requirements if not r.is_mandatory] or list(demand.requirements)
-        credits = [evaluate(req, self.columns.get(req.parameter_id), idx).credit for req in chosen]
+        credits = [requirement_credit(req, evaluate(req, self.columns.get(req.parameter_id), idx)) for req in chosen]
         components = {
             "preferred": requirements_component(credits, [r.weight for r in chosen], k),
             "price": price_component(self.price[idx], demand.budget_per_unit),
@@ -910,7 +1038,7 @@ class CandidatePool:
         failed = np.zeros(k, dtype=np.int64)
         unknown = np.zeros(k, dtype=np.int64)
         gap_norm = np.zeros(k)
-        columns: list[list[s.StoredResult]] = []
+        checked: list[tuple[s.RequirementSpec, ParameterColumn | None, Verdicts]] = []
         for req in demand.requirements:
             column = self.columns.get(req.parameter_id)
             verdicts = evaluate(req, column, idx)
@@ -919,81 +1047,103 @@ class CandidatePool:
                 failed += fail
                 unknown += ~verdicts.known
                 gap_norm += gap_norm_term(req, fail, verdicts.gap)
-            columns.append(_explain(req, column, idx, verdicts))
-        pairs = []
-        ids, scores, norms = self.ids[idx].tolist(), score.tolist(), gap_norm.tolist()
+            checked.append((req, column, verdicts))
+        columns = _explain(checked, idx)
+        ids, scores, norms = self.ids[idx].tolist(), score.tolist(), gap_norm.round(s.SCORE_DECIMALS).tolist()
         failed_list, unknown_list = failed.tolist(), unknown.tolist()
-        rounded = {name: [round(v, s.COMPONENT_DECIMALS) for v in components[name].tolist()] for name in s.COMPONENTS}
-        for j in range(k):
-            stored = {name: rounded[name][j] for name in s.COMPONENTS}
-            pairs.append(
-                s.PairScore(
-                    product_id=ids[j],
-                    is_match=failed_list[j] == 0 and unknown_list[j] == 0,
-                    score=scores[j],
-                    components=stored,
-                    stored_results=tuple(results[j] for results in columns),
-                    failed_mandatory=failed_list[j],
-                    unknown_mandatory=unknown_list[j],
-                    gap_norm=round(norms[j], s.SCORE_DECIMALS),
-                    strongest=s.strongest_component(stored, weights),
-                    requirements=demand.requirements,
-                )
+        rounded = {name: components[name].round(s.COMPONENT_DECIMALS) for name in s.COMPONENTS}
+        strongest = strongest_components(rounded, weights, k)
+        stored = [
+            dict(zip(s.COMPONENTS, values, strict=True))
+            for values in zip(*(rounded[n].tolist() for n in s.COMPONENTS), strict=True)
+        ]
+        by_pair = list(zip(*columns, strict=True)) if columns else [()] * k
+        requirements = demand.requirements
+        return [
+            s.PairScore(
+                product_id=ids[j],
+                is_match=failed_list[j] == 0 and unknown_list[j] == 0,
+                score=scores[j],
+                components=stored[j],
+                stored_results=by_pair[j],
+                failed_mandatory=failed_list[j],
+                unknown_mandatory=unknown_list[j],
+                gap_norm=norms[j],
+                strongest=strongest[j],
+                requirements=requirements,
             )
-        return pairs
+            for j in range(k)
+        ]
 
 
 def _explain(
-    req: s.RequirementSpec, column: ParameterColumn | None, idx: np.ndarray, verdicts: Verdicts
-) -> list[s.StoredResult]:
-    """Each product's verdict on one requirement with what it states, stored as ranking computed it; numbers
-    are converted to the requirement's unit a column at a time."""
-    head = {"r": req.requirement_id, "p": req.parameter_id}
+    checked: Sequence[tuple[s.RequirementSpec, ParameterColumn | None, Verdicts]], idx: np.ndarray
+) -> list[list[s.StoredResult]]:
+    """Each requirement's verdicts on the products at ``idx`` with what they state, stored as ranking computed
+    them. Numbers are converted to each requirement's unit and rounded for reading in one block for all of them."""
     k = idx.size
-    if column is None or k == 0:
-        return [{**head, "s": s.UNKNOWN} for _ in range(k)]
-    known, passed = verdicts.known.tolist(), verdicts.passed.tolist()
-    status = [s.UNKNOWN if not kn else s.PASS if ok else s.FAIL for kn, ok in zip(known, passed, strict=True)]
-    out: list[s.StoredResult] = [{**head, "s": st} for st in status]
-    if req.value_type == "boolean" or req.is_textual:
-        if req.value_type == "boolean":
-            stated = ["true" if f == 1.0 else "false" for f in column.flag[idx].tolist()]
-        else:
-            stated = [column.choices[code] for code in column.codes[idx].tolist()]
-        for entry, kn, value in zip(out, known, stated, strict=True):
-            if kn:
-                entry["a"] = value
-        return out
-    a, b = req.shown_in_unit
-    low, high = column.low[idx], column.high[idx]
-    if req.operator == s.GTE:
-        first, second = high, None
-    elif req.operator == s.LTE:
-        first, second = low, None
-    else:
-        first = low
-        second = high if req.operator == s.COVERS else np.where(low != high, high, np.nan)
-    # Unstated values stay NaN: they are never written out.
-    firsts = s.shown((a * first + b).tolist())
-    seconds = s.shown((a * second + b).tolist()) if second is not None else None
-    has_second = (~np.isnan(second)).tolist() if second is not None else None
-    margins = s.shown((a * verdicts.margin).tolist()) if verdicts.margin is not None else None
-    gap = verdicts.gap
-    gaps = s.shown((a * gap).tolist()) if gap is not None else None
-    gaps_canonical = s.shown(gap.tolist()) if gap is not None else None
-    for j, entry in enumerate(out):
-        if not known[j]:
+    # Per numeric requirement five rows: stated value (and a range's other end), margin, gap in the
+    # requirement's unit, gap canonical. Unstated values stay NaN: they are never written out.
+    blocks: list[np.ndarray] = []
+    nothing = np.full(k, np.nan)
+    for req, column, verdicts in checked:
+        if column is None or k == 0 or req.value_type == "boolean" or req.is_textual:
             continue
-        entry["a"] = firsts[j]
-        if seconds is not None and has_second is not None and has_second[j]:
-            entry["x"] = seconds[j]
-        if passed[j]:
-            if margins is not None:
+        a, b = req.shown_in_unit
+        low, high = column.low[idx], column.high[idx]
+        if req.operator == s.GTE:
+            first, second = high, nothing
+        elif req.operator == s.LTE:
+            first, second = low, nothing
+        else:
+            first = low
+            second = high if req.operator == s.COVERS else np.where(low != high, high, np.nan)
+        gap = nothing if verdicts.gap is None else verdicts.gap
+        margin = nothing if verdicts.margin is None else verdicts.margin
+        blocks.extend((a * first + b, a * second + b, a * margin, a * gap, gap))
+    numbers = iter(shown(np.stack(blocks)) if blocks else [])
+    out: list[list[s.StoredResult]] = []
+    for req, column, verdicts in checked:
+        r, p = req.requirement_id, req.parameter_id
+        if column is None or k == 0:
+            out.append([{"r": r, "p": p, "s": s.UNKNOWN} for _ in range(k)])
+            continue
+        known, passed = verdicts.known.tolist(), verdicts.passed.tolist()
+        entries: list[s.StoredResult] = [
+            {"r": r, "p": p, "s": s.PASS if ok else s.FAIL} if kn else {"r": r, "p": p, "s": s.UNKNOWN}
+            for kn, ok in zip(known, passed, strict=True)
+        ]
+        out.append(entries)
+        if req.value_type == "boolean" or req.is_textual:
+            if req.value_type == "boolean":
+                stated = ["true" if f == 1.0 else "false" for f in column.flag[idx].tolist()]
+            else:
+                stated = [column.choices[code] for code in column.codes[idx].tolist()]
+            for entry, kn, value in zip(entries, known, stated, strict=True):
+                if kn:
+                    entry["a"] = value
+            continue
+        firsts, seconds, margins, gaps, gaps_canonical = (next(numbers) for _ in range(5))
+        for j, entry in enumerate(entries):
+            if not known[j]:
+                continue
+            entry["a"] = firsts[j]
+            if seconds[j] == seconds[j]:  # not NaN: a range's other end
+                entry["x"] = seconds[j]
+            if passed[j]:
                 entry["m"] = margins[j]
-        elif gaps is not None and gaps_canonical is not None:
-            entry["g"] = gaps[j]
-            entry["gc"] = gaps_canonical[j]
+            else:
+                entry["g"] = gaps[j]
+                entry["gc"] = gaps_canonical[j]
     return out
+
+
+def _union_size(parts: Sequence[np.ndarray], size: int) -> int:
+    """How many distinct positions the index arrays hold together."""
+    mask = np.zeros(size, dtype=bool)
+    for part in parts:
+        mask[part] = True
+    return int(mask.sum())
 
 
 def _smallest(idx: np.ndarray, keys: np.ndarray, k: int) -> np.ndarray:

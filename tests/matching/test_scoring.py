@@ -5,6 +5,9 @@ Every formula is an array function (``matching.vector``); one pair is scored as 
 
 from __future__ import annotations
 
+import random
+
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -439,3 +442,27 @@ def test_a_value_close_to_a_preferred_requirement_earns_part_of_the_credit():
     assert meets > close > silent == far == 0.0
     # the rule: half the credit, less in proportion to the shortfall, none beyond a tenth of the scale
     assert close == pytest.approx((0.5 * (1 - 0.02 / 0.1) + 0.5 * (1 - 0.05 / 0.1)) / 2)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_shared_tokens_from_the_index_equal_the_products_own_tokens(seed):
+    # given: a pool whose products hold a common word (most of them), some shared words and rare ones
+    rng = random.Random(seed)
+    words = ["液相色谱", "common", "pump", "detector", "column", *[f"rare{i}" for i in range(40)]]
+    products = []
+    for pid in range(1, 201):
+        held = {w for w in words if rng.random() < (0.9 if w in ("液相色谱", "common") else 0.08)}
+        products.append(s.ProductFacts(product_id=pid, tokens=frozenset(held)))
+    pool = CandidatePool(products)
+    everyone = np.arange(len(pool))
+    for _ in range(8):
+        wanted = frozenset([*rng.sample(words, rng.randint(1, 8)), "absent"])
+        idx = np.array(sorted(rng.sample(range(len(pool)), rng.randint(1, 120))))
+        expected = [len(products[i].tokens & wanted) for i in idx.tolist()]
+        # when: counted the first time (the products' own tokens) and then from the pool's index
+        fresh = CandidatePool(products)._shared_tokens(wanted, idx)
+        pool._shared_tokens(wanted, everyone)
+        indexed = pool._shared_tokens(wanted, idx)
+        # then: both count exactly the shared tokens
+        assert fresh.tolist() == expected
+        assert indexed.tolist() == expected

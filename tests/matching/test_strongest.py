@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from django.conf import settings
 from django.urls import reverse
@@ -12,6 +13,7 @@ from django.utils import timezone, translation
 from catalog.models import Product
 from matching import reports, services
 from matching import scoring as s
+from matching import vector as v
 from matching.models import Match
 from matching.views import component_labels
 
@@ -22,10 +24,19 @@ def test_strongest_is_the_largest_weighted_share_not_the_largest_value():
     weights = {"preferred": 0.35, "price": 0.2, "text": 0.1, "evaluations": 0.15, "province": 0.1, "lead_time": 0.1}
     components = {"preferred": 0.6, "price": 0.5, "text": 0.0, "evaluations": 0.5, "province": 1.0, "lead_time": 1.0}
     # the province and lead time are at 1.0, but requirements weigh 0.35 x 0.6 = 0.21 > 0.1
-    assert s.strongest_component(components, weights) == "preferred"
+    assert strongest(components, weights) == "preferred"
     # ties go to the first component in COMPONENTS order, whatever the dict order
-    assert s.strongest_component({"lead_time": 1.0, "province": 1.0}, weights) == "province"
-    assert s.strongest_component({}, weights) == ""
+    assert strongest({"lead_time": 1.0, "province": 1.0}, weights) == "province"
+    assert strongest({}, weights) == ""
+    # a whole column of pairs at once, each named on its own
+    column = {"preferred": np.array([0.6, 0.1]), "province": np.array([1.0, 1.0])}
+    assert v.strongest_components(column, weights, 2) == ["preferred", "province"]
+
+
+def strongest(components, weights):
+    """One pair's strongest component, through the array rule ranking uses (a column of one)."""
+    [name] = v.strongest_components({k: np.array([x]) for k, x in components.items()}, weights, 1)
+    return name
 
 
 def test_api_page_and_report_name_the_same_strongest_component(scene, api_client, client):
@@ -61,4 +72,4 @@ def test_every_stored_match_carries_the_strongest_of_its_stored_components(scene
     services.match_run_demand(demand_id=scene.demand.pk)
     weights = dict(settings.MATCHING_WEIGHTS)
     for match in Match.objects.filter(demand=scene.demand):
-        assert match.strongest_component == s.strongest_component(match.components, weights)
+        assert match.strongest_component == strongest(match.components, weights)
