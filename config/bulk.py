@@ -8,27 +8,44 @@ numbers, text, booleans, dates and datetimes, UUIDs, bytes, and dicts or lists f
 from __future__ import annotations
 
 import datetime
-import io
 import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.db.models.expressions import RawSQL
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 # One encoder for every value: json.dumps with options would build a new encoder per call.
-_JSON = json.JSONEncoder(ensure_ascii=False)
+# Compact: PostgreSQL parses (and a json column stores) every byte of it.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _escaped(value: str) -> str:
     return value.translate(_ESCAPES)
 
 
+if c_make_encoder is not None:
+    # The C encoder JSONEncoder.encode builds anew at every call, built once: a match run encodes two values a row.
+    _json_chunks = c_make_encoder(
+        None, _JSON.default, encode_basestring, None, _JSON.key_separator, _JSON.item_separator, False, False, True
+    )
+
+    def _encoded(value: Any) -> str:
+        return "".join(_json_chunks(value, 0))
+
+else:  # pragma: no cover - a Python without the json accelerator
+
+    def _encoded(value: Any) -> str:
+        return _JSON.encode(value)
+
+
 def _json(value: Any) -> str:
     # JSON never holds a raw tab or line break (they are escaped inside strings): only backslashes need doubling.
-    encoded = _JSON.encode(value)
+    encoded = _encoded(value)
     return encoded.replace("\\", "\\\\") if "\\" in encoded else encoded
 
 
@@ -50,6 +67,7 @@ _FORMATS: dict[type, Callable[[Any], str]] = {
     Decimal: str,
     dict: _json,
     list: _json,
+    tuple: _json,
     datetime.datetime: datetime.datetime.isoformat,
     datetime.date: datetime.date.isoformat,
     datetime.time: datetime.time.isoformat,
@@ -81,11 +99,64 @@ def _text(value: Any) -> str:
     return _escaped(str(value))
 
 
-def _stream(rows: Iterable[Sequence[Any]]) -> io.StringIO:
-    text = _text
-    buffer = io.StringIO("".join("\t".join([text(value) for value in row]) + "\n" for row in rows))
-    buffer.seek(0)
-    return buffer
+_NULL = "\\N"
+# Formatting these costs more than looking a value up: a batch often holds one value many times (a run's time).
+_STAMPS = (datetime.datetime, datetime.date, datetime.time)
+
+
+def _column(values: Sequence[Any]) -> list[str]:
+    """One column of a batch as COPY text: by the column's one type where it has one, a value at a time else."""
+    kinds = set(map(type, values))
+    nullable = type(None) in kinds
+    kinds.discard(type(None))
+    kind = kinds.pop() if len(kinds) == 1 else None
+    format_ = _FORMATS.get(kind) if kind is not None else None
+    if format_ is None:
+        return list(map(_text, values))
+    if kind in _STAMPS:
+        # Each distinct object formatted once (by identity: equal instants in two time zones stay as given).
+        distinct = dict(zip(map(id, values), values, strict=True))
+        texts = {key: _NULL if value is None else format_(value) for key, value in distinct.items()}
+        return list(map(texts.__getitem__, map(id, values)))
+    if nullable:
+        return [_NULL if value is None else format_(value) for value in values]
+    return list(map(format_, values))
+
+
+def _lines(rows: Sequence[Sequence[Any]]) -> str:
+    columns = [_column(values) for values in zip(*rows, strict=True)]
+    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+
+
+class _Stream:
+    """COPY's input, formatted a batch of rows at a time as the driver asks for more: PostgreSQL parses and stores
+    one batch while the next is formatted, instead of waiting for the whole text."""
+
+    def __init__(self, rows: Sequence[Sequence[Any]], batch: int = 2000) -> None:
+        self._rows = rows
+        self._batch = batch
+        self._start = 0
+
+    def read(self, size: int = -1) -> str:
+        if self._start >= len(self._rows):
+            return ""
+        end = len(self._rows) if size is None or size < 0 else self._start + self._batch
+        chunk = self._rows[self._start : end]
+        self._start = end
+        return _lines(chunk)
+
+
+def _stream(rows: Sequence[Sequence[Any]]) -> _Stream:
+    return _Stream(rows)
+
+
+def id_array(ids: Iterable[int]) -> list[int] | RawSQL:
+    """Ids for an ``__in`` filter: on PostgreSQL one array parameter (``IN (SELECT unnest(%s))``), where a list of
+    tens of thousands of placeholders costs more to build, send and plan than the query itself."""
+    listed = list(ids)
+    if connection.vendor != "postgresql":
+        return listed
+    return RawSQL("SELECT unnest(%s::bigint[])", [listed])
 
 
 def _attname(model: type[models.Model], column: str) -> str:
@@ -127,6 +198,7 @@ def copy_upsert(
     unique: Sequence[str],
     update: Sequence[str],
     changed: Sequence[str] = (),
+    refresh: Sequence[str] = (),
     returning: Sequence[str] = (),
 ) -> list[tuple[Any, ...]]:
     """Insert ``rows``, updating ``update`` where a row with the same ``unique`` columns exists; returns the
@@ -134,37 +206,73 @@ def copy_upsert(
 
     With ``changed``, an existing row is updated only where one of those columns differs from what is stored: a
     row that would stay the same is not written at all (nor are its other ``update`` columns, such as a stamp).
+    ``refresh`` columns (of ``update``; a digest of the row, say) are written wherever they differ, even on a row
+    whose ``changed`` columns are all the same: such a row gets them and nothing else.
     """
     if not rows:
         return []
+    assert set(refresh) <= set(update) and (changed or not refresh), "refresh: update columns, beside changed"
     if connection.vendor != "postgresql":
-        if changed:
-            rows = _differing(model, columns, rows, unique=unique, changed=changed)
-            if not rows:
-                return []
-        objects = _instances(model, columns, rows)
-        model._default_manager.bulk_create(
-            objects,
-            batch_size=2000,
-            update_conflicts=True,
-            unique_fields=[model._meta.get_field(c).name for c in unique],
-            update_fields=[model._meta.get_field(c).name for c in update],
+        return _upsert_portably(
+            model, columns, rows, unique=unique, update=update, changed=changed, refresh=refresh, returning=returning
         )
-        if not returning:
-            return []
-        # SQLite does not say which rows an upsert updated: read them back by their unique columns.
-        keys = [_attname(model, c) for c in unique]
-        wanted = {tuple(getattr(o, k) for k in keys) for o in objects}
-        found = model._default_manager.filter(**{f"{keys[0]}__in": {w[0] for w in wanted}}).values_list(
-            *keys, *returning
-        )
-        return [tuple(row[len(keys) :]) for row in found if tuple(row[: len(keys)]) in wanted]
     table = model._meta.db_table
-    assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in update)
+    differs = " OR ".join(_differs(model, c) for c in changed)
+    assignments = ", ".join(
+        f"{c} = EXCLUDED.{c}"
+        if c in refresh or not refresh
+        else f"{c} = CASE WHEN {differs} THEN EXCLUDED.{c} ELSE {table}.{c} END"
+        for c in update
+    )
     conflict = f" ON CONFLICT ({', '.join(unique)}) DO UPDATE SET {assignments}"
     if changed:
-        conflict += " WHERE " + " OR ".join(f"{table}.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in changed)
+        conflict += " WHERE " + " OR ".join(_differs(model, c) for c in (*changed, *refresh))
     return _through_temporary_table(model, columns, rows, conflict=conflict, returning=returning)
+
+
+def _differs(model: type[models.Model], column: str) -> str:
+    """SQL: the stored value of ``column`` differs from the one coming in."""
+    table = model._meta.db_table
+    field = model._meta.get_field(column)
+    assert isinstance(field, models.Field)
+    if field.db_type(connection) == "json":
+        # json has no equality: compare as jsonb (by value, whatever the spacing and key order of the text).
+        return f"{table}.{column}::jsonb IS DISTINCT FROM EXCLUDED.{column}::jsonb"
+    return f"{table}.{column} IS DISTINCT FROM EXCLUDED.{column}"
+
+
+def _upsert_portably(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    unique: Sequence[str],
+    update: Sequence[str],
+    changed: Sequence[str],
+    refresh: Sequence[str],
+    returning: Sequence[str],
+) -> list[tuple[Any, ...]]:
+    """``copy_upsert`` through the ORM (SQLite)."""
+    refreshed: list[Sequence[Any]] = []
+    if changed:
+        rows, refreshed = _differing(model, columns, rows, unique=unique, changed=changed, refresh=refresh)
+    objects = _instances(model, columns, rows)
+    for written, fields in ((objects, update), (_instances(model, columns, refreshed), refresh)):
+        if written:
+            model._default_manager.bulk_create(
+                written,
+                batch_size=2000,
+                update_conflicts=True,
+                unique_fields=[model._meta.get_field(c).name for c in unique],
+                update_fields=[model._meta.get_field(c).name for c in fields],
+            )
+    if not returning or not objects:
+        return []
+    # SQLite does not say which rows an upsert updated: read them back by their unique columns.
+    keys = [_attname(model, c) for c in unique]
+    wanted = {tuple(getattr(o, k) for k in keys) for o in objects}
+    found = model._default_manager.filter(**{f"{keys[0]}__in": {w[0] for w in wanted}}).values_list(*keys, *returning)
+    return [tuple(row[len(keys) :]) for row in found if tuple(row[: len(keys)]) in wanted]
 
 
 def _differing(
@@ -174,11 +282,13 @@ def _differing(
     *,
     unique: Sequence[str],
     changed: Sequence[str],
-) -> list[Sequence[Any]]:
-    """The rows that are new or differ from the stored row in a ``changed`` column (the portable path)."""
+    refresh: Sequence[str],
+) -> tuple[list[Sequence[Any]], list[Sequence[Any]]]:
+    """The rows that are new or differ from the stored row in a ``changed`` column, and those that differ in a
+    ``refresh`` column only (the portable path)."""
     position = {c: i for i, c in enumerate(columns)}
     keys = [_attname(model, c) for c in unique]
-    compared = [_attname(model, c) for c in changed]
+    compared = [_attname(model, c) for c in (*changed, *refresh)]
     stored: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     first = [row[position[unique[0]]] for row in rows]
     for start in range(0, len(first), 2000):
@@ -186,11 +296,16 @@ def _differing(
             *keys, *compared
         ):
             stored[tuple(found[: len(keys)])] = tuple(found[len(keys) :])
-    return [
-        row
-        for row in rows
-        if stored.get(tuple(row[position[c]] for c in unique)) != tuple(row[position[c]] for c in changed)
-    ]
+    differing: list[Sequence[Any]] = []
+    refreshed: list[Sequence[Any]] = []
+    for row in rows:
+        before = stored.get(tuple(row[position[c]] for c in unique))
+        values = tuple(row[position[c]] for c in (*changed, *refresh))
+        if before is None or before[: len(changed)] != values[: len(changed)]:
+            differing.append(row)
+        elif before != values:
+            refreshed.append(row)
+    return differing, refreshed
 
 
 def _through_temporary_table(

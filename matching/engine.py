@@ -6,14 +6,15 @@ come from ``matching.pools``; telling people of new pairs is ``matching.new_pair
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
+import marshal
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from hashlib import blake2b
 from typing import Any
 
 from django.conf import settings
@@ -78,7 +79,7 @@ def demand_facts(
     """Demands (open ones unless ``statuses`` says otherwise; None: any) with their requirements, in two queries."""
     as_of = as_of or timezone.localdate()
     requirements: dict[int, list[s.RequirementSpec]] = defaultdict(list)
-    for row in (
+    query = (
         Requirement.objects.filter(demand_id__in=demand_ids)
         .order_by("demand_id", "sort_order", "id")
         .values_list(
@@ -100,8 +101,8 @@ def demand_facts(
             "parameter__max_value",
             "entered_value",
         )
-        .iterator(chunk_size=20000)
-    ):
+    )
+    for row in _raw_rows(query):
         (
             pk,
             demand_id,
@@ -112,12 +113,14 @@ def demand_facts(
             value,
             vmin,
             vmax,
-            choices,
+            stored_choices,
             canonical,
             unit,
             mandatory,
             weight,
         ) = row[:14]
+        # Straight from the cursor: the choices are JSON text (most requirements have none).
+        choices = stored_choices if not isinstance(stored_choices, str) else _choices(stored_choices)
         pmin, pmax, entered = row[14], row[15], row[16]
         span = (pmax - pmin) if pmin is not None and pmax is not None and pmax > pmin else None
         requirements[demand_id].append(
@@ -133,7 +136,7 @@ def demand_facts(
                 choices=tuple(str(c) for c in (choices or [])),
                 canonical_unit=canonical or "",
                 unit=unit or "",
-                is_mandatory=mandatory,
+                is_mandatory=bool(mandatory),
                 weight=weight,
                 parameter_span=span,
                 entered=entered or "",
@@ -172,6 +175,20 @@ def demand_facts(
     return rows
 
 
+def _raw_rows(query: Any) -> Iterator[tuple[Any, ...]]:
+    """A values_list query's rows straight from the database cursor, in batches: tens of thousands of rows skip
+    Django's per-value converters (the JSON, mainly)."""
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(20000):
+            yield from batch
+
+
+def _choices(text: str) -> list[Any]:
+    return [] if text in ("", "[]") else json.loads(text)
+
+
 # --- Scoring and writing -------------------------------------------------------------------------------------
 
 
@@ -203,19 +220,14 @@ def match_demands(
     return outcome
 
 
-@dataclass(frozen=True, slots=True)
-class _Prior:
-    """What a pair's stored row was before this write: enough to keep its id, its first match and its news."""
-
-    match_id: int
-    is_near_miss: bool
-    score: float
-    matched_at: Any
-    digest: int | None
+# What a pair's stored row was before this write, enough to keep its id, its first match and its news:
+# (id, is_near_miss, score, matched_at, digest), as a plain tuple (a run reads one per pair). A new pair has none.
+_Prior = tuple[int | None, bool, float, datetime | None, int | None]
+_NEW: _Prior = (None, True, 0.0, None, None)
 
 
 def _previous(demand_ids: list[int]) -> dict[tuple[int, int], _Prior]:
-    """The demands' current match rows (one query)."""
+    """The demands' current match rows by pair: (id, is_near_miss, score, matched_at, digest) (one query)."""
     rows = Match.objects.filter(demand_id__in=demand_ids).values_list(
         "id", "demand_id", "product_id", "is_near_miss", "score", "matched_at", "digest"
     )
@@ -229,17 +241,28 @@ def _previous(demand_ids: list[int]) -> dict[tuple[int, int], _Prior]:
                 [demand_ids],
             )
             rows = cursor.fetchall()
-    return {(d, p): _Prior(pk, near, score, matched_at, digest) for pk, d, p, near, score, matched_at, digest in rows}
+    return {(d, p): (pk, near, score, matched_at, digest) for pk, d, p, near, score, matched_at, digest in rows}
 
 
-# One encoder for every digest: json.dumps with options would build a new encoder per call.
+# The JSON the digests used before marshal (kept for values marshal does not take).
 _DIGEST_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def row_digest(compared: Sequence[Any]) -> int:
-    """A stable 64-bit hash of a row's compared values (COMPARED_COLUMNS, in order)."""
-    encoded = _DIGEST_JSON.encode(list(compared)).encode()
-    return int.from_bytes(hashlib.blake2b(encoded, digest_size=8).digest(), "little", signed=True)
+    """A stable 64-bit hash of a row's compared values (COMPARED_COLUMNS but the digest, in order; ``matched_at``
+    as ISO text).
+
+    Marshal's version 2 writes a value's bytes by value alone (no references between equal objects, floats as
+    their eight bytes): several times cheaper than JSON, which only the rows that are written need. A Python that
+    marshals differently only costs one run that sends every row: the update compares the values themselves and
+    writes nothing but the new digest where they are the same.
+    """
+    try:
+        encoded = marshal.dumps(tuple(compared), 2)
+    except ValueError:
+        # A value marshal refuses (a numpy number, a subclass of str): its JSON text says it as well.
+        encoded = _DIGEST_JSON.encode(list(compared)).encode()
+    return int.from_bytes(blake2b(encoded, digest_size=8).digest(), "little", signed=True)
 
 
 def write_matches(
@@ -255,85 +278,82 @@ def write_matches(
         return 0, 0, 0
     now = timezone.now()
     threshold = settings.MATCHING_NOTIFY_THRESHOLD
-    # Lock the demands so two writers of the same demand (a full run and a revision) take turns.
-    list(Demand.objects.select_for_update().filter(pk__in=demand_ids).order_by("pk").values_list("pk", flat=True))
+    _lock_demands(demand_ids)
     previous = _previous(demand_ids)
+    # matched_at as the digest has it, per distinct time (most rows share a few: the runs that first matched them).
+    stamps: dict[datetime | None, str | None] = {None: None}
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
-    summaries: list[DemandMatchSummary] = []
+    summaries: list[tuple[Any, ...]] = []
     fresh: list[tuple[int, int, float]] = []
     matches = near_misses = 0
+    run_id = run.pk
     for demand_row, shortlist in shortlists:
         demand_id = demand_row.facts.demand_id
         for is_near, ranked in ((False, shortlist.matches), (True, shortlist.near_misses)):
             for rank, pair in enumerate(ranked, start=1):
-                before = previous.pop((demand_id, pair.product_id), None)
+                product_id, score, components, strongest = pair.product_id, pair.score, pair.components, pair.strongest
+                results, failed = list(pair.stored_results), pair.failed_mandatory
+                match_id, was_near, was_score, matched_at, stored = previous.pop((demand_id, product_id), _NEW)
                 # When the pair first became a match: kept once set, set when a new or near pair becomes one.
-                matched_at = before.matched_at if before is not None and before.matched_at is not None else None
                 if matched_at is None and not is_near:
                     matched_at = now
-                results = list(pair.stored_results)
+                stamp = stamps.get(matched_at)
+                if stamp is None and matched_at is not None:
+                    stamp = stamps[matched_at] = matched_at.isoformat()
                 # What the digest covers: every stored field of the pair but the run and the update time.
-                fields = (
-                    is_near,
-                    rank,
-                    pair.score,
-                    pair.components,
-                    pair.strongest,
-                    results,
-                    pair.failed_mandatory,
-                    matched_at,
-                )
-                digest = row_digest(fields)
-                row = (demand_id, pair.product_id, run.pk, *fields, now, digest)
-                if before is None:
-                    inserts.append(row)
-                elif before.digest != digest:
+                digest = row_digest((is_near, rank, score, components, strongest, results, failed, stamp))
+                row = (demand_id, product_id, run_id, is_near, rank, score, components, strongest, results, failed)
+                if match_id is None:
+                    inserts.append((*row, matched_at, now, digest))
+                elif stored != digest:
                     # An unchanged pair (same digest) is not written at all: it keeps its run and updated_at.
-                    updates.append((before.match_id, *row))
-                if not is_near and pair.score >= threshold:
-                    was_notable = before is not None and not before.is_near_miss and before.score >= threshold
-                    if not was_notable:
-                        fresh.append((demand_id, pair.product_id, pair.score))
+                    updates.append((match_id, *row, matched_at, now, digest))
+                if not is_near and score >= threshold and (was_near or was_score < threshold):
+                    fresh.append((demand_id, product_id, score))
             if is_near:
                 near_misses += len(ranked)
             else:
                 matches += len(ranked)
         summaries.append(
-            DemandMatchSummary(
-                demand_id=demand_id,
-                run=run,
-                candidates_count=shortlist.candidates,
-                matches_count=shortlist.matches_total,
-                near_misses_count=shortlist.near_misses_total,
-                best_score=shortlist.matches[0].score if shortlist.matches else None,
-                requirement_gaps=shortlist.requirement_gaps,
-                updated_at=now,
+            (
+                demand_id,
+                run_id,
+                shortlist.candidates,
+                shortlist.matches_total,
+                shortlist.near_misses_total,
+                shortlist.matches[0].score if shortlist.matches else None,
+                shortlist.requirement_gaps,
+                now,
             )
         )
     # What is left of ``previous`` are the pairs that are neither a match nor a near miss any more.
-    gone = [prior.match_id for prior in previous.values()]
+    gone = [match_id for match_id, *_rest in previous.values() if match_id is not None]
     if gone:
         _delete_ids(gone)
     update_matches(updates)
     insert_matches(inserts)
-    DemandMatchSummary.objects.bulk_create(
+    copy_upsert(
+        DemandMatchSummary,
+        SUMMARY_COLUMNS,
         summaries,
-        batch_size=WRITE_BATCH,
-        update_conflicts=True,
-        unique_fields=["demand"],
-        update_fields=[
-            "run",
-            "candidates_count",
-            "matches_count",
-            "near_misses_count",
-            "best_score",
-            "requirement_gaps",
-            "updated_at",
-        ],
+        unique=["demand_id"],
+        update=[c for c in SUMMARY_COLUMNS if c != "demand_id"],
     )
     sent = notify_new_pairs(fresh) if notify and fresh else 0
     return matches, near_misses, sent
+
+
+def _lock_demands(demand_ids: list[int]) -> None:
+    """Lock the demands so two writers of the same demand (a full run and a revision) take turns."""
+    if connection.vendor != "postgresql":
+        list(Demand.objects.select_for_update().filter(pk__in=demand_ids).order_by("pk").values_list("pk", flat=True))
+        return
+    # One array parameter: Django's IN list of thousands of demands cost more than the lock.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Demand._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [demand_ids]
+        )
 
 
 MATCH_COLUMNS = (
@@ -351,7 +371,8 @@ MATCH_COLUMNS = (
     "updated_at",
     "digest",
 )
-# What makes a row "changed": a re-run that computes the same values leaves the row (run, updated_at) alone.
+# What makes a row "changed": a re-run that computes the same values leaves the row (run, updated_at) alone. The
+# digest is refreshed on its own where only it differs.
 COMPARED_COLUMNS = (
     "is_near_miss",
     "rank",
@@ -361,7 +382,16 @@ COMPARED_COLUMNS = (
     "results",
     "failed_count",
     "matched_at",
-    "digest",
+)
+SUMMARY_COLUMNS = (
+    "demand_id",
+    "run_id",
+    "candidates_count",
+    "matches_count",
+    "near_misses_count",
+    "best_score",
+    "requirement_gaps",
+    "updated_at",
 )
 
 
@@ -380,7 +410,7 @@ def insert_matches(rows: Sequence[tuple[Any, ...]]) -> None:
 
 def update_matches(rows: Sequence[tuple[Any, ...]]) -> None:
     """Update existing match rows (id, then MATCH_COLUMNS) in one statement where anything compared changed: an
-    unchanged row is not written at all, so it keeps its run and ``updated_at``."""
+    unchanged row is not written at all, so it keeps its run and ``updated_at`` (a new digest alone is kept)."""
     copy_upsert(
         Match,
         ["id", *MATCH_COLUMNS],
@@ -388,6 +418,7 @@ def update_matches(rows: Sequence[tuple[Any, ...]]) -> None:
         unique=["id"],
         update=[c for c in MATCH_COLUMNS if c not in ("demand_id", "product_id")],
         changed=COMPARED_COLUMNS,
+        refresh=("digest",),
     )
 
 

@@ -12,6 +12,24 @@ from django.utils.translation import gettext_lazy as _
 from config.exceptions import ApplicationError
 
 
+class PlainJSONField(models.JSONField):
+    """JSON kept as the text written: PostgreSQL ``json``, not ``jsonb``; JSONField's own column elsewhere.
+
+    For a column written far more than it is queried into: COPY hands ``json`` its text as it is, where ``jsonb``
+    parses every value into its binary form (a full run's matches spent a third of their write there). ``json``
+    has no equality, containment or key index: compare through ``::jsonb`` where a change must be told.
+    """
+
+    def db_type(self, connection: Any) -> str | None:
+        return "json" if connection.vendor == "postgresql" else super().db_type(connection)
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        # The PostgreSQL driver decodes ``json`` itself (Django has it leave only ``jsonb`` as text).
+        if connection.vendor == "postgresql" or not isinstance(value, str):
+            return value
+        return super().from_db_value(value, expression, connection)
+
+
 class MatchRun(models.Model):
     """One execution of the matching engine: a full run over all open demands, one demand or product, or the
     demands that a batch of changes in one category subtree affects."""
@@ -177,9 +195,9 @@ class Match(models.Model):
     rank = models.PositiveIntegerField(_("rank"))
     score = models.FloatField(_("score"))
     # {"preferred": 0.8, "price": 1.0, ...}: each named component in [0, 1].
-    components = models.JSONField(_("score components"), default=dict)
+    components = PlainJSONField(_("score components"), default=dict)
     # One entry per requirement: status, margin or gap in the requirement's unit.
-    results = models.JSONField(_("requirement results"), default=list)
+    results = PlainJSONField(_("requirement results"), default=list)
     # The component that contributed most to the score (weight x value), as ranking computed it.
     strongest_component = models.CharField(_("strongest component"), max_length=16, blank=True)
     failed_count = models.PositiveSmallIntegerField(_("failed mandatory requirements"), default=0)

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from accounts.models import Membership, User
 from catalog.models import Product
+from config.bulk import id_array
 from matching import notices
 from notifications.messages import localized
 from notifications.services import News, Notice, notify_each
@@ -24,20 +25,35 @@ def notify_new_pairs(pairs: Sequence[tuple[int, int, float]]) -> int:
     """
     demands = {
         pk: (title, institution_id)
-        for pk, title, institution_id in Demand.objects.filter(pk__in={d for d, _p, _s in pairs}).values_list(
+        for pk, title, institution_id in Demand.objects.filter(pk__in=id_array({d for d, _p, _s in pairs})).values_list(
             "pk", "title", "institution_id"
         )
     }
+    makers = dict(
+        Product.objects.filter(pk__in=id_array({p for _d, p, _s in pairs})).values_list("pk", "manufacturer_id")
+    )
+    org_ids = {inst for _t, inst in demands.values()} | set(makers.values())
+    members: dict[int, list[User]] = defaultdict(list)
+    for membership in Membership.objects.filter(
+        organization_id__in=id_array(org_ids), user__is_active=True
+    ).select_related("user"):
+        members[membership.organization_id].append(membership.user)
+    # Only pairs someone can hear of: a side without active members would get notices for nobody (and no keys).
+    pairs = [
+        (demand_id, product_id, score)
+        for demand_id, product_id, score in pairs
+        if demand_id in demands
+        and product_id in makers
+        and (demands[demand_id][1] in members or makers[product_id] in members)
+    ]
+    if not pairs:
+        return 0
     products = {
         pk: (localized(f"{name_zh} {model}", f"{name_en} {model}" if name_en else ""), manufacturer_id)
         for pk, name_zh, name_en, model, manufacturer_id in Product.objects.filter(
-            pk__in={p for _d, p, _s in pairs}
+            pk__in=id_array({p for _d, p, _s in pairs})
         ).values_list("pk", "name_zh", "name_en", "model_number", "manufacturer_id")
     }
-    org_ids = {inst for _t, inst in demands.values()} | {m for _n, m in products.values()}
-    members: dict[int, list[User]] = defaultdict(list)
-    for membership in Membership.objects.filter(organization_id__in=org_ids).select_related("user"):
-        members[membership.organization_id].append(membership.user)
     # demand -> its new products; (demand, manufacturer) -> that manufacturer's new products
     for_buyers: dict[int, list[News]] = defaultdict(list)
     for_makers: dict[tuple[int, int], list[News]] = defaultdict(list)

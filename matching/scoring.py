@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from catalog.values import InvalidValue, UnitError, from_canonical, parse_yes_no
-from search.tokenizer import document_tokens, query_tokens
+from search.tokenizer import document_tokens, query_words
 
 PASS = "pass"
 FAIL = "fail"
@@ -247,7 +247,7 @@ def text_tokens(text: str) -> frozenset[str]:
 
 def demand_tokens(text: str) -> frozenset[str]:
     """A demand's text read as a search query against product documents (compounds whole, CJK bigrams)."""
-    return frozenset(token.text for token in query_tokens(text)) if text else frozenset()
+    return frozenset(query_words(text)) if text else frozenset()
 
 
 def requirement_scale(req: RequirementSpec) -> float:

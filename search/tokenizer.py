@@ -78,21 +78,31 @@ class QueryToken:
     prefix: bool = False
 
 
-def query_tokens(text: str) -> list[QueryToken]:
-    """The tokens every matching document must contain (in some field), in query order, without duplicates."""
-    seen: dict[str, QueryToken] = {}
+def _query_terms(text: str) -> dict[str, bool]:
+    """Each query token, in query order without duplicates, and whether it may match longer tokens."""
+    seen: dict[str, bool] = {}
     matches = list(_RUN_RE.finditer(normalize(text)))
     for position, match in enumerate(matches):
-        if match.group("cjk"):
-            run = match.group("cjk")
-            for token in _cjk_tokens(run, for_query=True):
-                seen.setdefault(token, QueryToken(token, prefix=len(run) == 1))
+        cjk = match.group("cjk")
+        if cjk:
+            for token in _cjk_tokens(cjk, for_query=True):
+                seen.setdefault(token, len(cjk) == 1)
         else:
             # Only the last word may be unfinished (typed as you search); prefix scans cost index time.
             last = position == len(matches) - 1
             for token in _latin_tokens(match.group("latin"), for_query=True):
-                seen.setdefault(token, QueryToken(token, prefix=last and len(token) >= PREFIX_MIN_LENGTH))
-    return list(seen.values())
+                seen.setdefault(token, last and len(token) >= PREFIX_MIN_LENGTH)
+    return seen
+
+
+def query_tokens(text: str) -> list[QueryToken]:
+    """The tokens every matching document must contain (in some field), in query order, without duplicates."""
+    return [QueryToken(token, prefix=prefix) for token, prefix in _query_terms(text).items()]
+
+
+def query_words(text: str) -> list[str]:
+    """The texts of ``query_tokens`` alone (what matching compares with product tokens), without building them."""
+    return list(_query_terms(text))
 
 
 def model_key(text: str) -> str:
