@@ -20,7 +20,7 @@ def store_uncompressed(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("catalog", "0005_remove_category_domestic_threshold"),
-        ("matching", "0011_match_digest"),
+        ("matching", "0012_match_json_text"),
     ]
 
     operations = [
