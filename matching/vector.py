@@ -1129,32 +1129,38 @@ def _explain(
             out.append([{"r": r, "p": p, "s": s.UNKNOWN} for _ in range(k)])
             continue
         known, passed = verdicts.known.tolist(), verdicts.passed.tolist()
-        entries: list[s.StoredResult] = [
-            {"r": r, "p": p, "s": s.PASS if ok else s.FAIL} if kn else {"r": r, "p": p, "s": s.UNKNOWN}
-            for kn, ok in zip(known, passed, strict=True)
-        ]
-        out.append(entries)
         if req.value_type == "boolean" or req.is_textual:
             if req.value_type == "boolean":
                 stated = ["true" if f == 1.0 else "false" for f in column.flag[idx].tolist()]
             else:
                 stated = [column.choices[code] for code in column.codes[idx].tolist()]
-            for entry, kn, value in zip(entries, known, stated, strict=True):
-                if kn:
-                    entry["a"] = value
+            out.append(
+                [
+                    {"r": r, "p": p, "s": s.PASS if ok else s.FAIL, "a": value}
+                    if kn
+                    else {"r": r, "p": p, "s": s.UNKNOWN}
+                    for kn, ok, value in zip(known, passed, stated, strict=True)
+                ]
+            )
             continue
         firsts, seconds, margins, gaps, gaps_canonical = (next(numbers) for _ in range(5))
-        for j, entry in enumerate(entries):
-            if not known[j]:
-                continue
-            entry["a"] = firsts[j]
-            if seconds[j] == seconds[j]:  # not NaN: a range's other end
-                entry["x"] = seconds[j]
-            if passed[j]:
-                entry["m"] = margins[j]
-            else:
-                entry["g"] = gaps[j]
-                entry["gc"] = gaps_canonical[j]
+        # What a verdict states: the value, then the margin of a pass or the gap of a failure (in the buyer's unit
+        # and canonical); a range's other end is added where there is one.
+        entries: list[s.StoredResult] = [
+            (
+                {"r": r, "p": p, "s": s.PASS, "a": a, "m": m}
+                if ok
+                else {"r": r, "p": p, "s": s.FAIL, "a": a, "g": g, "gc": gc}
+            )
+            if kn
+            else {"r": r, "p": p, "s": s.UNKNOWN}
+            for kn, ok, a, m, g, gc in zip(known, passed, firsts, margins, gaps, gaps_canonical, strict=True)
+        ]
+        if req.operator not in (s.GTE, s.LTE):
+            for entry, kn, x in zip(entries, known, seconds, strict=True):
+                if kn and x == x:  # not NaN: a range's other end
+                    entry["x"] = x
+        out.append(entries)
     return out
 
 
