@@ -468,6 +468,9 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     ):
         cold = []
         for demand_id in sample[: args.cold_samples]:
+            # The previous run's copy is shared in the background: written before it is forgotten, so that a
+            # late copy is never taken for the next sample.
+            matching_pools.pool_shares_wait()
             matching_pools._POOLS.clear()
             if forget_shared:
                 categories = Category.objects.values_list("pk", flat=True)

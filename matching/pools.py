@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import logging
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -339,6 +342,7 @@ def _as_row(prepared: PreparedProduct) -> tuple[bytes, bytes, str, bytes]:
 # products (which are candidates now, their own figures and ``updated_at``) and the stacks of its subtree, and takes
 # each product's prepared data from a stack only where it was prepared from that very ``updated_at``.
 
+_POSTGRES_EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 _STACKED_ROW_COLUMNS = (
     "product_ids",
     "product_updated_at",
@@ -414,14 +418,23 @@ def _live_columns() -> str:
     )
 
 
+def _stacks_sql() -> str:
+    return " UNION ALL ".join(
+        f"SELECT {i}::int4, category_id, {'convert_to(choices, ' + repr('UTF8') + ')' if c == 'choices' else c} "
+        f"FROM {PoolStack._meta.db_table} WHERE category_id = ANY(%s)"
+        for i, c in enumerate(_STACKED_ROW_COLUMNS)
+    )
+
+
 def _lengths(data: bytes | memoryview, width: int) -> np.ndarray:
     """Records per product from the rows' byte lengths (int4, as PostgreSQL sends them)."""
     return np.frombuffer(data, dtype=">i4").astype(np.int64) // width
 
 
-def _read_candidates(category_ids: list[int]) -> StackedProducts:
+def _read_candidates(category_ids: list[int]) -> tuple[StackedProducts, tuple[int, datetime.datetime | None]]:
     """A category subtree's candidates stacked, from their live figures (one row) and their categories' stacks
-    (a row each). Candidates a stack does not hold as they are now are read from their own rows."""
+    (a row each), with the candidates' number and latest change as read (what a pool's fingerprint counts).
+    Candidates a stack does not hold as they are now are read from their own rows."""
     products_q = candidate_products_q(category_ids)
     live_sql, live_params = (
         Product.objects.filter(products_q)
@@ -432,17 +445,23 @@ def _read_candidates(category_ids: list[int]) -> StackedProducts:
     [live] = _copied_rows(f"SELECT {_live_columns()} FROM ({live_sql}) AS product", live_params)
     fields = [memoryview(b"") if field is None else field for field in live]
     if not int.from_bytes(fields[0], "big"):
-        return stack_prepared([], [], [], [], [], [], [], [], [])
+        return stack_prepared([], [], [], [], [], [], [], [], []), (0, None)
     ids, updated = (np.frombuffer(fields[i], dtype=">i8").astype(np.int64) for i in (1, 2))
     figures = [np.frombuffer(fields[i], dtype=">f8").astype(np.float64) for i in (3, 4, 5, 6)]
-    # The stacks as stored, one row per category: concatenated here (an aggregate would copy them once more).
-    stacks = _copied_rows(
-        f"SELECT {', '.join(_STACKED_ROW_COLUMNS)} FROM {PoolStack._meta.db_table} WHERE category_id = ANY(%s)",
-        [list(category_ids)],
-    )
-    parts = dict(zip(_STACKED_ROW_COLUMNS, zip(*stacks, strict=True), strict=True)) if stacks else {}
-    stacked_columns = {c: b"".join(bytes(part or b"") for part in parts.get(c, ())) for c in _STACKED_ROW_COLUMNS}
-    stacked_columns["choices"] = b",".join(bytes(part) for part in parts.get("choices", ()) if part)
+    # timestamptz's binary form: microseconds since 2000-01-01 UTC.
+    stats = (int(ids.size), _POSTGRES_EPOCH + datetime.timedelta(microseconds=int(updated.max())))
+    # The stacks as stored, a row per column and category (one message of megabytes is slower to receive than a
+    # few smaller ones), concatenated here in category order.
+    stacks = _copied_rows(_stacks_sql(), [list(category_ids)] * len(_STACKED_ROW_COLUMNS))
+    parts: dict[int, list[tuple[int, bytes | memoryview]]] = defaultdict(list)
+    for column, category, data in stacks:
+        parts[int.from_bytes(column or b"", "big")].append((int.from_bytes(category or b"", "big"), data or b""))
+    pieces = {
+        c: [bytes(data) for _, data in sorted(parts[i], key=lambda part: part[0])]
+        for i, c in enumerate(_STACKED_ROW_COLUMNS)
+    }
+    stacked_columns = {c: b"".join(piece) if len(piece) != 1 else piece[0] for c, piece in pieces.items()}
+    stacked_columns["choices"] = b",".join(piece for piece in pieces["choices"] if piece)
     stack_ids, stack_updated = (
         np.frombuffer(stacked_columns[c], dtype=">i8").astype(np.int64) for c in ("product_ids", "product_updated_at")
     )
@@ -470,7 +489,7 @@ def _read_candidates(category_ids: list[int]) -> StackedProducts:
     if not stacks or missing.size > max(STACK_MISSING_SHARE * ids.size, STACK_MISSING_LEAST):
         stacked = _read_stacked(products_q)
         pool_stacks_refresh(category_ids=category_ids)
-        return stacked
+        return stacked, stats
 
     nothing = np.full(stack_ids.size, np.nan)
     stack = StackedProducts(
@@ -483,13 +502,15 @@ def _read_candidates(category_ids: list[int]) -> StackedProducts:
         tokens=stacked_columns["tokens"],
         spec_counts=_lengths(stacked_columns["specification_lengths"], 8 * SPEC_FIELDS),
         specifications=stacked_columns["specifications"],
-        choices=json.loads(f"[{str(stacked_columns['choices'], 'utf-8')}]"),
+        choices=json.loads(choices_json := f"[{str(stacked_columns['choices'], 'utf-8')}]"),
         province_counts=_lengths(stacked_columns["province_lengths"], PROVINCE_WIDTH),
         provinces=stacked_columns["provinces"],
     )
     taken = by_id[at[found]]
     if taken.size != stack_ids.size or not bool(np.all(taken == np.arange(taken.size))):
         stack = stack.taken(taken)
+    else:
+        stack = dataclasses.replace(stack, choices_json=choices_json)
     # The figures are the products' own, as they are now (an evaluation changes a product's score, not its row).
     stacked = dataclasses.replace(
         stack,
@@ -501,14 +522,14 @@ def _read_candidates(category_ids: list[int]) -> StackedProducts:
     )
     if missing.size:
         stacked = stacked.joined(_read_stacked(Q(pk__in=missing.tolist()))).in_id_order()
-    return stacked
+    return stacked, stats
 
 
 def load_pool(*, category_id: int) -> CandidatePool:
     """The candidate pool of a demand category: its subtree's published domestic products, as column arrays."""
     category_ids = subtree_category_ids(category_id)
     if connection.vendor == "postgresql":
-        return CandidatePool.from_stacked(_read_candidates(category_ids))
+        return CandidatePool.from_stacked(_read_candidates(category_ids)[0])
     return _read_pool(candidate_products_q(category_ids))
 
 
@@ -576,11 +597,49 @@ def _share(category_id: int, fingerprint: tuple[Any, ...], pool: CandidatePool) 
         logger.warning("matching: could not share the candidate pool of category %s", category_id, exc_info=True)
 
 
-def _shared(category_id: int, fingerprint: tuple[Any, ...]) -> CandidatePool | None:
+# An incremental run does not wait for its pool to be shared: signing and sending megabytes to the cache was a
+# good part of a cold re-match, and no one needs the copy before the run is over. One thread per process writes
+# the copies in order, after the run commits; a copy that lands late is only ever taken while its fingerprint
+# still holds.
+_sharer: tuple[int, ThreadPoolExecutor] | None = None
+_shares: list[Future[None]] = []
+
+
+def _share_soon(category_id: int, fingerprint: tuple[Any, ...], pool: CandidatePool) -> None:
+    # Once the run's matches are committed: until then the thread would only compete with the run for the CPU.
+    transaction.on_commit(lambda: _share_in_background(category_id, fingerprint, pool))
+
+
+def _share_in_background(category_id: int, fingerprint: tuple[Any, ...], pool: CandidatePool) -> None:
+    global _sharer
+    if _sharer is None or _sharer[0] != os.getpid():  # a forked worker does not inherit the parent's thread
+        _sharer = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="matching-pool-share"))
+        _shares.clear()
+    _shares[:] = [share for share in _shares if not share.done()]
+    _shares.append(_sharer[1].submit(_share, category_id, fingerprint, pool))
+
+
+def pool_shares_wait() -> None:
+    """Until the pools this process is sharing are in the shared cache (tests, benchmarks)."""
+    for share in list(_shares):
+        share.result()
+
+
+def _shared_copy(category_id: int) -> tuple[tuple[Any, ...], Any] | None:
     try:
         stored = cache.get(_shared_key(category_id))
-        if stored is None or stored[0] != fingerprint:
-            return None
+    except Exception:
+        logger.warning("matching: could not read the shared pool of category %s", category_id, exc_info=True)
+        return None
+    return stored if isinstance(stored, tuple) and len(stored) == 2 else None
+
+
+def _from_shared(
+    category_id: int, stored: tuple[tuple[Any, ...], Any] | None, fingerprint: tuple[Any, ...]
+) -> CandidatePool | None:
+    if stored is None or stored[0] != fingerprint:
+        return None
+    try:
         return CandidatePool.from_stacked(StackedProducts.from_plain(stored[1]))
     except Exception:
         logger.warning("matching: could not read the shared pool of category %s", category_id, exc_info=True)
@@ -590,14 +649,27 @@ def _shared(category_id: int, fingerprint: tuple[Any, ...]) -> CandidatePool | N
 def warm_pool(*, category_id: int) -> CandidatePool:
     """A full pool for the category: this process's copy, the shared copy, or read afresh (and then shared)."""
     category_ids = subtree_category_ids(category_id)
-    fingerprint = _pool_fingerprint(category_id, category_ids)
     cached = _POOLS.get(category_id)
+    stored = _shared_copy(category_id) if cached is None else None
+    if cached is None and stored is None and connection.vendor == "postgresql":
+        # Nothing to compare a fingerprint with: the pool's own read counts its candidates. The version is read
+        # first, so a change during the read leaves the pool newer than its fingerprint, never older.
+        version = cache.get(_version_key(category_id), 0)
+        stacked, stats = _read_candidates(category_ids)
+        fingerprint: tuple[Any, ...] = (version, *stats)
+        pool = CandidatePool.from_stacked(stacked)
+        _share_soon(category_id, fingerprint, pool)
+        _keep(category_id, fingerprint, pool)
+        return pool
+    fingerprint = _pool_fingerprint(category_id, category_ids)
     if cached is not None and cached[0] == fingerprint:
         return cached[1]
-    pool = _shared(category_id, fingerprint)
-    if pool is None:
-        pool = load_pool(category_id=category_id)
-        _share(category_id, fingerprint, pool)
+    if cached is not None:
+        stored = _shared_copy(category_id)
+    shared = _from_shared(category_id, stored, fingerprint)
+    pool = shared if shared is not None else load_pool(category_id=category_id)
+    if shared is None:
+        _share_soon(category_id, fingerprint, pool)
     _keep(category_id, fingerprint, pool)
     return pool
 

@@ -424,12 +424,19 @@ class StackedProducts:
     choices: list[str]
     province_counts: np.ndarray
     provinces: bytes
+    # ``choices`` as the JSON array they were read from, when they are in that order still: sharing a pool then
+    # writes that text instead of encoding a hundred thousand strings again.
+    choices_json: str | None = field(default=None, compare=False, repr=False)
 
     def to_plain(self) -> dict[str, bytes | str]:
         """Plain bytes and text only (what the shared cache keeps: nothing that runs code when it is read)."""
-        plain: dict[str, bytes | str] = {"choices": json.dumps(self.choices, ensure_ascii=False)}
+        plain: dict[str, bytes | str] = {
+            "choices": self.choices_json
+            if self.choices_json is not None
+            else json.dumps(self.choices, ensure_ascii=False)
+        }
         for name, value in self.__dict__.items():
-            if name == "choices":
+            if name in ("choices", "choices_json"):
                 continue
             plain[name] = (
                 value.astype("<f8" if value.dtype.kind == "f" else "<i8").tobytes()
@@ -487,6 +494,8 @@ class StackedProducts:
     def from_plain(cls, plain: Mapping[str, Any]) -> StackedProducts:
         values: dict[str, Any] = {}
         for name in cls.__dataclass_fields__:
+            if name == "choices_json":
+                continue
             value = plain[name]
             if name in ("tokens", "specifications", "provinces"):
                 values[name] = bytes(value)

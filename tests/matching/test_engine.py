@@ -249,15 +249,19 @@ def test_lost_connection_leaves_the_chunk_for_the_retry(scene, monkeypatch):
 def test_demand_runs_reuse_pools_and_see_product_changes(scene, monkeypatch, django_capture_on_commit_callbacks):
     from matching import pools
 
-    services.match_run_demand(demand_id=scene.demand.pk)
+    # the first run shares its pool once it has committed, in the background
+    with django_capture_on_commit_callbacks(execute=True):
+        services.match_run_demand(demand_id=scene.demand.pk)
+    pools.pool_shares_wait()
     loads = []
-    real_load = pools.load_pool
+    real_read = pools._read_candidates
 
-    def counting_load(**kwargs):
-        loads.append(kwargs)
-        return real_load(**kwargs)
+    def counting_read(category_ids):
+        loads.append(category_ids)
+        return real_read(category_ids)
 
-    monkeypatch.setattr(pools, "load_pool", counting_load)
+    # every read of a pool from the catalog (PostgreSQL) goes through the candidates' read
+    monkeypatch.setattr(pools, "_read_candidates", counting_read)
     # another worker (an empty process cache) takes the pool from the shared cache instead of the catalog
     pools._POOLS.clear()
     services.match_run_demand(demand_id=scene.demand.pk)

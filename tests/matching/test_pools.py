@@ -17,7 +17,7 @@ from changes.services import change_record
 from matching import engine, pools, services
 from matching import scoring as s
 from matching.models import PoolProduct, PoolStack
-from matching.vector import SPEC_FIELDS, CandidatePool, token_hashes
+from matching.vector import SPEC_FIELDS, CandidatePool, StackedProducts, token_hashes
 from tests.factories import (
     CategoryFactory,
     DemandFactory,
@@ -381,6 +381,10 @@ def test_a_large_stacked_pool_equals_the_pool_of_its_rows():
     # when pools are read from the stacks and from the rows
     pools.pool_products_refresh_all()
     assert PoolStack.objects.count() == 3
-    # then they are the same, for the subtree and each category
+    # then they are the same, for the subtree and each category, and so is each one's shared copy
     for category in (root, *leaves):
-        same_pool(pools.load_pool(category_id=category.pk), pool_from_rows(category))
+        pool = pools.load_pool(category_id=category.pk)
+        same_pool(pool, pool_from_rows(category))
+        plain = pool.stacked.to_plain()
+        assert {type(value) for value in plain.values()} <= {bytes, str}
+        same_pool(CandidatePool.from_stacked(StackedProducts.from_plain(plain)), pool)
