@@ -262,6 +262,46 @@ class PoolProduct(models.Model):
         return str(self.product_id)
 
 
+class PoolStack(models.Model):
+    """A category's own candidates (its published domestic products, not its subtree's) with their pool rows
+    stacked in id order, so a pool with nothing cached reads one row per category of its subtree instead of joining
+    and concatenating the row of every product.
+
+    Stacked again whenever pool rows of the category are refreshed (``matching.pools.pool_products_refresh``). It is
+    never trusted alone: a pool takes a product's stacked data only while the product is a candidate and its
+    ``updated_at`` is the one the data was prepared from, and reads any other product from its own row.
+    """
+
+    category = models.OneToOneField(
+        "catalog.Category",
+        verbose_name=_("category"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    # Laid out as PostgreSQL's own binary forms, concatenated product by product: ids (int8), the products'
+    # updated_at each row was prepared from (timestamptz), and per column the rows' lengths (int4) and bytes.
+    product_ids = models.BinaryField(_("product ids"), default=b"")
+    product_updated_at = models.BinaryField(_("products updated at"), default=b"")
+    token_lengths = models.BinaryField(_("token lengths"), default=b"")
+    tokens = models.BinaryField(_("tokens"), default=b"")
+    specification_lengths = models.BinaryField(_("specification lengths"), default=b"")
+    specifications = models.BinaryField(_("specifications"), default=b"")
+    # The rows' choices joined, the inside of one JSON array (one string per specification).
+    choices = models.TextField(_("choices"), blank=True)
+    province_lengths = models.BinaryField(_("province lengths"), default=b"")
+    provinces = models.BinaryField(_("provinces served"), default=b"")
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+
+    class Meta:
+        verbose_name = _("pool stack")
+        verbose_name_plural = _("pool stacks")
+
+    def __str__(self) -> str:
+        return str(self.category_id)
+
+
 class DemandMatchSummary(models.Model):
     """Per open demand: how many matches it has and, per mandatory requirement, how close domestic products get.
 

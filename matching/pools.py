@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections import defaultdict
@@ -10,7 +11,7 @@ from typing import Any
 
 import numpy as np
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, Case, Count, F, Max, Q, Value, When
 from django.utils import timezone
 
@@ -18,7 +19,7 @@ from catalog.models import Category, Product, Specification
 from catalog.selectors import category_ancestor_codes, category_subtree_q
 from config.bulk import copy_upsert
 from matching import scoring as s
-from matching.models import PoolProduct
+from matching.models import PoolProduct, PoolStack
 from matching.vector import (
     PROVINCE_WIDTH,
     SPEC_FIELDS,
@@ -123,10 +124,16 @@ def _store(prepared: dict[int, tuple[PreparedProduct, Any]]) -> None:
 
 def pool_products_refresh(*, product_ids: Iterable[int]) -> int:
     """Prepare these products' pool rows again (the change outbox reports them changed), in bulk; products that
-    are gone lose theirs. Returns the rows written."""
+    are gone lose theirs, and the stacks of their categories are built again. Returns the rows written."""
     ids = sorted(set(product_ids))
     if not ids:
         return 0
+    written = _refresh_rows(ids)
+    pool_stacks_refresh(category_ids=Product.objects.filter(pk__in=ids).values_list("category_id", flat=True))
+    return written
+
+
+def _refresh_rows(ids: list[int]) -> int:
     prepared = _prepare(ids)
     PoolProduct.objects.filter(product_id__in=set(ids) - set(prepared)).delete()
     _store(prepared)
@@ -134,9 +141,13 @@ def pool_products_refresh(*, product_ids: Iterable[int]) -> int:
 
 
 def pool_products_refresh_all(*, batch: int = STORE_BATCH) -> int:
-    """Every product's pool row prepared afresh (a backfill after a bulk load, or after the tokenizer changed)."""
+    """Every product's pool row prepared afresh, then every category's stack (a backfill after a bulk load, or
+    after the tokenizer changed)."""
     ids = list(Product.objects.order_by("pk").values_list("pk", flat=True))
-    return sum(pool_products_refresh(product_ids=ids[i : i + batch]) for i in range(0, len(ids), batch))
+    written = sum(_refresh_rows(ids[i : i + batch]) for i in range(0, len(ids), batch))
+    PoolStack.objects.exclude(category_id__in=Product.objects.values("category_id")).delete()
+    pool_stacks_refresh(category_ids=Product.objects.values_list("category_id", flat=True))
+    return written
 
 
 POOL_QUERY_FIELDS = (
@@ -153,7 +164,12 @@ POOL_QUERY_FIELDS = (
 
 
 def _read_pool(products_q: Q) -> CandidatePool:
-    """The products of ``products_q`` as a pool, from each product's own figures beside its prepared row. Nothing
+    """The products of ``products_q`` as a pool, from each product's own figures beside its prepared row."""
+    return CandidatePool.from_stacked(_read_stacked(products_q))
+
+
+def _read_stacked(products_q: Q) -> StackedProducts:
+    """The products of ``products_q`` stacked, from each product's own figures beside its prepared row. Nothing
     is tokenized; the rare product without a current row (loaded in bulk, or changed a moment ago and not yet taken
     from the outbox) is prepared now and its row stored.
 
@@ -167,7 +183,7 @@ def _read_pool(products_q: Q) -> CandidatePool:
             _repair(query)
             stacked = _stacked(query)
         if isinstance(stacked, StackedProducts):
-            return CandidatePool.from_stacked(stacked)
+            return stacked
     # Row by row (the embedded database, or rows changing under a second read).
     rows = _fetch(query.order_by("pk").values_list(*POOL_QUERY_FIELDS, "stale"))
     stale = [row[0] for row in rows if row[-1]]
@@ -179,8 +195,8 @@ def _read_pool(products_q: Q) -> CandidatePool:
             if not row[-1] or row[0] in prepared
         ]
     if not rows:
-        return CandidatePool()
-    return CandidatePool.from_prepared(*list(zip(*rows, strict=True))[:-1])
+        return stack_prepared([], [], [], [], [], [], [], [], [])
+    return stack_prepared(*list(zip(*rows, strict=True))[:-1])
 
 
 def _repair(query: Any, stale: list[int] | None = None) -> dict[int, tuple[PreparedProduct, Any]]:
@@ -318,9 +334,182 @@ def _as_row(prepared: PreparedProduct) -> tuple[bytes, bytes, str, bytes]:
     return prepared.tokens, prepared.specifications, prepared.choices, prepared.provinces
 
 
+# --- Stacked categories -------------------------------------------------------------------------------------
+# Each category's candidates kept stacked (``PoolStack``): a pool with nothing cached reads the live part of its
+# products (which are candidates now, their own figures and ``updated_at``) and the stacks of its subtree, and takes
+# each product's prepared data from a stack only where it was prepared from that very ``updated_at``.
+
+_STACKED_ROW_COLUMNS = (
+    "product_ids",
+    "product_updated_at",
+    "token_lengths",
+    "tokens",
+    "specification_lengths",
+    "specifications",
+    "choices",
+    "province_lengths",
+    "provinces",
+)
+# A pool whose stacks miss more of its products than this share (and number) of them, or that has no stack at all
+# (a catalog loaded in bulk, stacks never built), is read from its rows and its stacks are built again, rather than
+# read in two parts.
+STACK_MISSING_SHARE = 0.125
+STACK_MISSING_LEAST = 64
+
+
+def _stack_sql() -> str:
+    def agg(column: str) -> str:
+        return _bytes_agg(column)
+
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*_STACKED_ROW_COLUMNS, "refreshed_at"))
+    return f"""
+        INSERT INTO {PoolStack._meta.db_table} (category_id, {", ".join(_STACKED_ROW_COLUMNS)}, refreshed_at)
+        SELECT category_id, {agg("int8send(product_id)")}, {agg("timestamptz_send(product_updated_at)")},
+            {agg("int4send(length(tokens))")}, {agg("tokens")},
+            {agg("int4send(length(specifications))")}, {agg("specifications")},
+            coalesce(string_agg(nullif(choices, ''), ','), ''),
+            {agg("int4send(length(provinces))")}, {agg("provinces")}, %(now)s
+        FROM (
+            SELECT product.category_id, pool_row.product_id, pool_row.product_updated_at, pool_row.tokens,
+                pool_row.specifications, pool_row.choices, pool_row.provinces
+            FROM {Product._meta.db_table} AS product
+            JOIN {PoolProduct._meta.db_table} AS pool_row ON pool_row.product_id = product.id
+            WHERE product.category_id = ANY(%(categories)s) AND product.status = %(published)s
+                AND product.is_domestic AND pool_row.product_updated_at = product.updated_at
+            -- each stack in id order (the aggregates take the rows as they come; a pool still checks the order)
+            ORDER BY product.category_id, product.id
+        ) AS candidate
+        GROUP BY category_id
+        ON CONFLICT (category_id) DO UPDATE SET {updates}
+        RETURNING category_id
+    """
+
+
+def pool_stacks_refresh(*, category_ids: Iterable[int]) -> int:
+    """Stack these categories' candidates again from their current pool rows (PostgreSQL; the embedded database
+    reads pools row by row). Returns the stacks written."""
+    categories = sorted(set(category_ids))
+    if not categories or connection.vendor != "postgresql":
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _stack_sql(), {"categories": categories, "published": Product.Status.PUBLISHED, "now": timezone.now()}
+        )
+        written = {category_id for (category_id,) in cursor.fetchall()}
+        PoolStack.objects.filter(category_id__in=set(categories) - written).delete()
+    return len(written)
+
+
+def _live_columns() -> str:
+    return ", ".join(
+        [
+            "count(*)",
+            _bytes_agg("int8send(id)"),
+            _bytes_agg("timestamptz_send(updated_at)"),
+            _float_agg("price_min"),
+            _float_agg("price_max"),
+            _float_agg("lead_time_days"),
+            _float_agg("evaluation_score"),
+        ]
+    )
+
+
+def _lengths(data: bytes | memoryview, width: int) -> np.ndarray:
+    """Records per product from the rows' byte lengths (int4, as PostgreSQL sends them)."""
+    return np.frombuffer(data, dtype=">i4").astype(np.int64) // width
+
+
+def _read_candidates(category_ids: list[int]) -> StackedProducts:
+    """A category subtree's candidates stacked, from their live figures (one row) and their categories' stacks
+    (a row each). Candidates a stack does not hold as they are now are read from their own rows."""
+    products_q = candidate_products_q(category_ids)
+    live_sql, live_params = (
+        Product.objects.filter(products_q)
+        .order_by()
+        .values_list("id", "updated_at", "price_min", "price_max", "lead_time_days", "evaluation_score")
+        .query.sql_with_params()
+    )
+    [live] = _copied_rows(f"SELECT {_live_columns()} FROM ({live_sql}) AS product", live_params)
+    fields = [memoryview(b"") if field is None else field for field in live]
+    if not int.from_bytes(fields[0], "big"):
+        return stack_prepared([], [], [], [], [], [], [], [], [])
+    ids, updated = (np.frombuffer(fields[i], dtype=">i8").astype(np.int64) for i in (1, 2))
+    figures = [np.frombuffer(fields[i], dtype=">f8").astype(np.float64) for i in (3, 4, 5, 6)]
+    # The stacks as stored, one row per category: concatenated here (an aggregate would copy them once more).
+    stacks = _copied_rows(
+        f"SELECT {', '.join(_STACKED_ROW_COLUMNS)} FROM {PoolStack._meta.db_table} WHERE category_id = ANY(%s)",
+        [list(category_ids)],
+    )
+    parts = dict(zip(_STACKED_ROW_COLUMNS, zip(*stacks, strict=True), strict=True)) if stacks else {}
+    stacked_columns = {c: b"".join(bytes(part or b"") for part in parts.get(c, ())) for c in _STACKED_ROW_COLUMNS}
+    stacked_columns["choices"] = b",".join(bytes(part) for part in parts.get("choices", ()) if part)
+    stack_ids, stack_updated = (
+        np.frombuffer(stacked_columns[c], dtype=">i8").astype(np.int64) for c in ("product_ids", "product_updated_at")
+    )
+    order = np.argsort(ids, kind="stable")
+    ids, updated = ids[order], updated[order]
+    figures = [column[order] for column in figures]
+
+    # Where each candidate's prepared data sits in the stacks, if it is there as prepared from its updated_at.
+    if stack_ids.size > 1 and not bool(np.all(np.diff(stack_ids) > 0)):
+        by_id = np.argsort(stack_ids, kind="stable")
+    else:
+        by_id = np.arange(stack_ids.size)
+    stacked_ids = stack_ids[by_id]
+    # A product twice (moved between two categories of the subtree, one stack not yet rebuilt) is read from its row.
+    twice = np.zeros(stacked_ids.size, dtype=bool)
+    if stacked_ids.size > 1:
+        same = stacked_ids[1:] == stacked_ids[:-1]
+        twice[1:] |= same
+        twice[:-1] |= same
+    at = np.minimum(np.searchsorted(stacked_ids, ids), max(stacked_ids.size - 1, 0))
+    found = np.zeros(ids.size, dtype=bool)
+    if stacked_ids.size:
+        found = (stacked_ids[at] == ids) & ~twice[at] & (stack_updated[by_id[at]] == updated)
+    missing = ids[~found]
+    if not stacks or missing.size > max(STACK_MISSING_SHARE * ids.size, STACK_MISSING_LEAST):
+        stacked = _read_stacked(products_q)
+        pool_stacks_refresh(category_ids=category_ids)
+        return stacked
+
+    nothing = np.full(stack_ids.size, np.nan)
+    stack = StackedProducts(
+        ids=stack_ids,
+        price_min=nothing,
+        price_max=nothing,
+        lead=nothing,
+        evaluation=nothing,
+        token_counts=_lengths(stacked_columns["token_lengths"], 8),
+        tokens=stacked_columns["tokens"],
+        spec_counts=_lengths(stacked_columns["specification_lengths"], 8 * SPEC_FIELDS),
+        specifications=stacked_columns["specifications"],
+        choices=json.loads(f"[{str(stacked_columns['choices'], 'utf-8')}]"),
+        province_counts=_lengths(stacked_columns["province_lengths"], PROVINCE_WIDTH),
+        provinces=stacked_columns["provinces"],
+    )
+    taken = by_id[at[found]]
+    if taken.size != stack_ids.size or not bool(np.all(taken == np.arange(taken.size))):
+        stack = stack.taken(taken)
+    # The figures are the products' own, as they are now (an evaluation changes a product's score, not its row).
+    stacked = dataclasses.replace(
+        stack,
+        ids=ids[found],
+        price_min=figures[0][found],
+        price_max=figures[1][found],
+        lead=figures[2][found],
+        evaluation=figures[3][found],
+    )
+    if missing.size:
+        stacked = stacked.joined(_read_stacked(Q(pk__in=missing.tolist()))).in_id_order()
+    return stacked
+
+
 def load_pool(*, category_id: int) -> CandidatePool:
     """The candidate pool of a demand category: its subtree's published domestic products, as column arrays."""
-    return _read_pool(candidate_products_q(subtree_category_ids(category_id)))
+    category_ids = subtree_category_ids(category_id)
+    if connection.vendor == "postgresql":
+        return CandidatePool.from_stacked(_read_candidates(category_ids))
+    return _read_pool(candidate_products_q(category_ids))
 
 
 def reference_pool(*, category_id: int, limit: int) -> CandidatePool:

@@ -442,25 +442,45 @@ class StackedProducts:
         """The same products ordered by id (a database may stack them in any order; every column in the same)."""
         if self.ids.size < 2 or bool(np.all(np.diff(self.ids) > 0)):
             return self
-        order = np.argsort(self.ids, kind="stable")
-        tokens, token_counts = _reordered(np.frombuffer(self.tokens, dtype="<i8"), self.token_counts, order)
+        return self.taken(np.argsort(self.ids, kind="stable"))
+
+    def taken(self, positions: np.ndarray) -> StackedProducts:
+        """The products at ``positions`` (a selection of them, in any order), every column alike."""
+        tokens, token_counts = _reordered(np.frombuffer(self.tokens, dtype="<i8"), self.token_counts, positions)
         table = np.frombuffer(self.specifications, dtype="<f8").reshape(-1, SPEC_FIELDS)
-        places = _places(self.spec_counts, order)
+        places = _places(self.spec_counts, positions)
         codes = np.frombuffer(self.provinces, dtype=f"S{PROVINCE_WIDTH}")
-        provinces, province_counts = _reordered(codes, self.province_counts, order)
+        provinces, province_counts = _reordered(codes, self.province_counts, positions)
         return StackedProducts(
-            ids=self.ids[order],
-            price_min=self.price_min[order],
-            price_max=self.price_max[order],
-            lead=self.lead[order],
-            evaluation=self.evaluation[order],
+            ids=self.ids[positions],
+            price_min=self.price_min[positions],
+            price_max=self.price_max[positions],
+            lead=self.lead[positions],
+            evaluation=self.evaluation[positions],
             token_counts=token_counts,
             tokens=tokens.tobytes(),
-            spec_counts=self.spec_counts[order],
+            spec_counts=self.spec_counts[positions],
             specifications=table[places].tobytes(),
             choices=[self.choices[i] for i in places.tolist()],
             province_counts=province_counts,
             provinces=provinces.tobytes(),
+        )
+
+    def joined(self, other: StackedProducts) -> StackedProducts:
+        """These products followed by ``other``'s (put them ``in_id_order`` after)."""
+        return StackedProducts(
+            ids=np.concatenate([self.ids, other.ids]),
+            price_min=np.concatenate([self.price_min, other.price_min]),
+            price_max=np.concatenate([self.price_max, other.price_max]),
+            lead=np.concatenate([self.lead, other.lead]),
+            evaluation=np.concatenate([self.evaluation, other.evaluation]),
+            token_counts=np.concatenate([self.token_counts, other.token_counts]),
+            tokens=self.tokens + other.tokens,
+            spec_counts=np.concatenate([self.spec_counts, other.spec_counts]),
+            specifications=self.specifications + other.specifications,
+            choices=self.choices + other.choices,
+            province_counts=np.concatenate([self.province_counts, other.province_counts]),
+            provinces=self.provinces + other.provinces,
         )
 
     @classmethod
@@ -1109,32 +1129,38 @@ def _explain(
             out.append([{"r": r, "p": p, "s": s.UNKNOWN} for _ in range(k)])
             continue
         known, passed = verdicts.known.tolist(), verdicts.passed.tolist()
-        entries: list[s.StoredResult] = [
-            {"r": r, "p": p, "s": s.PASS if ok else s.FAIL} if kn else {"r": r, "p": p, "s": s.UNKNOWN}
-            for kn, ok in zip(known, passed, strict=True)
-        ]
-        out.append(entries)
         if req.value_type == "boolean" or req.is_textual:
             if req.value_type == "boolean":
                 stated = ["true" if f == 1.0 else "false" for f in column.flag[idx].tolist()]
             else:
                 stated = [column.choices[code] for code in column.codes[idx].tolist()]
-            for entry, kn, value in zip(entries, known, stated, strict=True):
-                if kn:
-                    entry["a"] = value
+            out.append(
+                [
+                    {"r": r, "p": p, "s": s.PASS if ok else s.FAIL, "a": value}
+                    if kn
+                    else {"r": r, "p": p, "s": s.UNKNOWN}
+                    for kn, ok, value in zip(known, passed, stated, strict=True)
+                ]
+            )
             continue
         firsts, seconds, margins, gaps, gaps_canonical = (next(numbers) for _ in range(5))
-        for j, entry in enumerate(entries):
-            if not known[j]:
-                continue
-            entry["a"] = firsts[j]
-            if seconds[j] == seconds[j]:  # not NaN: a range's other end
-                entry["x"] = seconds[j]
-            if passed[j]:
-                entry["m"] = margins[j]
-            else:
-                entry["g"] = gaps[j]
-                entry["gc"] = gaps_canonical[j]
+        # What a verdict states: the value, then the margin of a pass or the gap of a failure (in the buyer's unit
+        # and canonical); a range's other end is added where there is one.
+        entries: list[s.StoredResult] = [
+            (
+                {"r": r, "p": p, "s": s.PASS, "a": a, "m": m}
+                if ok
+                else {"r": r, "p": p, "s": s.FAIL, "a": a, "g": g, "gc": gc}
+            )
+            if kn
+            else {"r": r, "p": p, "s": s.UNKNOWN}
+            for kn, ok, a, m, g, gc in zip(known, passed, firsts, margins, gaps, gaps_canonical, strict=True)
+        ]
+        if req.operator not in (s.GTE, s.LTE):
+            for entry, kn, x in zip(entries, known, seconds, strict=True):
+                if kn and x == x:  # not NaN: a range's other end
+                    entry["x"] = x
+        out.append(entries)
     return out
 
 

@@ -16,7 +16,7 @@ from changes.consume import changes_consume
 from changes.services import change_record
 from matching import engine, pools, services
 from matching import scoring as s
-from matching.models import PoolProduct
+from matching.models import PoolProduct, PoolStack
 from matching.vector import SPEC_FIELDS, CandidatePool, token_hashes
 from tests.factories import (
     CategoryFactory,
@@ -239,3 +239,148 @@ def test_a_pool_from_prepared_rows_ranks_exactly_like_one_built_from_scratch():
         assert prepared.score_pairs(row.facts, weights=weights) == scratch.score_pairs(row.facts, weights=weights)
         compared += len(ours.matches) + len(ours.near_misses)
     assert compared > 20
+
+
+# --- Stacked categories ----------------------------------------------------------------------------------------
+
+
+def same_pool(ours, theirs):
+    """Two pools hold the same arrays: products, figures, tokens, provinces and every parameter's columns."""
+    assert ours.ids.tolist() == theirs.ids.tolist()
+    for name in ("price", "lead", "evaluation", "_token_starts", "_token_hashes", "no_provinces", "evaluation_score"):
+        assert np.array_equal(getattr(ours, name), getattr(theirs, name), equal_nan=True), name
+    assert {k: v.tolist() for k, v in ours._served.items()} == {k: v.tolist() for k, v in theirs._served.items()}
+    assert ours.columns.keys() == theirs.columns.keys()
+    for pid, column in ours.columns.items():
+        other = theirs.columns[pid]
+        for name in ("low", "high", "flag", "codes"):
+            assert np.array_equal(getattr(column, name), getattr(other, name), equal_nan=True), (pid, name)
+        assert (column.choices, column.folded) == (other.choices, other.folded)
+
+
+def pool_from_rows(category):
+    """The pool as read from the products' own rows, no stack involved."""
+    return pools._read_pool(pools.candidate_products_q(pools.subtree_category_ids(category.pk)))
+
+
+def stacked_ids(category):
+    row = PoolStack.objects.filter(category=category).first()
+    return [] if row is None else np.frombuffer(bytes(row.product_ids), dtype=">i8").tolist()
+
+
+def test_a_category_stack_holds_its_own_candidates_and_follows_them_through_the_outbox(scene):
+    # given the scene's rows prepared: each category stacks its own published domestic products
+    pools.pool_products_refresh_all()
+    assert stacked_ids(scene.leaf) == sorted([scene.strong.pk, scene.weak.pk])
+    assert stacked_ids(scene.root) == [scene.middling.pk]
+    same_pool(pools.load_pool(category_id=scene.root.pk), pool_from_rows(scene.root))
+    # when a product's specification changes and the outbox is consumed
+    Specification.objects.filter(product=scene.weak, parameter=scene.pressure).update(value=90.0)
+    Product.objects.filter(pk=scene.weak.pk).update(updated_at=timezone.now())
+    change_record(entity="product", ids=[scene.weak.pk])
+    changes_consume(consumer_name="matching")
+    # then the leaf's stack holds the new value, and a pool from the stacks is the pool from the rows
+    row = PoolStack.objects.get(category=scene.leaf)
+    at = stacked_ids(scene.leaf).index(scene.weak.pk)
+    table = np.frombuffer(bytes(row.specifications), dtype="<f8").reshape(-1, SPEC_FIELDS)
+    assert 90.0 in table[table[:, 0] == scene.pressure.pk, 1].tolist() and at >= 0
+    pool = pools.load_pool(category_id=scene.root.pk)
+    assert pool.columns[scene.pressure.pk].low[list(pool.ids).index(scene.weak.pk)] == 90.0
+    same_pool(pool, pool_from_rows(scene.root))
+    # when a product is withdrawn, it leaves its category's stack
+    product_withdraw(product=scene.strong, user=scene.maker_member)
+    changes_consume(consumer_name="matching")
+    assert stacked_ids(scene.leaf) == [scene.weak.pk]
+    same_pool(pools.load_pool(category_id=scene.root.pk), pool_from_rows(scene.root))
+
+
+def test_a_pool_reads_a_product_from_its_row_while_its_stack_is_older_than_the_product(scene):
+    # given stacks prepared, then a product changed a moment ago and its change not yet taken from the outbox
+    pools.pool_products_refresh_all()
+    Product.objects.filter(pk=scene.strong.pk).update(name_en="Ultra HPLC", updated_at=timezone.now())
+    Specification.objects.filter(product=scene.strong, parameter=scene.pressure).update(value=120.0)
+    # and a figure changed without a new updated_at (an evaluation)
+    Product.objects.filter(pk=scene.middling.pk).update(evaluation_score=4.5)
+    # when a pool is read, the stale product comes from its (prepared again) row, the figures as they are now
+    pool = pools.load_pool(category_id=scene.root.pk)
+    assert pool.columns[scene.pressure.pk].low[list(pool.ids).index(scene.strong.pk)] == 120.0
+    assert holds_tokens(scene.strong, "ultra")
+    assert pool.evaluation[list(pool.ids).index(scene.middling.pk)] == 4.5
+    same_pool(pool, pool_from_rows(scene.root))
+
+
+def test_a_product_that_became_a_candidate_without_a_change_is_still_in_the_pool(scene):
+    # given stacks prepared, then a product published behind the services' back (no new updated_at, no outbox)
+    draft = ProductFactory(category=scene.leaf, manufacturer=scene.strong.manufacturer, status=Product.Status.DRAFT)
+    SpecificationFactory(product=draft, parameter=scene.pressure, value=75.0)
+    pools.pool_products_refresh_all()
+    assert draft.pk not in stacked_ids(scene.leaf)
+    Product.objects.filter(pk=draft.pk).update(status=Product.Status.PUBLISHED)
+    # when a pool is read, the product is a candidate: it comes from its row
+    pool = pools.load_pool(category_id=scene.root.pk)
+    assert pool.columns[scene.pressure.pk].low[list(pool.ids).index(draft.pk)] == 75.0
+    same_pool(pool, pool_from_rows(scene.root))
+
+
+def test_a_pool_without_stacks_is_read_from_its_rows_and_stacks_them(scene):
+    # given rows prepared but no stack (a deployment before its backfill)
+    pools.pool_products_refresh_all()
+    PoolStack.objects.all().delete()
+    # when a pool is read, it is the pool of the rows, and the stacks are built for the next read
+    same_pool(pools.load_pool(category_id=scene.root.pk), pool_from_rows(scene.root))
+    assert stacked_ids(scene.leaf) == sorted([scene.strong.pk, scene.weak.pk])
+    same_pool(pools.load_pool(category_id=scene.root.pk), pool_from_rows(scene.root))
+
+
+def test_a_product_in_two_stacks_after_a_move_is_read_once_from_its_row(scene):
+    # given stacks prepared, then a product moved to the root (in bulk, its updated_at kept) and its row prepared
+    # again with a new value, with only the root's stack rebuilt: the leaf's stack holds its earlier preparation
+    pools.pool_products_refresh_all()
+    Product.objects.filter(pk=scene.strong.pk).update(category=scene.root)
+    Specification.objects.filter(product=scene.strong, parameter=scene.pressure).update(value=140.0)
+    pools._refresh_rows([scene.strong.pk])
+    pools.pool_stacks_refresh(category_ids=[scene.root.pk])
+    assert scene.strong.pk in stacked_ids(scene.leaf) and scene.strong.pk in stacked_ids(scene.root)
+    # when the root's pool is read, the product is in it once, as its row holds it
+    pool = pools.load_pool(category_id=scene.root.pk)
+    assert list(pool.ids).count(scene.strong.pk) == 1
+    assert pool.columns[scene.pressure.pk].low[list(pool.ids).index(scene.strong.pk)] == 140.0
+    same_pool(pool, pool_from_rows(scene.root))
+    same_pool(pools.load_pool(category_id=scene.leaf.pk), pool_from_rows(scene.leaf))
+
+
+def test_a_large_stacked_pool_equals_the_pool_of_its_rows():
+    # given a catalog of two categories with numbers, ranges, choices, flags, provinces and text
+    rng = random.Random(11)
+    root = CategoryFactory()
+    leaves = [CategoryFactory(parent=root), CategoryFactory(parent=root)]
+    pressure = ParameterFactory(category=root, key="max_pressure", unit="MPa")
+    band = ParameterFactory(category=root, key="band", unit="nm", value_type=Parameter.ValueType.RANGE)
+    detector = ParameterFactory(
+        category=root, key="detector", unit="", value_type=Parameter.ValueType.CHOICE, choices=["UV", "DAD", "MS"]
+    )
+    cooled = ParameterFactory(category=root, key="cooled", unit="", value_type=Parameter.ValueType.BOOLEAN)
+    regions = [province("110000"), province("310000"), province("440000")]
+    for i in range(30):
+        product = ProductFactory(
+            category=rng.choice([root, *leaves]),
+            name_en=f"{rng.choice(['HPLC', 'pump', '质谱'])} {i}",
+            price_min=Decimal(rng.choice([100_000, 300_000])),
+            lead_time_days=rng.choice([None, 20]),
+            evaluation_score=rng.choice([None, 2.5]),
+        )
+        product.provinces_served.set(rng.sample(regions, rng.randint(0, 3)))
+        if rng.random() < 0.8:
+            SpecificationFactory(product=product, parameter=pressure, value=float(rng.choice([20, 35, 60])))
+        if rng.random() < 0.6:
+            SpecificationFactory(product=product, parameter=band, value=None, value_min=200.0, value_max=800.0)
+        if rng.random() < 0.7:
+            SpecificationFactory(product=product, parameter=detector, value=None, value_text=rng.choice(["UV", "DAD"]))
+        if rng.random() < 0.5:
+            SpecificationFactory(product=product, parameter=cooled, value=None, value_bool=rng.random() < 0.5)
+    # when pools are read from the stacks and from the rows
+    pools.pool_products_refresh_all()
+    assert PoolStack.objects.count() == 3
+    # then they are the same, for the subtree and each category
+    for category in (root, *leaves):
+        same_pool(pools.load_pool(category_id=category.pk), pool_from_rows(category))
