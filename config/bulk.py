@@ -12,6 +12,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
+from itertools import chain, islice
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
@@ -100,8 +101,11 @@ def _text(value: Any) -> str:
 
 
 _NULL = "\\N"
-# Formatting these costs more than looking a value up: a batch often holds one value many times (a run's time).
-_STAMPS = (datetime.datetime, datetime.date, datetime.time)
+# Formatting these costs more than looking a value up, and a batch often holds one value many times (a run's time,
+# a rank, a status). Times by identity (equal instants in two time zones stay as given); text and whole numbers by
+# value, whose equality means the same text (unlike floats' 0.0 and -0.0, or decimals' 1.0 and 1.00).
+_BY_IDENTITY = (datetime.datetime, datetime.date, datetime.time)
+_BY_VALUE = (str, int)
 
 
 def _column(values: Sequence[Any]) -> list[str]:
@@ -113,11 +117,15 @@ def _column(values: Sequence[Any]) -> list[str]:
     format_ = _FORMATS.get(kind) if kind is not None else None
     if format_ is None:
         return list(map(_text, values))
-    if kind in _STAMPS:
-        # Each distinct object formatted once (by identity: equal instants in two time zones stay as given).
+    if kind in _BY_IDENTITY:
         distinct = dict(zip(map(id, values), values, strict=True))
         texts = {key: _NULL if value is None else format_(value) for key, value in distinct.items()}
         return list(map(texts.__getitem__, map(id, values)))
+    if kind in _BY_VALUE:
+        repeated = set(values)
+        if len(repeated) * 2 <= len(values):
+            texts = {value: _NULL if value is None else format_(value) for value in repeated}
+            return list(map(texts.__getitem__, values))
     if nullable:
         return [_NULL if value is None else format_(value) for value in values]
     return list(map(format_, values))
@@ -130,23 +138,19 @@ def _lines(rows: Sequence[Sequence[Any]]) -> str:
 
 class _Stream:
     """COPY's input, formatted a batch of rows at a time as the driver asks for more: PostgreSQL parses and stores
-    one batch while the next is formatted, instead of waiting for the whole text."""
+    one batch while the next is formatted (or the rows themselves built, given an iterator), instead of waiting for
+    the whole text."""
 
-    def __init__(self, rows: Sequence[Sequence[Any]], batch: int = 2000) -> None:
-        self._rows = rows
+    def __init__(self, rows: Iterable[Sequence[Any]], batch: int = 2000) -> None:
+        self._rows = iter(rows)
         self._batch = batch
-        self._start = 0
 
     def read(self, size: int = -1) -> str:
-        if self._start >= len(self._rows):
-            return ""
-        end = len(self._rows) if size is None or size < 0 else self._start + self._batch
-        chunk = self._rows[self._start : end]
-        self._start = end
-        return _lines(chunk)
+        chunk = list(islice(self._rows, None if size is None or size < 0 else self._batch))
+        return _lines(chunk) if chunk else ""
 
 
-def _stream(rows: Sequence[Sequence[Any]]) -> _Stream:
+def _stream(rows: Iterable[Sequence[Any]]) -> _Stream:
     return _Stream(rows)
 
 
@@ -172,14 +176,21 @@ def _instances(model: type[models.Model], columns: Sequence[str], rows: Iterable
 def copy_insert(
     model: type[models.Model],
     columns: Sequence[str],
-    rows: Sequence[Sequence[Any]],
+    rows: Iterable[Sequence[Any]],
     *,
     returning: Sequence[str] = (),
 ) -> list[tuple[Any, ...]]:
     """Insert ``rows`` (values of ``columns``, database column names) into ``model``'s table; returns the
-    ``returning`` columns of the rows inserted (in no particular order)."""
-    if not rows:
+    ``returning`` columns of the rows inserted (in no particular order).
+
+    ``rows`` may be an iterator: on PostgreSQL it is consumed as COPY goes, so the database stores the first rows
+    while the next are built. It is consumed to the end in any case.
+    """
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return []
+    rows = chain([first], rows)
     if connection.vendor != "postgresql":
         objects = model._default_manager.bulk_create(_instances(model, columns, rows), batch_size=2000)
         return [tuple(getattr(o, _attname(model, c)) for c in returning) for o in objects]
@@ -311,7 +322,7 @@ def _differing(
 def _through_temporary_table(
     model: type[models.Model],
     columns: Sequence[str],
-    rows: Sequence[Sequence[Any]],
+    rows: Iterable[Sequence[Any]],
     *,
     conflict: str,
     returning: Sequence[str],

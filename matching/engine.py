@@ -6,12 +6,14 @@ come from ``matching.pools``; telling people of new pairs is ``matching.new_pair
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import marshal
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from hashlib import blake2b
@@ -280,59 +282,65 @@ def write_matches(
     threshold = settings.MATCHING_NOTIFY_THRESHOLD
     _lock_demands(demand_ids)
     previous = _previous(demand_ids)
-    # matched_at as the digest has it, per distinct time (most rows share a few: the runs that first matched them).
-    stamps: dict[datetime | None, str | None] = {None: None}
-    inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
-    summaries: list[tuple[Any, ...]] = []
     fresh: list[tuple[int, int, float]] = []
-    matches = near_misses = 0
     run_id = run.pk
-    for demand_row, shortlist in shortlists:
-        demand_id = demand_row.facts.demand_id
-        for is_near, ranked in ((False, shortlist.matches), (True, shortlist.near_misses)):
-            for rank, pair in enumerate(ranked, start=1):
-                product_id, score, components, strongest = pair.product_id, pair.score, pair.components, pair.strongest
-                results, failed = list(pair.stored_results), pair.failed_mandatory
-                match_id, was_near, was_score, matched_at, stored = previous.pop((demand_id, product_id), _NEW)
-                # When the pair first became a match: kept once set, set when a new or near pair becomes one.
-                if matched_at is None and not is_near:
-                    matched_at = now
-                stamp = stamps.get(matched_at)
-                if stamp is None and matched_at is not None:
-                    stamp = stamps[matched_at] = matched_at.isoformat()
-                # What the digest covers: every stored field of the pair but the run and the update time.
-                digest = row_digest((is_near, rank, score, components, strongest, results, failed, stamp))
-                row = (demand_id, product_id, run_id, is_near, rank, score, components, strongest, results, failed)
-                if match_id is None:
-                    inserts.append((*row, matched_at, now, digest))
-                elif stored != digest:
-                    # An unchanged pair (same digest) is not written at all: it keeps its run and updated_at.
-                    updates.append((match_id, *row, matched_at, now, digest))
-                if not is_near and score >= threshold and (was_near or was_score < threshold):
-                    fresh.append((demand_id, product_id, score))
-            if is_near:
-                near_misses += len(ranked)
-            else:
-                matches += len(ranked)
-        summaries.append(
-            (
-                demand_id,
-                run_id,
-                shortlist.candidates,
-                shortlist.matches_total,
-                shortlist.near_misses_total,
-                shortlist.matches[0].score if shortlist.matches else None,
-                shortlist.requirement_gaps,
-                now,
-            )
-        )
+
+    def new_rows() -> Iterator[tuple[Any, ...]]:
+        """The rows of new pairs, built as COPY asks for them; on the way, the changed rows of kept pairs go to
+        ``updates`` and the pairs to announce to ``fresh``, and ``previous`` is left with the pairs that left."""
+        # matched_at as the digest has it, per distinct time (most rows share a few: the runs that first matched).
+        stamps: dict[datetime | None, str | None] = {None: None}
+        for demand_row, shortlist in shortlists:
+            demand_id = demand_row.facts.demand_id
+            for is_near, ranked in ((False, shortlist.matches), (True, shortlist.near_misses)):
+                for rank, pair in enumerate(ranked, start=1):
+                    product_id, score, components, strongest = (
+                        pair.product_id,
+                        pair.score,
+                        pair.components,
+                        pair.strongest,
+                    )
+                    results, failed = list(pair.stored_results), pair.failed_mandatory
+                    match_id, was_near, was_score, matched_at, stored = previous.pop((demand_id, product_id), _NEW)
+                    # When the pair first became a match: kept once set, set when a new or near pair becomes one.
+                    if matched_at is None and not is_near:
+                        matched_at = now
+                    stamp = stamps.get(matched_at)
+                    if stamp is None and matched_at is not None:
+                        stamp = stamps[matched_at] = matched_at.isoformat()
+                    # What the digest covers: every stored field of the pair but the run and the update time.
+                    digest = row_digest((is_near, rank, score, components, strongest, results, failed, stamp))
+                    row = (demand_id, product_id, run_id, is_near, rank, score, components, strongest, results, failed)
+                    if match_id is None:
+                        yield (*row, matched_at, now, digest)
+                    elif stored != digest:
+                        # An unchanged pair (same digest) is not written at all: it keeps its run and updated_at.
+                        updates.append((match_id, *row, matched_at, now, digest))
+                    if not is_near and score >= threshold and (was_near or was_score < threshold):
+                        fresh.append((demand_id, product_id, score))
+
+    with _cycles_uncollected():
+        # New pairs stream into COPY as they are built: PostgreSQL stores one batch while the next is built.
+        insert_matches(new_rows())
     # What is left of ``previous`` are the pairs that are neither a match nor a near miss any more.
     gone = [match_id for match_id, *_rest in previous.values() if match_id is not None]
     if gone:
         _delete_ids(gone)
     update_matches(updates)
-    insert_matches(inserts)
+    summaries = [
+        (
+            demand_row.facts.demand_id,
+            run_id,
+            shortlist.candidates,
+            shortlist.matches_total,
+            shortlist.near_misses_total,
+            shortlist.matches[0].score if shortlist.matches else None,
+            shortlist.requirement_gaps,
+            now,
+        )
+        for demand_row, shortlist in shortlists
+    ]
     copy_upsert(
         DemandMatchSummary,
         SUMMARY_COLUMNS,
@@ -341,7 +349,22 @@ def write_matches(
         update=[c for c in SUMMARY_COLUMNS if c != "demand_id"],
     )
     sent = notify_new_pairs(fresh) if notify and fresh else 0
+    matches = sum(len(shortlist.matches) for _row, shortlist in shortlists)
+    near_misses = sum(len(shortlist.near_misses) for _row, shortlist in shortlists)
     return matches, near_misses, sent
+
+
+@contextmanager
+def _cycles_uncollected() -> Iterator[None]:
+    """Pause the cyclic garbage collector while rows are built: hundreds of thousands of new tuples (none in a
+    cycle) set off collections that each walk every live object (pools, shortlists), a third of the loop's time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _lock_demands(demand_ids: list[int]) -> None:
@@ -403,8 +426,9 @@ def _delete_ids(ids: list[int]) -> None:
         cursor.execute(f"DELETE FROM {Match._meta.db_table} WHERE id = ANY(%s)", [ids])
 
 
-def insert_matches(rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert match rows (MATCH_COLUMNS) in bulk, through the project's bulk writer (COPY on PostgreSQL)."""
+def insert_matches(rows: Iterable[tuple[Any, ...]]) -> None:
+    """Insert match rows (MATCH_COLUMNS) in bulk, through the project's bulk writer (COPY on PostgreSQL, which
+    consumes an iterator as it goes)."""
     copy_insert(Match, MATCH_COLUMNS, rows)
 
 

@@ -134,3 +134,77 @@ def test_copy_stream_writes_every_kind_of_value_as_postgresql_reads_it():
         "\\\\x00ff",
     ]
     assert _stream([row]).read() == "\t".join(expected) + "\n"
+
+
+@pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
+def test_copy_upsert_writes_refresh_columns_alone_where_nothing_changed(db, monkeypatch, vendor):
+    from django.db import connection
+
+    # given two stored changes recorded a day ago
+    then = timezone.now() - datetime.timedelta(days=1)
+    columns = ["id", "entity", "object_id", "fields", "category_path", "created_at"]
+    stored_rows = [("product", 1, ["a"], "old", then), ("product", 2, [], "old", then)]
+    [(first,), (second,)] = sorted(copy_insert(Change, columns[1:], stored_rows, returning=["id"]))
+    monkeypatch.setattr(connection, "vendor", vendor)
+    # when both come again with a new path (the refresh column) and a new time, only the first with new fields
+    now = timezone.now()
+    copy_upsert(
+        Change,
+        columns,
+        [(first, "product", 1, ["a", "b"], "new", now), (second, "product", 2, [], "new", now)],
+        unique=["id"],
+        update=columns[3:],
+        changed=["fields"],
+        refresh=["category_path"],
+    )
+    # then the changed row is written whole; the other gets its new path and keeps its time
+    stored = {c.pk: c for c in Change.objects.all()}
+    assert (stored[first].fields, stored[first].category_path) == (["a", "b"], "new") and stored[
+        first
+    ].created_at > then
+    assert (stored[second].fields, stored[second].category_path, stored[second].created_at) == ([], "new", then)
+
+
+def test_copy_stream_gives_the_same_text_read_in_batches_as_read_whole():
+    from config.bulk import _Stream
+
+    at = datetime.datetime(2026, 12, 2, 8, 30, tzinfo=datetime.UTC)
+    later = at + datetime.timedelta(seconds=1)
+    # a column of one type, one with nulls, one of mixed types, repeated text and times, JSON of every shape
+    rows = [
+        (i, None if i % 3 else at, [1, "b", True][i % 3], "pass\t" if i % 2 else "fail", {"k": [i, 0.5]}, later)
+        for i in range(7)
+    ]
+    whole = _Stream(rows).read()
+    pieces = _Stream(rows, batch=2)
+    read = []
+    while chunk := pieces.read(8192):
+        read.append(chunk)
+    assert len(read) == 4
+    assert "".join(read) == whole
+    assert whole.splitlines()[1] == "1\t\\N\tb\tpass\\t\t" + '{"k":[1,0.5]}\t2026-12-02T08:30:01+00:00'
+    assert whole.splitlines()[2].split("\t")[1:3] == ["\\N", "t"]
+    assert whole.splitlines()[3].split("\t")[1:3] == ["2026-12-02T08:30:00+00:00", "1"]
+
+
+def test_copy_stream_keeps_equal_instants_in_their_own_time_zones_and_minus_zero():
+    from config.bulk import _stream
+
+    at = datetime.datetime(2026, 12, 2, 8, 30, tzinfo=datetime.UTC)
+    beijing = at.astimezone(datetime.timezone(datetime.timedelta(hours=8)))
+    lines = _stream([(at, 0.0), (beijing, -0.0), (at, 0.0)]).read().splitlines()
+    assert lines == ["2026-12-02T08:30:00+00:00\t0.0", "2026-12-02T16:30:00+08:00\t-0.0", lines[0]]
+
+
+@pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
+def test_id_array_filters_as_a_list_of_ids_does(db, monkeypatch, vendor):
+    from django.db import connection
+
+    from config.bulk import id_array
+
+    products = [ProductFactory() for _ in range(3)]
+    monkeypatch.setattr(connection, "vendor", vendor)
+    wanted = id_array(p.pk for p in products[:2])
+    assert sorted(type(products[0]).objects.filter(pk__in=wanted).values_list("pk", flat=True)) == sorted(
+        p.pk for p in products[:2]
+    )

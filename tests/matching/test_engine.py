@@ -402,3 +402,23 @@ def test_a_product_named_by_a_published_report_is_not_deleted(scene, staff_user)
         products_delete(product_ids=[scene.strong.pk], user=staff_user)
     assert Product.objects.filter(pk=scene.strong.pk).exists()
     assert Match.objects.filter(product=scene.strong).exists()
+
+
+def test_new_pairs_reach_the_sides_with_members_and_leave_no_trace_for_nobody(scene):
+    from matching.new_pairs import notify_new_pairs
+
+    # given a demand of an institution nobody has joined; the weak product's maker has no members either
+    lonely = DemandFactory(category=scene.root, title="Nobody reads this")
+    # when new pairs are announced: one with nobody on either side, one with the strong product's maker, one with
+    # the scene's institution
+    sent = notify_new_pairs(
+        [(lonely.pk, scene.weak.pk, 0.9), (lonely.pk, scene.strong.pk, 0.8), (scene.demand.pk, scene.weak.pk, 0.7)]
+    )
+    # then the maker hears of the lonely demand and the institution of its own pair, once each
+    assert sent == 2
+    assert set(NotificationEvent.objects.values_list("user_id", "key")) == {
+        (scene.maker_member.pk, f"match:{lonely.pk}:{scene.strong.pk}:product"),
+        (scene.institution_member.pk, f"match:{scene.demand.pk}:{scene.weak.pk}:demand"),
+    }
+    # and announcing them again tells nobody anything
+    assert notify_new_pairs([(lonely.pk, scene.strong.pk, 0.8), (scene.demand.pk, scene.weak.pk, 0.7)]) == 0

@@ -163,3 +163,57 @@ def test_the_portable_write_path_keeps_ids_too(scene, monkeypatch):
     services.match_run_product(product_id=scene.weak.pk)
     assert {pk for pk, *_ in rows()} == {pk for pk, *_ in before}
     assert Match.objects.get(demand=scene.demand, product=scene.weak).is_near_miss is False
+
+
+def test_a_digest_of_another_kind_is_replaced_without_rewriting_the_row(scene):
+    from django.test.utils import CaptureQueriesContext
+
+    # given the demand matched, then its stored digests made by some other rule (an older digest, another Python)
+    services.match_run_demand(demand_id=scene.demand.pk)
+    before = rows()
+    computed = dict(Match.objects.values_list("pk", "digest"))
+    Match.objects.update(digest=1)
+    # when it is matched again over the same data, every row is sent (its digest differs) ...
+    services.match_run_demand(demand_id=scene.demand.pk)
+    # ... then each got its digest back and nothing else: same run, same updated_at
+    assert rows() == before
+    assert dict(Match.objects.values_list("pk", "digest")) == computed
+    # and the next run sends nothing at all
+    with CaptureQueriesContext(connection) as queries:
+        services.match_run_demand(demand_id=scene.demand.pk)
+    assert not [q for q in queries.captured_queries if "matching_match_incoming" in q["sql"]]
+
+
+def test_row_digest_depends_on_the_values_alone():
+    import numpy as np
+
+    from matching.engine import row_digest
+
+    def fields(score=0.5, strongest="price"):
+        # built anew each time: equal values in other objects
+        return (False, 1, score, {"price": 1.0, "text": 0.25}, "".join([strongest]), [{"r": 1, "s": "pass"}], 0, None)
+
+    assert row_digest(fields()) == row_digest(fields())
+    assert row_digest(fields(score=0.5000001)) != row_digest(fields())
+    assert row_digest(fields(strongest="text")) != row_digest(fields())
+    # an integer is not the float it equals (JSON would write 1 and 1.0 apart too)
+    assert row_digest(fields(score=1)) != row_digest(fields(score=1.0))
+    # a value marshal refuses still has a digest of its own
+    assert row_digest(fields(score=np.float64(0.5))) == row_digest(fields(score=np.float64(0.5)))
+
+
+def test_match_components_and_results_are_stored_as_the_json_written(scene):
+    services.match_run_demand(demand_id=scene.demand.pk)
+    match = Match.objects.get(demand=scene.demand, product=scene.strong)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT data_type FROM information_schema.columns WHERE table_name = %s AND column_name = ANY(%s)",
+            [Match._meta.db_table, ["components", "results"]],
+        )
+        assert [t for (t,) in cursor.fetchall()] == ["json", "json"]
+    # read back as the engine wrote them, keys in the engine's order
+    from matching import scoring
+
+    assert list(match.components) == list(scoring.COMPONENTS)
+    assert [r["r"] for r in match.results] == sorted(r["r"] for r in match.results)
+    assert all(set(r) >= {"r", "p", "s"} for r in match.results)
