@@ -538,6 +538,8 @@ def table(args: argparse.Namespace) -> None:
         ]
         if args.reuse:
             command.append("--reuse")
+        if args.workers > 1:
+            command.append(f"--workers={args.workers}")
         print(f"--- {products:,} products / {demands:,} demands / {categories} categories", flush=True)
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         print(done.stdout.strip().split("RESULT ")[0].strip(), flush=True)
@@ -548,7 +550,7 @@ def table(args: argparse.Namespace) -> None:
     header = (
         f"{'products':>9} {'demands':>8} {'cat':>4} {'full s':>7} {'read':>6} {'score':>6} {'write':>6} "
         f"{'bare s':>7} {'x bare':>6} {'considered':>14} {'scored':>12} {'warm p95':>9} {'cold p95':>9} "
-        f"{'peak MB':>8}  load"
+        f"{'peak MB':>8} {'workers':>8} {'full s':>7}  load"
     )
     print(header)
     for r in results:
@@ -556,7 +558,7 @@ def table(args: argparse.Namespace) -> None:
             f"{r['products']:>9,} {r['demands']:>8,} {r['categories']:>4} {r['full_s']:>7} {r['read_s']:>6} "
             f"{r['score_s']:>6} {r['write_s']:>6} {r['bare_s']:>7} {r['full_over_bare']:>6} "
             f"{r['considered']:>14,} {r['scored']:>12,} {r['warm_p95_ms']:>9} {r['cold_p95_ms']:>9} "
-            f"{r['peak_mb']:>8}  {r['load']}"
+            f"{r['peak_mb']:>8} {r.get('workers', 1):>8} {r.get('workers_full_s', r['full_s']):>7}  {r['load']}"
         )
 
 
