@@ -83,24 +83,32 @@ def test_copy_upsert_returns_the_written_rows_and_writes_decimals_and_dates(db):
     assert entry.province_mask == 2**40
 
 
+CHANGE_COLUMNS = ["id", "entity", "object_id", "fields", "category_path", "created_at"]
+
+
+def _two_changes_a_day_old(*, path: str) -> tuple[datetime.datetime, int, int]:
+    """Two stored changes of products 1 (fields ["a"]) and 2 (no fields) with ``path``, recorded a day ago."""
+    then = timezone.now() - datetime.timedelta(days=1)
+    stored_rows = [("product", 1, ["a"], path, then), ("product", 2, [], path, then)]
+    [(first,), (second,)] = sorted(copy_insert(Change, CHANGE_COLUMNS[1:], stored_rows, returning=["id"]))
+    return then, first, second
+
+
 @pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
 def test_copy_upsert_with_changed_leaves_rows_that_would_stay_the_same_unwritten(db, monkeypatch, vendor):
     from django.db import connection
 
     # given two stored changes, each with a time it was recorded
-    then = timezone.now() - datetime.timedelta(days=1)
-    columns = ["id", "entity", "object_id", "fields", "category_path", "created_at"]
-    stored_rows = [("product", 1, ["a"], "", then), ("product", 2, [], "", then)]
-    [(first,), (second,)] = sorted(copy_insert(Change, columns[1:], stored_rows, returning=["id"]))
+    then, first, second = _two_changes_a_day_old(path="")
     monkeypatch.setattr(connection, "vendor", vendor)
     # when both come again with a new time, one with new fields and one as it was
     now = timezone.now()
     copy_upsert(
         Change,
-        columns,
+        CHANGE_COLUMNS,
         [(first, "product", 1, ["a", "b"], "", now), (second, "product", 2, [], "", now)],
         unique=["id"],
-        update=columns[3:],
+        update=CHANGE_COLUMNS[3:],
         changed=["fields"],
     )
     # then only the changed row was written, its time with it; the other keeps its old time
@@ -141,19 +149,16 @@ def test_copy_upsert_writes_refresh_columns_alone_where_nothing_changed(db, monk
     from django.db import connection
 
     # given two stored changes recorded a day ago
-    then = timezone.now() - datetime.timedelta(days=1)
-    columns = ["id", "entity", "object_id", "fields", "category_path", "created_at"]
-    stored_rows = [("product", 1, ["a"], "old", then), ("product", 2, [], "old", then)]
-    [(first,), (second,)] = sorted(copy_insert(Change, columns[1:], stored_rows, returning=["id"]))
+    then, first, second = _two_changes_a_day_old(path="old")
     monkeypatch.setattr(connection, "vendor", vendor)
     # when both come again with a new path (the refresh column) and a new time, only the first with new fields
     now = timezone.now()
     copy_upsert(
         Change,
-        columns,
+        CHANGE_COLUMNS,
         [(first, "product", 1, ["a", "b"], "new", now), (second, "product", 2, [], "new", now)],
         unique=["id"],
-        update=columns[3:],
+        update=CHANGE_COLUMNS[3:],
         changed=["fields"],
         refresh=["category_path"],
     )
