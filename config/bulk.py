@@ -13,15 +13,15 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from itertools import chain, islice
-from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
+import orjson
 from django.db import connection, models, transaction
 from django.db.models.expressions import RawSQL
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-# One encoder for every value: json.dumps with options would build a new encoder per call.
-# Compact: PostgreSQL parses (and a json column stores) every byte of it.
+# Compact, as the standard library's encoder writes it (PostgreSQL parses, and a json column stores, every byte):
+# what orjson refuses (an integer beyond 64 bits, a key that is not text, a lone surrogate) goes through this one.
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
@@ -29,18 +29,13 @@ def _escaped(value: str) -> str:
     return value.translate(_ESCAPES)
 
 
-if c_make_encoder is not None:
-    # The C encoder JSONEncoder.encode builds anew at every call, built once: a match run encodes two values a row.
-    _json_chunks = c_make_encoder(
-        None, _JSON.default, encode_basestring, None, _JSON.key_separator, _JSON.item_separator, False, False, True
-    )
-
-    def _encoded(value: Any) -> str:
-        return "".join(_json_chunks(value, 0))
-
-else:  # pragma: no cover - a Python without the json accelerator
-
-    def _encoded(value: Any) -> str:
+def _encoded(value: Any) -> str:
+    """A JSON column's text: orjson, several times faster than the standard library on the dicts and lists of a
+    match row, and the same JSON (compact, UTF-8 unescaped, floats by their shortest repr; an exponent is spelled
+    1e-7 where the standard library writes 1e-07)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
         return _JSON.encode(value)
 
 

@@ -9,10 +9,10 @@ buyer's unit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from catalog.values import InvalidValue, UnitError, from_canonical, parse_yes_no
 from search.tokenizer import document_tokens, query_words
@@ -39,6 +39,37 @@ COMPONENT_DECIMALS = 4
 SHOWN_DIGITS = 6
 
 
+T = TypeVar("T")
+
+
+class computed_once(Generic[T]):
+    """``functools.cached_property`` without its lock: Python 3.11 takes one lock, shared by every instance, at each
+    first read, and a full run reads a dozen properties of each of forty thousand requirements once. A spec is
+    built and read by one thread; two computing the same value at once would store equal values."""
+
+    def __init__(self, func: Callable[[Any], T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> computed_once[T]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> T: ...
+
+    def __get__(self, instance: object | None, owner: type | None = None) -> T | computed_once[T]:
+        if instance is None:
+            return self
+        # Stored in the instance's own dict (even a frozen dataclass has one): the next read never gets here.
+        value: T = self.func(instance)
+        instance.__dict__[self.name] = value
+        return value
+
+
 @dataclass(frozen=True)
 class RequirementSpec:
     """One requirement of a demand, canonical values plus what is needed to explain it."""
@@ -61,7 +92,7 @@ class RequirementSpec:
     # The value as the buyer wrote it, for explanations.
     entered: str = ""
 
-    @cached_property
+    @computed_once
     def target(self) -> float | None:
         """The single number an ordered comparison uses."""
         if self.value is not None:
@@ -70,7 +101,7 @@ class RequirementSpec:
             return self.value_max if self.value_max is not None else self.value_min
         return self.value_min if self.value_min is not None else self.value_max
 
-    @cached_property
+    @computed_once
     def bounds(self) -> tuple[float, float] | None:
         """The range a ``covers`` requirement asks for (a single value when only one is given)."""
         lo, hi = self.value_min, self.value_max
@@ -78,19 +109,19 @@ class RequirementSpec:
             lo = hi = self.target
         return None if lo is None or hi is None else (lo, hi)
 
-    @cached_property
+    @computed_once
     def is_textual(self) -> bool:
         return self.value_type in ("choice", "boolean") or (self.operator == IN and self.value_type != "number")
 
-    @cached_property
+    @computed_once
     def choice_set(self) -> frozenset[str]:
         return frozenset(str(c).strip().casefold() for c in self.choices)
 
-    @cached_property
+    @computed_once
     def scale(self) -> float:
         return requirement_scale(self)
 
-    @cached_property
+    @computed_once
     def shown_in_unit(self) -> tuple[float, float]:
         """(a, b) such that a canonical value v reads a * v + b in the requirement's unit (a difference: a * d).
 
@@ -104,7 +135,7 @@ class RequirementSpec:
             return 1.0, 0.0
         return one - zero, zero
 
-    @cached_property
+    @computed_once
     def reads(self) -> str:
         """What a product must state for this requirement to say anything: "flag", "text", "both" ends, the
         "high" or the "low" end; "" when the requirement itself says nothing usable."""
@@ -118,7 +149,7 @@ class RequirementSpec:
             return ""
         return {GTE: "high", LTE: "low"}.get(self.operator, "both")
 
-    @cached_property
+    @computed_once
     def wanted(self) -> bool | None:
         """The flag a boolean requirement asks for (None when its value says neither yes nor no)."""
         return wanted_flag(self)

@@ -345,13 +345,16 @@ SPEC_FIELDS = 5  # parameter id, value, minimum, maximum, yes/no (NaN where not 
 PROVINCE_WIDTH = 6  # a GB/T 2260 code
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def token_hash(token: str) -> int:
+    """A token's 64-bit hash, the same in every process. Remembered: a category's demands and products share most
+    of their words, so a full run hashes each distinct token once instead of each of its hundreds of thousands."""
+    return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little", signed=True)
+
+
 def token_hashes(tokens: Iterable[str]) -> np.ndarray:
-    """Tokens as sorted, distinct 64-bit hashes, the same in every process (text relevance compares these)."""
-
-    def hashed(token: str) -> int:
-        return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little", signed=True)
-
-    return np.unique(np.fromiter((hashed(token) for token in tokens), dtype=np.int64))
+    """Tokens as sorted, distinct 64-bit hashes (text relevance compares these)."""
+    return np.unique(np.fromiter(map(token_hash, tokens), dtype=np.int64))
 
 
 # A token held by more than 1/COMMON_TOKEN_SHARE of a pool's products is counted from a column of flags.

@@ -144,6 +144,26 @@ def test_copy_stream_writes_every_kind_of_value_as_postgresql_reads_it():
     assert _stream([row]).read() == "\t".join(expected) + "\n"
 
 
+def test_copy_stream_writes_json_as_the_standard_library_does_and_what_orjson_refuses_too():
+    import json
+
+    from config.bulk import _stream
+
+    values = [
+        {"preferred": 0.6234, "price": 1.0, "tiny": 1e-07, "big": 1.5e300, "neg": -0.0},
+        [{"r": 12, "s": "pass", "a": 65.3, "m": 5.3}, {"r": 13, "s": "unknown", "t": "引号\"'\u2028"}],
+        # Beyond orjson: an integer past 64 bits and keys that are not text.
+        {"n": 2**70},
+        {1: "one", None: "none"},
+    ]
+    lines = _stream([(value,) for value in values]).read().split("\n")[:-1]
+    # COPY's text doubles backslashes; undone, each line is JSON holding the same values the standard library
+    # writes (keys made text as it makes them; numbers may differ only in how an exponent is spelled).
+    read = [json.loads(line.replace("\\\\", "\\")) for line in lines]
+    assert read == [json.loads(json.dumps(v, ensure_ascii=False)) for v in values]
+    assert lines[1] == json.dumps(values[1], ensure_ascii=False, separators=(",", ":")).replace("\\", "\\\\")
+
+
 @pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
 def test_copy_upsert_writes_refresh_columns_alone_where_nothing_changed(db, monkeypatch, vendor):
     from django.db import connection
