@@ -404,6 +404,9 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
 )
 # The history shows who, not from where: no IP addresses are kept.
 AUDITLOG_DISABLE_REMOTE_ADDR = True
+# Rows loaded as they were stored (loaddata, a test database's serialized contents) are not changes anyone made:
+# logging them would also create content types ahead of the serialized ones, which then collide.
+AUDITLOG_DISABLE_ON_RAW_SAVE = True
 
 # --- Domain -----------------------------------------------------------------------------------------
 # Which products count as domestic is the dated domestic-product rule (catalog.DomesticProductRule), kept in
