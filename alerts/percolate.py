@@ -68,11 +68,22 @@ def search_query(saved: SavedSearch) -> SearchQuery:
     return SearchQuery(kind=saved.kind, text=saved.text, filters=loaded_filters(saved.filters or {}))
 
 
-def compile_saved_search(saved: SavedSearch) -> None:
-    """Fill the percolation columns of ``saved`` from its text and filters (the caller saves it)."""
+# The columns ``compile_saved_search`` fills (what a bulk recompile writes back).
+COMPILED_FIELDS = ("tsquery", "category_path", "matches_nothing", *_DECIMALS, *_DATES)
+
+
+def compile_saved_search(saved: SavedSearch, *, category_paths: dict[str, str] | None = None) -> None:
+    """Fill the percolation columns of ``saved`` from its text and filters (the caller saves it).
+
+    ``category_paths`` (category id as text -> path), when given, is where the category filter's path is read
+    (a batch of saved searches compiled again reads the paths of their categories in one query)."""
     query = search_query(saved)
     f = query.filters
-    path = registered_category_path(f.get("category")) or ""
+    category = f.get("category")
+    if category_paths is not None and category not in (None, ""):
+        path = category_paths.get(str(category), "")
+    else:
+        path = registered_category_path(category) or ""
     tokens = query_tokens(query.text)
     exact = filter_tokens(query, path or None)
     saved.category_path = path

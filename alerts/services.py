@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.signing import BadSignature, TimestampSigner
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -27,7 +28,7 @@ from accounts.models import Organization, User
 from alerts import notices, policies
 from alerts.es_percolator import SavedSearchPercolator
 from alerts.models import Delivery, Follow, SavedSearch
-from alerts.percolate import Hit, compile_saved_search, percolate_database, stored_filters
+from alerts.percolate import COMPILED_FIELDS, Hit, compile_saved_search, percolate_database, stored_filters
 from catalog.models import Category, Product
 from catalog.policies import can_see_product
 from changes.models import Change
@@ -50,6 +51,8 @@ logger = logging.getLogger(__name__)
 # The outbox consumer that evaluates new and changed items, and the one that keeps the percolator index.
 CONSUMER = "alerts"
 PERCOLATOR_CONSUMER = "alerts-percolator"
+# The outbox consumer that compiles again the saved searches whose category (or one of its ancestors) moved.
+CATEGORY_CONSUMER = "alerts-categories"
 SAVED_SEARCH_ENTITY = "saved_search"
 # Enough for anyone's standing interest; a cap keeps one account from making evaluation slow for everyone.
 MAX_SAVED_SEARCHES = 100
@@ -459,6 +462,29 @@ def alerts_consume(changes: Sequence[Change]) -> None:
     _product_follow_notices(batch, product_changes)
     if batch.notices:
         notify_each(batch.notices)
+
+
+def saved_searches_follow_moves(changes: Sequence[Change]) -> None:
+    """The outbox consumer for moved categories. A saved search filtered by a category keeps that category's path
+    compiled (it is how a document is found in the subtree), so after a move of the category or of an ancestor
+    its saved searches are compiled again from the paths as they are now; a change carries the path before."""
+    moved = {change.category_path for change in changes if change.category_path}
+    if not moved:
+        return
+    stale = Q()
+    for path in moved:
+        stale |= Q(category_path=path) | Q(category_path__startswith=f"{path}/")
+    saved = list(SavedSearch.objects.filter(stale).order_by("pk"))
+    if not saved:
+        return
+    wanted = {str(s.filters.get("category")) for s in saved if s.filters.get("category") not in (None, "")}
+    ids = [int(pk) for pk in wanted if pk.isdigit()]
+    paths = {str(pk): path for pk, path in Category.objects.filter(pk__in=ids).values_list("pk", "path")}
+    for saved_search in saved:
+        compile_saved_search(saved_search, category_paths=paths)
+    SavedSearch.objects.bulk_update(saved, COMPILED_FIELDS, batch_size=500)
+    # The percolator index (Elasticsearch) follows through its own consumer.
+    change_record(entity=SAVED_SEARCH_ENTITY, ids=[s.pk for s in saved])
 
 
 def alerts_percolator_sync(changes: Sequence[Change]) -> None:

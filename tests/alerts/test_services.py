@@ -259,6 +259,33 @@ def test_changing_a_saved_search_recompiles_it():
     assert saved.kind == "demands" and saved.tsquery != before and saved.filters == {}
 
 
+def test_a_saved_search_below_a_moved_category_hears_of_products_at_its_new_place(
+    django_capture_on_commit_callbacks, maker, maker_org
+):
+    from catalog.services.categories import category_move
+
+    # given a saved search filtered by A/A1/A11 and one by the unrelated B, and a draft product in A11
+    a = CategoryFactory(code="A")
+    a1 = CategoryFactory(code="A1", parent=a)
+    a11 = CategoryFactory(code="A11", parent=a1)
+    b = CategoryFactory(code="B")
+    researcher = UserFactory(preferred_language="en")
+    below = saved_search_create(user=researcher, params={"kind": "products", "q": "色谱", "category": a11.pk})
+    elsewhere = saved_search_create(user=UserFactory(), params={"kind": "products", "q": "色谱", "category": b.pk})
+    assert below.category_path == "A/A1/A11"
+    product = ProductFactory(name_zh="液相色谱仪", category=a11, manufacturer=maker_org, status=Product.Status.DRAFT)
+    # when A1 moves under B (its subtree's paths rewritten) and the product is then published
+    committed(django_capture_on_commit_callbacks, category_move, category=a1, parent=b)
+    below.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert (below.category_path, elsewhere.category_path) == ("B/A1/A11", "B")
+    publish(django_capture_on_commit_callbacks, product, maker)
+    # then the saved search hears of it at the category's new place, and so does the one on B (now its ancestor)
+    [note] = notifications_of(researcher)
+    assert note.kind == "saved_search" and note.count == 1
+    assert len(notifications_of(elsewhere.user)) == 1
+
+
 def test_evaluating_a_batch_takes_a_bounded_number_of_queries(django_assert_max_num_queries, maker_org):
     researchers = [UserFactory() for _ in range(5)]
     for person in researchers:
@@ -270,3 +297,20 @@ def test_evaluating_a_batch_takes_a_bounded_number_of_queries(django_assert_max_
         alerts_consume(changes)
     assert all(len(notifications_of(p)) == 2 for p in researchers)
     assert all(n.count == 20 for p in researchers for n in notifications_of(p))
+
+
+def test_compiling_the_saved_searches_of_a_move_again_takes_a_fixed_number_of_queries(django_assert_max_num_queries):
+    from alerts.services import saved_searches_follow_moves
+    from catalog.services.categories import category_move
+
+    a, b = CategoryFactory(code="A"), CategoryFactory(code="B")
+    children = [CategoryFactory(code=f"A{i}", parent=a) for i in range(6)]
+    for child in children:
+        for _ in range(3):
+            saved_search_create(user=UserFactory(), params={"kind": "products", "q": "色谱", "category": child.pk})
+    category_move(category=a, parent=b)
+    [change] = Change.objects.filter(entity="category")
+    # the saved searches, their categories' paths, one update and the outbox rows, however many searches
+    with django_assert_max_num_queries(8):
+        saved_searches_follow_moves([change])
+    assert set(SavedSearch.objects.values_list("category_path", flat=True)) == {f"B/A/A{i}" for i in range(6)}
