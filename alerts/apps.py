@@ -15,7 +15,7 @@ class AlertsConfig(AppConfig):
             SAVED_SEARCH_ENTITY,
             alerts_consume,
             alerts_percolator_sync,
-            saved_searches_follow_moves,
+            saved_searches_recompile,
         )
         from changes.registry import register
         from search.registry import CATEGORY_ENTITY
@@ -29,7 +29,7 @@ class AlertsConfig(AppConfig):
         register(
             CATEGORY_CONSUMER,
             entities=[CATEGORY_ENTITY],
-            handle=saved_searches_follow_moves,
+            handle=saved_searches_recompile,
             atomic=True,
             ignores_fields=["names"],
         )

@@ -464,7 +464,7 @@ def alerts_consume(changes: Sequence[Change]) -> None:
         notify_each(batch.notices)
 
 
-def saved_searches_follow_moves(changes: Sequence[Change]) -> None:
+def saved_searches_recompile(changes: Sequence[Change]) -> None:
     """The outbox consumer for moved categories. A saved search filtered by a category keeps that category's path
     compiled (it is how a document is found in the subtree), so after a move of the category or of an ancestor
     its saved searches are compiled again from the paths as they are now; a change carries the path before."""

@@ -300,9 +300,10 @@ def test_evaluating_a_batch_takes_a_bounded_number_of_queries(django_assert_max_
 
 
 def test_compiling_the_saved_searches_of_a_move_again_takes_a_fixed_number_of_queries(django_assert_max_num_queries):
-    from alerts.services import saved_searches_follow_moves
+    from alerts.services import saved_searches_recompile
     from catalog.services.categories import category_move
 
+    # given eighteen saved searches over six categories below A, which moves under B
     a, b = CategoryFactory(code="A"), CategoryFactory(code="B")
     children = [CategoryFactory(code=f"A{i}", parent=a) for i in range(6)]
     for child in children:
@@ -310,7 +311,8 @@ def test_compiling_the_saved_searches_of_a_move_again_takes_a_fixed_number_of_qu
             saved_search_create(user=UserFactory(), params={"kind": "products", "q": "色谱", "category": child.pk})
     category_move(category=a, parent=b)
     [change] = Change.objects.filter(entity="category")
-    # the saved searches, their categories' paths, one update and the outbox rows, however many searches
+    # when the move's change is consumed, then the searches, their categories' paths, one update and the outbox
+    # rows are a fixed number of queries however many searches there are, and every path is the new one
     with django_assert_max_num_queries(8):
-        saved_searches_follow_moves([change])
+        saved_searches_recompile([change])
     assert set(SavedSearch.objects.values_list("category_path", flat=True)) == {f"B/A/A{i}" for i in range(6)}
