@@ -170,6 +170,15 @@ class Product(BilingualNameMixin, models.Model):
         indexes = [
             models.Index(fields=["status", "is_domestic", "category"]),
             models.Index(fields=["category", "status"]),
+            # The matching candidates of a category (published, domestic) with their last change: a warm pool
+            # checks it is current (count and latest updated_at of its subtree) from this index alone, without
+            # visiting the rows (33 ms to 4.5 ms on a category of 63,000 products).
+            models.Index(
+                fields=["category", "updated_at"],
+                include=["id"],
+                condition=Q(status="published", is_domestic=True),
+                name="catalog_product_candidates",
+            ),
         ]
 
     def __str__(self) -> str:

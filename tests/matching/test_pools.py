@@ -388,3 +388,37 @@ def test_a_large_stacked_pool_equals_the_pool_of_its_rows():
         plain = pool.stacked.to_plain()
         assert {type(value) for value in plain.values()} <= {bytes, str}
         same_pool(CandidatePool.from_stacked(StackedProducts.from_plain(plain)), pool)
+
+
+def test_a_warm_pool_checks_it_is_current_from_the_candidates_index_alone():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given a category subtree with published domestic products, an imported one and a draft
+    parent = CategoryFactory()
+    child = CategoryFactory(parent=parent)
+    for category in (parent, child, child):
+        ProductFactory(category=category)
+    ProductFactory(category=child, country_of_origin="DE", is_domestic=False)
+    ProductFactory(category=child, status=Product.Status.DRAFT)
+    # when a warm pool asks whether it is current (the candidates' number and latest change)
+    ids = pools.subtree_category_ids(parent.pk)
+    with CaptureQueriesContext(connection) as queries:
+        fingerprint = pools._pool_fingerprint(parent.pk, ids)
+    # then it counts the three candidates, and the planner can answer from the candidates index without the rows
+    assert fingerprint[1] == 3
+    [sql] = [q["sql"] for q in queries.captured_queries if "COUNT" in q["sql"]]
+    with connection.cursor() as cursor:
+        # A table this small may be read any way at all: with the other plain indexes dropped (inside the test's
+        # transaction, rolled back) and no table or bitmap scan, the plan shows whether this index answers alone.
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'catalog_product' AND indexname NOT IN "
+            "(SELECT conname FROM pg_constraint WHERE conrelid = 'catalog_product'::regclass) "
+            "AND indexname <> 'catalog_product_candidates'"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using catalog_product_candidates" in plan
