@@ -13,6 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import BooleanField, Case, Count, F, Max, Q, Value, When
@@ -552,7 +553,6 @@ def products_pool(*, product_ids: Iterable[int]) -> CandidatePool:
 # never saw a category loads its pool in milliseconds instead of reading the catalog.
 
 _POOLS: dict[int, tuple[tuple[Any, ...], CandidatePool]] = {}
-POOL_CACHE_SIZE = 32
 SHARED_POOL_TIMEOUT = 24 * 60 * 60
 
 
@@ -585,9 +585,15 @@ def _pool_fingerprint(category_id: int, category_ids: list[int]) -> tuple[Any, .
 
 
 def _keep(category_id: int, fingerprint: tuple[Any, ...], pool: CandidatePool) -> None:
-    if category_id not in _POOLS and len(_POOLS) >= POOL_CACHE_SIZE:
-        _POOLS.pop(next(iter(_POOLS)))
+    """Keep the pool as this process's most recently used, forgetting the least recently used ones while the pools
+    kept hold more than MATCHING_POOL_CACHE_PRODUCTS products (the newest is kept whatever its size)."""
+    _POOLS.pop(category_id, None)
     _POOLS[category_id] = (fingerprint, pool)
+    held = sum(len(kept) for _fingerprint, kept in _POOLS.values())
+    while held > settings.MATCHING_POOL_CACHE_PRODUCTS and len(_POOLS) > 1:
+        _oldest, (_fingerprint, forgotten) = next(iter(_POOLS.items()))
+        held -= len(forgotten)
+        del _POOLS[_oldest]
 
 
 def _share(category_id: int, fingerprint: tuple[Any, ...], pool: CandidatePool) -> None:
@@ -663,6 +669,7 @@ def warm_pool(*, category_id: int) -> CandidatePool:
         return pool
     fingerprint = _pool_fingerprint(category_id, category_ids)
     if cached is not None and cached[0] == fingerprint:
+        _POOLS[category_id] = _POOLS.pop(category_id)  # the most recently used now
         return cached[1]
     if cached is not None:
         stored = _shared_copy(category_id)

@@ -422,3 +422,24 @@ def test_a_warm_pool_checks_it_is_current_from_the_candidates_index_alone():
         cursor.execute(f"EXPLAIN {sql}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Index Only Scan using catalog_product_candidates" in plan
+
+
+def test_a_worker_keeps_its_most_recently_used_pools_within_the_product_budget(settings):
+    # given three categories of two products each, and room for four products' pools
+    a, b, c = (CategoryFactory() for _ in range(3))
+    for category in (a, b, c):
+        ProductFactory.create_batch(2, category=category)
+    settings.MATCHING_POOL_CACHE_PRODUCTS = 4
+    pools._POOLS.clear()
+    # when A and B are read, A used again, then C read
+    first = pools.warm_pool(category_id=a.pk)
+    pools.warm_pool(category_id=b.pk)
+    assert pools.warm_pool(category_id=a.pk) is first
+    pools.warm_pool(category_id=c.pk)
+    # then B, the least recently used, is forgotten, and A is still this worker's own copy
+    assert list(pools._POOLS) == [a.pk, c.pk]
+    assert pools.warm_pool(category_id=a.pk) is first
+    # and a pool larger than the whole budget is still kept, alone
+    settings.MATCHING_POOL_CACHE_PRODUCTS = 1
+    pools.warm_pool(category_id=b.pk)
+    assert list(pools._POOLS) == [b.pk]
